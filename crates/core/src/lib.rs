@@ -1,0 +1,23 @@
+//! The incident-responder domain core: alerts from every supported source,
+//! normalized into one [`Alert`] model with a stable [`Signature`].
+//!
+//! This crate has no AWS dependency. Adapters (AWS or local) live in other
+//! crates and depend on this one, never the other way round.
+
+pub mod alert;
+pub mod limits;
+pub mod normalize;
+pub mod severity;
+pub mod signature;
+pub mod time;
+
+mod regions;
+
+pub use alert::{
+    AlarmDetails, AlarmKind, Alert, AlertState, Contributor, LogEvent, LogEvidence, MetricDetails,
+    MuteDetail, Routing, SourceFamily, SourceKind, TriggeringAlarm,
+};
+pub use normalize::{NormalizeError, NormalizeOptions, normalize, normalize_bytes};
+pub use severity::{Severity, SeverityRule};
+pub use signature::{DedupKey, Signature, SignatureBasis, message_template};
+pub use time::Timestamp;
