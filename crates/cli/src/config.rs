@@ -43,7 +43,13 @@ mod tests {
     fn the_shipped_responder_toml_parses() {
         let shipped = include_str!("../../../responder.toml");
         let config: Config = toml::from_str(shipped).unwrap();
-        assert!(config.normalize.severity_rules.iter().all(|r| !r.name.is_empty()));
+        assert!(
+            config
+                .normalize
+                .severity_rules
+                .iter()
+                .all(|r| !r.name.is_empty())
+        );
     }
 
     #[test]

@@ -1,5 +1,13 @@
 //! `responder normalize` as a user runs it: exit codes, stdout, stderr.
 
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
 use std::io::Write;
 use std::process::{Command, Output, Stdio};
 
@@ -29,7 +37,13 @@ fn responder(args: &[&str], stdin: Option<&[u8]>) -> Output {
 
 #[test]
 fn a_valid_payload_prints_a_json_array_and_exits_0() {
-    let out = responder(&["normalize", &events("eventbridge/metric-alarm-lambda-errors.json")], None);
+    let out = responder(
+        &[
+            "normalize",
+            &events("eventbridge/metric-alarm-lambda-errors.json"),
+        ],
+        None,
+    );
 
     assert_eq!(out.status.code(), Some(0));
     let alerts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -52,20 +66,38 @@ fn standard_input_is_read_with_a_dash_or_no_file() {
 
 #[test]
 fn invalid_input_exits_2_with_one_line_naming_the_error_and_nothing_on_stdout() {
-    let out = responder(&["normalize", &events("invalid/eventbridge-missing-state-value.json")], None);
+    let out = responder(
+        &[
+            "normalize",
+            &events("invalid/eventbridge-missing-state-value.json"),
+        ],
+        None,
+    );
 
     assert_eq!(out.status.code(), Some(2));
     assert!(out.stdout.is_empty());
-    assert_eq!(String::from_utf8(out.stderr).unwrap(), "InvalidAlert: detail.state.value is missing\n");
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "InvalidAlert: detail.state.value is missing\n"
+    );
 }
 
 #[test]
 fn an_unsupported_source_exits_2_naming_it() {
-    let out = responder(&["normalize", &events("invalid/eventbridge-ec2-state-change.json")], None);
+    let out = responder(
+        &[
+            "normalize",
+            &events("invalid/eventbridge-ec2-state-change.json"),
+        ],
+        None,
+    );
 
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.starts_with("UnsupportedSource: EventBridge detail-type"), "{stderr}");
+    assert!(
+        stderr.starts_with("UnsupportedSource: EventBridge detail-type"),
+        "{stderr}"
+    );
     assert_eq!(stderr.lines().count(), 1);
 }
 
@@ -85,7 +117,10 @@ fn a_missing_file_exits_2_naming_it() {
 
     assert_eq!(out.status.code(), Some(2));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.starts_with("ReadError: cannot read /nonexistent/alarm.json"), "{stderr}");
+    assert!(
+        stderr.starts_with("ReadError: cannot read /nonexistent/alarm.json"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -100,14 +135,27 @@ fn a_config_file_adds_severity_rules() {
     .unwrap();
 
     let out = responder(
-        &["--config", config.to_str().unwrap(), "normalize", &events("eventbridge/anomaly-detection-alarm.json")],
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "normalize",
+            &events("eventbridge/anomaly-detection-alarm.json"),
+        ],
         None,
     );
 
-    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let alerts: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(alerts[0]["severity"], "HIGH");
-    assert_eq!(alerts[0]["severity_reason"], "severity rule 'search' matched");
+    assert_eq!(
+        alerts[0]["severity_reason"],
+        "severity rule 'search' matched"
+    );
 }
 
 #[test]
@@ -117,10 +165,17 @@ fn a_broken_config_file_exits_2_naming_it() {
     let config = dir.join("responder.toml");
     std::fs::write(&config, "[normalize]\nseverity_rules = 3\n").unwrap();
 
-    let out = responder(&["--config", config.to_str().unwrap(), "normalize", "-"], Some(b"{}"));
+    let out = responder(
+        &["--config", config.to_str().unwrap(), "normalize", "-"],
+        Some(b"{}"),
+    );
 
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8(out.stderr).unwrap().starts_with("InvalidConfig:"));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .starts_with("InvalidConfig:")
+    );
 }
 
 #[test]
@@ -128,6 +183,10 @@ fn every_subcommand_has_help() {
     for args in [&["--help"][..], &["normalize", "--help"][..]] {
         let out = responder(args, None);
         assert_eq!(out.status.code(), Some(0));
-        assert!(String::from_utf8(out.stdout).unwrap().contains("Usage: responder"));
+        assert!(
+            String::from_utf8(out.stdout)
+                .unwrap()
+                .contains("Usage: responder")
+        );
     }
 }

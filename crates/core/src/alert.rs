@@ -324,13 +324,19 @@ mod tests {
         let labels = BTreeMap::from([
             ("Team".to_owned(), "payments".to_owned()),
             ("jira-project".to_owned(), "PAY".to_owned()),
-            ("runbook_url".to_owned(), "https://wiki/runbooks/checkout".to_owned()),
+            (
+                "runbook_url".to_owned(),
+                "https://wiki/runbooks/checkout".to_owned(),
+            ),
             ("Service".to_owned(), "checkout-api".to_owned()),
         ]);
         let routing = Routing::from_labels(&labels);
         assert_eq!(routing.team.as_deref(), Some("payments"));
         assert_eq!(routing.jira_project.as_deref(), Some("PAY"));
-        assert_eq!(routing.runbook.as_deref(), Some("https://wiki/runbooks/checkout"));
+        assert_eq!(
+            routing.runbook.as_deref(),
+            Some("https://wiki/runbooks/checkout")
+        );
         assert_eq!(routing.service.as_deref(), Some("checkout-api"));
     }
 

@@ -28,7 +28,10 @@ const REGIONS: &[(&str, &[&str])] = &[
     ("ap-southeast-7", &["Asia Pacific (Thailand)"]),
     ("ap-northeast-1", &["Asia Pacific (Tokyo)"]),
     ("ap-northeast-2", &["Asia Pacific (Seoul)"]),
-    ("ap-northeast-3", &["Asia Pacific (Osaka)", "Asia Pacific (Osaka-Local)"]),
+    (
+        "ap-northeast-3",
+        &["Asia Pacific (Osaka)", "Asia Pacific (Osaka-Local)"],
+    ),
     ("ca-central-1", &["Canada (Central)"]),
     ("ca-west-1", &["Canada West (Calgary)"]),
     ("eu-central-1", &["EU (Frankfurt)", "Europe (Frankfurt)"]),
@@ -43,8 +46,14 @@ const REGIONS: &[(&str, &[&str])] = &[
     ("me-south-1", &["Middle East (Bahrain)"]),
     ("me-central-1", &["Middle East (UAE)"]),
     ("mx-central-1", &["Mexico (Central)"]),
-    ("sa-east-1", &["South America (Sao Paulo)", "South America (São Paulo)"]),
-    ("us-gov-west-1", &["AWS GovCloud (US-West)", "AWS GovCloud (US)"]),
+    (
+        "sa-east-1",
+        &["South America (Sao Paulo)", "South America (São Paulo)"],
+    ),
+    (
+        "us-gov-west-1",
+        &["AWS GovCloud (US-West)", "AWS GovCloud (US)"],
+    ),
     ("us-gov-east-1", &["AWS GovCloud (US-East)"]),
     ("cn-north-1", &["China (Beijing)"]),
     ("cn-northwest-1", &["China (Ningxia)"]),

@@ -52,8 +52,9 @@ impl Severity {
             | "sev1" => Self::Critical,
             "high" | "error" | "major" | "p2" | "sev2" => Self::High,
             "medium" | "moderate" | "warning" | "warn" | "p3" | "sev3" => Self::Medium,
-            "low" | "minor" | "info" | "informational" | "none" | "p4" | "p5" | "sev4"
-            | "sev5" => Self::Low,
+            "low" | "minor" | "info" | "informational" | "none" | "p4" | "p5" | "sev4" | "sev5" => {
+                Self::Low
+            }
             _ => return None,
         })
     }
@@ -86,7 +87,9 @@ impl fmt::Display for Severity {
 
 /// The error for a severity word nobody uses.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("`{0}` is not a severity: use CRITICAL, HIGH, MEDIUM or LOW (or critical/warning/info, P1-P4, sev1-sev4)")]
+#[error(
+    "`{0}` is not a severity: use CRITICAL, HIGH, MEDIUM or LOW (or critical/warning/info, P1-P4, sev1-sev4)"
+)]
 pub struct UnknownSeverity(pub String);
 
 impl FromStr for Severity {
@@ -154,7 +157,10 @@ impl SeverityRule {
             && same(&self.namespace, subject.namespace)
             && same(&self.metric, subject.metric)
             && same(&self.service, subject.service)
-            && self.name_prefix.as_deref().is_none_or(|p| subject.name.starts_with(p))
+            && self
+                .name_prefix
+                .as_deref()
+                .is_none_or(|p| subject.name.starts_with(p))
             && self
                 .labels
                 .iter()

@@ -30,7 +30,12 @@ pub struct SignatureBasis {
 
 impl SignatureBasis {
     pub fn signature(&self) -> Signature {
-        Signature(hash_parts(&[&self.source, &self.resource, &self.subject, &self.template]))
+        Signature(hash_parts(&[
+            &self.source,
+            &self.resource,
+            &self.subject,
+            &self.template,
+        ]))
     }
 }
 
@@ -106,13 +111,12 @@ fn hash_parts(parts: &[&str]) -> String {
     let digest = hasher.finalize();
     let mut out = String::with_capacity(HASH_HEX_LEN);
     for byte in digest.iter().take(HASH_HEX_LEN / 2) {
-        out.push(char::from(HEX[usize::from(byte >> 4)]));
-        out.push(char::from(HEX[usize::from(byte & 0x0f)]));
+        for nibble in [byte >> 4, byte & 0x0f] {
+            out.extend(char::from_digit(u32::from(nibble), 16));
+        }
     }
     out
 }
-
-const HEX: [u8; 16] = *b"0123456789abcdef";
 
 /// The message with its variable parts masked:
 ///
@@ -146,12 +150,13 @@ pub fn message_template(text: &str) -> String {
             pending_space = false;
         }
         let starts_word = i == 0 || !bytes.get(i - 1).is_some_and(|p| p.is_ascii_alphanumeric());
-        if matches!(b, b'\'' | b'"' | b'`') && starts_word {
-            if let Some(len) = quoted_len(bytes.get(i..).unwrap_or_default()) {
-                out.push_str("<q>");
-                i += len;
-                continue;
-            }
+        if matches!(b, b'\'' | b'"' | b'`')
+            && starts_word
+            && let Some(len) = quoted_len(bytes.get(i..).unwrap_or_default())
+        {
+            out.push_str("<q>");
+            i += len;
+            continue;
         }
         if b.is_ascii_digit() {
             let len = timestamp_len(bytes.get(i..).unwrap_or_default());
@@ -177,7 +182,10 @@ pub fn message_template(text: &str) -> String {
             continue;
         }
         // Any other character (punctuation, non-ASCII) is copied whole.
-        let ch_len = text.get(i..).and_then(|s| s.chars().next()).map_or(1, char::len_utf8);
+        let ch_len = text
+            .get(i..)
+            .and_then(|s| s.chars().next())
+            .map_or(1, char::len_utf8);
         out.push_str(text.get(i..i + ch_len).unwrap_or_default());
         i += ch_len;
     }
@@ -240,13 +248,17 @@ fn hex_without_digits(word: &str) -> Option<&'static str> {
         return Some("<hex>");
     }
     let compound_id = word.contains(['-', '_'])
-        && word.split(['-', '_', '.']).any(|segment| segment.len() >= 6 && all_hex(segment));
+        && word
+            .split(['-', '_', '.'])
+            .any(|segment| segment.len() >= 6 && all_hex(segment));
     compound_id.then_some("<id>")
 }
 
 fn is_email(word: &str) -> bool {
     match word.split_once('@') {
-        Some((user, domain)) => !user.is_empty() && domain.contains('.') && !domain.starts_with('.'),
+        Some((user, domain)) => {
+            !user.is_empty() && domain.contains('.') && !domain.starts_with('.')
+        }
         None => false,
     }
 }
@@ -268,7 +280,10 @@ fn is_uuid(word: &str) -> bool {
 fn quoted_len(bytes: &[u8]) -> Option<usize> {
     let quote = *bytes.first()?;
     let body = bytes.get(1..)?;
-    let close = body.iter().take(256).position(|b| *b == quote || *b == b'\n')?;
+    let close = body
+        .iter()
+        .take(256)
+        .position(|b| *b == quote || *b == b'\n')?;
     if body.get(close) != Some(&quote) || close == 0 {
         return None;
     }
@@ -284,7 +299,8 @@ fn quoted_len(bytes: &[u8]) -> Option<usize> {
 /// or `hh:mm:ss[.fff]`.
 fn timestamp_len(b: &[u8]) -> usize {
     let digits_at = |at: usize, n: usize| -> bool {
-        b.get(at..at + n).is_some_and(|s| s.iter().all(u8::is_ascii_digit))
+        b.get(at..at + n)
+            .is_some_and(|s| s.iter().all(u8::is_ascii_digit))
     };
     let byte_at = |at: usize| b.get(at).copied();
     // hh:mm[:ss[.fff]] at `at`; returns its length or 0.
@@ -304,7 +320,10 @@ fn timestamp_len(b: &[u8]) -> usize {
         }
         n
     };
-    if digits_at(0, 4) && byte_at(4) == Some(b'-') && digits_at(5, 2) && byte_at(7) == Some(b'-')
+    if digits_at(0, 4)
+        && byte_at(4) == Some(b'-')
+        && digits_at(5, 2)
+        && byte_at(7) == Some(b'-')
         && digits_at(8, 2)
     {
         let mut n = 10;
@@ -332,7 +351,13 @@ fn timestamp_len(b: &[u8]) -> usize {
     let day = if digits_at(0, 2) { 2 } else { 1 };
     if byte_at(day) == Some(b'/') && digits_at(day + 1, 2) && byte_at(day + 3) == Some(b'/') {
         let year_at = day + 4;
-        let year = if digits_at(year_at, 4) { 4 } else if digits_at(year_at, 2) { 2 } else { 0 };
+        let year = if digits_at(year_at, 4) {
+            4
+        } else if digits_at(year_at, 2) {
+            2
+        } else {
+            0
+        };
         if year > 0 {
             let mut n = year_at + year;
             if byte_at(n) == Some(b' ') {
@@ -363,9 +388,18 @@ mod tests {
 
     #[test]
     fn timestamps_in_every_common_form_are_masked() {
-        assert_eq!(message_template("at 2024-01-01T10:00:00.123Z done"), "at <ts> done");
-        assert_eq!(message_template("at 2019-10-02T17:04:40.989+0000"), "at <ts>");
-        assert_eq!(message_template("[99.5 (02/10/19 16:59:00)]"), "[<num> (<ts>)]");
+        assert_eq!(
+            message_template("at 2024-01-01T10:00:00.123Z done"),
+            "at <ts> done"
+        );
+        assert_eq!(
+            message_template("at 2019-10-02T17:04:40.989+0000"),
+            "at <ts>"
+        );
+        assert_eq!(
+            message_template("[99.5 (02/10/19 16:59:00)]"),
+            "[<num> (<ts>)]"
+        );
         assert_eq!(message_template("at 13:46:00,123 done"), "at <ts> done");
     }
 
@@ -375,7 +409,10 @@ mod tests {
             message_template("connect to 10.0.3.7:5432 from i-0abc123def456 refused"),
             "connect to <num>:<num> from <id> refused"
         );
-        assert_eq!(message_template("commit 7f3a9c1e by ops@example.com"), "commit <hex> by <email>");
+        assert_eq!(
+            message_template("commit 7f3a9c1e by ops@example.com"),
+            "commit <hex> by <email>"
+        );
     }
 
     #[test]
@@ -388,13 +425,19 @@ mod tests {
 
     #[test]
     fn hex_ids_without_digits_are_masked_but_words_are_not() {
-        assert_eq!(message_template("worker req-cefbbc trace deadbeefcafe"), "worker <id> trace <hex>");
+        assert_eq!(
+            message_template("worker req-cefbbc trace deadbeefcafe"),
+            "worker <id> trace <hex>"
+        );
         assert_eq!(message_template("facade decade"), "facade decade");
     }
 
     #[test]
     fn short_names_with_digits_are_kept() {
-        assert_eq!(message_template("s3 GetObject on ec2 returned 5xx"), "s3 GetObject on ec2 returned 5xx");
+        assert_eq!(
+            message_template("s3 GetObject on ec2 returned 5xx"),
+            "s3 GetObject on ec2 returned 5xx"
+        );
     }
 
     #[test]
@@ -419,6 +462,9 @@ mod tests {
 
     #[test]
     fn parts_do_not_run_into_each_other() {
-        assert_ne!(DedupKey::from_parts(&["ab", "c"]), DedupKey::from_parts(&["a", "bc"]));
+        assert_ne!(
+            DedupKey::from_parts(&["ab", "c"]),
+            DedupKey::from_parts(&["a", "bc"])
+        );
     }
 }

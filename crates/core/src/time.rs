@@ -107,6 +107,10 @@ mod tests {
 
     #[test]
     fn go_zero_time_is_recognised() {
-        assert!(Timestamp::parse("0001-01-01T00:00:00Z").unwrap().is_zero_time());
+        assert!(
+            Timestamp::parse("0001-01-01T00:00:00Z")
+                .unwrap()
+                .is_zero_time()
+        );
     }
 }

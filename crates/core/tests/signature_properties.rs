@@ -1,6 +1,14 @@
 //! The signature is stable under what varies between occurrences of one
 //! failure, and changes with what tells failures apart.
 
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
 use proptest::prelude::*;
 use responder_core::{NormalizeOptions, message_template, normalize};
 
@@ -18,15 +26,23 @@ fn uuid() -> impl Strategy<Value = String> {
 }
 
 fn timestamp() -> impl Strategy<Value = String> {
-    (2000u32..2100, 1u32..13, 1u32..29, 0u32..24, 0u32..60, 0u32..60, 0u32..1000, prop::bool::ANY).prop_map(
-        |(y, mo, d, h, mi, s, ms, colon_less)| {
+    (
+        2000u32..2100,
+        1u32..13,
+        1u32..29,
+        0u32..24,
+        0u32..60,
+        0u32..60,
+        0u32..1000,
+        prop::bool::ANY,
+    )
+        .prop_map(|(y, mo, d, h, mi, s, ms, colon_less)| {
             if colon_less {
                 format!("{y}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}+0000")
             } else {
                 format!("{y}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}.{ms:03}Z")
             }
-        },
-    )
+        })
 }
 
 /// One occurrence of `template` with fresh values in every slot.
@@ -55,7 +71,8 @@ fn occurrence(template: &'static str) -> impl Strategy<Value = String> {
 }
 
 fn webhook_signature(message: &str) -> String {
-    let payload = serde_json::json!({"title": "Checkout failing", "message": message, "service": "checkout"});
+    let payload =
+        serde_json::json!({"title": "Checkout failing", "message": message, "service": "checkout"});
     let alerts = normalize(&payload.to_string(), &NormalizeOptions::default()).unwrap();
     alerts[0].signature.to_string()
 }

@@ -69,8 +69,12 @@ fn read_input(input: Option<&std::path::Path>) -> Result<Vec<u8>, String> {
     let mut payload = Vec::new();
     let result = match input {
         None => io::stdin().lock().take(limit).read_to_end(&mut payload),
-        Some(path) if path.as_os_str() == "-" => io::stdin().lock().take(limit).read_to_end(&mut payload),
-        Some(path) => std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut payload)),
+        Some(path) if path.as_os_str() == "-" => {
+            io::stdin().lock().take(limit).read_to_end(&mut payload)
+        }
+        Some(path) => {
+            std::fs::File::open(path).and_then(|f| f.take(limit).read_to_end(&mut payload))
+        }
     };
     match result {
         Ok(_) => Ok(payload),

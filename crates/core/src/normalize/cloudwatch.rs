@@ -33,7 +33,10 @@ struct EventBridgeEvent<'a> {
     detail: &'a RawValue,
 }
 
-pub(crate) fn from_eventbridge(payload: &str, detail_type: &RawValue) -> Result<Vec<Draft>, NormalizeError> {
+pub(crate) fn from_eventbridge(
+    payload: &str,
+    detail_type: &RawValue,
+) -> Result<Vec<Draft>, NormalizeError> {
     let detail_type: Cow<'_, str> = parse_at(detail_type.get(), "detail-type")?;
     let kind = match detail_type.as_ref() {
         ALARM_STATE_CHANGE => SourceKind::EventbridgeAlarm,
@@ -60,7 +63,13 @@ pub(crate) fn from_eventbridge(payload: &str, detail_type: &RawValue) -> Result<
         Some(arn) => arn.clone().into_owned(),
         None => alarm_arn(region.as_deref(), account.as_deref(), &detail.alarm_name),
     };
-    let context = AlarmContext { kind, arn, account, region, path: "detail" };
+    let context = AlarmContext {
+        kind,
+        arn,
+        account,
+        region,
+        path: "detail",
+    };
     Ok(vec![detail.into_draft(context, raw_copy(payload)?)?])
 }
 
@@ -92,7 +101,11 @@ pub(crate) fn from_lambda_action(payload: &str) -> Result<Vec<Draft>, NormalizeE
 
 /// `arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`, for events that leave out `resources`.
 pub(crate) fn alarm_arn(region: Option<&str>, account: Option<&str>, name: &str) -> String {
-    format!("arn:aws:cloudwatch:{}:{}:alarm:{name}", region.unwrap_or(""), account.unwrap_or(""))
+    format!(
+        "arn:aws:cloudwatch:{}:{}:alarm:{name}",
+        region.unwrap_or(""),
+        account.unwrap_or("")
+    )
 }
 
 /// The alarm name at the end of an alarm ARN.
@@ -246,7 +259,10 @@ impl AlarmDetail<'_> {
         let state = cloudwatch_state_at(&self.state.value, &format!("{path}.state.value"))?;
         let occurred_at = timestamp_at(&self.state.timestamp, &format!("{path}.state.timestamp"))?;
         let previous_state = match &self.previous_state {
-            Some(p) => Some(cloudwatch_state_at(&p.value, &format!("{path}.previousState.value"))?),
+            Some(p) => Some(cloudwatch_state_at(
+                &p.value,
+                &format!("{path}.previousState.value"),
+            )?),
             None => None,
         };
         let reason_path = format!("{path}.state.reasonData");
@@ -257,18 +273,28 @@ impl AlarmDetail<'_> {
         let configuration = self.configuration.unwrap_or_default();
         let contributor = self.alarm_contributor.map(|c| Contributor {
             id: c.id.into_owned(),
-            attributes: c.attributes.into_iter().map(|(k, v)| (k.into_owned(), v.into_owned())).collect(),
+            attributes: c
+                .attributes
+                .into_iter()
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
         });
         let kind = alarm_kind(
             configuration.alarm_rule.is_some(),
             contributor.is_some(),
-            configuration.metrics.iter().filter_map(|m| m.expression.as_deref()),
+            configuration
+                .metrics
+                .iter()
+                .filter_map(|m| m.expression.as_deref()),
         );
         let mut metric = metric_from_queries(&configuration.metrics);
         if let Some(m) = metric.as_mut() {
             m.threshold = reason_data.threshold;
             m.recent_datapoints = reason_data.recent_datapoints.clone();
-            m.statistic = m.statistic.take().or(reason_data.statistic.as_deref().map(str::to_owned));
+            m.statistic = m
+                .statistic
+                .take()
+                .or(reason_data.statistic.as_deref().map(str::to_owned));
             m.period = m.period.or(reason_data.period);
         }
         let triggering_alarms = reason_data
@@ -280,12 +306,21 @@ impl AlarmDetail<'_> {
         let mute = match self.mute_detail {
             Some(m) => Some(MuteDetail {
                 muted_by_arn: m.muted_by_arn.into_owned(),
-                window_start: optional_timestamp(m.mute_window_start, &format!("{path}.muteDetail.muteWindowStart"))?,
-                window_end: optional_timestamp(m.mute_window_end, &format!("{path}.muteDetail.muteWindowEnd"))?,
+                window_start: optional_timestamp(
+                    m.mute_window_start,
+                    &format!("{path}.muteDetail.muteWindowStart"),
+                )?,
+                window_end: optional_timestamp(
+                    m.mute_window_end,
+                    &format!("{path}.muteDetail.muteWindowEnd"),
+                )?,
             }),
             None => None,
         };
-        let labels = labels_from(self.alarm_tags.unwrap_or_default(), &format!("{path}.alarmTags"))?;
+        let labels = labels_from(
+            self.alarm_tags.unwrap_or_default(),
+            &format!("{path}.alarmTags"),
+        )?;
         let name = self.alarm_name.into_owned();
         let subject = match &contributor {
             Some(c) => format!("{name} {}", attributes_text(&c.attributes)),
@@ -327,7 +362,10 @@ impl AlarmDetail<'_> {
                 rule: configuration.alarm_rule.map(Cow::into_owned),
                 triggering_alarms,
                 actions_suppressed_by: self.state.actions_suppressed_by.map(Cow::into_owned),
-                actions_suppressed_reason: self.state.actions_suppressed_reason.map(Cow::into_owned),
+                actions_suppressed_reason: self
+                    .state
+                    .actions_suppressed_reason
+                    .map(Cow::into_owned),
                 contributor,
                 mute,
             }),
@@ -344,10 +382,16 @@ impl AlarmDetail<'_> {
     }
 }
 
-fn triggering_alarm(record: &TriggeringRecord<'_>, path: &str) -> Result<TriggeringAlarm, NormalizeError> {
+fn triggering_alarm(
+    record: &TriggeringRecord<'_>,
+    path: &str,
+) -> Result<TriggeringAlarm, NormalizeError> {
     let (state, timestamp) = match &record.state {
         Some(s) => (
-            Some(cloudwatch_state_at(&s.value, &format!("{path}.state.value"))?),
+            Some(cloudwatch_state_at(
+                &s.value,
+                &format!("{path}.state.value"),
+            )?),
             optional_timestamp(s.timestamp.clone(), &format!("{path}.state.timestamp"))?,
         ),
         None => (None, None),
@@ -360,13 +404,19 @@ fn triggering_alarm(record: &TriggeringRecord<'_>, path: &str) -> Result<Trigger
     })
 }
 
-fn optional_timestamp(text: Option<Cow<'_, str>>, path: &str) -> Result<Option<Timestamp>, NormalizeError> {
+fn optional_timestamp(
+    text: Option<Cow<'_, str>>,
+    path: &str,
+) -> Result<Option<Timestamp>, NormalizeError> {
     text.map(|t| timestamp_at(&t, path)).transpose()
 }
 
 /// The `n`th `:`-separated field of an ARN (3: region, 4: account), if not empty.
 pub(crate) fn arn_field(arn: &str, n: usize) -> Option<String> {
-    arn.split(':').nth(n).filter(|f| !f.is_empty()).map(str::to_owned)
+    arn.split(':')
+        .nth(n)
+        .filter(|f| !f.is_empty())
+        .map(str::to_owned)
 }
 
 pub(crate) fn alarm_kind<'a>(
@@ -383,7 +433,11 @@ pub(crate) fn alarm_kind<'a>(
     let mut kind = AlarmKind::Metric;
     for expression in expressions.by_ref() {
         let trimmed = expression.trim_start();
-        if trimmed.len() >= 6 && trimmed.get(..6).is_some_and(|s| s.eq_ignore_ascii_case("select")) {
+        if trimmed.len() >= 6
+            && trimmed
+                .get(..6)
+                .is_some_and(|s| s.eq_ignore_ascii_case("select"))
+        {
             return AlarmKind::MultiTimeSeries;
         }
         if expression.contains("ANOMALY_DETECTION_BAND") {
@@ -404,13 +458,20 @@ pub(crate) fn metric_from_queries(queries: &[MetricQuery<'_>]) -> Option<MetricD
         .find(|q| q.return_data.unwrap_or(false) && q.expression.is_some())
         .or_else(|| queries.iter().find(|q| q.return_data.unwrap_or(true)))
         .or_else(|| queries.first())?;
-    let stat = primary.metric_stat.as_ref().or_else(|| queries.iter().find_map(|q| q.metric_stat.as_ref()));
+    let stat = primary
+        .metric_stat
+        .as_ref()
+        .or_else(|| queries.iter().find_map(|q| q.metric_stat.as_ref()));
     let mut details = MetricDetails::default();
     if let Some(stat) = stat {
         details.namespace = Some(stat.metric.namespace.to_string());
         details.name = Some(stat.metric.name.to_string());
-        details.dimensions =
-            stat.metric.dimensions.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        details.dimensions = stat
+            .metric
+            .dimensions
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         details.statistic = stat.stat.as_deref().map(str::to_owned);
         details.period = stat.period;
     }
@@ -434,16 +495,26 @@ fn insights_metric(query: &str) -> Option<(String, String)> {
     }
     let open = query.find('(')?;
     let close = open + query.get(open..)?.find(')')?;
-    let name = query.get(open + 1..close)?.trim().trim_matches('"').to_owned();
+    let name = query
+        .get(open + 1..close)?
+        .trim()
+        .trim_matches('"')
+        .to_owned();
     let from = upper.find(" FROM ")? + 6;
     let mut rest = query.get(from..)?.trim_start();
-    if rest.len() >= 7 && rest.get(..7).is_some_and(|s| s.eq_ignore_ascii_case("SCHEMA(")) {
+    if rest.len() >= 7
+        && rest
+            .get(..7)
+            .is_some_and(|s| s.eq_ignore_ascii_case("SCHEMA("))
+    {
         rest = rest.get(7..)?.trim_start();
     }
     let namespace = if let Some(quoted) = rest.strip_prefix('"') {
         quoted.split('"').next()?.to_owned()
     } else {
-        rest.split(|c: char| c.is_whitespace() || c == ',' || c == ')').next()?.to_owned()
+        rest.split(|c: char| c.is_whitespace() || c == ',' || c == ')')
+            .next()?
+            .to_owned()
     };
     (!name.is_empty() && !namespace.is_empty()).then_some((namespace, name))
 }
@@ -483,7 +554,9 @@ mod tests {
     #[test]
     fn metrics_insights_queries_name_their_metric() {
         assert_eq!(
-            insights_metric(r#"SELECT AVG(ConsumedWriteCapacityUnits) FROM "AWS/DynamoDB" GROUP BY TableName"#),
+            insights_metric(
+                r#"SELECT AVG(ConsumedWriteCapacityUnits) FROM "AWS/DynamoDB" GROUP BY TableName"#
+            ),
             Some(("AWS/DynamoDB".into(), "ConsumedWriteCapacityUnits".into()))
         );
         assert_eq!(
@@ -495,10 +568,25 @@ mod tests {
 
     #[test]
     fn alarm_kinds_follow_the_configuration() {
-        assert_eq!(alarm_kind(true, false, std::iter::empty()), AlarmKind::Composite);
-        assert_eq!(alarm_kind(false, false, ["ANOMALY_DETECTION_BAND(m1, 2)"].into_iter()), AlarmKind::AnomalyDetection);
-        assert_eq!(alarm_kind(false, false, ["m1/m2*100"].into_iter()), AlarmKind::MetricMath);
-        assert_eq!(alarm_kind(false, false, ["SELECT AVG(x) FROM y"].into_iter()), AlarmKind::MultiTimeSeries);
-        assert_eq!(alarm_kind(false, false, std::iter::empty()), AlarmKind::Metric);
+        assert_eq!(
+            alarm_kind(true, false, std::iter::empty()),
+            AlarmKind::Composite
+        );
+        assert_eq!(
+            alarm_kind(false, false, ["ANOMALY_DETECTION_BAND(m1, 2)"].into_iter()),
+            AlarmKind::AnomalyDetection
+        );
+        assert_eq!(
+            alarm_kind(false, false, ["m1/m2*100"].into_iter()),
+            AlarmKind::MetricMath
+        );
+        assert_eq!(
+            alarm_kind(false, false, ["SELECT AVG(x) FROM y"].into_iter()),
+            AlarmKind::MultiTimeSeries
+        );
+        assert_eq!(
+            alarm_kind(false, false, std::iter::empty()),
+            AlarmKind::Metric
+        );
     }
 }

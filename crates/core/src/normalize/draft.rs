@@ -96,7 +96,10 @@ impl Draft {
         };
         let parts: Vec<&str> = self.dedup_parts.iter().map(String::as_str).collect();
         let dedup_key = DedupKey::from_parts(&parts);
-        let id = format!("alert-{}", dedup_key.as_str().get(..20).unwrap_or(dedup_key.as_str()));
+        let id = format!(
+            "alert-{}",
+            dedup_key.as_str().get(..20).unwrap_or(dedup_key.as_str())
+        );
         Ok(Alert {
             id,
             source: self.source,
@@ -126,21 +129,31 @@ impl Draft {
 
     fn service_from_dimensions(&self) -> Option<String> {
         let dims = self.metric.as_ref().map(|m| &m.dimensions);
-        let attrs = self.alarm.as_ref().and_then(|a| a.contributor.as_ref()).map(|c| &c.attributes);
+        let attrs = self
+            .alarm
+            .as_ref()
+            .and_then(|a| a.contributor.as_ref())
+            .map(|c| &c.attributes);
         SERVICE_DIMENSIONS.iter().find_map(|key| {
-            dims.and_then(|d| d.get(*key)).or_else(|| attrs.and_then(|a| a.get(*key))).cloned()
+            dims.and_then(|d| d.get(*key))
+                .or_else(|| attrs.and_then(|a| a.get(*key)))
+                .cloned()
         })
     }
 
-    fn choose_severity(&self, service: Option<&str>, options: &NormalizeOptions) -> (Severity, String) {
+    fn choose_severity(
+        &self,
+        service: Option<&str>,
+        options: &NormalizeOptions,
+    ) -> (Severity, String) {
         if let Some(stated) = &self.stated_severity {
             return stated.clone();
         }
         for (key, value) in &self.labels {
-            if matches!(canonical_key(key).as_str(), "severity" | "priority" | "sev") {
-                if let Some(severity) = Severity::parse_loose(value) {
-                    return (severity, format!("{}.{key} is {value}", self.labels_field));
-                }
+            if matches!(canonical_key(key).as_str(), "severity" | "priority" | "sev")
+                && let Some(severity) = Severity::parse_loose(value)
+            {
+                return (severity, format!("{}.{key} is {value}", self.labels_field));
             }
         }
         let subject = RuleSubject {
@@ -152,7 +165,10 @@ impl Draft {
             labels: &self.labels,
         };
         if let Some(rule) = options.severity_rules.iter().find(|r| r.matches(&subject)) {
-            return (rule.severity, format!("severity rule '{}' matched", rule.name));
+            return (
+                rule.severity,
+                format!("severity rule '{}' matched", rule.name),
+            );
         }
         if let Some((severity, word)) = Severity::from_naming_convention(&self.subject) {
             return (severity, format!("the name contains '{word}'"));
@@ -160,9 +176,13 @@ impl Draft {
         match self.state {
             AlertState::InsufficientData => (
                 Severity::Low,
-                "default for INSUFFICIENT_DATA: no severity tag, rule or naming convention".to_owned(),
+                "default for INSUFFICIENT_DATA: no severity tag, rule or naming convention"
+                    .to_owned(),
             ),
-            _ => (Severity::Medium, "default: no severity tag, rule or naming convention".to_owned()),
+            _ => (
+                Severity::Medium,
+                "default: no severity tag, rule or naming convention".to_owned(),
+            ),
         }
     }
 }
@@ -186,7 +206,10 @@ pub(crate) fn labels_from<'a>(
                 quote(&key)
             )));
         }
-        labels.insert(key.into_owned(), truncate_chars(&value, MAX_LABEL_VALUE_CHARS));
+        labels.insert(
+            key.into_owned(),
+            truncate_chars(&value, MAX_LABEL_VALUE_CHARS),
+        );
     }
     Ok(labels)
 }
@@ -194,7 +217,10 @@ pub(crate) fn labels_from<'a>(
 /// Parses a timestamp field, naming it when it is not one.
 pub(crate) fn timestamp_at(text: &str, path: &str) -> Result<Timestamp, NormalizeError> {
     Timestamp::parse(text).ok_or_else(|| {
-        NormalizeError::invalid(format!("{path} is not an RFC 3339 timestamp: {}", quote(text)))
+        NormalizeError::invalid(format!(
+            "{path} is not an RFC 3339 timestamp: {}",
+            quote(text)
+        ))
     })
 }
 

@@ -44,19 +44,31 @@ impl NormalizeError {
             serde_json::error::Category::Syntax | serde_json::error::Category::Eof
         );
         // A syntax error has no field to blame inside the fragment.
-        let path = if syntax { prefix.to_owned() } else { join_path(prefix, inner_path) };
+        let path = if syntax {
+            prefix.to_owned()
+        } else {
+            join_path(prefix, inner_path)
+        };
         // serde_json appends a position inside the fragment; it helps nobody.
-        let text = text.rsplit_once(" at line ").map_or(text.as_str(), |(head, _)| head);
+        let text = text
+            .rsplit_once(" at line ")
+            .map_or(text.as_str(), |(head, _)| head);
         if syntax {
             return Self::invalid(format!("{path} is not valid JSON: {text}"));
         }
         if text.starts_with("recursion limit exceeded") {
             return Self::invalid(format!("{path} nests deeper than 128 levels"));
         }
-        if let Some(field) = text.strip_prefix("missing field `").and_then(|t| t.strip_suffix('`')) {
+        if let Some(field) = text
+            .strip_prefix("missing field `")
+            .and_then(|t| t.strip_suffix('`'))
+        {
             return Self::missing(&join_path(&path, field));
         }
-        if let Some(field) = text.strip_prefix("duplicate field `").and_then(|t| t.strip_suffix('`')) {
+        if let Some(field) = text
+            .strip_prefix("duplicate field `")
+            .and_then(|t| t.strip_suffix('`'))
+        {
             return Self::invalid(format!("{} appears twice", join_path(&path, field)));
         }
         Self::invalid(format!("{path}: {text}"))

@@ -8,13 +8,20 @@ use crate::limits::MAX_NESTING_DEPTH;
 /// Parses `text` (found at `path` in the payload) as `T`. The fast path has no
 /// bookkeeping; only when it fails is the input parsed again to find the
 /// exact field to blame.
-pub(crate) fn parse_at<'a, T: Deserialize<'a>>(text: &'a str, path: &str) -> Result<T, NormalizeError> {
+pub(crate) fn parse_at<'a, T: Deserialize<'a>>(
+    text: &'a str,
+    path: &str,
+) -> Result<T, NormalizeError> {
     match serde_json::from_str(text) {
         Ok(value) => Ok(value),
         Err(first) => {
             let mut de = serde_json::Deserializer::from_str(text);
             match serde_path_to_error::deserialize::<_, T>(&mut de) {
-                Err(e) => Err(NormalizeError::from_serde(path, &e.path().to_string(), e.inner())),
+                Err(e) => Err(NormalizeError::from_serde(
+                    path,
+                    &e.path().to_string(),
+                    e.inner(),
+                )),
                 // Only trailing characters can fail the first parse and not this one.
                 Ok(_) => Err(NormalizeError::from_serde(path, "", &first)),
             }
@@ -62,15 +69,26 @@ mod tests {
 
     #[test]
     fn nesting_within_the_limit_is_accepted() {
-        let text = format!("{}{}", "[".repeat(MAX_NESTING_DEPTH), "]".repeat(MAX_NESTING_DEPTH));
+        let text = format!(
+            "{}{}",
+            "[".repeat(MAX_NESTING_DEPTH),
+            "]".repeat(MAX_NESTING_DEPTH)
+        );
         assert!(check_depth(&text, "payload").is_ok());
     }
 
     #[test]
     fn nesting_beyond_the_limit_is_refused_with_its_position() {
-        let text = format!("{}{}", "[".repeat(MAX_NESTING_DEPTH + 1), "]".repeat(MAX_NESTING_DEPTH + 1));
+        let text = format!(
+            "{}{}",
+            "[".repeat(MAX_NESTING_DEPTH + 1),
+            "]".repeat(MAX_NESTING_DEPTH + 1)
+        );
         let error = check_depth(&text, "payload").unwrap_err();
-        assert_eq!(error.to_string(), "payload nests deeper than 32 levels (at byte 32)");
+        assert_eq!(
+            error.to_string(),
+            "payload nests deeper than 32 levels (at byte 32)"
+        );
     }
 
     #[test]

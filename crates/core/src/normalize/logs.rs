@@ -71,14 +71,21 @@ pub(crate) fn from_subscription(payload: &str) -> Result<Vec<Draft>, NormalizeEr
             )));
         }
     }
-    for (field, value) in [("logGroup", &batch.log_group), ("logStream", &batch.log_stream)] {
+    for (field, value) in [
+        ("logGroup", &batch.log_group),
+        ("logStream", &batch.log_stream),
+    ] {
         if value.is_empty() {
-            return Err(NormalizeError::missing(&format!("{DATA} (decoded).{field}")));
+            return Err(NormalizeError::missing(&format!(
+                "{DATA} (decoded).{field}"
+            )));
         }
     }
     let total = batch.log_events.len();
     if total == 0 {
-        return Err(NormalizeError::invalid(format!("{DATA} (decoded).logEvents is empty")));
+        return Err(NormalizeError::invalid(format!(
+            "{DATA} (decoded).logEvents is empty"
+        )));
     }
     if total > MAX_LOG_EVENTS {
         return Err(NormalizeError::invalid(format!(
@@ -112,15 +119,31 @@ pub(crate) fn from_subscription(payload: &str) -> Result<Vec<Draft>, NormalizeEr
         .unwrap_or_default()
         .to_owned();
     let filters = batch.subscription_filters.join(", ");
-    let subject = if filters.is_empty() { batch.log_group.clone() } else { filters.clone() };
+    let subject = if filters.is_empty() {
+        batch.log_group.clone()
+    } else {
+        filters.clone()
+    };
     let title = format!(
         "{total} log event{} in {}{}",
         if total == 1 { "" } else { "s" },
         batch.log_group,
-        if filters.is_empty() { String::new() } else { format!(" ({filters})") }
+        if filters.is_empty() {
+            String::new()
+        } else {
+            format!(" ({filters})")
+        }
     );
-    let first_id = batch.log_events.first().map(|e| e.id.clone()).unwrap_or_default();
-    let last_id = batch.log_events.last().map(|e| e.id.clone()).unwrap_or_default();
+    let first_id = batch
+        .log_events
+        .first()
+        .map(|e| e.id.clone())
+        .unwrap_or_default();
+    let last_id = batch
+        .log_events
+        .last()
+        .map(|e| e.id.clone())
+        .unwrap_or_default();
     let occurred_at = earliest.unwrap_or_else(Timestamp::now);
     Ok(vec![Draft {
         source: SourceKind::CloudwatchLogs,
@@ -178,8 +201,9 @@ fn decode(data: &str) -> Result<String, NormalizeError> {
             "{DATA} decompresses to more than {MAX_DECODED_LOG_BYTES} bytes (the limit)"
         )));
     }
-    String::from_utf8(bytes)
-        .map_err(|e| NormalizeError::invalid(format!("{DATA} does not decompress to UTF-8 text: {e}")))
+    String::from_utf8(bytes).map_err(|e| {
+        NormalizeError::invalid(format!("{DATA} does not decompress to UTF-8 text: {e}"))
+    })
 }
 
 /// The service a log group belongs to by AWS's naming conventions:
@@ -195,7 +219,15 @@ fn service_of_log_group(group: &str) -> Option<String> {
 
 /// Words that mark a log line as the failure rather than its context.
 fn looks_like_error(line: &str) -> bool {
-    const MARKERS: [&str; 8] =
-        ["ERROR", "Error", "error", "FATAL", "Exception", "exception", "Traceback", "panicked"];
+    const MARKERS: [&str; 8] = [
+        "ERROR",
+        "Error",
+        "error",
+        "FATAL",
+        "Exception",
+        "exception",
+        "Traceback",
+        "panicked",
+    ];
     MARKERS.iter().any(|m| line.contains(m)) || line.contains("Task timed out")
 }

@@ -40,7 +40,10 @@ pub struct NormalizeOptions {
 
 /// Normalizes a payload given as bytes: checks the size limit and UTF-8
 /// first, then see [`normalize`].
-pub fn normalize_bytes(payload: &[u8], options: &NormalizeOptions) -> Result<Vec<Alert>, NormalizeError> {
+pub fn normalize_bytes(
+    payload: &[u8],
+    options: &NormalizeOptions,
+) -> Result<Vec<Alert>, NormalizeError> {
     check_size(payload.len())?;
     let text = std::str::from_utf8(payload).map_err(|e| {
         NormalizeError::invalid(format!(
@@ -70,7 +73,9 @@ pub fn normalize(payload: &str, options: &NormalizeOptions) -> Result<Vec<Alert>
                 '-' | '0'..='9' => "a number",
                 _ => "not JSON",
             };
-            return Err(NormalizeError::invalid(format!("payload must be a JSON object, got {what}")));
+            return Err(NormalizeError::invalid(format!(
+                "payload must be a JSON object, got {what}"
+            )));
         }
     }
     json::check_depth(payload, "payload")?;
@@ -139,14 +144,19 @@ struct Probe<'a> {
 }
 
 fn unknown_shape(payload: &str) -> NormalizeError {
-    let keys: Vec<String> = serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(payload)
-        .map(|m| m.keys().take(8).map(|k| error::quote(k)).collect())
-        .unwrap_or_default();
+    let keys: Vec<String> =
+        serde_json::from_str::<serde_json::Map<String, serde_json::Value>>(payload)
+            .map(|m| m.keys().take(8).map(|k| error::quote(k)).collect())
+            .unwrap_or_default();
     NormalizeError::unsupported(format!(
         "payload matches no supported source (top-level keys: {}); expected an EventBridge CloudWatch \
          alarm event, an SNS or Lambda alarm notification, a CloudWatch Logs subscription, an \
          Alertmanager or Grafana webhook, or a webhook with title and message",
-        if keys.is_empty() { "none".to_owned() } else { keys.join(", ") }
+        if keys.is_empty() {
+            "none".to_owned()
+        } else {
+            keys.join(", ")
+        }
     ))
 }
 

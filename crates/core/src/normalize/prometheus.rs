@@ -49,7 +49,14 @@ struct Entry<'a> {
 }
 
 /// The labels, in order of preference, that name the affected resource.
-const RESOURCE_LABELS: [&str; 6] = ["instance", "pod", "service", "job", "namespace", "alertname"];
+const RESOURCE_LABELS: [&str; 6] = [
+    "instance",
+    "pod",
+    "service",
+    "job",
+    "namespace",
+    "alertname",
+];
 
 pub(crate) fn from_webhook(payload: &str) -> Result<Vec<Draft>, NormalizeError> {
     let group: Group<'_> = parse_at(payload, "")?;
@@ -109,7 +116,13 @@ fn entry_draft(source: SourceKind, raw: &RawValue, path: &str) -> Result<Draft, 
         .get("alertname")
         .cloned()
         .ok_or_else(|| NormalizeError::missing(&format!("{path}.labels.alertname")))?;
-    let annotation = |key: &str| entry.annotations.get(key).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+    let annotation = |key: &str| {
+        entry
+            .annotations
+            .get(key)
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty())
+    };
     let summary = annotation("summary");
     let description = annotation("description").or_else(|| annotation("message"));
     let title = summary.clone().unwrap_or_else(|| alertname.clone());
@@ -123,10 +136,17 @@ fn entry_draft(source: SourceKind, raw: &RawValue, path: &str) -> Result<Draft, 
         .find_map(|key| labels.get(*key))
         .cloned()
         .unwrap_or_else(|| alertname.clone());
-    let service = ["service", "app", "job"].iter().find_map(|k| labels.get(*k)).cloned();
+    let service = ["service", "app", "job"]
+        .iter()
+        .find_map(|k| labels.get(*k))
+        .cloned();
     let identity = match entry.fingerprint.as_deref() {
         Some(fingerprint) if !fingerprint.is_empty() => fingerprint.to_owned(),
-        _ => labels.iter().map(|(k, v)| format!("{k}={v}")).collect::<Vec<_>>().join(","),
+        _ => labels
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect::<Vec<_>>()
+            .join(","),
     };
     let family = source.family().as_str().to_owned();
     Ok(Draft {
@@ -147,8 +167,17 @@ fn entry_draft(source: SourceKind, raw: &RawValue, path: &str) -> Result<Draft, 
         labels,
         labels_field: "labels",
         runbook: annotation("runbook_url").or_else(|| annotation("runbook")),
-        source_url: entry.generator_url.as_deref().filter(|u| !u.is_empty()).map(str::to_owned),
-        dedup_parts: vec![family, identity, starts_at.to_string(), state.as_str().to_owned()],
+        source_url: entry
+            .generator_url
+            .as_deref()
+            .filter(|u| !u.is_empty())
+            .map(str::to_owned),
+        dedup_parts: vec![
+            family,
+            identity,
+            starts_at.to_string(),
+            state.as_str().to_owned(),
+        ],
         subject: alertname,
         template_text: summary.or(description).unwrap_or_default(),
         raw: raw_copy(raw.get())?,

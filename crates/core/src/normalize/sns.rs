@@ -59,7 +59,10 @@ pub(crate) fn from_lambda_event(payload: &str) -> Result<Vec<Draft>, NormalizeEr
                 quote(source)
             )));
         };
-        drafts.extend(from_alarm_message(&sns.message, &format!("{path}.Sns.Message"))?);
+        drafts.extend(from_alarm_message(
+            &sns.message,
+            &format!("{path}.Sns.Message"),
+        )?);
     }
     Ok(drafts)
 }
@@ -186,7 +189,13 @@ struct ChildState<'a> {
 /// Normalizes one SNS alarm message; `path` is where it sits in the payload
 /// (empty when the message is the payload).
 pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>, NormalizeError> {
-    let at = |field: &str| if path.is_empty() { field.to_owned() } else { format!("{path}.{field}") };
+    let at = |field: &str| {
+        if path.is_empty() {
+            field.to_owned()
+        } else {
+            format!("{path}.{field}")
+        }
+    };
     if !message.trim_start().starts_with('{') {
         return Err(NormalizeError::unsupported(format!(
             "{} is not a CloudWatch alarm notification: it is not a JSON object",
@@ -218,7 +227,11 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
         .trigger
         .iter()
         .flat_map(|t| t.metrics.iter().filter_map(|q| q.expression.as_deref()))
-        .chain(alarm.trigger.iter().filter_map(|t| t.threshold_metric_id.as_deref().map(|_| "ANOMALY_DETECTION_BAND")))
+        .chain(alarm.trigger.iter().filter_map(|t| {
+            t.threshold_metric_id
+                .as_deref()
+                .map(|_| "ANOMALY_DETECTION_BAND")
+        }))
         .collect();
     let kind = alarm_kind(alarm.alarm_rule.is_some(), false, expressions.into_iter());
     let triggering_alarms = alarm
@@ -229,7 +242,10 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
             let child_path = at(&format!("TriggeringChildren[{i}].State"));
             let (state, timestamp) = match &child.state {
                 Some(s) => (
-                    Some(cloudwatch_state_at(&s.value, &format!("{child_path}.Value"))?),
+                    Some(cloudwatch_state_at(
+                        &s.value,
+                        &format!("{child_path}.Value"),
+                    )?),
                     s.timestamp
                         .as_deref()
                         .map(|t| timestamp_at(t, &format!("{child_path}.Timestamp")))
@@ -263,7 +279,11 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
         resource: arn.clone(),
         service: None,
         title: name.clone(),
-        message: alarm.new_state_reason.as_deref().unwrap_or_default().to_owned(),
+        message: alarm
+            .new_state_reason
+            .as_deref()
+            .unwrap_or_default()
+            .to_owned(),
         state,
         previous_state,
         stated_severity: None,
@@ -294,7 +314,11 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
 }
 
 fn metric_from_trigger(trigger: &Trigger<'_>) -> MetricDetails {
-    let dims = |d: &[Dimension<'_>]| d.iter().map(|x| (x.name.to_string(), x.value.to_string())).collect();
+    let dims = |d: &[Dimension<'_>]| {
+        d.iter()
+            .map(|x| (x.name.to_string(), x.value.to_string()))
+            .collect()
+    };
     let mut details = MetricDetails {
         namespace: trigger.namespace.as_deref().map(str::to_owned),
         name: trigger.metric_name.as_deref().map(str::to_owned),
@@ -310,17 +334,24 @@ fn metric_from_trigger(trigger: &Trigger<'_>) -> MetricDetails {
         expression: None,
         recent_datapoints: Vec::new(),
     };
-    if let Some(primary) = trigger.metrics.iter().find(|q| q.return_data.unwrap_or(false)) {
+    if let Some(primary) = trigger
+        .metrics
+        .iter()
+        .find(|q| q.return_data.unwrap_or(false))
+    {
         details.expression = primary.expression.as_deref().map(str::to_owned);
     }
-    if details.name.is_none() {
-        if let Some(stat) = trigger.metrics.iter().find_map(|q| q.metric_stat.as_ref()) {
-            details.namespace = Some(stat.metric.namespace.to_string());
-            details.name = Some(stat.metric.metric_name.to_string());
-            details.dimensions = dims(&stat.metric.dimensions);
-            details.statistic = details.statistic.take().or(stat.stat.as_deref().map(str::to_owned));
-            details.period = details.period.or(stat.period);
-        }
+    if details.name.is_none()
+        && let Some(stat) = trigger.metrics.iter().find_map(|q| q.metric_stat.as_ref())
+    {
+        details.namespace = Some(stat.metric.namespace.to_string());
+        details.name = Some(stat.metric.metric_name.to_string());
+        details.dimensions = dims(&stat.metric.dimensions);
+        details.statistic = details
+            .statistic
+            .take()
+            .or(stat.stat.as_deref().map(str::to_owned));
+        details.period = details.period.or(stat.period);
     }
     details
 }

@@ -136,7 +136,9 @@ pub(crate) fn from_payload(payload: &str) -> Result<Vec<Draft>, NormalizeError> 
 fn required_text(value: Option<Cow<'_, str>>, field: &str) -> Result<String, NormalizeError> {
     match value {
         None => Err(NormalizeError::missing(field)),
-        Some(text) if text.trim().is_empty() => Err(NormalizeError::invalid(format!("{field} is empty"))),
+        Some(text) if text.trim().is_empty() => {
+            Err(NormalizeError::invalid(format!("{field} is empty")))
+        }
         Some(text) => Ok(text.trim().to_owned()),
     }
 }

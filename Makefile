@@ -1,0 +1,42 @@
+# incident-responder: every developer task. `make help` lists them.
+.DEFAULT_GOAL := help
+SHELL := /bin/bash
+FUZZ_SECONDS ?= 300
+
+.PHONY: help
+help: ## List the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+.PHONY: run
+run: ## Normalize the sample alarm (stands in for the local workflow until step 3)
+	cargo run --quiet -p responder -- normalize events/eventbridge/metric-alarm-lambda-errors.json
+
+.PHONY: test
+test: ## Run every check: formatting, clippy, all tests (what CI runs)
+	cargo fmt --all --check
+	cargo clippy --workspace --all-targets --locked -- -D warnings
+	cargo test --workspace --locked
+
+.PHONY: build
+build: ## Build the workspace
+	cargo build --workspace --locked
+
+.PHONY: fmt
+fmt: ## Format the code
+	cargo fmt --all
+
+.PHONY: bench
+bench: ## Run the criterion benchmarks (normalize + signature)
+	cargo bench -p responder-core --bench normalize
+
+.PHONY: fuzz
+fuzz: ## Fuzz normalize for FUZZ_SECONDS (default 300; needs nightly and cargo-fuzz)
+	mkdir -p crates/core/fuzz/corpus/normalize
+	find events -type f \( -name '*.json' -o -name '*.txt' \) -exec sh -c 'cp "$$1" crates/core/fuzz/corpus/normalize/$$(echo "$$1" | tr "/." "__")' _ {} \;
+	cd crates/core/fuzz && cargo +nightly fuzz run normalize corpus/normalize -- \
+		-max_total_time=$(FUZZ_SECONDS) -max_len=300000 -rss_limit_mb=2048
+
+.PHONY: clean
+clean: ## Remove build output and local data
+	cargo clean
+	rm -rf .responder
