@@ -12,7 +12,8 @@ use super::error::{NormalizeError, quote};
 use super::json::parse_at;
 use super::raw_copy;
 use crate::alert::{
-    AlarmDetails, AlarmKind, Contributor, MetricDetails, MuteDetail, SourceKind, TriggeringAlarm,
+    AlarmDetails, AlarmKind, AlertState, Contributor, MetricDetails, MuteDetail, SourceKind,
+    TriggeringAlarm,
 };
 use crate::time::Timestamp;
 
@@ -326,17 +327,8 @@ impl AlarmDetail<'_> {
             Some(c) => format!("{name} {}", attributes_text(&c.attributes)),
             None => name.clone(),
         };
-        let template_text = match (&configuration.alarm_rule, &metric) {
-            (Some(rule), _) => rule_identity(rule),
-            (None, Some(m)) => metric_identity(m),
-            (None, None) => String::new(),
-        };
-        let mut dedup_parts = vec![
-            "cloudwatch_alarm".to_owned(),
-            ctx.arn.clone(),
-            occurred_at.to_string(),
-            state.as_str().to_owned(),
-        ];
+        let template_text = alarm_template(configuration.alarm_rule.as_deref(), metric.as_ref());
+        let mut dedup_parts = alarm_dedup_parts(&ctx.arn, occurred_at, state);
         if let Some(c) = &contributor {
             dedup_parts.push(c.id.clone());
         }
@@ -519,27 +511,44 @@ fn insights_metric(query: &str) -> Option<(String, String)> {
     (!name.is_empty() && !namespace.is_empty()).then_some((namespace, name))
 }
 
-/// The metric identity that stands in for the message in an alarm's
-/// signature: the state reason is regenerated at every evaluation (new
-/// datapoints, new dates) and never tells apart two failures that the alarm
+/// What stands in for the message in an alarm's signature: a composite
+/// alarm's rule, or the metric (and expression) the alarm watches. The state
+/// reason is not used: it is rewritten at every evaluation with new
+/// datapoints and dates, and never tells apart two failures that the alarm
 /// itself does not.
-pub(crate) fn metric_identity(metric: &MetricDetails) -> String {
-    let mut text = format!(
-        "{}/{}",
-        metric.namespace.as_deref().unwrap_or_default(),
-        metric.name.as_deref().unwrap_or_default()
-    );
-    if let Some(expression) = &metric.expression {
-        text.push(' ');
-        text.push_str(expression);
+pub(crate) fn alarm_template(rule: Option<&str>, metric: Option<&MetricDetails>) -> String {
+    match (rule, metric) {
+        // The quotes around child alarm names are syntax, not values to mask.
+        (Some(rule), _) => rule.replace('"', ""),
+        (None, Some(metric)) => {
+            let mut text = format!(
+                "{}/{}",
+                metric.namespace.as_deref().unwrap_or_default(),
+                metric.name.as_deref().unwrap_or_default()
+            );
+            if let Some(expression) = &metric.expression {
+                text.push(' ');
+                text.push_str(expression);
+            }
+            text
+        }
+        (None, None) => String::new(),
     }
-    text
 }
 
-/// A composite alarm's rule as it stands in the signature: the quotes around
-/// child alarm names are syntax, not quoted values to mask.
-pub(crate) fn rule_identity(rule: &str) -> String {
-    rule.replace('"', "")
+/// One state change of an alarm, however it was delivered (EventBridge, SNS,
+/// a Lambda action): the alarm ARN, the state's time and its value.
+pub(crate) fn alarm_dedup_parts(
+    arn: &str,
+    occurred_at: Timestamp,
+    state: AlertState,
+) -> Vec<String> {
+    vec![
+        "cloudwatch_alarm".to_owned(),
+        arn.to_owned(),
+        occurred_at.to_string(),
+        state.as_str().to_owned(),
+    ]
 }
 
 pub(crate) fn attributes_text(attributes: &BTreeMap<String, String>) -> String {

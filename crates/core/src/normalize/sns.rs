@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::cloudwatch::{
-    alarm_arn, alarm_kind, alarm_name_of, arn_field, metric_identity, rule_identity,
+    alarm_arn, alarm_dedup_parts, alarm_kind, alarm_name_of, alarm_template, arn_field,
 };
 use super::draft::{Draft, cloudwatch_state_at, timestamp_at};
 use super::error::{NormalizeError, quote};
@@ -261,17 +261,8 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
             })
         })
         .collect::<Result<Vec<_>, NormalizeError>>()?;
-    let template_text = match (&alarm.alarm_rule, &metric) {
-        (Some(rule), _) => rule_identity(rule),
-        (None, Some(m)) => metric_identity(m),
-        (None, None) => String::new(),
-    };
-    let dedup_parts = vec![
-        "cloudwatch_alarm".to_owned(),
-        arn.clone(),
-        occurred_at.to_string(),
-        state.as_str().to_owned(),
-    ];
+    let template_text = alarm_template(alarm.alarm_rule.as_deref(), metric.as_ref());
+    let dedup_parts = alarm_dedup_parts(&arn, occurred_at, state);
     Ok(vec![Draft {
         source: SourceKind::SnsAlarm,
         account: account.or_else(|| arn_field(&arn, 4)),
