@@ -19,8 +19,14 @@ impl Timestamp {
         // CloudWatch writes `2019-10-02T17:04:40.989+0000`: put the colon in.
         let bytes = text.as_bytes();
         let n = bytes.len();
-        if n > 5 && matches!(bytes.get(n - 5), Some(b'+' | b'-')) {
-            let (head, zone) = text.split_at(n - 2);
+        let offset_without_colon = n > 5
+            && matches!(bytes.get(n - 5), Some(b'+' | b'-'))
+            && bytes
+                .get(n - 4..)
+                .is_some_and(|zone| zone.iter().all(u8::is_ascii_digit));
+        if offset_without_colon
+            && let (Some(head), Some(zone)) = (text.get(..n - 2), text.get(n - 2..))
+        {
             let fixed = format!("{head}:{zone}");
             if let Ok(parsed) = DateTime::parse_from_rfc3339(&fixed) {
                 return Some(Self(parsed.with_timezone(&Utc)));
@@ -103,6 +109,13 @@ mod tests {
     fn text_that_is_not_a_timestamp_is_refused() {
         assert!(Timestamp::parse("yesterday").is_none());
         assert!(Timestamp::parse("2019-10-02T17:04:40.989+00").is_none());
+    }
+
+    #[test]
+    fn multi_byte_characters_where_an_offset_would_be_are_refused() {
+        // Found by the fuzzer: a split inside U+FEFF panicked.
+        assert!(Timestamp::parse("2022-07-22T15:57:45+0\u{feff}").is_none());
+        assert!(Timestamp::parse("+\u{feff}00").is_none());
     }
 
     #[test]
