@@ -20,23 +20,29 @@ use crate::time::Timestamp;
 const ALARM_STATE_CHANGE: &str = "CloudWatch Alarm State Change";
 const CONTRIBUTOR_STATE_CHANGE: &str = "CloudWatch Alarm Contributor State Change";
 
-#[derive(Deserialize)]
-struct EventBridgeEvent<'a> {
-    #[serde(borrow)]
-    source: Cow<'a, str>,
-    #[serde(borrow, default)]
-    account: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    region: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
-    resources: Vec<Cow<'a, str>>,
-    #[serde(borrow)]
-    detail: &'a RawValue,
+/// The EventBridge envelope's fields, as the probe found them (unparsed).
+pub(crate) struct EventBridgeEnvelope<'a> {
+    pub source: Option<&'a RawValue>,
+    pub account: Option<&'a RawValue>,
+    pub region: Option<&'a RawValue>,
+    pub resources: Option<&'a RawValue>,
+    pub detail: Option<&'a RawValue>,
+}
+
+/// Parses an optional envelope field, naming it on error.
+fn field<'a, T: Deserialize<'a>>(
+    raw: Option<&'a RawValue>,
+    name: &str,
+) -> Result<Option<T>, NormalizeError> {
+    raw.map(|r| parse_at::<Option<T>>(r.get(), name))
+        .transpose()
+        .map(Option::flatten)
 }
 
 pub(crate) fn from_eventbridge(
     payload: &str,
     detail_type: &RawValue,
+    envelope: EventBridgeEnvelope<'_>,
 ) -> Result<Vec<Draft>, NormalizeError> {
     let detail_type: Cow<'_, str> = parse_at(detail_type.get(), "detail-type")?;
     let kind = match detail_type.as_ref() {
@@ -50,17 +56,22 @@ pub(crate) fn from_eventbridge(
             )));
         }
     };
-    let event: EventBridgeEvent<'_> = parse_at(payload, "")?;
-    if event.source != "aws.cloudwatch" {
+    let source: Cow<'_, str> =
+        field(envelope.source, "source")?.ok_or_else(|| NormalizeError::missing("source"))?;
+    if source != "aws.cloudwatch" {
         return Err(NormalizeError::unsupported(format!(
             "EventBridge source {} is not supported; expected 'aws.cloudwatch'",
-            quote(&event.source)
+            quote(&source)
         )));
     }
-    let detail: AlarmDetail<'_> = parse_at(event.detail.get(), "detail")?;
-    let region = event.region.map(Cow::into_owned);
-    let account = event.account.map(Cow::into_owned);
-    let arn = match event.resources.first() {
+    let detail = envelope
+        .detail
+        .ok_or_else(|| NormalizeError::missing("detail"))?;
+    let detail: AlarmDetail<'_> = parse_at(detail.get(), "detail")?;
+    let region = field::<Cow<'_, str>>(envelope.region, "region")?.map(Cow::into_owned);
+    let account = field::<Cow<'_, str>>(envelope.account, "account")?.map(Cow::into_owned);
+    let resources: Vec<Cow<'_, str>> = field(envelope.resources, "resources")?.unwrap_or_default();
+    let arn = match resources.first() {
         Some(arn) => arn.clone().into_owned(),
         None => alarm_arn(region.as_deref(), account.as_deref(), &detail.alarm_name),
     };

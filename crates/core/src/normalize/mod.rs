@@ -94,7 +94,14 @@ pub fn normalize(payload: &str, options: &NormalizeOptions) -> Result<Vec<Alert>
     } else if probe.alarm_data.is_some() {
         cloudwatch::from_lambda_action(payload)?
     } else if let Some(detail_type) = probe.detail_type {
-        cloudwatch::from_eventbridge(payload, detail_type)?
+        let envelope = cloudwatch::EventBridgeEnvelope {
+            source: probe.source,
+            account: probe.account,
+            region: probe.region,
+            resources: probe.resources,
+            detail: probe.detail,
+        };
+        cloudwatch::from_eventbridge(payload, detail_type, envelope)?
     } else if probe.alarm_name.is_some() {
         sns::from_alarm_message(payload, "")?
     } else if probe.sns_type.is_some() && probe.sns_message.is_some() {
@@ -118,11 +125,23 @@ fn check_size(len: usize) -> Result<(), NormalizeError> {
     Ok(())
 }
 
-/// The top-level keys that tell the sources apart. Values stay unparsed.
+/// The top-level keys that tell the sources apart, plus the EventBridge
+/// envelope (most traffic), so that it is read in this one pass. Values stay
+/// unparsed.
 #[derive(Deserialize)]
 struct Probe<'a> {
     #[serde(rename = "detail-type", borrow)]
     detail_type: Option<&'a RawValue>,
+    #[serde(borrow)]
+    source: Option<&'a RawValue>,
+    #[serde(borrow)]
+    account: Option<&'a RawValue>,
+    #[serde(borrow)]
+    region: Option<&'a RawValue>,
+    #[serde(borrow)]
+    resources: Option<&'a RawValue>,
+    #[serde(borrow)]
+    detail: Option<&'a RawValue>,
     #[serde(rename = "Records", borrow)]
     records: Option<&'a RawValue>,
     #[serde(borrow)]
