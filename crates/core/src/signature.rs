@@ -125,7 +125,7 @@ fn hash_parts(parts: &[&str]) -> String {
 /// | timestamps | `2024-01-01T10:00:00Z`, `01/10/19 13:46:00`, `13:46:00` | `<ts>` |
 /// | UUIDs | `8f14e45f-ceea-467f-a0f3-5e2b5c3b1b1a` | `<uuid>` |
 /// | numbers, IPs, versions | `42`, `0.75`, `10.0.3.7` | `<num>` |
-/// | hex strings (6+ chars) | `7f3a9c1e`, `0xdeadbeef` | `<hex>` |
+/// | hex strings (6+ chars): numbers in base 16 | `7f3a9c1e`, `0xdeadbeef` | `<num>` |
 /// | ids mixing letters and digits | `i-0abc123`, `req_7f8a9b` | `<id>` |
 /// | e-mail addresses | `ops@example.com` | `<email>` |
 /// | quoted values | `'bob'`, `"orders"` | `<q>` |
@@ -230,7 +230,7 @@ fn classify(word: &str) -> Option<&'static str> {
     }
     let hex_body = word.strip_prefix("0x").unwrap_or(word);
     if hex_body.len() >= 6 && hex_body.bytes().all(|b| b.is_ascii_hexdigit()) {
-        return Some("<hex>");
+        return Some("<num>");
     }
     if word.len() <= 3 {
         return None;
@@ -241,11 +241,11 @@ fn classify(word: &str) -> Option<&'static str> {
 /// Hex ids can happen to hold no digit (`req-cefbbc`, `deadbeefcafe`): a
 /// segment of 6+ hex letters inside a compound word, or a whole word of 8+.
 /// Ordinary words made only of the letters a-f are shorter (`facade`, `decade`).
-/// Masked as the same kinds as ids with digits: `<hex>` alone, `<id>` in a compound.
+/// Masked as the same kinds as ids with digits: `<num>` alone, `<id>` in a compound.
 fn hex_without_digits(word: &str) -> Option<&'static str> {
     let all_hex = |s: &str| s.bytes().all(|b| b.is_ascii_hexdigit());
     if word.len() >= 8 && all_hex(word) {
-        return Some("<hex>");
+        return Some("<num>");
     }
     let compound_id = word.contains(['-', '_'])
         && word
@@ -411,7 +411,7 @@ mod tests {
         );
         assert_eq!(
             message_template("commit 7f3a9c1e by ops@example.com"),
-            "commit <hex> by <email>"
+            "commit <num> by <email>"
         );
     }
 
@@ -427,7 +427,7 @@ mod tests {
     fn hex_ids_without_digits_are_masked_but_words_are_not() {
         assert_eq!(
             message_template("worker req-cefbbc trace deadbeefcafe"),
-            "worker <id> trace <hex>"
+            "worker <id> trace <num>"
         );
         assert_eq!(message_template("facade decade"), "facade decade");
     }
