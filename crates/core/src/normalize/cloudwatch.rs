@@ -39,6 +39,54 @@ fn field<'a, T: Deserialize<'a>>(
         .map(Option::flatten)
 }
 
+/// A `CloudWatch Alarm State Change` event read in one typed pass: most
+/// traffic has this shape, and it is parsed once instead of probed first.
+#[derive(Deserialize)]
+struct AlarmStateChangeEvent<'a> {
+    #[serde(rename = "detail-type", borrow)]
+    detail_type: Cow<'a, str>,
+    #[serde(borrow)]
+    source: Cow<'a, str>,
+    #[serde(borrow, default)]
+    account: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    region: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    resources: Vec<Cow<'a, str>>,
+    #[serde(borrow)]
+    detail: AlarmDetail<'a>,
+}
+
+/// The fast path for the common case. `None` when the payload is anything
+/// else or has any fault: the general path then reads it and names the fault,
+/// so both paths give the same alert for a good payload and the same error
+/// for a bad one.
+pub(crate) fn try_alarm_state_change(payload: &str) -> Option<Result<Vec<Draft>, NormalizeError>> {
+    let event: AlarmStateChangeEvent<'_> = serde_json::from_str(payload).ok()?;
+    if event.detail_type != ALARM_STATE_CHANGE || event.source != "aws.cloudwatch" {
+        return None;
+    }
+    let region = event.region.map(Cow::into_owned);
+    let account = event.account.map(Cow::into_owned);
+    let arn = match event.resources.into_iter().next() {
+        Some(arn) => arn.into_owned(),
+        None => alarm_arn(
+            region.as_deref(),
+            account.as_deref(),
+            &event.detail.alarm_name,
+        ),
+    };
+    let context = AlarmContext {
+        kind: SourceKind::EventbridgeAlarm,
+        arn,
+        account,
+        region,
+        path: "detail",
+    };
+    let draft = raw_copy(payload).and_then(|raw| event.detail.into_draft(context, raw));
+    Some(draft.map(|d| vec![d]))
+}
+
 pub(crate) fn from_eventbridge(
     payload: &str,
     detail_type: &RawValue,

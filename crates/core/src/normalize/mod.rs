@@ -79,6 +79,9 @@ pub fn normalize(payload: &str, options: &NormalizeOptions) -> Result<Vec<Alert>
         }
     }
     json::check_depth(payload, "payload")?;
+    if let Some(drafts) = cloudwatch::try_alarm_state_change(payload) {
+        return drafts?.into_iter().map(|d| d.finish(options)).collect();
+    }
     let probe: Probe<'_> = serde_json::from_str(payload).map_err(|e| {
         if e.is_data() {
             NormalizeError::from_serde("", "payload", &e)
