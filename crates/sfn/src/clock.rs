@@ -1,0 +1,132 @@
+//! Time and randomness, injectable so that tests with waits, timeouts and
+//! jitter run instantly and repeat exactly.
+
+use std::fmt::Debug;
+use std::io::Read as _;
+use std::sync::Mutex;
+
+use chrono::{DateTime, Utc};
+use futures::future::BoxFuture;
+
+/// The engine's clock.
+pub trait Clock: Send + Sync + Debug {
+    fn now(&self) -> DateTime<Utc>;
+    /// Resolves when `deadline` has passed.
+    fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'static, ()>;
+}
+
+/// Wall-clock time; sleeping uses tokio's timer.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+
+    fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'static, ()> {
+        let wait = (deadline - Utc::now()).to_std().unwrap_or_default();
+        Box::pin(tokio::time::sleep(wait))
+    }
+}
+
+/// A clock that only moves when told to, or when the engine sleeps: then it
+/// jumps straight to the deadline. A 24-hour wait takes no time.
+#[derive(Debug)]
+pub struct ManualClock {
+    now: Mutex<DateTime<Utc>>,
+}
+
+impl ManualClock {
+    pub fn new(start: DateTime<Utc>) -> Self {
+        Self {
+            now: Mutex::new(start),
+        }
+    }
+
+    pub fn advance(&self, by: chrono::Duration) {
+        if let Ok(mut now) = self.now.lock() {
+            *now += by;
+        }
+    }
+}
+
+impl Clock for ManualClock {
+    fn now(&self) -> DateTime<Utc> {
+        self.now.lock().map(|n| *n).unwrap_or_default()
+    }
+
+    fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'static, ()> {
+        if let Ok(mut now) = self.now.lock()
+            && *now < deadline
+        {
+            *now = deadline;
+        }
+        Box::pin(async {})
+    }
+}
+
+/// Where the engine's randomness comes from: task tokens, execution names,
+/// retry jitter, `States.UUID` and `States.MathRandom`.
+pub trait Random: Send + Sync + Debug {
+    fn next_u64(&self) -> u64;
+}
+
+/// The operating system's randomness (`/dev/urandom`): tokens are secrets.
+#[derive(Debug, Default)]
+pub struct OsRandom;
+
+impl Random for OsRandom {
+    fn next_u64(&self) -> u64 {
+        let mut bytes = [0u8; 8];
+        let read = std::fs::File::open("/dev/urandom").and_then(|mut f| f.read_exact(&mut bytes));
+        if read.is_err() {
+            // No /dev/urandom: fall back on the hasher's per-process random keys.
+            use std::hash::{BuildHasher as _, Hasher as _};
+            let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+            hasher.write_u128(
+                Utc::now()
+                    .timestamp_nanos_opt()
+                    .unwrap_or(0)
+                    .unsigned_abs()
+                    .into(),
+            );
+            return hasher.finish();
+        }
+        u64::from_le_bytes(bytes)
+    }
+}
+
+/// A repeatable sequence (SplitMix64), for tests.
+#[derive(Debug)]
+pub struct SeededRandom {
+    state: Mutex<u64>,
+}
+
+impl SeededRandom {
+    pub fn new(seed: u64) -> Self {
+        Self {
+            state: Mutex::new(seed),
+        }
+    }
+}
+
+impl Random for SeededRandom {
+    fn next_u64(&self) -> u64 {
+        let mut state = self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        splitmix(&mut state)
+    }
+}
+
+/// One step of SplitMix64: small, fast, and its whole state is one `u64`, so
+/// an execution can carry its own generator in its snapshot.
+pub(crate) fn splitmix(state: &mut u64) -> u64 {
+    *state = state.wrapping_add(0x9E37_79B9_7F4A_7C15);
+    let mut z = *state;
+    z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+    z ^ (z >> 31)
+}

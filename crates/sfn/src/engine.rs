@@ -1,0 +1,425 @@
+//! The engine: starts executions, drives them through their tasks and
+//! timers, and takes task-token answers, all durable in a [`Store`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use chrono::Utc;
+use futures::future::BoxFuture;
+use futures::stream::FuturesUnordered;
+use futures::{FutureExt as _, StreamExt as _};
+use serde_json::Value;
+
+use crate::clock::{Clock, OsRandom, Random, SystemClock};
+use crate::definition::Definition;
+use crate::error::{EngineError, StatesError, names};
+use crate::execution::{self, Delivery, Dispatch, Execution, MAX_PAYLOAD_BYTES, Status, json_size};
+use crate::handler::TaskHandler;
+use crate::mock::MockCase;
+use crate::store::Store;
+
+/// The region and account in the ARNs the engine makes up.
+const REGION: &str = "local";
+const ACCOUNT: &str = "000000000000";
+
+type Completion = BoxFuture<'static, (Vec<usize>, u64, Vec<Delivery>)>;
+
+#[derive(Debug)]
+pub struct Engine {
+    store: Store,
+    handler: Arc<dyn TaskHandler>,
+    clock: Arc<dyn Clock>,
+    random: Arc<dyn Random>,
+    mocks: Option<MockCase>,
+    /// Definitions by text, so resuming does not parse them again.
+    definitions: Mutex<HashMap<String, Arc<Definition>>>,
+    /// Invocations per (execution, state), for mocked attempt numbers.
+    mock_invocations: Mutex<HashMap<(String, String), u32>>,
+}
+
+impl Engine {
+    pub fn new(store: Store, handler: Arc<dyn TaskHandler>) -> Self {
+        Self {
+            store,
+            handler,
+            clock: Arc::new(SystemClock),
+            random: Arc::new(OsRandom),
+            mocks: None,
+            definitions: Mutex::new(HashMap::new()),
+            mock_invocations: Mutex::new(HashMap::new()),
+        }
+    }
+
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    pub fn with_random(mut self, random: Arc<dyn Random>) -> Self {
+        self.random = random;
+        self
+    }
+
+    /// Answers mocked states from `mocks` instead of calling the handler.
+    pub fn with_mocks(mut self, mocks: MockCase) -> Self {
+        self.mocks = Some(mocks);
+        self
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// Starts an execution and returns its id. `name` defaults to a random
+    /// UUID. Starting a name again with the same input while it runs returns
+    /// the same execution, as `StartExecution` does; anything else is
+    /// `ExecutionAlreadyExists`.
+    pub fn start(
+        &self,
+        definition: &Arc<Definition>,
+        state_machine: &str,
+        name: Option<&str>,
+        input: Value,
+    ) -> Result<String, EngineError> {
+        let size = json_size(&input);
+        if size > MAX_PAYLOAD_BYTES {
+            return Err(EngineError::InvalidExecutionInput(format!(
+                "the input has {size} bytes; the limit is {MAX_PAYLOAD_BYTES} bytes (256 KiB)"
+            )));
+        }
+        let name = match name {
+            Some(n) => {
+                check_name(n)?;
+                n.to_owned()
+            }
+            None => crate::intrinsics::uuid_v4(self.random.next_u64(), self.random.next_u64()),
+        };
+        check_name(state_machine)?;
+        let id = format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine}:{name}");
+        if let Some((existing, _)) = self.store.load(&id)? {
+            if existing.status == Status::Running && existing.input == input {
+                return Ok(id);
+            }
+            return Err(EngineError::ExecutionAlreadyExists(name));
+        }
+        let machine_arn = format!("arn:aws:states:{REGION}:{ACCOUNT}:stateMachine:{state_machine}");
+        let execution = Execution::new(
+            id.clone(),
+            name,
+            machine_arn,
+            input,
+            definition,
+            self.clock.now(),
+            self.random.next_u64(),
+        );
+        self.remember(definition);
+        self.store.save(&execution, definition.text())?;
+        Ok(id)
+    }
+
+    /// Starts an execution and runs it until it ends or waits for a callback.
+    pub async fn execute(
+        &self,
+        definition: &Arc<Definition>,
+        state_machine: &str,
+        name: Option<&str>,
+        input: Value,
+    ) -> Result<Execution, EngineError> {
+        let id = self.start(definition, state_machine, name, input)?;
+        self.run(&id).await
+    }
+
+    fn remember(&self, definition: &Arc<Definition>) {
+        if let Ok(mut cache) = self.definitions.lock() {
+            cache
+                .entry(definition.text().to_owned())
+                .or_insert_with(|| Arc::clone(definition));
+        }
+    }
+
+    fn definition(&self, text: &str) -> Result<Arc<Definition>, EngineError> {
+        if let Some(def) = self
+            .definitions
+            .lock()
+            .ok()
+            .and_then(|c| c.get(text).cloned())
+        {
+            return Ok(def);
+        }
+        let def = Arc::new(Definition::load(text, &HashMap::new())?);
+        self.remember(&def);
+        Ok(def)
+    }
+
+    pub fn describe(&self, id: &str) -> Result<Execution, EngineError> {
+        self.store
+            .load(id)?
+            .map(|(e, _)| e)
+            .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_owned()))
+    }
+
+    /// Runs the execution until it ends, or until nothing but callbacks (and
+    /// their timeouts) is left to wait for: then it is saved and returned
+    /// with status `RUNNING`; answer its token and call `run` again.
+    pub async fn run(&self, id: &str) -> Result<Execution, EngineError> {
+        let (mut exec, text) = self
+            .store
+            .load(id)?
+            .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_owned()))?;
+        let def = self.definition(&text)?;
+        let mut in_flight: FuturesUnordered<Completion> = FuturesUnordered::new();
+        let mut answers = self.store.take_answers(id)?;
+        while exec.status == Status::Running {
+            let now = self.clock.now();
+            if exec.deadline.is_some_and(|d| now >= d) {
+                let error = StatesError::new(
+                    names::TIMEOUT,
+                    "The execution ran longer than its TimeoutSeconds",
+                );
+                self.close(&exec, true)?;
+                exec.finish(now, Status::TimedOut, Err(error));
+                break;
+            }
+            let (dispatches, retired) = {
+                let (mut run, root) = exec.run_parts(&def, now, &*self.random);
+                for (path, invocation, delivery) in answers.drain(..) {
+                    execution::deliver(&mut run, root, &path, invocation, delivery);
+                }
+                execution::advance(&mut run, root, &mut Vec::new());
+                (
+                    std::mem::take(&mut run.dispatches),
+                    std::mem::take(&mut run.retired_tokens),
+                )
+            };
+            self.store.close_tokens(&retired, false)?;
+            let callbacks: Vec<&Dispatch> = dispatches.iter().filter(|d| d.callback).collect();
+            for d in &callbacks {
+                if let Some(token) = &d.request.token {
+                    self.store
+                        .register_token(token, id, &d.path, d.invocation)?;
+                }
+            }
+            if !callbacks.is_empty() {
+                // The token must be durable before anyone can answer it.
+                self.store.save(&exec, def.text())?;
+            }
+            for d in dispatches {
+                in_flight.push(self.dispatch(d));
+            }
+            if let Some(outcome) = exec.root_outcome().cloned() {
+                self.close(&exec, false)?;
+                match outcome {
+                    Ok(output) => exec.finish(now, Status::Succeeded, Ok(output)),
+                    Err(error) => exec.finish(now, Status::Failed, Err(error)),
+                }
+                break;
+            }
+            if in_flight.is_empty() {
+                if exec.awaiting_callback() {
+                    answers = self.store.take_answers(id)?;
+                    if answers.is_empty() {
+                        // A wait on a person or another system: hand back to the caller.
+                        self.store.save(&exec, def.text())?;
+                        return Ok(exec);
+                    }
+                    continue;
+                }
+                match exec.next_timer() {
+                    Some(at) => self.clock.sleep_until(at).await,
+                    None => {
+                        let error =
+                            StatesError::runtime("the execution has nothing left to wait for");
+                        exec.finish(now, Status::Failed, Err(error));
+                    }
+                }
+                continue;
+            }
+            let sleep = match exec.next_timer() {
+                Some(at) => self.clock.sleep_until(at),
+                None => futures::future::pending().boxed(),
+            };
+            futures::select_biased! {
+                done = in_flight.next() => {
+                    if let Some((path, invocation, deliveries)) = done {
+                        answers.extend(deliveries.into_iter().map(|d| (path.clone(), invocation, d)));
+                    }
+                }
+                () = sleep.fuse() => {}
+            }
+            // Everything else that is already done joins this pass.
+            while let Some(Some((path, invocation, deliveries))) = in_flight.next().now_or_never() {
+                answers.extend(
+                    deliveries
+                        .into_iter()
+                        .map(|d| (path.clone(), invocation, d)),
+                );
+            }
+        }
+        self.store.save(&exec, def.text())?;
+        Ok(exec)
+    }
+
+    /// Retires the tokens of an execution that ends.
+    fn close(&self, exec: &Execution, timed_out: bool) -> Result<(), EngineError> {
+        self.store.close_tokens(&exec.open_tokens(), timed_out)
+    }
+
+    fn dispatch(&self, d: Dispatch) -> Completion {
+        let Dispatch {
+            path,
+            invocation,
+            callback,
+            request,
+            ..
+        } = d;
+        if let Some(mocks) = self.mocks.as_ref().filter(|m| m.mocks(&request.state)) {
+            let key = (request.execution_id.clone(), request.state.clone());
+            let n = self
+                .mock_invocations
+                .lock()
+                .map(|mut counts| {
+                    let n = counts.entry(key).or_insert(0);
+                    *n += 1;
+                    *n - 1
+                })
+                .unwrap_or(0);
+            let response = mocks.response(&request.state, n).unwrap_or(Ok(Value::Null));
+            let deliveries = match (callback, response) {
+                (true, Ok(output)) => vec![
+                    Delivery::Handler {
+                        result: Ok(Value::Null),
+                        wrapped: true,
+                    },
+                    Delivery::Success(output),
+                ],
+                (_, result) => vec![Delivery::Handler {
+                    result,
+                    wrapped: true,
+                }],
+            };
+            return async move { (path, invocation, deliveries) }.boxed();
+        }
+        let call = self.handler.invoke(request);
+        async move {
+            let result = call.await;
+            (
+                path,
+                invocation,
+                vec![Delivery::Handler {
+                    result,
+                    wrapped: false,
+                }],
+            )
+        }
+        .boxed()
+    }
+
+    /// `SendTaskSuccess`: returns the execution to resume with [`run`](Self::run).
+    pub fn send_task_success(&self, token: &str, output: Value) -> Result<String, EngineError> {
+        let size = json_size(&output);
+        if size > MAX_PAYLOAD_BYTES {
+            return Err(EngineError::InvalidOutput(format!(
+                "the output has {size} bytes; the limit is {MAX_PAYLOAD_BYTES} bytes (256 KiB)"
+            )));
+        }
+        check_token(token)?;
+        self.store.answer(token, &Delivery::Success(output))
+    }
+
+    /// `SendTaskFailure`: the task fails with `error` (matched by Retry and
+    /// Catch) and `cause`.
+    pub fn send_task_failure(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> Result<String, EngineError> {
+        check_token(token)?;
+        if error.chars().count() > 256 || cause.chars().count() > 32_768 {
+            return Err(EngineError::InvalidOutput(
+                "error has at most 256 characters and cause at most 32768".to_owned(),
+            ));
+        }
+        self.store
+            .answer(token, &Delivery::Failure(StatesError::new(error, cause)))
+    }
+
+    /// `SendTaskHeartbeat`: restarts the task's `HeartbeatSeconds` count.
+    pub fn send_task_heartbeat(&self, token: &str) -> Result<String, EngineError> {
+        check_token(token)?;
+        self.store
+            .answer(token, &Delivery::Heartbeat(self.clock.now()))
+    }
+
+    /// Marks a running execution as aborted (`StopExecution`).
+    pub fn stop(&self, id: &str, error: &str, cause: &str) -> Result<Execution, EngineError> {
+        let (mut exec, text) = self
+            .store
+            .load(id)?
+            .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_owned()))?;
+        if exec.status == Status::Running {
+            self.close(&exec, false)?;
+            exec.finish(
+                Utc::now().min(self.clock.now().max(exec.started_at)),
+                Status::Aborted,
+                Err(StatesError::new(error, cause)),
+            );
+            self.store.save(&exec, &text)?;
+        }
+        Ok(exec)
+    }
+}
+
+/// Execution and state machine names: 1 to 80 characters, no whitespace,
+/// wildcards, brackets, `:` or `/` (AWS's rule).
+fn check_name(name: &str) -> Result<(), EngineError> {
+    let bad = name.chars().find(|c| {
+        c.is_whitespace()
+            || c.is_control()
+            || matches!(
+                c,
+                '<' | '>'
+                    | '{'
+                    | '}'
+                    | '['
+                    | ']'
+                    | '?'
+                    | '*'
+                    | '"'
+                    | '#'
+                    | '%'
+                    | '\\'
+                    | '^'
+                    | '|'
+                    | '~'
+                    | '`'
+                    | '$'
+                    | '&'
+                    | ','
+                    | ';'
+                    | ':'
+                    | '/'
+            )
+    });
+    if name.is_empty() || name.chars().count() > 80 {
+        return Err(EngineError::InvalidExecutionInput(format!(
+            "the name '{name}' must have 1 to 80 characters"
+        )));
+    }
+    if let Some(c) = bad {
+        return Err(EngineError::InvalidExecutionInput(format!(
+            "the name '{name}' contains '{c}', which names cannot contain"
+        )));
+    }
+    Ok(())
+}
+
+fn check_token(token: &str) -> Result<(), EngineError> {
+    if token.is_empty() || token.len() > 2048 {
+        return Err(EngineError::InvalidToken(format!(
+            "a task token has 1 to 2048 characters, this one has {}",
+            token.len()
+        )));
+    }
+    Ok(())
+}

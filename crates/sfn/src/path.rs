@@ -1,0 +1,758 @@
+//! JSONPath as Step Functions applies it.
+//!
+//! - `$` is the state's data, `$$` the context object.
+//! - A *definite* path (only `.name`, `['name']` and `[index]`) selects one
+//!   value; when it selects nothing, the caller raises `States.Runtime`.
+//! - Any other path (`*`, `..`, slices, unions, `[?(...)]` filters) selects
+//!   a list, and its value is a JSON array of the matches, possibly empty.
+//! - A *reference path* (ResultPath) is definite and names object fields only.
+
+use std::fmt;
+
+use serde_json::{Map, Value};
+
+/// A parsed JSONPath.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JsonPath {
+    text: String,
+    context: bool,
+    segments: Vec<Segment>,
+    definite: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Segment {
+    Field(String),
+    Index(i64),
+    Wildcard,
+    /// `..name`, or `..*` when `None`.
+    Descendant(Option<String>),
+    Slice(Option<i64>, Option<i64>, i64),
+    Union(Vec<Key>),
+    Filter(Box<Filter>),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Key {
+    Field(String),
+    Index(i64),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Filter {
+    Or(Box<Filter>, Box<Filter>),
+    And(Box<Filter>, Box<Filter>),
+    Not(Box<Filter>),
+    Exists(Operand),
+    Compare(Operand, Op, Operand),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Operand {
+    /// `@...`: relative to the item under test.
+    Item(Vec<Segment>),
+    /// `$...`: relative to the document.
+    Root(Vec<Segment>),
+    Literal(Value),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Op {
+    Eq,
+    Ne,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+}
+
+impl JsonPath {
+    /// Parses `text`; the error says what is malformed.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let (context, rest) = if let Some(rest) = text.strip_prefix("$$") {
+            (true, rest)
+        } else if let Some(rest) = text.strip_prefix('$') {
+            (false, rest)
+        } else {
+            return Err(format!(
+                "'{text}' is not a JSONPath: it must start with '$'"
+            ));
+        };
+        let mut parser = Parser {
+            text: rest.as_bytes(),
+            pos: 0,
+        };
+        let segments = parser
+            .segments(false)
+            .map_err(|e| format!("'{text}' is not a valid JSONPath: {e}"))?;
+        if parser.pos < parser.text.len() {
+            return Err(format!(
+                "'{text}' is not a valid JSONPath: unexpected '{}'",
+                String::from_utf8_lossy(parser.text.get(parser.pos..).unwrap_or_default())
+            ));
+        }
+        let definite = segments
+            .iter()
+            .all(|s| matches!(s, Segment::Field(_) | Segment::Index(_)));
+        Ok(Self {
+            text: text.to_owned(),
+            context,
+            segments,
+            definite,
+        })
+    }
+
+    /// `$`: the whole data.
+    pub fn root() -> Self {
+        Self {
+            text: "$".to_owned(),
+            context: false,
+            segments: Vec::new(),
+            definite: true,
+        }
+    }
+
+    /// Parses a reference path (ResultPath): `$` and object fields only.
+    pub fn parse_reference(text: &str) -> Result<Self, String> {
+        let path = Self::parse(text)?;
+        if path.context {
+            return Err(format!(
+                "'{text}' is not a reference path: it cannot refer to the context object"
+            ));
+        }
+        if !path.segments.iter().all(|s| matches!(s, Segment::Field(_))) {
+            return Err(format!(
+                "'{text}' is not a reference path: only '.field' and ['field'] steps are allowed"
+            ));
+        }
+        Ok(path)
+    }
+
+    pub fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// `$$...`: reads the context object.
+    pub fn is_context(&self) -> bool {
+        self.context
+    }
+
+    /// Whether the path selects one value (rather than a list).
+    pub fn is_definite(&self) -> bool {
+        self.definite
+    }
+
+    /// `$` alone.
+    pub fn is_root(&self) -> bool {
+        self.segments.is_empty()
+    }
+
+    /// The value the path selects from `data` (or `context` for `$$`).
+    /// `None` when a definite path selects nothing.
+    pub fn read(&self, data: &Value, context: &Value) -> Option<Value> {
+        let root = if self.context { context } else { data };
+        if self.definite {
+            return definite(root, &self.segments).cloned();
+        }
+        let mut out = Vec::new();
+        select(root, root, &self.segments, &mut out);
+        Some(Value::Array(out.into_iter().cloned().collect()))
+    }
+
+    /// Like [`read`](Self::read) but borrowing, for definite paths.
+    pub fn read_ref<'v>(&self, data: &'v Value, context: &'v Value) -> Option<&'v Value> {
+        let root = if self.context { context } else { data };
+        if self.definite {
+            definite(root, &self.segments)
+        } else {
+            None
+        }
+    }
+
+    /// Writes `value` at this reference path inside `target`, creating the
+    /// objects on the way. Fails (the caller raises `States.Runtime`) when a
+    /// step on the way exists and is not an object.
+    pub fn write(&self, target: &mut Value, value: Value) -> Result<(), String> {
+        let Some((last, init)) = self.segments.split_last() else {
+            *target = value;
+            return Ok(());
+        };
+        let mut node = target;
+        for segment in init {
+            let Segment::Field(name) = segment else {
+                return Err(format!("'{}' is not a reference path", self.text));
+            };
+            let Value::Object(map) = node else {
+                return Err(format!(
+                    "ResultPath '{}' cannot be applied: a step on the way is not an object",
+                    self.text
+                ));
+            };
+            node = map
+                .entry(name.clone())
+                .or_insert_with(|| Value::Object(Map::new()));
+        }
+        let Segment::Field(name) = last else {
+            return Err(format!("'{}' is not a reference path", self.text));
+        };
+        match node {
+            Value::Object(map) => {
+                map.insert(name.clone(), value);
+                Ok(())
+            }
+            _ => Err(format!(
+                "ResultPath '{}' cannot be applied: its parent is not an object",
+                self.text
+            )),
+        }
+    }
+}
+
+impl fmt::Display for JsonPath {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+fn definite<'v>(mut node: &'v Value, segments: &[Segment]) -> Option<&'v Value> {
+    for segment in segments {
+        node = match (segment, node) {
+            (Segment::Field(name), Value::Object(map)) => map.get(name)?,
+            (Segment::Index(i), Value::Array(items)) => {
+                items.get(resolve_index(*i, items.len())?)?
+            }
+            _ => return None,
+        };
+    }
+    Some(node)
+}
+
+fn resolve_index(i: i64, len: usize) -> Option<usize> {
+    if i >= 0 {
+        usize::try_from(i).ok()
+    } else {
+        len.checked_sub(usize::try_from(i.unsigned_abs()).ok()?)
+    }
+}
+
+fn select<'v>(root: &'v Value, node: &'v Value, segments: &[Segment], out: &mut Vec<&'v Value>) {
+    let Some((segment, rest)) = segments.split_first() else {
+        out.push(node);
+        return;
+    };
+    match segment {
+        Segment::Field(name) => {
+            if let Some(child) = node.as_object().and_then(|m| m.get(name)) {
+                select(root, child, rest, out);
+            }
+        }
+        Segment::Index(i) => {
+            if let Some(items) = node.as_array()
+                && let Some(child) = resolve_index(*i, items.len()).and_then(|i| items.get(i))
+            {
+                select(root, child, rest, out);
+            }
+        }
+        Segment::Wildcard => {
+            for child in children(node) {
+                select(root, child, rest, out);
+            }
+        }
+        Segment::Descendant(name) => {
+            descend(root, node, name.as_deref(), rest, out);
+        }
+        Segment::Slice(start, end, step) => {
+            if let Some(items) = node.as_array() {
+                for i in slice_indices(items.len(), *start, *end, *step) {
+                    if let Some(child) = items.get(i) {
+                        select(root, child, rest, out);
+                    }
+                }
+            }
+        }
+        Segment::Union(keys) => {
+            for key in keys {
+                let child = match (key, node) {
+                    (Key::Field(name), Value::Object(map)) => map.get(name),
+                    (Key::Index(i), Value::Array(items)) => {
+                        resolve_index(*i, items.len()).and_then(|i| items.get(i))
+                    }
+                    _ => None,
+                };
+                if let Some(child) = child {
+                    select(root, child, rest, out);
+                }
+            }
+        }
+        Segment::Filter(filter) => {
+            for child in children(node) {
+                if filter.test(root, child) {
+                    select(root, child, rest, out);
+                }
+            }
+        }
+    }
+}
+
+fn children(node: &Value) -> Box<dyn Iterator<Item = &Value> + '_> {
+    match node {
+        Value::Object(map) => Box::new(map.values()),
+        Value::Array(items) => Box::new(items.iter()),
+        _ => Box::new(std::iter::empty()),
+    }
+}
+
+/// `..name`: `name` on this node and on every node below it, document order.
+fn descend<'v>(
+    root: &'v Value,
+    node: &'v Value,
+    name: Option<&str>,
+    rest: &[Segment],
+    out: &mut Vec<&'v Value>,
+) {
+    match name {
+        Some(name) => {
+            if let Some(child) = node.as_object().and_then(|m| m.get(name)) {
+                select(root, child, rest, out);
+            }
+        }
+        None => {
+            for child in children(node) {
+                select(root, child, rest, out);
+            }
+        }
+    }
+    for child in children(node) {
+        descend(root, child, name, rest, out);
+    }
+}
+
+fn slice_indices(len: usize, start: Option<i64>, end: Option<i64>, step: i64) -> Vec<usize> {
+    let len = i64::try_from(len).unwrap_or(i64::MAX);
+    let clamp = |i: i64| if i < 0 { (len + i).max(0) } else { i.min(len) };
+    let mut out = Vec::new();
+    if step > 0 {
+        let (mut i, end) = (clamp(start.unwrap_or(0)), clamp(end.unwrap_or(len)));
+        while i < end {
+            out.extend(usize::try_from(i).ok());
+            i += step;
+        }
+    } else if step < 0 {
+        let mut i = start.map_or(len - 1, |s| clamp(s).min(len - 1));
+        let end = end.map_or(-1, clamp);
+        while i > end {
+            out.extend(usize::try_from(i).ok());
+            i += step;
+        }
+    }
+    out
+}
+
+impl Filter {
+    fn test(&self, root: &Value, item: &Value) -> bool {
+        match self {
+            Self::Or(a, b) => a.test(root, item) || b.test(root, item),
+            Self::And(a, b) => a.test(root, item) && b.test(root, item),
+            Self::Not(a) => !a.test(root, item),
+            Self::Exists(operand) => operand.value(root, item).is_some(),
+            Self::Compare(a, op, b) => match (a.value(root, item), b.value(root, item)) {
+                (Some(a), Some(b)) => compare(&a, *op, &b),
+                _ => false,
+            },
+        }
+    }
+}
+
+impl Operand {
+    fn value(&self, root: &Value, item: &Value) -> Option<Value> {
+        match self {
+            Self::Item(segments) => definite(item, segments).cloned(),
+            Self::Root(segments) => definite(root, segments).cloned(),
+            Self::Literal(v) => Some(v.clone()),
+        }
+    }
+}
+
+fn compare(a: &Value, op: Op, b: &Value) -> bool {
+    use std::cmp::Ordering;
+    let ordering = match (a, b) {
+        (Value::Number(x), Value::Number(y)) => x.as_f64().partial_cmp(&y.as_f64()),
+        (Value::String(x), Value::String(y)) => Some(x.cmp(y)),
+        _ => None,
+    };
+    match op {
+        Op::Eq => ordering.map_or(a == b, |o| o == Ordering::Equal),
+        Op::Ne => ordering.map_or(a != b, |o| o != Ordering::Equal),
+        Op::Lt => ordering == Some(Ordering::Less),
+        Op::Le => matches!(ordering, Some(Ordering::Less | Ordering::Equal)),
+        Op::Gt => ordering == Some(Ordering::Greater),
+        Op::Ge => matches!(ordering, Some(Ordering::Greater | Ordering::Equal)),
+    }
+}
+
+struct Parser<'a> {
+    text: &'a [u8],
+    pos: usize,
+}
+
+impl Parser<'_> {
+    fn peek(&self) -> Option<u8> {
+        self.text.get(self.pos).copied()
+    }
+
+    fn peek_at(&self, offset: usize) -> Option<u8> {
+        self.text.get(self.pos + offset).copied()
+    }
+
+    fn eat(&mut self, byte: u8) -> bool {
+        if self.peek() == Some(byte) {
+            self.pos += 1;
+            true
+        } else {
+            false
+        }
+    }
+
+    fn skip_spaces(&mut self) {
+        while self.peek().is_some_and(|b| b == b' ') {
+            self.pos += 1;
+        }
+    }
+
+    /// Segments until the end, or (inside a filter) until an operator.
+    fn segments(&mut self, in_filter: bool) -> Result<Vec<Segment>, String> {
+        let mut segments = Vec::new();
+        loop {
+            match self.peek() {
+                Some(b'.') if self.peek_at(1) == Some(b'.') => {
+                    self.pos += 2;
+                    if self.eat(b'*') {
+                        segments.push(Segment::Descendant(None));
+                    } else {
+                        let name = self.name()?;
+                        segments.push(Segment::Descendant(Some(name)));
+                    }
+                }
+                Some(b'.') => {
+                    self.pos += 1;
+                    if self.eat(b'*') {
+                        segments.push(Segment::Wildcard);
+                    } else {
+                        segments.push(Segment::Field(self.name()?));
+                    }
+                }
+                Some(b'[') => {
+                    self.pos += 1;
+                    segments.push(self.bracket()?);
+                }
+                _ if in_filter => return Ok(segments),
+                None => return Ok(segments),
+                Some(other) => return Err(format!("unexpected '{}'", char::from(other))),
+            }
+        }
+    }
+
+    fn name(&mut self) -> Result<String, String> {
+        let start = self.pos;
+        while let Some(b) = self.peek() {
+            if matches!(
+                b,
+                b'.' | b'[' | b' ' | b')' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|'
+            ) {
+                break;
+            }
+            self.pos += 1;
+        }
+        if self.pos == start {
+            return Err("a field name is missing after '.'".to_owned());
+        }
+        let bytes = self.text.get(start..self.pos).unwrap_or_default();
+        Ok(String::from_utf8_lossy(bytes).into_owned())
+    }
+
+    fn bracket(&mut self) -> Result<Segment, String> {
+        self.skip_spaces();
+        if self.eat(b'*') {
+            self.expect(b']')?;
+            return Ok(Segment::Wildcard);
+        }
+        if self.peek() == Some(b'?') {
+            self.pos += 1;
+            self.expect(b'(')?;
+            let filter = self.filter_or()?;
+            self.skip_spaces();
+            self.expect(b')')?;
+            self.skip_spaces();
+            self.expect(b']')?;
+            return Ok(Segment::Filter(Box::new(filter)));
+        }
+        let mut keys = Vec::new();
+        loop {
+            self.skip_spaces();
+            match self.peek() {
+                Some(b'\'' | b'"') => keys.push(Key::Field(self.quoted()?)),
+                Some(b':') => return self.slice(None),
+                _ => {
+                    let n = self.integer()?;
+                    self.skip_spaces();
+                    if self.peek() == Some(b':') {
+                        return self.slice(Some(n));
+                    }
+                    keys.push(Key::Index(n));
+                }
+            }
+            self.skip_spaces();
+            if self.eat(b']') {
+                break;
+            }
+            self.expect(b',')?;
+        }
+        Ok(match <[Key; 1]>::try_from(keys) {
+            Ok([Key::Field(name)]) => Segment::Field(name),
+            Ok([Key::Index(i)]) => Segment::Index(i),
+            Err(keys) => Segment::Union(keys),
+        })
+    }
+
+    fn slice(&mut self, start: Option<i64>) -> Result<Segment, String> {
+        self.expect(b':')?;
+        self.skip_spaces();
+        let end = if matches!(self.peek(), Some(b':' | b']')) {
+            None
+        } else {
+            Some(self.integer()?)
+        };
+        let step = if self.eat(b':') {
+            self.skip_spaces();
+            if self.peek() == Some(b']') {
+                1
+            } else {
+                self.integer()?
+            }
+        } else {
+            1
+        };
+        self.skip_spaces();
+        self.expect(b']')?;
+        if step == 0 {
+            return Err("a slice step cannot be 0".to_owned());
+        }
+        Ok(Segment::Slice(start, end, step))
+    }
+
+    fn expect(&mut self, byte: u8) -> Result<(), String> {
+        if self.eat(byte) {
+            Ok(())
+        } else {
+            Err(format!(
+                "expected '{}' at offset {}",
+                char::from(byte),
+                self.pos
+            ))
+        }
+    }
+
+    fn integer(&mut self) -> Result<i64, String> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
+            self.pos += 1;
+        }
+        let text = std::str::from_utf8(self.text.get(start..self.pos).unwrap_or_default())
+            .unwrap_or_default();
+        text.parse()
+            .map_err(|_| format!("expected an index at offset {start}"))
+    }
+
+    fn quoted(&mut self) -> Result<String, String> {
+        let quote = self.peek().unwrap_or(b'\'');
+        self.pos += 1;
+        let mut out = Vec::new();
+        loop {
+            match self.peek() {
+                None => return Err("a quoted name is not closed".to_owned()),
+                Some(b'\\') => {
+                    out.extend(self.peek_at(1));
+                    self.pos += 2;
+                }
+                Some(b) if b == quote => {
+                    self.pos += 1;
+                    break;
+                }
+                Some(b) => {
+                    out.push(b);
+                    self.pos += 1;
+                }
+            }
+        }
+        Ok(String::from_utf8_lossy(&out).into_owned())
+    }
+
+    fn filter_or(&mut self) -> Result<Filter, String> {
+        let mut left = self.filter_and()?;
+        loop {
+            self.skip_spaces();
+            if self.peek() == Some(b'|') && self.peek_at(1) == Some(b'|') {
+                self.pos += 2;
+                let right = self.filter_and()?;
+                left = Filter::Or(Box::new(left), Box::new(right));
+            } else {
+                return Ok(left);
+            }
+        }
+    }
+
+    fn filter_and(&mut self) -> Result<Filter, String> {
+        let mut left = self.filter_unary()?;
+        loop {
+            self.skip_spaces();
+            if self.peek() == Some(b'&') && self.peek_at(1) == Some(b'&') {
+                self.pos += 2;
+                let right = self.filter_unary()?;
+                left = Filter::And(Box::new(left), Box::new(right));
+            } else {
+                return Ok(left);
+            }
+        }
+    }
+
+    fn filter_unary(&mut self) -> Result<Filter, String> {
+        self.skip_spaces();
+        if self.peek() == Some(b'!') && self.peek_at(1) != Some(b'=') {
+            self.pos += 1;
+            return Ok(Filter::Not(Box::new(self.filter_unary()?)));
+        }
+        if self.eat(b'(') {
+            let inner = self.filter_or()?;
+            self.skip_spaces();
+            self.expect(b')')?;
+            return Ok(inner);
+        }
+        let left = self.operand()?;
+        self.skip_spaces();
+        let op = match (self.peek(), self.peek_at(1)) {
+            (Some(b'='), Some(b'=')) => Some((Op::Eq, 2)),
+            (Some(b'!'), Some(b'=')) => Some((Op::Ne, 2)),
+            (Some(b'<'), Some(b'=')) => Some((Op::Le, 2)),
+            (Some(b'>'), Some(b'=')) => Some((Op::Ge, 2)),
+            (Some(b'<'), _) => Some((Op::Lt, 1)),
+            (Some(b'>'), _) => Some((Op::Gt, 1)),
+            _ => None,
+        };
+        match op {
+            Some((op, width)) => {
+                self.pos += width;
+                let right = self.operand()?;
+                Ok(Filter::Compare(left, op, right))
+            }
+            None => Ok(Filter::Exists(left)),
+        }
+    }
+
+    fn operand(&mut self) -> Result<Operand, String> {
+        self.skip_spaces();
+        match self.peek() {
+            Some(b'@') => {
+                self.pos += 1;
+                Ok(Operand::Item(self.definite_segments()?))
+            }
+            Some(b'$') => {
+                self.pos += 1;
+                Ok(Operand::Root(self.definite_segments()?))
+            }
+            Some(b'\'' | b'"') => Ok(Operand::Literal(Value::String(self.quoted()?))),
+            _ => {
+                let start = self.pos;
+                while self
+                    .peek()
+                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'))
+                {
+                    self.pos += 1;
+                }
+                let text = std::str::from_utf8(self.text.get(start..self.pos).unwrap_or_default())
+                    .unwrap_or_default();
+                serde_json::from_str(text)
+                    .map(Operand::Literal)
+                    .map_err(|_| format!("'{text}' is not a value a filter can compare with"))
+            }
+        }
+    }
+
+    fn definite_segments(&mut self) -> Result<Vec<Segment>, String> {
+        let segments = self.segments(true)?;
+        if segments
+            .iter()
+            .all(|s| matches!(s, Segment::Field(_) | Segment::Index(_)))
+        {
+            Ok(segments)
+        } else {
+            Err("a filter can only read fields and indexes".to_owned())
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use serde_json::json;
+
+    use super::*;
+
+    fn read(path: &str, data: &Value) -> Option<Value> {
+        JsonPath::parse(path).unwrap().read(data, &Value::Null)
+    }
+
+    #[test]
+    fn definite_paths_select_one_value() {
+        let data = json!({"a": {"b": [1, 2, {"c": "x"}]}, "d e": 1});
+        assert_eq!(read("$", &data), Some(data.clone()));
+        assert_eq!(read("$.a.b[2].c", &data), Some(json!("x")));
+        assert_eq!(read("$['a']['b'][0]", &data), Some(json!(1)));
+        assert_eq!(read("$.a.b[-1].c", &data), Some(json!("x")));
+        assert_eq!(read("$['d e']", &data), Some(json!(1)));
+        assert_eq!(read("$.a.missing", &data), None);
+        assert_eq!(read("$.a.b.c", &data), None);
+    }
+
+    #[test]
+    fn indefinite_paths_select_an_array() {
+        let data = json!({"items": [{"n": 1, "ok": true}, {"n": 2}, {"n": 3, "ok": false}]});
+        assert_eq!(read("$.items[*].n", &data), Some(json!([1, 2, 3])));
+        assert_eq!(read("$..n", &data), Some(json!([1, 2, 3])));
+        assert_eq!(read("$.items[0:2].n", &data), Some(json!([1, 2])));
+        assert_eq!(read("$.items[0,2].n", &data), Some(json!([1, 3])));
+        assert_eq!(read("$.items[?(@.n > 1)].n", &data), Some(json!([2, 3])));
+        assert_eq!(
+            read("$.items[?(@.n >= 2 && @.ok == false)].n", &data),
+            Some(json!([3]))
+        );
+        assert_eq!(read("$.items[?(@.ok)].n", &data), Some(json!([1, 3])));
+        assert_eq!(read("$.items[?(@.n == 9)]", &data), Some(json!([])));
+        assert_eq!(read("$.items[::-1].n", &data), Some(json!([3, 2, 1])));
+    }
+
+    #[test]
+    fn malformed_paths_are_refused_with_the_reason() {
+        for bad in ["a.b", "$.", "$[", "$.a[x]", "$.a[1:2:0]", "$.a[?(@.b ==)]"] {
+            assert!(JsonPath::parse(bad).is_err(), "{bad}");
+        }
+        assert!(JsonPath::parse_reference("$.a[0]").is_err());
+        assert!(JsonPath::parse_reference("$$.Execution").is_err());
+    }
+
+    #[test]
+    fn reference_paths_create_objects_on_the_way() {
+        let mut data = json!({"a": 1});
+        JsonPath::parse_reference("$.x.y")
+            .unwrap()
+            .write(&mut data, json!(2))
+            .unwrap();
+        assert_eq!(data, json!({"a": 1, "x": {"y": 2}}));
+        let error = JsonPath::parse_reference("$.a.b")
+            .unwrap()
+            .write(&mut data, json!(3));
+        assert!(error.is_err());
+    }
+}
