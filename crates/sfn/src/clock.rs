@@ -3,7 +3,7 @@
 
 use std::fmt::Debug;
 use std::io::Read as _;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use chrono::{DateTime, Utc};
 use futures::future::BoxFuture;
@@ -31,16 +31,18 @@ impl Clock for SystemClock {
 }
 
 /// A clock that only moves when told to, or when the engine sleeps: then it
-/// jumps straight to the deadline. A 24-hour wait takes no time.
+/// jumps straight to the deadline. A 24-hour wait takes no time. The jump
+/// happens when the sleep is polled, so a task that is already done wins
+/// over a timer, as it would in real time.
 #[derive(Debug)]
 pub struct ManualClock {
-    now: Mutex<DateTime<Utc>>,
+    now: Arc<Mutex<DateTime<Utc>>>,
 }
 
 impl ManualClock {
     pub fn new(start: DateTime<Utc>) -> Self {
         Self {
-            now: Mutex::new(start),
+            now: Arc::new(Mutex::new(start)),
         }
     }
 
@@ -57,12 +59,14 @@ impl Clock for ManualClock {
     }
 
     fn sleep_until(&self, deadline: DateTime<Utc>) -> BoxFuture<'static, ()> {
-        if let Ok(mut now) = self.now.lock()
-            && *now < deadline
-        {
-            *now = deadline;
-        }
-        Box::pin(async {})
+        let now = Arc::clone(&self.now);
+        Box::pin(async move {
+            if let Ok(mut now) = now.lock()
+                && *now < deadline
+            {
+                *now = deadline;
+            }
+        })
     }
 }
 
