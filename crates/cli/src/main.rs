@@ -26,6 +26,9 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Normalize(commands::normalize::Args),
+    /// Validate and run Step Functions definitions on the local engine.
+    #[command(subcommand)]
+    Sfn(commands::sfn::Command),
 }
 
 fn main() -> ExitCode {
@@ -39,5 +42,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Normalize(args) => commands::normalize::run(&args, &config),
+        Command::Sfn(command) => commands::sfn::run(command),
     }
 }

@@ -211,6 +211,11 @@ impl Definition {
         })
     }
 
+    /// The number of states, nested ones included.
+    pub fn state_count(&self) -> usize {
+        self.machines.iter().map(|m| m.states.len()).sum()
+    }
+
     /// The definition text, after substitutions.
     pub fn text(&self) -> &str {
         &self.text

@@ -1,0 +1,210 @@
+//! `responder sfn validate|run` as a user runs them.
+
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use serde_json::{Value, json};
+
+const MACHINE: &str = r#"{
+  "Comment": "Greets, retrying throttles, then waits for an approval.",
+  "StartAt": "Hello",
+  "States": {
+    "Hello": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke",
+      "Parameters": {"FunctionName": "hello", "Payload.$": "$"},
+      "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 2, "MaxAttempts": 2}],
+      "ResultSelector": {"greeting.$": "$.Payload.greeting"},
+      "ResultPath": "$.hello",
+      "Next": "Approve"
+    },
+    "Approve": {
+      "Type": "Task",
+      "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+      "Parameters": {"FunctionName": "approve", "Payload": {"token.$": "$$.Task.Token"}},
+      "TimeoutSeconds": 3600,
+      "ResultPath": "$.approval",
+      "End": true
+    }
+  }
+}"#;
+
+const MOCKS: &str = r#"{
+  "StateMachines": {
+    "greeter": {
+      "TestCases": {
+        "HappyPath": {"Hello": "ThrottledOnce", "Approve": "Approved"},
+        "NoApproval": {"Hello": "ThrottledOnce"},
+        "Broken": {"Hello": "Crash"}
+      }
+    }
+  },
+  "MockedResponses": {
+    "ThrottledOnce": {
+      "0": {"Throw": {"Error": "Lambda.TooManyRequestsException", "Cause": "Rate exceeded"}},
+      "1": {"Return": {"StatusCode": 200, "Payload": {"greeting": "hello"}}}
+    },
+    "Approved": {"0": {"Return": {"approved": true}}},
+    "Crash": {"0": {"Throw": {"Error": "Lambda.Unknown", "Cause": "boom"}}}
+  }
+}"#;
+
+fn fixture(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("responder-sfn-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn responder(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_responder"))
+        .args(args)
+        .current_dir(std::env::temp_dir())
+        .env_remove("RESPONDER_CONFIG")
+        .output()
+        .unwrap()
+}
+
+fn run_case(case: &str) -> (Option<i32>, Value) {
+    let machine = fixture("greeter.asl.json", MACHINE);
+    let mocks = fixture("mocks.json", MOCKS);
+    let input = fixture("input.json", r#"{"who": "ops"}"#);
+    let out = responder(&[
+        "sfn",
+        "run",
+        machine.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+        "--mock-config",
+        mocks.to_str().unwrap(),
+        "--test-case",
+        case,
+        "--virtual-time",
+    ]);
+    (
+        out.status.code(),
+        serde_json::from_slice(&out.stdout).unwrap(),
+    )
+}
+
+#[test]
+fn validate_accepts_a_good_definition_and_names_the_state_of_a_bad_one() {
+    let out = responder(&[
+        "sfn",
+        "validate",
+        fixture("greeter.asl.json", MACHINE).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, 2 states"));
+
+    let bad = MACHINE.replace("\"End\": true", "\"Next\": \"Missing\"");
+    let out = responder(&[
+        "sfn",
+        "validate",
+        fixture("bad.asl.json", &bad).to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        stderr.trim(),
+        "InvalidDefinition: state 'Approve': names 'Missing' as a next state, but there is no such state"
+    );
+}
+
+#[test]
+fn run_with_mocks_retries_answers_the_callback_and_exits_0() {
+    let (code, report) = run_case("HappyPath");
+    assert_eq!(code, Some(0), "{report:#}");
+    assert_eq!(report["status"], "SUCCEEDED");
+    assert_eq!(
+        report["output"],
+        json!({"who": "ops", "hello": {"greeting": "hello"}, "approval": {"approved": true}})
+    );
+    assert_eq!(report["error"], Value::Null);
+    // Two states entered and one retry.
+    assert_eq!(report["transitions"], 3);
+    let types: Vec<&str> = report["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
+    assert_eq!(types.first(), Some(&"ExecutionStarted"));
+    assert_eq!(types.last(), Some(&"ExecutionSucceeded"));
+    assert!(types.contains(&"TaskSubmitted"));
+}
+
+#[test]
+fn a_failed_execution_prints_its_error_and_exits_1() {
+    let (code, report) = run_case("Broken");
+    assert_eq!(code, Some(1));
+    assert_eq!(report["status"], "FAILED");
+    assert_eq!(report["error"], "Lambda.Unknown");
+    assert_eq!(report["cause"], "boom");
+}
+
+#[test]
+fn an_unmocked_task_fails_naming_its_function() {
+    let (code, report) = run_case("NoApproval");
+    assert_eq!(code, Some(1));
+    assert_eq!(report["status"], "FAILED");
+    assert_eq!(report["error"], "States.Runtime");
+    assert_eq!(
+        report["cause"],
+        "no task handler is registered for 'approve' (state 'Approve')"
+    );
+}
+
+#[test]
+fn an_unknown_test_case_or_bad_input_is_a_usage_error() {
+    let machine = fixture("greeter.asl.json", MACHINE);
+    let mocks = fixture("mocks.json", MOCKS);
+    let out = responder(&[
+        "sfn",
+        "run",
+        machine.to_str().unwrap(),
+        "--mock-config",
+        mocks.to_str().unwrap(),
+        "--test-case",
+        "Nope",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("InvalidMockConfig: the mock file has no test case 'Nope'")
+    );
+
+    let input = fixture("not-json.json", "{oops");
+    let out = responder(&[
+        "sfn",
+        "run",
+        machine.to_str().unwrap(),
+        "--input",
+        input.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("InvalidExecutionInput:"));
+
+    let out = responder(&[
+        "sfn",
+        "run",
+        machine.to_str().unwrap(),
+        "--test-case",
+        "HappyPath",
+    ]);
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "--test-case needs --mock-config"
+    );
+}
