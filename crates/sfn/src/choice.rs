@@ -187,6 +187,17 @@ impl Rule {
         Ok(rule)
     }
 
+    /// Whether any path of the rule reads the context object (`$$`).
+    pub fn uses_context(&self) -> bool {
+        match self {
+            Self::And(rules) | Self::Or(rules) => rules.iter().any(Self::uses_context),
+            Self::Not(rule) => rule.uses_context(),
+            Self::Test {
+                variable, operand, ..
+            } => variable.is_context() || matches!(operand, Operand::Path(p) if p.is_context()),
+        }
+    }
+
     pub fn evaluate(&self, data: &Value, context: &Value) -> Result<bool, StatesError> {
         match self {
             Self::And(rules) => {

@@ -81,6 +81,18 @@ impl Engine {
         name: Option<&str>,
         input: Value,
     ) -> Result<String, EngineError> {
+        self.create(definition, state_machine, name, input)
+            .map(|e| e.id)
+    }
+
+    /// Starts an execution and returns it (or the running one of that name).
+    fn create(
+        &self,
+        definition: &Arc<Definition>,
+        state_machine: &str,
+        name: Option<&str>,
+        input: Value,
+    ) -> Result<Execution, EngineError> {
         let size = json_size(&input);
         if size > MAX_PAYLOAD_BYTES {
             return Err(EngineError::InvalidExecutionInput(format!(
@@ -98,7 +110,7 @@ impl Engine {
         let id = format!("arn:aws:states:{REGION}:{ACCOUNT}:execution:{state_machine}:{name}");
         if let Some((existing, _)) = self.store.load(&id)? {
             if existing.status == Status::Running && existing.input == input {
-                return Ok(id);
+                return Ok(existing);
             }
             return Err(EngineError::ExecutionAlreadyExists(name));
         }
@@ -114,7 +126,7 @@ impl Engine {
         );
         self.remember(definition);
         self.store.save(&execution, definition.text())?;
-        Ok(id)
+        Ok(execution)
     }
 
     /// Starts an execution and runs it until it ends or waits for a callback.
@@ -125,8 +137,9 @@ impl Engine {
         name: Option<&str>,
         input: Value,
     ) -> Result<Execution, EngineError> {
-        let id = self.start(definition, state_machine, name, input)?;
-        self.run(&id).await
+        let execution = self.create(definition, state_machine, name, input)?;
+        let definition = self.definition(definition.text())?;
+        self.drive(execution, definition).await
     }
 
     fn remember(&self, definition: &Arc<Definition>) {
@@ -162,11 +175,21 @@ impl Engine {
     /// their timeouts) is left to wait for: then it is saved and returned
     /// with status `RUNNING`; answer its token and call `run` again.
     pub async fn run(&self, id: &str) -> Result<Execution, EngineError> {
-        let (mut exec, text) = self
+        let (exec, text) = self
             .store
             .load(id)?
             .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_owned()))?;
         let def = self.definition(&text)?;
+        self.drive(exec, def).await
+    }
+
+    async fn drive(
+        &self,
+        mut exec: Execution,
+        def: Arc<Definition>,
+    ) -> Result<Execution, EngineError> {
+        let id = exec.id.clone();
+        let id = id.as_str();
         let mut in_flight: FuturesUnordered<Completion> = FuturesUnordered::new();
         let mut answers = self.store.take_answers(id)?;
         while exec.status == Status::Running {

@@ -4,6 +4,8 @@
 //! The whole tree is plain data, so a waiting execution is saved as a
 //! snapshot and resumed after a restart exactly where it stopped.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -72,14 +74,20 @@ pub(crate) struct Tracker {
 }
 
 impl Tracker {
-    fn emit(&mut self, now: DateTime<Utc>, kind: &str, previous: u64, details: Details) -> u64 {
+    fn emit(
+        &mut self,
+        now: DateTime<Utc>,
+        kind: &'static str,
+        previous: u64,
+        details: Details,
+    ) -> u64 {
         let id = self.history.len() as u64 + 1;
         self.history.push(Event {
             id,
             previous_event_id: previous,
             timestamp: now,
-            kind: kind.to_owned(),
-            details,
+            kind: Cow::Borrowed(kind),
+            details: Box::new(details),
         });
         id
     }
@@ -303,7 +311,11 @@ impl Execution {
             Ok(output) => self.output = Some(output),
             Err(e) => self.error = Some(e),
         }
+        // The thread tree is only needed to resume; a finished execution
+        // keeps its result and history.
         self.root.abort();
+        self.root.step = Step::Done;
+        self.root.input = Value::Null;
     }
 
     pub(crate) fn root_outcome(&self) -> Option<&Result<Value, StatesError>> {
@@ -422,23 +434,53 @@ fn unreachable_state() -> ! {
     panic!("a thread points at a state its definition does not have")
 }
 
-fn type_name(kind: &Kind) -> &'static str {
+fn entered_event(kind: &Kind) -> &'static str {
     match kind {
-        Kind::Pass { .. } => "Pass",
-        Kind::Task(_) => "Task",
-        Kind::Choice { .. } => "Choice",
-        Kind::Wait(_) => "Wait",
-        Kind::Succeed => "Succeed",
-        Kind::Fail { .. } => "Fail",
-        Kind::Parallel { .. } => "Parallel",
-        Kind::Map(_) => "Map",
+        Kind::Pass { .. } => "PassStateEntered",
+        Kind::Task(_) => "TaskStateEntered",
+        Kind::Choice { .. } => "ChoiceStateEntered",
+        Kind::Wait(_) => "WaitStateEntered",
+        Kind::Succeed => "SucceedStateEntered",
+        Kind::Fail { .. } => "FailStateEntered",
+        Kind::Parallel { .. } => "ParallelStateEntered",
+        Kind::Map(_) => "MapStateEntered",
     }
 }
 
-fn emit(run: &mut Run<'_>, th: &mut Thread, kind: &str, details: Details) -> u64 {
+fn exited_event(kind: &Kind) -> &'static str {
+    match kind {
+        Kind::Pass { .. } => "PassStateExited",
+        Kind::Task(_) => "TaskStateExited",
+        Kind::Choice { .. } => "ChoiceStateExited",
+        Kind::Wait(_) => "WaitStateExited",
+        Kind::Succeed => "SucceedStateExited",
+        Kind::Fail { .. } => "FailStateExited",
+        Kind::Parallel { .. } => "ParallelStateExited",
+        Kind::Map(_) => "MapStateExited",
+    }
+}
+
+fn emit(run: &mut Run<'_>, th: &mut Thread, kind: &'static str, details: Details) -> u64 {
     let id = run.tracker.emit(run.now, kind, th.last_event, details);
     th.last_event = id;
     id
+}
+
+/// An upper bound of the serialized size, from lengths alone: a character
+/// escapes to at most 6 bytes, a number prints in at most 24.
+fn json_size_bound(value: &Value) -> usize {
+    match value {
+        Value::Null | Value::Bool(_) => 5,
+        Value::Number(_) => 24,
+        Value::String(s) => s.len() * 6 + 2,
+        Value::Array(items) => 2 + items.iter().map(|v| json_size_bound(v) + 1).sum::<usize>(),
+        Value::Object(map) => {
+            2 + map
+                .iter()
+                .map(|(k, v)| k.len() * 6 + 4 + json_size_bound(v))
+                .sum::<usize>()
+        }
+    }
 }
 
 /// The serialized size of a value, without building the text.
@@ -459,6 +501,11 @@ pub(crate) fn json_size(value: &Value) -> usize {
 }
 
 fn check_size(value: &Value, what: &str, state: &str) -> Result<(), StatesError> {
+    // Most values are far below the limit: the bound proves it without
+    // serializing them.
+    if json_size_bound(value) <= MAX_PAYLOAD_BYTES {
+        return Ok(());
+    }
     let size = json_size(value);
     if size > MAX_PAYLOAD_BYTES {
         return Err(StatesError::new(
@@ -559,11 +606,10 @@ fn enter(run: &mut Run<'_>, th: &mut Thread) {
         _ => 0,
     };
     th.retries.resize(retriers, 0);
-    let kind = format!("{}StateEntered", type_name(&state.kind));
     emit(
         run,
         th,
-        &kind,
+        entered_event(&state.kind),
         Details {
             name: Some(state.name.clone()),
             input: Some(th.input.clone()),
@@ -713,7 +759,11 @@ fn choose(
 ) -> Result<(), StatesError> {
     let state = state(run, th);
     let data = select_input(run, th, &state.io.input_path, "InputPath")?;
-    let ctx = context(run, th, None, None);
+    let ctx = if choices.iter().any(|(rule, _)| rule.uses_context()) {
+        context(run, th, None, None)
+    } else {
+        Value::Null
+    };
     let mut next = None;
     for (rule, target) in choices {
         if rule.evaluate(&data, &ctx)? {
@@ -1109,11 +1159,10 @@ fn shape_output(run: &mut Run<'_>, th: &Thread, result: Value) -> Result<Value, 
 /// to the state's `Next`, or ends the thread.
 fn exit(run: &mut Run<'_>, th: &mut Thread, output: Value, next: Option<usize>) {
     let state = state(run, th);
-    let kind = format!("{}StateExited", type_name(&state.kind));
     emit(
         run,
         th,
-        &kind,
+        exited_event(&state.kind),
         Details {
             name: Some(state.name.clone()),
             output: Some(output.clone()),
@@ -1330,7 +1379,7 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
             finished_now = true;
             f.finished += 1;
             let (kind, value) = match outcome {
-                Ok(v) => ("Succeeded", v.clone()),
+                Ok(v) => ("MapIterationSucceeded", v.clone()),
                 Err(e) => {
                     f.failures += 1;
                     let tolerance = Tolerance {
@@ -1343,7 +1392,10 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
                     if failure.is_none() && tolerance.exceeded_by(e) {
                         failure = Some(tolerance.error(e));
                     }
-                    ("Failed", json!({ "Error": e.error, "Cause": e.cause }))
+                    (
+                        "MapIterationFailed",
+                        json!({ "Error": e.error, "Cause": e.cause }),
+                    )
                 }
             };
             if let Some(slot) = f.results.get_mut(i) {
@@ -1352,7 +1404,7 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
             if f.is_map {
                 last_event = run.tracker.emit(
                     run.now,
-                    &format!("MapIteration{kind}"),
+                    kind,
                     child.last_event,
                     Details {
                         name: Some(state.name.clone()),
@@ -1373,7 +1425,11 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
         }
     }
     th.last_event = last_event;
-    let prefix = if f.is_map { "Map" } else { "Parallel" };
+    let (failed_event, succeeded_event) = if f.is_map {
+        ("MapStateFailed", "MapStateSucceeded")
+    } else {
+        ("ParallelStateFailed", "ParallelStateSucceeded")
+    };
     if let Some(error) = failure {
         for child in &mut f.children {
             child.abort();
@@ -1381,7 +1437,7 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
         emit(
             run,
             th,
-            &format!("{prefix}StateFailed"),
+            failed_event,
             Details {
                 error: Some(error.error.clone()),
                 cause: Some(error.cause.clone()),
@@ -1396,12 +1452,7 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
-        emit(
-            run,
-            th,
-            &format!("{prefix}StateSucceeded"),
-            Details::default(),
-        );
+        emit(run, th, succeeded_event, Details::default());
         complete(run, th, Value::Array(results));
         return true;
     }

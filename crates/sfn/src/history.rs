@@ -1,5 +1,7 @@
 //! Execution history, with AWS's event types, ids and `previousEventId`.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value, json};
@@ -10,11 +12,14 @@ use serde_json::{Map, Value, json};
 pub struct Event {
     pub id: u64,
     pub previous_event_id: u64,
+    /// Stored as epoch milliseconds: snapshots hold thousands of events.
+    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub timestamp: DateTime<Utc>,
     #[serde(rename = "type")]
-    pub kind: String,
-    #[serde(default, skip_serializing_if = "Details::is_empty")]
-    pub details: Details,
+    pub kind: Cow<'static, str>,
+    /// Boxed: most events carry few details, and the history stays compact.
+    #[serde(default, skip_serializing_if = "is_empty")]
+    pub details: Box<Details>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -39,11 +44,11 @@ pub struct Details {
     pub length: Option<usize>,
 }
 
-impl Details {
-    fn is_empty(&self) -> bool {
-        *self == Self::default()
-    }
+fn is_empty(details: &Details) -> bool {
+    *details == Details::default()
+}
 
+impl Details {
     pub fn named(name: &str) -> Self {
         Self {
             name: Some(name.to_owned()),

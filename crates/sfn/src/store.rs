@@ -67,7 +67,10 @@ impl Store {
         }
         let conn = Connection::open(path)?;
         // WAL lets `responder approve` write while `responder run` reads.
+        // With WAL, synchronous=NORMAL never corrupts the database; a power
+        // cut (not a crash) may lose the last commits.
         conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Self::with(conn)
     }

@@ -64,7 +64,11 @@ pub fn pass(fields: Value) -> Value {
 }
 
 pub fn event_types(execution: &Execution) -> Vec<String> {
-    execution.history().iter().map(|e| e.kind.clone()).collect()
+    execution
+        .history()
+        .iter()
+        .map(|e| e.kind.to_string())
+        .collect()
 }
 
 /// A registry whose function `name` answers from `f`, recording each input.
