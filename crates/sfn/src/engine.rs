@@ -24,6 +24,19 @@ const ACCOUNT: &str = "000000000000";
 
 type Completion = BoxFuture<'static, (Vec<usize>, u64, Vec<Delivery>)>;
 
+/// Which executions the engine writes to its store.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Persistence {
+    /// Every execution, from its start, with its history: what `responder`
+    /// uses, so that `executions list|show` see them all.
+    #[default]
+    All,
+    /// Only executions that wait for a callback (so that they survive a
+    /// restart); one that runs straight through is returned and not kept.
+    /// For throwaway runs (`responder sfn run`) and benchmarks.
+    WaitingOnly,
+}
+
 #[derive(Debug)]
 pub struct Engine {
     store: Store,
@@ -31,6 +44,7 @@ pub struct Engine {
     clock: Arc<dyn Clock>,
     random: Arc<dyn Random>,
     mocks: Option<MockCase>,
+    persistence: Persistence,
     /// Definitions by text, so resuming does not parse them again.
     definitions: Mutex<HashMap<String, Arc<Definition>>>,
     /// Invocations per (execution, state), for mocked attempt numbers.
@@ -45,6 +59,7 @@ impl Engine {
             clock: Arc::new(SystemClock),
             random: Arc::new(OsRandom),
             mocks: None,
+            persistence: Persistence::All,
             definitions: Mutex::new(HashMap::new()),
             mock_invocations: Mutex::new(HashMap::new()),
         }
@@ -66,6 +81,11 @@ impl Engine {
         self
     }
 
+    pub fn with_persistence(mut self, persistence: Persistence) -> Self {
+        self.persistence = persistence;
+        self
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }
@@ -81,7 +101,7 @@ impl Engine {
         name: Option<&str>,
         input: Value,
     ) -> Result<String, EngineError> {
-        self.create(definition, state_machine, name, input)
+        self.create(definition, state_machine, name, input, true)
             .map(|e| e.id)
     }
 
@@ -92,6 +112,7 @@ impl Engine {
         state_machine: &str,
         name: Option<&str>,
         input: Value,
+        save: bool,
     ) -> Result<Execution, EngineError> {
         let size = json_size(&input);
         if size > MAX_PAYLOAD_BYTES {
@@ -125,11 +146,14 @@ impl Engine {
             self.random.next_u64(),
         );
         self.remember(definition);
-        self.store.save(&execution, definition.text())?;
+        if save {
+            self.store.save(&execution, definition.text())?;
+        }
         Ok(execution)
     }
 
     /// Starts an execution and runs it until it ends or waits for a callback.
+    /// With [`Persistence::WaitingOnly`], it is stored only if it waits.
     pub async fn execute(
         &self,
         definition: &Arc<Definition>,
@@ -137,9 +161,10 @@ impl Engine {
         name: Option<&str>,
         input: Value,
     ) -> Result<Execution, EngineError> {
-        let execution = self.create(definition, state_machine, name, input)?;
+        let stored = self.persistence == Persistence::All;
+        let execution = self.create(definition, state_machine, name, input, stored)?;
         let definition = self.definition(definition.text())?;
-        self.drive(execution, definition).await
+        self.drive(execution, definition, stored).await
     }
 
     fn remember(&self, definition: &Arc<Definition>) {
@@ -175,18 +200,22 @@ impl Engine {
     /// their timeouts) is left to wait for: then it is saved and returned
     /// with status `RUNNING`; answer its token and call `run` again.
     pub async fn run(&self, id: &str) -> Result<Execution, EngineError> {
-        let (exec, text) = self
+        let (mut exec, text) = self
             .store
             .load(id)?
             .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_owned()))?;
         let def = self.definition(&text)?;
-        self.drive(exec, def).await
+        exec.redispatch_in_flight();
+        self.drive(exec, def, true).await
     }
 
+    /// `stored`: the execution has a row in the store, which must be kept
+    /// up to date.
     async fn drive(
         &self,
         mut exec: Execution,
         def: Arc<Definition>,
+        mut stored: bool,
     ) -> Result<Execution, EngineError> {
         let id = exec.id.clone();
         let id = id.as_str();
@@ -216,15 +245,17 @@ impl Engine {
             };
             self.store.close_tokens(&retired, false)?;
             let callbacks: Vec<&Dispatch> = dispatches.iter().filter(|d| d.callback).collect();
+            if !callbacks.is_empty() {
+                // The execution and its tokens must be durable before anyone
+                // can answer them.
+                self.store.save(&exec, def.text())?;
+                stored = true;
+            }
             for d in &callbacks {
                 if let Some(token) = &d.request.token {
                     self.store
                         .register_token(token, id, &d.path, d.invocation)?;
                 }
-            }
-            if !callbacks.is_empty() {
-                // The token must be durable before anyone can answer it.
-                self.store.save(&exec, def.text())?;
             }
             for d in dispatches {
                 in_flight.push(self.dispatch(d));
@@ -278,7 +309,9 @@ impl Engine {
                 );
             }
         }
-        self.store.save(&exec, def.text())?;
+        if stored {
+            self.store.save(&exec, def.text())?;
+        }
         Ok(exec)
     }
 

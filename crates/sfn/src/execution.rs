@@ -335,6 +335,12 @@ impl Execution {
         self.root.awaiting_callback()
     }
 
+    /// After a restart no task is in flight: those that were are sent again
+    /// (at least once, as Lambda retries are).
+    pub(crate) fn redispatch_in_flight(&mut self) {
+        self.root.redispatch_in_flight();
+    }
+
     /// Tokens of tasks still waiting for a callback.
     pub(crate) fn open_tokens(&self) -> Vec<String> {
         let mut out = Vec::new();
@@ -391,6 +397,14 @@ impl Thread {
             },
             Step::Fanout(f) => f.children.iter().filter_map(Thread::next_timer).min(),
             _ => None,
+        }
+    }
+
+    fn redispatch_in_flight(&mut self) {
+        match &mut self.step {
+            Step::Task(t) if t.phase == Phase::InFlight => t.phase = Phase::Ready,
+            Step::Fanout(f) => f.children.iter_mut().for_each(Thread::redispatch_in_flight),
+            _ => {}
         }
     }
 
@@ -871,7 +885,14 @@ fn start_task(
     let token = task.callback.then(|| new_token(run));
     let effective = effective_input(run, th, token.as_deref())?;
     check_size(&effective, "input", &state.name)?;
-    let data = select_input(run, th, &state.io.input_path, "InputPath")?;
+    // `...Path` timeouts read the state's input; most tasks have none.
+    let reads_paths = matches!(task.timeout, Some(Seconds::Path(_)))
+        || matches!(task.heartbeat, Some(Seconds::Path(_)));
+    let data = if reads_paths {
+        select_input(run, th, &state.io.input_path, "InputPath")?
+    } else {
+        Value::Null
+    };
     let timeout = read_seconds(run, th, &data, &task.timeout, "TimeoutSeconds")?;
     let heartbeat = read_seconds(run, th, &data, &task.heartbeat, "HeartbeatSeconds")?;
     let invocation = run.tracker.next_invocation;
@@ -1361,7 +1382,11 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
                 },
             );
             let start = run.def.machine(processor).map_or(0, |m| m.start);
-            let input = f.inputs.get(index).cloned().unwrap_or(Value::Null);
+            let input = f
+                .inputs
+                .get_mut(index)
+                .map(std::mem::take)
+                .unwrap_or_default();
             f.children
                 .push(Thread::new(processor, start, input, id, run.now));
         }

@@ -8,18 +8,55 @@ use serde_json::{Map, Value, json};
 
 /// One history event. Details are kept typed and small while the execution
 /// runs; [`Event::to_aws`] renders them as `GetExecutionHistory` does.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(from = "Record")]
 pub struct Event {
     pub id: u64,
     pub previous_event_id: u64,
-    /// Stored as epoch milliseconds: snapshots hold thousands of events.
-    #[serde(with = "chrono::serde::ts_milliseconds")]
     pub timestamp: DateTime<Utc>,
-    #[serde(rename = "type")]
     pub kind: Cow<'static, str>,
     /// Boxed: most events carry few details, and the history stays compact.
-    #[serde(default, skip_serializing_if = "is_empty")]
     pub details: Box<Details>,
+}
+
+/// How an event is stored in a snapshot: a JSON array
+/// `[id, previousEventId, epoch millis, type, details?]`. Snapshots hold
+/// thousands of events; field names would be a third of their bytes.
+#[derive(Deserialize)]
+struct Record(
+    u64,
+    u64,
+    i64,
+    Cow<'static, str>,
+    #[serde(default)] Option<Box<Details>>,
+);
+
+impl Serialize for Event {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeTuple as _;
+        let with_details = !is_empty(&self.details);
+        let mut tuple = serializer.serialize_tuple(if with_details { 5 } else { 4 })?;
+        tuple.serialize_element(&self.id)?;
+        tuple.serialize_element(&self.previous_event_id)?;
+        tuple.serialize_element(&self.timestamp.timestamp_millis())?;
+        tuple.serialize_element(&self.kind)?;
+        if with_details {
+            tuple.serialize_element(&self.details)?;
+        }
+        tuple.end()
+    }
+}
+
+impl From<Record> for Event {
+    fn from(Record(id, previous_event_id, millis, kind, details): Record) -> Self {
+        Self {
+            id,
+            previous_event_id,
+            timestamp: DateTime::from_timestamp_millis(millis).unwrap_or_default(),
+            kind,
+            details: details.unwrap_or_default(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]

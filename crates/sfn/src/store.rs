@@ -96,11 +96,12 @@ impl Store {
     pub(crate) fn save(&self, execution: &Execution, definition: &str) -> Result<(), EngineError> {
         let snapshot =
             serde_json::to_string(execution).map_err(|e| EngineError::Store(e.to_string()))?;
-        self.conn().execute(
+        self.conn().prepare_cached(
             "INSERT INTO sfn_executions (id, name, state_machine, status, started_at, stopped_at, definition, snapshot)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET status = ?4, stopped_at = ?6, snapshot = ?8",
-            params![
+        )?
+        .execute(params![
                 execution.id,
                 execution.name,
                 execution.state_machine,
@@ -109,8 +110,7 @@ impl Store {
                 execution.stopped_at.map(|t| t.to_rfc3339()),
                 definition,
                 snapshot
-            ],
-        )?;
+            ])?;
         Ok(())
     }
 
@@ -118,11 +118,8 @@ impl Store {
     pub fn load(&self, id: &str) -> Result<Option<(Execution, String)>, EngineError> {
         let row: Option<(String, String)> = self
             .conn()
-            .query_row(
-                "SELECT snapshot, definition FROM sfn_executions WHERE id = ?1",
-                params![id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
+            .prepare_cached("SELECT snapshot, definition FROM sfn_executions WHERE id = ?1")?
+            .query_row(params![id], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()?;
         row.map(|(snapshot, definition)| {
             serde_json::from_str(&snapshot)
@@ -223,7 +220,7 @@ impl Store {
         let tx = conn.transaction()?;
         let mut out = Vec::new();
         {
-            let mut stmt = tx.prepare(
+            let mut stmt = tx.prepare_cached(
                 "SELECT token, path, invocation, state, answer, heartbeat_at FROM sfn_task_tokens
                  WHERE execution_id = ?1 AND (state = 'answered' OR (state = 'waiting' AND heartbeat_at IS NOT NULL))",
             )?;

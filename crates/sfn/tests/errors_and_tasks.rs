@@ -366,6 +366,40 @@ async fn an_execution_waiting_for_a_token_survives_a_restart() {
 }
 
 #[tokio::test]
+async fn waiting_only_persistence_keeps_just_the_executions_that_wait() {
+    let (registry, calls) = approval_registry();
+    let engine = engine(registry).with_persistence(responder_sfn::Persistence::WaitingOnly);
+    let straight = engine
+        .execute(&definition(&pass(json!({}))), "Quick", None, json!({}))
+        .await
+        .unwrap();
+    assert_eq!(straight.status, Status::Succeeded);
+    let waiting = engine
+        .execute(
+            &definition(&approval(json!({}))),
+            "Incident",
+            None,
+            json!({"id": 5}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(waiting.status, Status::Running);
+    let listed: Vec<String> = engine
+        .store()
+        .list(10)
+        .unwrap()
+        .into_iter()
+        .map(|e| e.id)
+        .collect();
+    assert_eq!(listed, vec![waiting.id.clone()]);
+    let id = engine
+        .send_task_success(&token_of(&calls), json!({"ok": true}))
+        .unwrap();
+    assert_eq!(engine.run(&id).await.unwrap().status, Status::Succeeded);
+    assert_eq!(engine.store().list(10).unwrap()[0].status, "SUCCEEDED");
+}
+
+#[tokio::test]
 async fn history_has_aws_event_types_and_previous_event_ids() {
     let (registry, _) = flaky("none", 0);
     let asl = json!({"StartAt": "P", "States": {
@@ -498,4 +532,21 @@ async fn an_execution_timeout_ends_a_long_wait() {
     assert_eq!(execution.status, Status::TimedOut);
     assert_eq!(execution.error.as_ref().unwrap().error, "States.Timeout");
     assert_eq!(event_types(&execution).last().unwrap(), "ExecutionTimedOut");
+}
+
+#[tokio::test]
+async fn a_snapshot_round_trips_its_history_compactly() {
+    let mut registry = Registry::new();
+    registry.register_fn("noop", |r| Ok(r.input));
+    let asl = json!({"StartAt": "F", "States": {"F": {"Type": "Map", "ItemsPath": "$.items", "End": true,
+        "ItemProcessor": {"StartAt": "N", "States": {"N": {"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:noop", "End": true}}}}}});
+    let items: Vec<u32> = (0..100).collect();
+    let execution = run_with(registry, &asl, json!({"items": items})).await;
+    let text = serde_json::to_string(&execution).unwrap();
+    let back: responder_sfn::Execution = serde_json::from_str(&text).unwrap();
+    assert_eq!(back.history(), execution.history());
+    assert_eq!(back.output, execution.output);
+    // 706 events in about 55 KB: events are arrays, not objects.
+    assert_eq!(execution.history().len(), 706);
+    assert!(text.len() < 60_000, "{}", text.len());
 }

@@ -8,8 +8,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use responder_sfn::{
-    Clock, Definition, Engine, Execution, ManualClock, MockCase, Registry, Status, Store,
-    SystemClock,
+    Clock, Definition, Engine, Execution, ManualClock, MockCase, Persistence, Registry, Status,
+    Store, SystemClock,
 };
 use serde_json::{Value, json};
 
@@ -114,7 +114,10 @@ fn execute(args: &RunArgs) -> Result<ExitCode, String> {
         Arc::new(SystemClock)
     };
     let store = Store::in_memory().map_err(|e| e.to_string())?;
-    let mut engine = Engine::new(store, Arc::new(Registry::new())).with_clock(clock);
+    // A throwaway run: nothing is kept once it ends.
+    let mut engine = Engine::new(store, Arc::new(Registry::new()))
+        .with_clock(clock)
+        .with_persistence(Persistence::WaitingOnly);
     if let (Some(file), Some(case)) = (&args.mock_config, &args.test_case) {
         let text = std::fs::read_to_string(file)
             .map_err(|e| format!("ReadError: cannot read {}: {e}", file.display()))?;
