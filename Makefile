@@ -26,8 +26,9 @@ fmt: ## Format the code
 	cargo fmt --all
 
 .PHONY: bench
-bench: ## Run the criterion benchmarks (normalize + signature)
+bench: ## Run the criterion benchmarks (normalize, engine transitions)
 	cargo bench -p responder-core --bench normalize
+	cargo bench -p responder-sfn --bench engine
 
 .PHONY: fuzz
 fuzz: ## Fuzz normalize for FUZZ_SECONDS (default 300; needs nightly and cargo-fuzz)

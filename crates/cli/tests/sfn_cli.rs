@@ -13,49 +13,9 @@ use std::process::{Command, Output};
 
 use serde_json::{Value, json};
 
-const MACHINE: &str = r#"{
-  "Comment": "Greets, retrying throttles, then waits for an approval.",
-  "StartAt": "Hello",
-  "States": {
-    "Hello": {
-      "Type": "Task",
-      "Resource": "arn:aws:states:::lambda:invoke",
-      "Parameters": {"FunctionName": "hello", "Payload.$": "$"},
-      "Retry": [{"ErrorEquals": ["Lambda.TooManyRequestsException"], "IntervalSeconds": 2, "MaxAttempts": 2}],
-      "ResultSelector": {"greeting.$": "$.Payload.greeting"},
-      "ResultPath": "$.hello",
-      "Next": "Approve"
-    },
-    "Approve": {
-      "Type": "Task",
-      "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
-      "Parameters": {"FunctionName": "approve", "Payload": {"token.$": "$$.Task.Token"}},
-      "TimeoutSeconds": 3600,
-      "ResultPath": "$.approval",
-      "End": true
-    }
-  }
-}"#;
+const MACHINE: &str = include_str!("../../sfn/examples/greeter.asl.json");
 
-const MOCKS: &str = r#"{
-  "StateMachines": {
-    "greeter": {
-      "TestCases": {
-        "HappyPath": {"Hello": "ThrottledOnce", "Approve": "Approved"},
-        "NoApproval": {"Hello": "ThrottledOnce"},
-        "Broken": {"Hello": "Crash"}
-      }
-    }
-  },
-  "MockedResponses": {
-    "ThrottledOnce": {
-      "0": {"Throw": {"Error": "Lambda.TooManyRequestsException", "Cause": "Rate exceeded"}},
-      "1": {"Return": {"StatusCode": 200, "Payload": {"greeting": "hello"}}}
-    },
-    "Approved": {"0": {"Return": {"approved": true}}},
-    "Crash": {"0": {"Throw": {"Error": "Lambda.Unknown", "Cause": "boom"}}}
-  }
-}"#;
+const MOCKS: &str = include_str!("../../sfn/examples/greeter.mocks.json");
 
 fn fixture(name: &str, text: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("responder-sfn-cli-{}", std::process::id()));
