@@ -15,10 +15,18 @@ use serde_json::{Value, json};
 
 const MACHINE: &str = include_str!("../../sfn/examples/greeter.asl.json");
 
-const MOCKS: &str = include_str!("../../sfn/examples/greeter.mocks.json");
+/// A file of the engine's example (read-only, shared by the tests).
+fn example(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../sfn/examples")
+        .join(name)
+}
 
+/// A file only this test writes: tests run in parallel.
 fn fixture(name: &str, text: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("responder-sfn-cli-{}", std::process::id()));
+    static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    let dir = std::env::temp_dir().join(format!("responder-sfn-cli-{}-{n}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -35,9 +43,9 @@ fn responder(args: &[&str]) -> Output {
 }
 
 fn run_case(case: &str) -> (Option<i32>, Value) {
-    let machine = fixture("greeter.asl.json", MACHINE);
-    let mocks = fixture("mocks.json", MOCKS);
-    let input = fixture("input.json", r#"{"who": "ops"}"#);
+    let machine = example("greeter.asl.json");
+    let mocks = example("greeter.mocks.json");
+    let input = example("greeter.input.json");
     let out = responder(&[
         "sfn",
         "run",
@@ -127,8 +135,8 @@ fn an_unmocked_task_fails_naming_its_function() {
 
 #[test]
 fn an_unknown_test_case_or_bad_input_is_a_usage_error() {
-    let machine = fixture("greeter.asl.json", MACHINE);
-    let mocks = fixture("mocks.json", MOCKS);
+    let machine = example("greeter.asl.json");
+    let mocks = example("greeter.mocks.json");
     let out = responder(&[
         "sfn",
         "run",
