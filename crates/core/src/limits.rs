@@ -50,6 +50,15 @@ pub const MAX_TEMPLATE_BYTES: usize = 512;
 pub const TRUNCATION_MARKER: &str = "… [truncated]";
 
 /// Cuts `text` to at most `max_chars` characters, marking the cut.
+/// [`truncate_chars`] for an owned string: no copy when it fits.
+pub fn truncate_owned(text: String, max_chars: usize) -> String {
+    // No more bytes than the limit means no more characters either.
+    if text.len() <= max_chars {
+        return text;
+    }
+    truncate_chars(&text, max_chars)
+}
+
 pub fn truncate_chars(text: &str, max_chars: usize) -> String {
     match text.char_indices().nth(max_chars) {
         None => text.to_owned(),

@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::draft::{Draft, cloudwatch_state_at, labels_from, timestamp_at};
+use super::draft::{At, Draft, cloudwatch_state_at, labels_from, timestamp_at};
 use super::error::{NormalizeError, quote};
 use super::json::parse_at;
 use super::raw_copy;
@@ -316,18 +316,18 @@ struct TriggeringState<'a> {
 impl AlarmDetail<'_> {
     fn into_draft(self, ctx: AlarmContext, raw: Box<RawValue>) -> Result<Draft, NormalizeError> {
         let path = ctx.path;
-        let state = cloudwatch_state_at(&self.state.value, &format!("{path}.state.value"))?;
-        let occurred_at = timestamp_at(&self.state.timestamp, &format!("{path}.state.timestamp"))?;
+        let state = cloudwatch_state_at(&self.state.value, At(path, ".state.value"))?;
+        let occurred_at = timestamp_at(&self.state.timestamp, At(path, ".state.timestamp"))?;
         let previous_state = match &self.previous_state {
             Some(p) => Some(cloudwatch_state_at(
                 &p.value,
-                &format!("{path}.previousState.value"),
+                At(path, ".previousState.value"),
             )?),
             None => None,
         };
-        let reason_path = format!("{path}.state.reasonData");
+        let reason_path = At(path, ".state.reasonData");
         let reason_data: ReasonData<'_> = match self.state.reason_data.as_deref() {
-            Some(text) if !text.trim().is_empty() => parse_at(text, &reason_path)?,
+            Some(text) if !text.trim().is_empty() => parse_at(text, reason_path)?,
             _ => ReasonData::default(),
         };
         let configuration = self.configuration.unwrap_or_default();
@@ -368,19 +368,16 @@ impl AlarmDetail<'_> {
                 muted_by_arn: m.muted_by_arn.into_owned(),
                 window_start: optional_timestamp(
                     m.mute_window_start,
-                    &format!("{path}.muteDetail.muteWindowStart"),
+                    At(path, ".muteDetail.muteWindowStart"),
                 )?,
                 window_end: optional_timestamp(
                     m.mute_window_end,
-                    &format!("{path}.muteDetail.muteWindowEnd"),
+                    At(path, ".muteDetail.muteWindowEnd"),
                 )?,
             }),
             None => None,
         };
-        let labels = labels_from(
-            self.alarm_tags.unwrap_or_default(),
-            &format!("{path}.alarmTags"),
-        )?;
+        let labels = labels_from(self.alarm_tags.unwrap_or_default(), At(path, ".alarmTags"))?;
         let name = self.alarm_name.into_owned();
         let subject = match &contributor {
             Some(c) => format!("{name} {}", attributes_text(&c.attributes)),
@@ -439,11 +436,8 @@ fn triggering_alarm(
 ) -> Result<TriggeringAlarm, NormalizeError> {
     let (state, timestamp) = match &record.state {
         Some(s) => (
-            Some(cloudwatch_state_at(
-                &s.value,
-                &format!("{path}.state.value"),
-            )?),
-            optional_timestamp(s.timestamp.clone(), &format!("{path}.state.timestamp"))?,
+            Some(cloudwatch_state_at(&s.value, At(path, ".state.value"))?),
+            optional_timestamp(s.timestamp.clone(), At(path, ".state.timestamp"))?,
         ),
         None => (None, None),
     };
@@ -457,7 +451,7 @@ fn triggering_alarm(
 
 fn optional_timestamp(
     text: Option<Cow<'_, str>>,
-    path: &str,
+    path: impl std::fmt::Display,
 ) -> Result<Option<Timestamp>, NormalizeError> {
     text.map(|t| timestamp_at(&t, path)).transpose()
 }

@@ -3,6 +3,7 @@
 
 use std::borrow::Cow;
 use std::collections::BTreeMap;
+use std::fmt::{self, Display};
 
 use serde_json::value::RawValue;
 
@@ -13,7 +14,7 @@ use crate::alert::{
 };
 use crate::limits::{
     MAX_LABEL_KEY_CHARS, MAX_LABEL_VALUE_CHARS, MAX_LABELS, MAX_MESSAGE_CHARS, MAX_TITLE_CHARS,
-    truncate_chars,
+    truncate_chars, truncate_owned,
 };
 use crate::severity::{RuleSubject, Severity};
 use crate::signature::{DedupKey, SignatureBasis, message_template};
@@ -107,8 +108,8 @@ impl Draft {
             region: self.region,
             resource: self.resource,
             service,
-            title: truncate_chars(&self.title, MAX_TITLE_CHARS),
-            message: truncate_chars(&self.message, MAX_MESSAGE_CHARS),
+            title: truncate_owned(self.title, MAX_TITLE_CHARS),
+            message: truncate_owned(self.message, MAX_MESSAGE_CHARS),
             state: self.state,
             previous_state: self.previous_state,
             severity,
@@ -191,7 +192,7 @@ impl Draft {
 /// of at most [`MAX_LABEL_KEY_CHARS`], values cut at [`MAX_LABEL_VALUE_CHARS`].
 pub(crate) fn labels_from<'a>(
     map: impl IntoIterator<Item = (Cow<'a, str>, Cow<'a, str>)>,
-    path: &str,
+    path: impl Display,
 ) -> Result<BTreeMap<String, String>, NormalizeError> {
     let mut labels = BTreeMap::new();
     for (key, value) in map {
@@ -215,7 +216,7 @@ pub(crate) fn labels_from<'a>(
 }
 
 /// Parses a timestamp field, naming it when it is not one.
-pub(crate) fn timestamp_at(text: &str, path: &str) -> Result<Timestamp, NormalizeError> {
+pub(crate) fn timestamp_at(text: &str, path: impl Display) -> Result<Timestamp, NormalizeError> {
     Timestamp::parse(text).ok_or_else(|| {
         NormalizeError::invalid(format!(
             "{path} is not an RFC 3339 timestamp: {}",
@@ -225,11 +226,26 @@ pub(crate) fn timestamp_at(text: &str, path: &str) -> Result<Timestamp, Normaliz
 }
 
 /// Parses a CloudWatch state value, naming the field when it is unknown.
-pub(crate) fn cloudwatch_state_at(text: &str, path: &str) -> Result<AlertState, NormalizeError> {
+pub(crate) fn cloudwatch_state_at(
+    text: &str,
+    path: impl Display,
+) -> Result<AlertState, NormalizeError> {
     AlertState::from_cloudwatch(text).ok_or_else(|| {
         NormalizeError::invalid(format!(
             "{path} must be ALARM, OK or INSUFFICIENT_DATA, got {}",
             quote(text)
         ))
     })
+}
+
+/// A field's path, written out only when an error names it: `At("detail",
+/// ".state.value")`. Formatting every path up front cost more than parsing.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct At<'a>(pub &'a str, pub &'a str);
+
+impl Display for At<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.0)?;
+        f.write_str(self.1)
+    }
 }

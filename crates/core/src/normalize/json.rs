@@ -10,20 +10,21 @@ use crate::limits::MAX_NESTING_DEPTH;
 /// exact field to blame.
 pub(crate) fn parse_at<'a, T: Deserialize<'a>>(
     text: &'a str,
-    path: &str,
+    path: impl std::fmt::Display,
 ) -> Result<T, NormalizeError> {
     match serde_json::from_str(text) {
         Ok(value) => Ok(value),
         Err(first) => {
+            let path = path.to_string();
             let mut de = serde_json::Deserializer::from_str(text);
             match serde_path_to_error::deserialize::<_, T>(&mut de) {
                 Err(e) => Err(NormalizeError::from_serde(
-                    path,
+                    &path,
                     &e.path().to_string(),
                     e.inner(),
                 )),
                 // Only trailing characters can fail the first parse and not this one.
-                Ok(_) => Err(NormalizeError::from_serde(path, "", &first)),
+                Ok(_) => Err(NormalizeError::from_serde(&path, "", &first)),
             }
         }
     }

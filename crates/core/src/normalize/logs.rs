@@ -59,7 +59,7 @@ pub(crate) fn from_subscription(payload: &str) -> Result<Vec<Draft>, NormalizeEr
     let envelope: Envelope<'_> = parse_at(payload, "")?;
     let json = decode(&envelope.awslogs.data)?;
     check_depth(&json, &format!("{DATA} (decoded)"))?;
-    let batch: Batch = parse_at(&json, &format!("{DATA} (decoded)"))?;
+    let batch: Batch = parse_at(&json, format!("{DATA} (decoded)"))?;
     match batch.message_type.as_str() {
         // The subscription's reachability check: no alert.
         "CONTROL_MESSAGE" => return Ok(Vec::new()),

@@ -79,7 +79,14 @@ pub fn normalize(payload: &str, options: &NormalizeOptions) -> Result<Vec<Alert>
         }
     }
     json::check_depth(payload, "payload")?;
-    if let Some(drafts) = cloudwatch::try_alarm_state_change(payload) {
+    // Fast paths for the two commonest shapes, chosen by the first key (no
+    // parsing); each gives way to the general path below on any doubt.
+    let fast = match first_key(payload) {
+        Some("Records") => sns::try_lambda_event(payload),
+        Some(key) if EVENTBRIDGE_KEYS.contains(&key) => cloudwatch::try_alarm_state_change(payload),
+        _ => None,
+    };
+    if let Some(drafts) = fast {
         return drafts?.into_iter().map(|d| d.finish(options)).collect();
     }
     let probe: Probe<'_> = serde_json::from_str(payload).map_err(|e| {
@@ -117,6 +124,28 @@ pub fn normalize(payload: &str, options: &NormalizeOptions) -> Result<Vec<Alert>
         return Err(unknown_shape(payload));
     };
     drafts.into_iter().map(|d| d.finish(options)).collect()
+}
+
+/// The top-level keys an EventBridge event starts with, in any order.
+const EVENTBRIDGE_KEYS: &[&str] = &[
+    "version",
+    "id",
+    "detail-type",
+    "source",
+    "account",
+    "time",
+    "region",
+    "resources",
+    "detail",
+];
+
+/// The first key of a JSON object, when it has no escapes.
+fn first_key(payload: &str) -> Option<&str> {
+    let rest = payload.trim_start().strip_prefix('{')?.trim_start();
+    let rest = rest.strip_prefix('"')?;
+    let end = rest.find(['"', '\\'])?;
+    rest.get(..end)
+        .filter(|_| rest.as_bytes().get(end) == Some(&b'"'))
 }
 
 fn check_size(len: usize) -> Result<(), NormalizeError> {

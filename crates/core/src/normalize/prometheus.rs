@@ -100,18 +100,18 @@ fn entry_draft(source: SourceKind, raw: &RawValue, path: &str) -> Result<Draft, 
                 quote(&entry.status)
             ))
         })?;
-    let starts_at = timestamp_at(&entry.starts_at, &format!("{path}.startsAt"))?;
+    let starts_at = timestamp_at(&entry.starts_at, format!("{path}.startsAt"))?;
     let ends_at = entry
         .ends_at
         .as_deref()
-        .map(|t| timestamp_at(t, &format!("{path}.endsAt")))
+        .map(|t| timestamp_at(t, format!("{path}.endsAt")))
         .transpose()?
         .filter(|t| !t.is_zero_time());
     let occurred_at = match (state, ends_at) {
         (AlertState::Ok, Some(end)) => end,
         _ => starts_at,
     };
-    let labels = labels_from(entry.labels, &format!("{path}.labels"))?;
+    let labels = labels_from(entry.labels, format!("{path}.labels"))?;
     let alertname = labels
         .get("alertname")
         .cloned()

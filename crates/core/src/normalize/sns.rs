@@ -67,6 +67,35 @@ pub(crate) fn from_lambda_event(payload: &str) -> Result<Vec<Draft>, NormalizeEr
     Ok(drafts)
 }
 
+/// The fast path for an SNS Lambda event: the records and their messages in
+/// one typed pass. `None` on anything unexpected: the general path then
+/// reads the payload and names the fault, so both give the same result.
+pub(crate) fn try_lambda_event(payload: &str) -> Option<Result<Vec<Draft>, NormalizeError>> {
+    #[derive(Deserialize)]
+    struct Event<'a> {
+        #[serde(rename = "Records", borrow)]
+        records: Vec<Record<'a>>,
+    }
+    #[derive(Deserialize)]
+    struct Record<'a> {
+        #[serde(rename = "Sns", borrow)]
+        sns: SnsEnvelope<'a>,
+    }
+    let event: Event<'_> = serde_json::from_str(payload).ok()?;
+    if event.records.len() > MAX_ALERTS_PER_PAYLOAD {
+        return None;
+    }
+    let mut drafts = Vec::with_capacity(event.records.len());
+    for (i, record) in event.records.iter().enumerate() {
+        let path = format!("Records[{i}].Sns.Message");
+        match from_alarm_message(&record.sns.message, &path) {
+            Ok(more) => drafts.extend(more),
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    Some(Ok(drafts))
+}
+
 pub(crate) fn from_http_notification(payload: &str) -> Result<Vec<Draft>, NormalizeError> {
     let envelope: SnsEnvelope<'_> = parse_at(payload, "")?;
     from_alarm_message(&envelope.message, "Message")
@@ -204,13 +233,13 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
     }
     check_depth(message, if path.is_empty() { "payload" } else { path })?;
     let alarm: AlarmMessage<'_> = parse_at(message, path)?;
-    let state = cloudwatch_state_at(&alarm.new_state_value, &at("NewStateValue"))?;
+    let state = cloudwatch_state_at(&alarm.new_state_value, at("NewStateValue"))?;
     let previous_state = alarm
         .old_state_value
         .as_deref()
-        .map(|v| cloudwatch_state_at(v, &at("OldStateValue")))
+        .map(|v| cloudwatch_state_at(v, at("OldStateValue")))
         .transpose()?;
-    let occurred_at = timestamp_at(&alarm.state_change_time, &at("StateChangeTime"))?;
+    let occurred_at = timestamp_at(&alarm.state_change_time, at("StateChangeTime"))?;
     let region = match (&alarm.alarm_arn, &alarm.region) {
         (Some(arn), _) if arn_field(arn, 3).is_some() => arn_field(arn, 3),
         (_, Some(display)) => region_code(display).map(str::to_owned),
@@ -244,11 +273,11 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
                 Some(s) => (
                     Some(cloudwatch_state_at(
                         &s.value,
-                        &format!("{child_path}.Value"),
+                        format!("{child_path}.Value"),
                     )?),
                     s.timestamp
                         .as_deref()
-                        .map(|t| timestamp_at(t, &format!("{child_path}.Timestamp")))
+                        .map(|t| timestamp_at(t, format!("{child_path}.Timestamp")))
                         .transpose()?,
                 ),
                 None => (None, None),
