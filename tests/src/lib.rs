@@ -51,3 +51,8 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
         }
     }
 }
+
+/// The repository's `statemachine/` folder.
+pub fn statemachine_dir() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../statemachine")
+}
