@@ -5,6 +5,7 @@
 //! crates and depend on this one, never the other way round.
 
 pub mod alert;
+pub mod analysis;
 pub mod limits;
 pub mod normalize;
 pub mod severity;
@@ -17,6 +18,7 @@ pub use alert::{
     AlarmDetails, AlarmKind, Alert, AlertState, Contributor, LogEvent, LogEvidence, MetricDetails,
     MuteDetail, Routing, SourceFamily, SourceKind, TriggeringAlarm,
 };
+pub use analysis::{Analysis, AnalysisInput, RuleAnalyzer};
 pub use normalize::{NormalizeError, NormalizeOptions, normalize, normalize_bytes};
 pub use severity::{Severity, SeverityRule};
 pub use signature::{DedupKey, Signature, SignatureBasis, message_template};
