@@ -8,8 +8,9 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 .PHONY: run
-run: ## Normalize the sample alarm (stands in for the local workflow until step 3)
-	cargo run --quiet -p responder -- normalize events/eventbridge/metric-alarm-lambda-errors.json
+run: ## Run the workflow on the demo alarm, from an empty data dir (.responder/demo)
+	rm -rf .responder/demo
+	RESPONDER_DATA_DIR=.responder/demo cargo run --quiet -p responder -- run events/eventbridge/metric-alarm-lambda-errors.json --auto-approve
 
 .PHONY: test
 test: ## Run every check: formatting, clippy, all tests (what CI runs)

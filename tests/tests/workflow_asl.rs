@@ -78,7 +78,7 @@ async fn every_path_ends_in_an_explicit_state() {
     let asl =
         std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
     let definition = Definition::load(&asl, &HashMap::new()).unwrap();
-    assert_eq!(definition.state_count(), 29);
+    assert_eq!(definition.state_count(), 30);
     // Every function is a placeholder CDK substitutes.
     let text: Value = serde_json::from_str(&asl).unwrap();
     let resources = collect_resources(&text);

@@ -15,6 +15,8 @@ const DEFAULT_FILE: &str = "responder.toml";
 pub struct Config {
     #[serde(default)]
     pub normalize: NormalizeOptions,
+    #[serde(default)]
+    pub workflow: responder_local::WorkflowConfig,
 }
 
 impl Config {

@@ -1,7 +1,25 @@
 //! `responder`: incident-responder on one machine.
 
+/// Prints a line on standard output. A closed pipe (`| head`) is the
+/// reader's choice: the line is dropped instead of panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
+/// Like `say!`, without the newline (a prompt).
+macro_rules! say_inline {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = write!(std::io::stdout().lock(), $($arg)*);
+    }};
+}
+
 mod commands;
 mod config;
+mod local;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -26,6 +44,15 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     Normalize(commands::normalize::Args),
+    /// Run the incident workflow on a payload, on this machine.
+    Run(commands::run::Args),
+    /// Approve an incident waiting for a decision.
+    Approve(commands::decide::ApproveArgs),
+    /// Reject an incident waiting for a decision.
+    Reject(commands::decide::RejectArgs),
+    /// List and show incidents.
+    #[command(subcommand)]
+    Incidents(commands::incidents::Command),
     /// Validate and run Step Functions definitions on the local engine.
     #[command(subcommand)]
     Sfn(commands::sfn::Command),
@@ -43,5 +70,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Normalize(args) => commands::normalize::run(&args, &config),
         Command::Sfn(command) => commands::sfn::run(command),
+        Command::Run(args) => commands::run::run(&args, &config),
+        Command::Approve(args) => commands::decide::approve(&args, &config),
+        Command::Reject(args) => commands::decide::reject(&args, &config),
+        Command::Incidents(command) => commands::incidents::run(&command, &config),
     }
 }

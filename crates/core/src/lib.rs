@@ -6,6 +6,7 @@
 
 pub mod alert;
 pub mod analysis;
+pub mod incident;
 pub mod limits;
 pub mod normalize;
 pub mod severity;
@@ -19,6 +20,7 @@ pub use alert::{
     MuteDetail, Routing, SourceFamily, SourceKind, TriggeringAlarm,
 };
 pub use analysis::{Analysis, AnalysisInput, RuleAnalyzer};
+pub use incident::{Decision, Incident, IncidentStatus};
 pub use normalize::{NormalizeError, NormalizeOptions, normalize, normalize_bytes};
 pub use severity::{Severity, SeverityRule};
 pub use signature::{DedupKey, Signature, SignatureBasis, message_template};

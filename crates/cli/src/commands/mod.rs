@@ -1,4 +1,7 @@
 //! One module per subcommand.
 
+pub mod decide;
+pub mod incidents;
 pub mod normalize;
+pub mod run;
 pub mod sfn;

@@ -8,7 +8,7 @@ mod rules;
 use serde::{Deserialize, Serialize};
 
 pub use context::{AnalysisInput, HistorySummary, LogContext, LogLine};
-pub use rules::RuleAnalyzer;
+pub use rules::{ANALYZER_NAME, RULES_VERSION, RuleAnalyzer};
 
 /// Limits on what an analysis may hold: model output is untrusted.
 pub mod limits {

@@ -1,0 +1,83 @@
+//! `responder incidents list|show ID`.
+
+use std::process::ExitCode;
+
+use rusqlite::params;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::local::Workspace;
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// The most recent incidents, one per line.
+    List {
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+    },
+    /// One incident with its analysis, approval and deliveries, as JSON.
+    Show { id: String },
+}
+
+pub fn run(command: &Command, config: &Config) -> ExitCode {
+    match execute(command, config) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("{e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(command: &Command, config: &Config) -> anyhow::Result<ExitCode> {
+    let workspace = Workspace::open(config, false)?;
+    match command {
+        Command::List { limit } => {
+            for i in workspace.local.db.incidents(*limit)? {
+                say!(
+                    "{}  {:<16} {:<8} {:>3}x  {}  {}",
+                    i.id,
+                    i.status.as_str(),
+                    i.severity.as_str(),
+                    i.occurrences,
+                    i.opened_at,
+                    i.title
+                );
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Show { id } => {
+            let Some(incident) = workspace.local.db.incident(id)? else {
+                eprintln!("IncidentNotFound: no incident '{id}'");
+                return Ok(ExitCode::from(2));
+            };
+            let conn = workspace.local.db.conn();
+            let analysis: Option<String> = conn
+                .query_row(
+                    "SELECT analysis FROM analyses WHERE incident_id = ?1",
+                    params![id],
+                    |r| r.get(0),
+                )
+                .ok();
+            let mut stmt = conn.prepare("SELECT channel, kind, status, location, error FROM deliveries WHERE incident_id = ?1 ORDER BY channel")?;
+            let deliveries: Vec<Value> = stmt
+                .query_map(params![id], |r| {
+                    Ok(json!({"channel": r.get::<_, String>(0)?, "kind": r.get::<_, String>(1)?, "status": r.get::<_, String>(2)?,
+                              "location": r.get::<_, Option<String>>(3)?, "error": r.get::<_, Option<String>>(4)?}))
+                })?
+                .collect::<Result<_, _>>()?;
+            let mut stmt = conn.prepare("SELECT id, status, requested_at FROM approvals WHERE incident_id = ?1 ORDER BY requested_at")?;
+            let approvals: Vec<Value> = stmt
+                .query_map(params![id], |r| Ok(json!({"id": r.get::<_, String>(0)?, "status": r.get::<_, String>(1)?, "requested_at": r.get::<_, String>(2)?})))?
+                .collect::<Result<_, _>>()?;
+            let shown = json!({
+                "incident": incident,
+                "analysis": analysis.and_then(|a| serde_json::from_str::<Value>(&a).ok()),
+                "approvals": approvals,
+                "deliveries": deliveries,
+            });
+            say!("{}", serde_json::to_string_pretty(&shown)?);
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}

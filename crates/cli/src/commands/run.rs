@@ -1,0 +1,302 @@
+//! `responder run EVENT_FILE [--auto-approve]`: the whole workflow on one
+//! machine, an alarm in, an analyzed incident and its notifications out.
+
+use std::io::{self, IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use responder_sfn::{Execution, Status};
+use rusqlite::params;
+use serde_json::{Value, json};
+
+use crate::config::Config;
+use crate::local::{STATE_MACHINE, Workspace};
+
+/// Run the incident workflow on a payload, on the local engine.
+///
+/// Prints each state as it runs, then the incident and where its
+/// notifications went (the outbox in the data directory). Without
+/// `--auto-approve` it waits for `responder approve` or `responder reject`
+/// from another shell (or asks, on a terminal).
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The alert payload (any supported source), e.g. an EventBridge event.
+    #[arg(value_name = "EVENT_FILE")]
+    event: PathBuf,
+
+    /// Approve the incident as soon as it asks, with the routed channels.
+    #[arg(long)]
+    auto_approve: bool,
+}
+
+pub fn run(args: &Args, config: &Config) -> ExitCode {
+    match execute(args, config) {
+        Ok(code) => code,
+        Err(error) => {
+            eprintln!("{error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
+    let text = std::fs::read_to_string(&args.event)
+        .map_err(|e| anyhow::anyhow!("ReadError: cannot read {}: {e}", args.event.display()))?;
+    let input: Value = serde_json::from_str(&text)
+        .map_err(|e| anyhow::anyhow!("InvalidAlert: payload is not valid JSON: {e}"))?;
+    let workspace = Workspace::open(config, true)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let mut printed = 0;
+    let mut execution = runtime.block_on(workspace.engine.execute(
+        &workspace.definition,
+        STATE_MACHINE,
+        None,
+        input,
+    ))?;
+    printed = print_states(&execution, printed);
+    let interactive = io::stdin().is_terminal() && !args.auto_approve;
+    while execution.status == Status::Running {
+        for (approval_id, incident_id, token, channels) in
+            pending_approvals(&workspace, &execution)?
+        {
+            if args.auto_approve {
+                let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "auto-approve", "channels": channels});
+                workspace.engine.send_task_success(&token, decision)?;
+                mark(&workspace, &approval_id, "APPROVED")?;
+                say!("  approved automatically ({approval_id})");
+            } else if interactive {
+                answer_on_terminal(&workspace, &approval_id, &incident_id, &token, &channels)?;
+            } else {
+                say!(
+                    "  waiting for a decision on {incident_id}: responder approve {incident_id} | responder reject {incident_id} --reason TEXT"
+                );
+            }
+        }
+        execution = runtime.block_on(workspace.engine.run(&execution.id))?;
+        printed = print_states(&execution, printed);
+        if execution.status == Status::Running && !args.auto_approve {
+            std::thread::sleep(Duration::from_millis(500));
+        }
+    }
+    print_summary(&workspace, &execution)?;
+    Ok(if execution.status == Status::Succeeded {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+/// Approvals of this execution still waiting: (id, incident, token, channels).
+fn pending_approvals(
+    workspace: &Workspace,
+    execution: &Execution,
+) -> anyhow::Result<Vec<(String, String, String, Value)>> {
+    let conn = workspace.local.db.conn();
+    let mut stmt = conn.prepare(
+        "SELECT a.id, a.incident_id, a.token, a.channels FROM approvals a
+         JOIN sfn_task_tokens t ON t.token = a.token
+         WHERE a.status = 'PENDING' AND t.execution_id = ?1 AND t.state = 'waiting'",
+    )?;
+    let rows = stmt.query_map(params![execution.id], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, incident, token, channels) = row?;
+        out.push((
+            id,
+            incident,
+            token,
+            serde_json::from_str(&channels).unwrap_or(Value::Null),
+        ));
+    }
+    Ok(out)
+}
+
+pub fn mark(workspace: &Workspace, approval_id: &str, decision: &str) -> anyhow::Result<()> {
+    workspace.local.db.conn().execute(
+        "UPDATE approvals SET status = ?2, decision = ?2 WHERE id = ?1",
+        params![approval_id, decision],
+    )?;
+    Ok(())
+}
+
+fn answer_on_terminal(
+    workspace: &Workspace,
+    approval_id: &str,
+    incident_id: &str,
+    token: &str,
+    channels: &Value,
+) -> anyhow::Result<()> {
+    say_inline!("  approve {incident_id}? [y = approve / n = reject] ");
+    io::stdout().flush()?;
+    let mut line = String::new();
+    io::stdin().read_line(&mut line)?;
+    if line.trim().eq_ignore_ascii_case("y") || line.trim().eq_ignore_ascii_case("yes") {
+        let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "terminal", "channels": channels});
+        workspace.engine.send_task_success(token, decision)?;
+        mark(workspace, approval_id, "APPROVED")
+    } else {
+        workspace.engine.send_task_failure(
+            token,
+            "Approval.Rejected",
+            "rejected at the terminal",
+        )?;
+        mark(workspace, approval_id, "REJECTED")
+    }
+}
+
+/// Prints the states entered since `from` (an index into the history):
+/// name, duration and a short result.
+fn print_states(execution: &Execution, from: usize) -> usize {
+    let history = execution.history();
+    for (i, event) in history.iter().enumerate().skip(from) {
+        if !event.kind.ends_with("StateEntered") {
+            continue;
+        }
+        let name = event.details.name.as_deref().unwrap_or_default();
+        let exit = history
+            .iter()
+            .skip(i)
+            .find(|e| e.kind.ends_with("StateExited") && e.details.name.as_deref() == Some(name));
+        let end = exit.map_or(history.len(), |e| {
+            usize::try_from(e.id).unwrap_or(history.len())
+        });
+        // A task's own result says more than the whole state document.
+        let task_result = history
+            .get(i..end)
+            .unwrap_or_default()
+            .iter()
+            .find(|e| {
+                e.kind.ends_with("Succeeded")
+                    && !e.kind.starts_with("Map")
+                    && !e.kind.starts_with("Parallel")
+            })
+            .and_then(|e| e.details.output.as_ref());
+        let (duration, result) = match exit {
+            Some(e) => (
+                format!(
+                    "{:>5} ms",
+                    (e.timestamp - event.timestamp).num_milliseconds()
+                ),
+                short(task_result),
+            ),
+            None => ("      …".to_owned(), String::new()),
+        };
+        say!("  {name:<20} {duration}  {result}");
+    }
+    history.len()
+}
+
+fn short(output: Option<&Value>) -> String {
+    let Some(output) = output else {
+        return String::new();
+    };
+    let text = match output {
+        Value::Object(map) => [
+            "decision",
+            "hit",
+            "summary",
+            "status",
+            "count",
+            "approval_id",
+        ]
+        .iter()
+        .filter_map(|k| map.get(*k).map(|v| format!("{k}={v}")))
+        .chain(
+            map.get("alerts")
+                .and_then(Value::as_array)
+                .map(|a| format!("alerts={}", a.len())),
+        )
+        .chain(
+            map.get("lines")
+                .and_then(Value::as_array)
+                .map(|l| format!("lines={}", l.len())),
+        )
+        .collect::<Vec<_>>()
+        .join(" "),
+        other => other.to_string(),
+    };
+    text.chars().take(100).collect()
+}
+
+fn print_summary(workspace: &Workspace, execution: &Execution) -> anyhow::Result<()> {
+    say!();
+    match execution.status {
+        Status::Succeeded => say!(
+            "Execution succeeded ({} transitions)",
+            execution.transitions()
+        ),
+        other => {
+            let error = execution.error.as_ref();
+            say!(
+                "Execution {}: {}: {}",
+                other.as_str(),
+                error.map(|e| e.error.as_str()).unwrap_or_default(),
+                error.map(|e| e.cause.as_str()).unwrap_or_default()
+            );
+        }
+    }
+    let incidents = execution
+        .output
+        .as_ref()
+        .and_then(|o| o["incidents"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    for entry in incidents {
+        let Some(id) = entry.get("incident_id").and_then(Value::as_str) else {
+            continue;
+        };
+        let Some(incident) = workspace.local.db.incident(id)? else {
+            continue;
+        };
+        say!(
+            "Incident {} [{}] {}: {}",
+            incident.id,
+            incident.severity.as_str(),
+            incident.status.as_str(),
+            incident.title
+        );
+        let analysis: Option<String> = workspace
+            .local
+            .db
+            .conn()
+            .query_row(
+                "SELECT analysis FROM analyses WHERE incident_id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .ok();
+        if let Some(analysis) = analysis.and_then(|a| serde_json::from_str::<Value>(&a).ok()) {
+            say!(
+                "  {}",
+                analysis
+                    .get("summary")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+            );
+        }
+        let conn = workspace.local.db.conn();
+        let mut stmt = conn.prepare("SELECT channel, status, COALESCE(location, error, '') FROM deliveries WHERE incident_id = ?1 ORDER BY channel")?;
+        let rows = stmt.query_map(params![id], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
+        })?;
+        for row in rows {
+            let (channel, status, where_) = row?;
+            say!("  {channel:<6} {status:<6} {where_}");
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,67 @@
+//! What the workflow commands share: the data directory, its database, the
+//! local backends and the engine, on the same state-machine file CDK deploys.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context;
+use responder_local::{Db, Local};
+use responder_sfn::{Definition, Engine, Registry, Store};
+
+use crate::config::Config;
+
+/// The workflow, compiled in: the file CDK deploys.
+pub const WORKFLOW: &str = include_str!("../../../statemachine/incident-response.asl.json");
+/// The state machine's name in execution ARNs.
+pub const STATE_MACHINE: &str = "IncidentResponse";
+
+/// `RESPONDER_DATA_DIR`, default `./.responder`.
+pub fn data_dir() -> PathBuf {
+    #[allow(clippy::disallowed_methods)] // The one place the data directory is read.
+    std::env::var_os("RESPONDER_DATA_DIR")
+        .map_or_else(|| PathBuf::from(".responder"), PathBuf::from)
+}
+
+pub struct Workspace {
+    pub local: Arc<Local>,
+    pub engine: Engine,
+    pub definition: Arc<Definition>,
+}
+
+impl Workspace {
+    /// Opens (creating) the data directory; `handlers` is false for commands
+    /// that only answer tokens or read.
+    pub fn open(config: &Config, handlers: bool) -> anyhow::Result<Self> {
+        let dir = data_dir();
+        let db_path = dir.join("responder.db");
+        let db =
+            Db::open(&db_path).with_context(|| format!("cannot open {}", db_path.display()))?;
+        if let Some(seed) = &config.workflow.history_seed {
+            db.seed_history(seed)
+                .with_context(|| format!("cannot load the history seed {}", seed.display()))?;
+        }
+        let local = Arc::new(Local {
+            db,
+            config: config.workflow.clone(),
+            normalize: config.normalize.clone(),
+            outbox_dir: dir.join("outbox"),
+        });
+        let registry = if handlers {
+            responder_local::registry(Arc::clone(&local))
+        } else {
+            Registry::new()
+        };
+        let store =
+            Store::open(&db_path).with_context(|| format!("cannot open {}", db_path.display()))?;
+        let engine = Engine::new(store, Arc::new(registry));
+        let definition = Arc::new(
+            Definition::load(WORKFLOW, &responder_local::substitutions())
+                .context("the built-in workflow is invalid")?,
+        );
+        Ok(Self {
+            local,
+            engine,
+            definition,
+        })
+    }
+}

@@ -1,0 +1,221 @@
+//! `responder run`, `approve`, `reject` and `incidents` as a user runs them,
+//! from the repository root (its `responder.toml` points at the demo logs
+//! and history) with a data directory of their own.
+
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+const ALARM: &str = "events/eventbridge/metric-alarm-lambda-errors.json";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../..")
+}
+
+fn data_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("responder-run-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn command(data: &Path, args: &[&str]) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_responder"));
+    command
+        .args(args)
+        .current_dir(repo())
+        .env("RESPONDER_DATA_DIR", data)
+        .env_remove("RESPONDER_CONFIG")
+        .stdin(Stdio::null());
+    command
+}
+
+fn responder(data: &Path, args: &[&str]) -> Output {
+    command(data, args).output().unwrap()
+}
+
+fn stdout(out: &Output) -> String {
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+fn outbox_files(data: &Path) -> Vec<String> {
+    let mut files = Vec::new();
+    for channel in ["slack", "jira", "email"] {
+        if let Ok(entries) = std::fs::read_dir(data.join("outbox").join(channel)) {
+            files.extend(
+                entries.map(|e| format!("{channel}/{}", e.unwrap().file_name().to_string_lossy())),
+            );
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The first incident id in `incidents list`, once its status is `status`.
+fn wait_for_status(data: &Path, status: &str, child: &mut Child) -> String {
+    let start = Instant::now();
+    loop {
+        let list = stdout(&responder(data, &["incidents", "list"]));
+        if let Some(line) = list.lines().find(|l| l.contains(status)) {
+            return line.split_whitespace().next().unwrap().to_owned();
+        }
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "run ended early: {list}"
+        );
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "no incident reached {status}: {list}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
+fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
+    let data = data_dir("demo");
+    let out = responder(&data, &["run", ALARM, "--auto-approve"]);
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(text.contains("Execution succeeded"), "{text}");
+    assert!(text.contains("Analyze"), "{text}");
+    // The demo logs name the cause; the summary says it.
+    assert!(text.contains("calls time out"), "{text}");
+    assert_eq!(
+        outbox_files(&data),
+        [
+            "email/inc-20261120-687557cf-incident.eml",
+            "jira/inc-20261120-687557cf-incident.json",
+            "slack/inc-20261120-687557cf-incident.json"
+        ]
+    );
+    let shown: serde_json::Value = serde_json::from_slice(
+        &responder(&data, &["incidents", "show", "inc-20261120-687557cf"]).stdout,
+    )
+    .unwrap();
+    assert_eq!(shown["incident"]["status"], "NOTIFIED");
+    let analysis = &shown["analysis"];
+    assert_eq!(analysis["root_causes"][0]["cause"], "Calls time out");
+    // The demo history is quoted as evidence.
+    let evidence = analysis["root_causes"][0]["evidence"].to_string();
+    assert!(
+        evidence.contains("Seen 2 times in the last 30 days"),
+        "{evidence}"
+    );
+
+    // The same alarm delivered again: nothing new.
+    let again = responder(&data, &["run", ALARM, "--auto-approve"]);
+    assert!(stdout(&again).contains("Duplicate"), "{}", stdout(&again));
+    assert_eq!(outbox_files(&data).len(), 3);
+
+    // Back to OK: resolved, and the notified channels are told.
+    let ok = responder(
+        &data,
+        &[
+            "run",
+            "events/eventbridge/metric-alarm-lambda-errors-ok.json",
+        ],
+    );
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert_eq!(outbox_files(&data).len(), 6);
+    let list = stdout(&responder(&data, &["incidents", "list"]));
+    assert!(list.contains("RESOLVED"), "{list}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_rejection_from_another_shell_suppresses_the_incident() {
+    let data = data_dir("reject");
+    let mut run = command(&data, &["run", ALARM])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let incident = wait_for_status(&data, "PENDING_APPROVAL", &mut run);
+    let out = responder(&data, &["reject", &incident, "--reason", "load test"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let finished = run.wait_with_output().unwrap();
+    assert_eq!(finished.status.code(), Some(0), "{}", stdout(&finished));
+    assert!(stdout(&finished).contains("Suppress"));
+    assert!(outbox_files(&data).is_empty());
+    let list = stdout(&responder(&data, &["incidents", "list"]));
+    assert!(list.contains("SUPPRESSED"), "{list}");
+    // Nothing is left to decide.
+    let out = responder(&data, &["approve", &incident]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("NoPendingApproval:"));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn an_approval_from_another_shell_delivers() {
+    let data = data_dir("approve");
+    let mut run = command(&data, &["run", ALARM])
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let incident = wait_for_status(&data, "PENDING_APPROVAL", &mut run);
+    let out = responder(
+        &data,
+        &[
+            "approve",
+            &incident,
+            "--comment",
+            "known issue",
+            "--severity",
+            "high",
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let finished = run.wait_with_output().unwrap();
+    assert_eq!(finished.status.code(), Some(0), "{}", stdout(&finished));
+    assert_eq!(outbox_files(&data).len(), 3);
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn an_invalid_alert_fails_cleanly_and_stores_nothing() {
+    let data = data_dir("invalid");
+    let out = responder(
+        &data,
+        &[
+            "run",
+            "events/invalid/eventbridge-missing-state-value.json",
+            "--auto-approve",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        stdout(&out).contains("Execution FAILED: InvalidAlert: detail.state.value is missing"),
+        "{}",
+        stdout(&out)
+    );
+    assert!(stdout(&responder(&data, &["incidents", "list"])).is_empty());
+    let out = responder(&data, &["run", "events/invalid/not-json.txt"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).starts_with("InvalidAlert: payload is not valid JSON")
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}

@@ -1,0 +1,57 @@
+//! Settings of the local workflow (the `[workflow]` table of
+//! `responder.toml`). The defaults need no editing.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Serialize};
+
+use responder_core::Severity;
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct WorkflowConfig {
+    /// One folder per log group (`/aws/lambda/checkout` →
+    /// `<logs_dir>/aws/lambda/checkout/`), holding `*.log` or `*.jsonl` files.
+    pub logs_dir: PathBuf,
+    /// Minutes of logs read before the alarm's state change (and 5 after).
+    pub log_window_minutes: i64,
+    /// How long an analysis is reused for the same signature.
+    pub cache_ttl_seconds: i64,
+    /// How long an incident waits for a decision, by severity.
+    pub approval_timeout_seconds: BTreeMap<Severity, u64>,
+    /// On timeout: `deliver` (marked not reviewed) or `suppress`.
+    pub timeout_policy: String,
+    /// The channels of an incident, by severity.
+    pub channels: BTreeMap<Severity, Vec<String>>,
+    /// Past incidents (JSON lines, the archive's columns) loaded into the
+    /// history archive when the database opens; loading twice changes nothing.
+    pub history_seed: Option<PathBuf>,
+}
+
+impl Default for WorkflowConfig {
+    fn default() -> Self {
+        Self {
+            logs_dir: PathBuf::from("logs"),
+            log_window_minutes: 15,
+            cache_ttl_seconds: 6 * 3600,
+            approval_timeout_seconds: BTreeMap::from([
+                (Severity::Critical, 900),
+                (Severity::High, 1800),
+                (Severity::Medium, 3600),
+                (Severity::Low, 14_400),
+            ]),
+            timeout_policy: "deliver".to_owned(),
+            channels: BTreeMap::from([
+                (
+                    Severity::Critical,
+                    vec!["slack".into(), "jira".into(), "email".into()],
+                ),
+                (Severity::High, vec!["slack".into(), "jira".into()]),
+                (Severity::Medium, vec!["slack".into()]),
+                (Severity::Low, vec!["slack".into()]),
+            ]),
+            history_seed: None,
+        }
+    }
+}

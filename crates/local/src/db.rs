@@ -1,0 +1,210 @@
+//! The local database: incidents, occurrences, the analysis cache,
+//! approvals, deliveries and the history archive, in one SQLite file.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use responder_core::Incident;
+
+use crate::error::LocalError;
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS incidents (
+    id         TEXT PRIMARY KEY,
+    signature  TEXT NOT NULL,
+    status     TEXT NOT NULL,
+    opened_at  TEXT NOT NULL,
+    doc        TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS incidents_by_signature ON incidents (signature, status);
+-- One row per alert delivery: the dedup key makes a redelivery a no-op.
+CREATE TABLE IF NOT EXISTS occurrences (
+    dedup_key    TEXT PRIMARY KEY,
+    execution_id TEXT NOT NULL,
+    incident_id  TEXT,
+    decision     TEXT NOT NULL,
+    received_at  TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS analysis_cache (
+    key        TEXT PRIMARY KEY,
+    analysis   TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS analyses (
+    incident_id TEXT PRIMARY KEY,
+    analysis    TEXT NOT NULL
+);
+-- The task token stays here; people and chat buttons see only the id.
+CREATE TABLE IF NOT EXISTS approvals (
+    id           TEXT PRIMARY KEY,
+    incident_id  TEXT NOT NULL,
+    token        TEXT NOT NULL,
+    channels     TEXT NOT NULL,
+    status       TEXT NOT NULL,
+    requested_at TEXT NOT NULL,
+    decision     TEXT
+);
+CREATE INDEX IF NOT EXISTS approvals_by_incident ON approvals (incident_id, status);
+CREATE TABLE IF NOT EXISTS deliveries (
+    incident_id TEXT NOT NULL,
+    channel     TEXT NOT NULL,
+    kind        TEXT NOT NULL,
+    status      TEXT NOT NULL,
+    location    TEXT,
+    error       TEXT,
+    PRIMARY KEY (incident_id, channel, kind)
+);
+-- The history archive: the same columns as the Athena table.
+CREATE TABLE IF NOT EXISTS incident_history (
+    incident_id             TEXT PRIMARY KEY,
+    signature               TEXT NOT NULL,
+    resource                TEXT NOT NULL,
+    opened_at               TEXT NOT NULL,
+    resolved_at             TEXT,
+    root_cause              TEXT,
+    resolution              TEXT,
+    time_to_recover_seconds INTEGER
+);
+";
+
+/// The history query: one SQL text for Athena and SQLite. Timestamps are
+/// ISO-8601 strings, compared as text; `?` are the signature, the resource
+/// and the start of the window.
+pub const HISTORY_SUMMARY_SQL: &str = "SELECT COUNT(*) AS occurrences, MIN(opened_at) AS first_seen, \
+MAX(opened_at) AS last_seen, AVG(time_to_recover_seconds) AS mean_time_to_recover_seconds \
+FROM incident_history WHERE signature = ? AND resource = ? AND opened_at >= ?";
+
+/// The previous root causes and resolutions, most recent first.
+pub const HISTORY_CAUSES_SQL: &str = "SELECT root_cause, resolution FROM incident_history \
+WHERE signature = ? AND resource = ? AND opened_at >= ? AND root_cause IS NOT NULL \
+ORDER BY opened_at DESC LIMIT 5";
+
+#[derive(Debug)]
+pub struct Db {
+    conn: Mutex<Connection>,
+}
+
+impl Db {
+    pub fn open(path: &Path) -> Result<Self, LocalError> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| LocalError::io(dir, &e))?;
+        }
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Self::with(conn)
+    }
+
+    pub fn in_memory() -> Result<Self, LocalError> {
+        Self::with(Connection::open_in_memory()?)
+    }
+
+    fn with(conn: Connection) -> Result<Self, LocalError> {
+        conn.execute_batch(SCHEMA)?;
+        Ok(Self {
+            conn: Mutex::new(conn),
+        })
+    }
+
+    pub fn conn(&self) -> MutexGuard<'_, Connection> {
+        self.conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Loads past incidents into the history archive. Each line is a JSON
+    /// object with the archive's columns; a line already there is skipped.
+    pub fn seed_history(&self, path: &Path) -> Result<usize, LocalError> {
+        let text = std::fs::read_to_string(path).map_err(|e| LocalError::io(path, &e))?;
+        let conn = self.conn();
+        let mut added = 0;
+        for (n, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            let row: serde_json::Value = serde_json::from_str(line).map_err(|e| {
+                LocalError::named(
+                    "Workflow.InvalidHistory",
+                    format!("{} line {}: {e}", path.display(), n + 1),
+                )
+            })?;
+            let text = |k: &str| row[k].as_str().map(str::to_owned);
+            let (Some(id), Some(signature), Some(resource), Some(opened_at)) = (
+                text("incident_id"),
+                text("signature"),
+                text("resource"),
+                text("opened_at"),
+            ) else {
+                return Err(LocalError::named(
+                    "Workflow.InvalidHistory",
+                    format!(
+                        "{} line {}: incident_id, signature, resource and opened_at are required",
+                        path.display(),
+                        n + 1
+                    ),
+                ));
+            };
+            added += conn.execute(
+                "INSERT OR IGNORE INTO incident_history
+                 (incident_id, signature, resource, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![id, signature, resource, opened_at, text("resolved_at"), text("root_cause"), text("resolution"), row["time_to_recover_seconds"].as_i64()],
+            )?;
+        }
+        Ok(added)
+    }
+
+    pub fn incident(&self, id: &str) -> Result<Option<Incident>, LocalError> {
+        let doc: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT doc FROM incidents WHERE id = ?1",
+                params![id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
+            .transpose()
+    }
+
+    pub fn open_incident(&self, signature: &str) -> Result<Option<Incident>, LocalError> {
+        let doc: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT doc FROM incidents WHERE signature = ?1
+                 AND status IN ('OPEN', 'PENDING_APPROVAL', 'NOTIFIED')
+                 ORDER BY opened_at DESC LIMIT 1",
+                params![signature],
+                |r| r.get(0),
+            )
+            .optional()?;
+        doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
+            .transpose()
+    }
+
+    pub fn save_incident(&self, incident: &Incident) -> Result<(), LocalError> {
+        let doc = serde_json::to_string(incident).map_err(LocalError::corrupt)?;
+        self.conn().execute(
+            "INSERT INTO incidents (id, signature, status, opened_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT (id) DO UPDATE SET status = ?3, doc = ?5",
+            params![incident.id, incident.signature, incident.status.as_str(), incident.opened_at, doc],
+        )?;
+        Ok(())
+    }
+
+    /// Incidents, most recent first.
+    pub fn incidents(&self, limit: usize) -> Result<Vec<Incident>, LocalError> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare("SELECT doc FROM incidents ORDER BY opened_at DESC, id LIMIT ?1")?;
+        let docs = stmt.query_map(params![i64::try_from(limit).unwrap_or(i64::MAX)], |r| {
+            r.get::<_, String>(0)
+        })?;
+        docs.map(|d| serde_json::from_str(&d?).map_err(LocalError::corrupt))
+            .collect()
+    }
+}

@@ -1,0 +1,51 @@
+//! Errors of the local backends, named as the state machine matches them.
+
+use std::path::Path;
+
+use responder_sfn::StatesError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum LocalError {
+    /// The database could not be read or written: worth a retry.
+    #[error("Store.Transient: {0}")]
+    Store(String),
+    #[error("Store.Corrupt: {0}")]
+    Corrupt(String),
+    #[error("Local.IoError: {0}")]
+    Io(String),
+    #[error("{name}: {message}")]
+    Named { name: &'static str, message: String },
+}
+
+impl LocalError {
+    pub fn io(path: &Path, e: &std::io::Error) -> Self {
+        Self::Io(format!("{}: {e}", path.display()))
+    }
+
+    pub fn corrupt(e: impl std::fmt::Display) -> Self {
+        Self::Corrupt(e.to_string())
+    }
+
+    pub fn named(name: &'static str, message: impl Into<String>) -> Self {
+        Self::Named {
+            name,
+            message: message.into(),
+        }
+    }
+
+    /// The error as a task failure: its name is what Retry and Catch match.
+    pub fn into_states_error(self) -> StatesError {
+        match self {
+            Self::Store(m) => StatesError::new("Store.Transient", m),
+            Self::Corrupt(m) => StatesError::new("Store.Corrupt", m),
+            Self::Io(m) => StatesError::new("Local.IoError", m),
+            Self::Named { name, message } => StatesError::new(name, message),
+        }
+    }
+}
+
+impl From<rusqlite::Error> for LocalError {
+    fn from(e: rusqlite::Error) -> Self {
+        Self::Store(e.to_string())
+    }
+}
