@@ -27,9 +27,10 @@ fmt: ## Format the code
 	cargo fmt --all
 
 .PHONY: bench
-bench: ## Run the criterion benchmarks (normalize, engine transitions)
+bench: ## Run the benchmarks (normalize, engine transitions, time per incident)
 	cargo bench -p responder-core --bench normalize
 	cargo bench -p responder-sfn --bench engine
+	cargo bench -p responder-local --bench incident
 
 .PHONY: fuzz
 fuzz: ## Fuzz normalize for FUZZ_SECONDS (default 300; needs nightly and cargo-fuzz)
