@@ -53,6 +53,9 @@ enum Command {
     /// List and show incidents.
     #[command(subcommand)]
     Incidents(commands::incidents::Command),
+    /// List and show workflow executions, state by state.
+    #[command(subcommand)]
+    Executions(commands::executions::Command),
     /// Validate and run Step Functions definitions on the local engine.
     #[command(subcommand)]
     Sfn(commands::sfn::Command),
@@ -74,5 +77,6 @@ fn main() -> ExitCode {
         Command::Approve(args) => commands::decide::approve(&args, &config),
         Command::Reject(args) => commands::decide::reject(&args, &config),
         Command::Incidents(command) => commands::incidents::run(&command, &config),
+        Command::Executions(command) => commands::executions::run(&command, &config),
     }
 }

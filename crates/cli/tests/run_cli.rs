@@ -132,6 +132,25 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     assert_eq!(outbox_files(&data).len(), 6);
     let list = stdout(&responder(&data, &["incidents", "list"]));
     assert!(list.contains("RESOLVED"), "{list}");
+
+    // Each run is an execution, shown state by state.
+    let executions = stdout(&responder(&data, &["executions", "list"]));
+    assert_eq!(executions.lines().count(), 3, "{executions}");
+    let first = executions
+        .lines()
+        .last()
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    let shown: serde_json::Value =
+        serde_json::from_slice(&responder(&data, &["executions", "show", &first]).stdout).unwrap();
+    assert_eq!(shown["status"], "SUCCEEDED");
+    let states = shown["states"].as_array().unwrap();
+    assert_eq!(states[0]["state"], "NormalizeAlert");
+    let analyze = states.iter().find(|s| s["state"] == "Analyze").unwrap();
+    assert_eq!(analyze["output"]["analysis"]["analyzer"], "rules");
     let _ = std::fs::remove_dir_all(&data);
 }
 
