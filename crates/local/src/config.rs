@@ -27,6 +27,8 @@ pub struct WorkflowConfig {
     /// Past incidents (JSON lines, the archive's columns) loaded into the
     /// history archive when the database opens; loading twice changes nothing.
     pub history_seed: Option<PathBuf>,
+    /// `[workflow.analyzer]`: the built-in rules, or an OpenAI-compatible model.
+    pub analyzer: crate::openai::AnalyzerConfig,
 }
 
 impl Default for WorkflowConfig {
@@ -52,6 +54,7 @@ impl Default for WorkflowConfig {
                 (Severity::Low, vec!["slack".into()]),
             ]),
             history_seed: None,
+            analyzer: crate::openai::AnalyzerConfig::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod logs;
+pub mod openai;
 pub mod outbox;
 pub mod workflow;
 

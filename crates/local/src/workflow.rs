@@ -296,14 +296,22 @@ fn query_logs(local: &Local, input: &Value) -> Result<Value, LocalError> {
     Ok(value)
 }
 
-/// The cache key: signature, analyzer and its prompt (or rules) version.
-fn cache_key(alert: &Alert) -> String {
-    let text = format!(
-        "{}:{}:{}",
-        alert.signature.as_str(),
-        responder_core::analysis::ANALYZER_NAME,
-        responder_core::analysis::RULES_VERSION
-    );
+/// The cache key: signature, analyzer (model) and its prompt (or rules)
+/// version, so a new model or prompt does not reuse old analyses.
+fn cache_key(local: &Local, alert: &Alert) -> String {
+    let analyzer = &local.config.analyzer;
+    let (who, version) = if analyzer.uses_model() {
+        (
+            analyzer.model.as_str(),
+            responder_core::analysis::prompt::PROMPT_VERSION,
+        )
+    } else {
+        (
+            responder_core::analysis::ANALYZER_NAME,
+            responder_core::analysis::RULES_VERSION,
+        )
+    };
+    let text = format!("{}:{who}:{version}", alert.signature.as_str());
     Sha256::digest(text.as_bytes())
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -312,7 +320,7 @@ fn cache_key(alert: &Alert) -> String {
 
 fn check_cache(local: &Local, input: &Value) -> Result<Value, LocalError> {
     let alert = alert_of(input)?;
-    let key = cache_key(&alert);
+    let key = cache_key(local, &alert);
     let cached: Option<String> = local
         .db
         .conn()
@@ -340,14 +348,28 @@ fn analyze(local: &Local, input: &Value) -> Result<Value, LocalError> {
     let logs: Option<LogContext> = available("logs")
         .then(|| serde_json::from_value(context["logs"].clone()).ok())
         .flatten();
-    let mut analysis: Analysis = RuleAnalyzer.analyze(&AnalysisInput {
+    let fallback = input["fallback"].as_bool() == Some(true);
+    let analysis_input = AnalysisInput {
         alert,
         history,
         logs,
-    });
-    if input["fallback"].as_bool() == Some(true) {
+    };
+    let mut analysis: Analysis = if local.config.analyzer.uses_model() && !fallback {
+        crate::openai::analyze(&local.config.analyzer, &analysis_input)?
+    } else {
+        RuleAnalyzer.analyze(&analysis_input)
+    };
+    if fallback {
         analysis.degraded = true;
         analysis.degraded_reason = input["degraded_reason"].as_str().map(str::to_owned);
+    }
+    if analysis.context_unavailable.is_empty() {
+        if analysis_input.history.is_none() {
+            analysis.context_unavailable.push("history".to_owned());
+        }
+        if analysis_input.logs.is_none() {
+            analysis.context_unavailable.push("logs".to_owned());
+        }
     }
     analysis
         .check()
@@ -494,7 +516,7 @@ fn record_outcome(local: &Local, input: &Value) -> Result<Value, LocalError> {
             if let Ok(alert) = alert_of(input) {
                 local.db.conn().execute(
                     "DELETE FROM analysis_cache WHERE key = ?1",
-                    params![cache_key(&alert)],
+                    params![cache_key(local, &alert)],
                 )?;
             }
         }

@@ -3,6 +3,7 @@
 //! is stored or shown.
 
 mod context;
+pub mod prompt;
 mod rules;
 
 use serde::{Deserialize, Serialize};
@@ -91,6 +92,48 @@ pub enum Risk {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Analyzer.InvalidOutput: {0}")]
 pub struct InvalidAnalysis(pub String);
+
+/// The part of an analysis a model writes; the rest is filled in by us.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelAnswer {
+    pub summary: String,
+    pub root_causes: Vec<RootCause>,
+    pub impact: String,
+    pub remediation: Vec<Remediation>,
+    pub next_checks: Vec<String>,
+}
+
+impl ModelAnswer {
+    /// Parses and checks a model's answer (untrusted JSON) into an analysis.
+    pub fn into_analysis(
+        text: &str,
+        analyzer: &str,
+        prompt_version: &str,
+        context_cut: Vec<String>,
+    ) -> Result<Analysis, InvalidAnalysis> {
+        let answer: Self = serde_json::from_str(text.trim())
+            .map_err(|e| InvalidAnalysis(format!("the answer does not match the schema: {e}")))?;
+        let mut root_causes = answer.root_causes;
+        // Rank as promised even if the model did not.
+        root_causes.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
+        let analysis = Analysis {
+            summary: answer.summary,
+            root_causes,
+            impact: answer.impact,
+            remediation: answer.remediation,
+            next_checks: answer.next_checks,
+            analyzer: analyzer.to_owned(),
+            prompt_version: prompt_version.to_owned(),
+            degraded: false,
+            degraded_reason: None,
+            context_cut,
+            context_unavailable: Vec::new(),
+        };
+        analysis.check()?;
+        Ok(analysis)
+    }
+}
 
 impl Analysis {
     /// Parses and checks an analysis from untrusted JSON (a model's answer).
