@@ -12,7 +12,7 @@
 
 use std::io::{Read, Write};
 use std::net::TcpListener;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::thread::JoinHandle;
 
 use responder_core::analysis::{AnalysisInput, LogContext, LogLine, prompt};
