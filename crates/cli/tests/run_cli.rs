@@ -183,13 +183,27 @@ fn a_rejection_from_another_shell_suppresses_the_incident() {
 }
 
 #[test]
-fn an_approval_from_another_shell_delivers() {
+fn an_approval_with_edits_from_another_shell_delivers_the_edits() {
     let data = data_dir("approve");
     let mut run = command(&data, &["run", ALARM])
         .stdout(Stdio::piped())
         .spawn()
         .unwrap();
     let incident = wait_for_status(&data, "PENDING_APPROVAL", &mut run);
+    // The approvers' channel got a request whose buttons carry the approval
+    // id, never the task token.
+    let requests: Vec<_> = std::fs::read_dir(data.join("outbox/approvals"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(requests.len(), 1);
+    let request: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&requests[0]).unwrap()).unwrap();
+    let value = request["blocks"][3]["elements"][0]["value"]
+        .as_str()
+        .unwrap();
+    assert!(value.starts_with("apr-") && value.len() < 40, "{value}");
+
     let out = responder(
         &data,
         &[
@@ -199,6 +213,10 @@ fn an_approval_from_another_shell_delivers() {
             "known issue",
             "--severity",
             "high",
+            "--channel",
+            "slack",
+            "--summary",
+            "Gateway <timeouts> & retries",
         ],
     );
     assert_eq!(
@@ -209,7 +227,24 @@ fn an_approval_from_another_shell_delivers() {
     );
     let finished = run.wait_with_output().unwrap();
     assert_eq!(finished.status.code(), Some(0), "{}", stdout(&finished));
-    assert_eq!(outbox_files(&data).len(), 3);
+    assert_eq!(
+        outbox_files(&data),
+        ["slack/inc-20261120-687557cf-incident.json"]
+    );
+    let slack =
+        std::fs::read_to_string(data.join("outbox/slack/inc-20261120-687557cf-incident.json"))
+            .unwrap();
+    assert!(slack.contains("[HIGH] checkout-api-errors"), "{slack}");
+    // Escaped for Slack: no markup from the summary.
+    assert!(
+        slack.contains("Gateway &lt;timeouts&gt; &amp; retries"),
+        "{slack}"
+    );
+
+    let list = stdout(&responder(&data, &["incidents", "list"]));
+    assert!(list.contains("NOTIFIED         HIGH"), "{list}");
+    let out = responder(&data, &["approve", &incident, "--channel", "pager"]);
+    assert_eq!(out.status.code(), Some(2));
     let _ = std::fs::remove_dir_all(&data);
 }
 

@@ -61,6 +61,41 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
+/// The approval request for the approvers' channel: a Slack message whose
+/// buttons carry the approval id (the task token stays in the database:
+/// tokens reach 2048 characters, a button value holds 2000).
+pub fn approval_request(
+    outbox: &Path,
+    approval_id: &str,
+    incident: &Value,
+    analysis: Option<&Value>,
+) -> Result<PathBuf, LocalError> {
+    let message = Message {
+        kind: "approval",
+        incident,
+        analysis,
+        approval: None,
+    };
+    let id = safe_name(incident["id"].as_str().unwrap_or("incident"));
+    let body = json!({
+        "text": format!("Approval needed: {}", headline(&message)),
+        "blocks": [
+            {"type": "header", "text": {"type": "plain_text", "text": format!("Approval needed: {}", headline(&message))}},
+            {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(&summary(&message))}},
+            {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("`responder approve {id}` or `responder reject {id} --reason ...`")}]},
+            {"type": "actions", "elements": [
+                {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "Approve"}, "action_id": "approve", "value": approval_id},
+                {"type": "button", "style": "danger", "text": {"type": "plain_text", "text": "Reject"}, "action_id": "reject", "value": approval_id}
+            ]}
+        ]
+    });
+    let dir = outbox.join("approvals");
+    std::fs::create_dir_all(&dir).map_err(|e| LocalError::io(&dir, &e))?;
+    let path = dir.join(format!("{}.json", safe_name(approval_id)));
+    std::fs::write(&path, pretty(&body)).map_err(|e| LocalError::io(&path, &e))?;
+    Ok(path)
+}
+
 /// File names from ids: letters, digits, `-` and `_` only.
 fn safe_name(text: &str) -> String {
     text.chars()
@@ -91,13 +126,26 @@ pub fn slack_escape(text: &str) -> String {
         .replace('>', "&gt;")
 }
 
+/// A field the approver edited, else the incident's or analysis' own.
+fn edited<'a>(message: &'a Message<'_>, key: &str) -> Option<&'a str> {
+    message
+        .approval
+        .and_then(|a| a.get(key))
+        .and_then(Value::as_str)
+}
+
 fn headline(message: &Message<'_>) -> String {
     let title = message.incident["title"].as_str().unwrap_or("incident");
-    let severity = message.incident["severity"].as_str().unwrap_or("");
+    let severity = edited(message, "severity")
+        .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""));
     match message.kind {
         "recovery" => format!("Recovered: {title}"),
         _ => format!("[{severity}] {title}"),
     }
+}
+
+fn summary(message: &Message<'_>) -> String {
+    edited(message, "summary").map_or_else(|| text(message.analysis, "summary"), str::to_owned)
 }
 
 fn root_causes(message: &Message<'_>) -> Vec<(String, f64)> {
@@ -130,7 +178,7 @@ fn slack(message: &Message<'_>) -> Value {
         "type": "header",
         "text": {"type": "plain_text", "text": headline(message)}
     })];
-    let summary = text(message.analysis, "summary");
+    let summary = summary(message);
     if !summary.is_empty() {
         blocks.push(
             json!({"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(&summary)}}),
@@ -152,7 +200,7 @@ fn slack(message: &Message<'_>) -> Value {
 /// A Jira Cloud create-issue body; Atlassian Document Format text nodes are
 /// literal, so nothing in them is markup.
 fn jira(message: &Message<'_>) -> Value {
-    let mut content = vec![paragraph(&text(message.analysis, "summary"))];
+    let mut content = vec![paragraph(&summary(message))];
     for (cause, p) in root_causes(message) {
         content.push(paragraph(&format!(
             "Probable cause ({:.0}%): {cause}",
@@ -185,7 +233,7 @@ fn email(message: &Message<'_>) -> String {
         .filter(|c| *c != '\r' && *c != '\n')
         .collect();
     let mut body = String::new();
-    body.push_str(&text(message.analysis, "summary"));
+    body.push_str(&summary(message));
     body.push_str("\r\n\r\n");
     for (cause, p) in root_causes(message) {
         body.push_str(&format!("- {cause} ({:.0}%)\r\n", p * 100.0));

@@ -432,7 +432,13 @@ fn request_approval(local: &Local, input: &Value) -> Result<Value, LocalError> {
             params![incident_id, incident.status.as_str(), doc],
         )?;
     }
-    Ok(json!({"approval_id": approval_id}))
+    let path = crate::outbox::approval_request(
+        &local.outbox_dir,
+        &approval_id,
+        field(input, "incident")?,
+        input.get("analysis"),
+    )?;
+    Ok(json!({"approval_id": approval_id, "request": path.display().to_string()}))
 }
 
 fn deliver(local: &Local, input: &Value) -> Result<Value, LocalError> {
@@ -496,6 +502,13 @@ fn record_outcome(local: &Local, input: &Value) -> Result<Value, LocalError> {
     match outcome.as_str() {
         "RECORDED" => {
             incident.status = IncidentStatus::Notified;
+            // An approver's edit of the severity is the incident's from now on.
+            if let Some(severity) = input["approval"]["severity"]
+                .as_str()
+                .and_then(responder_core::Severity::parse_loose)
+            {
+                incident.severity = severity;
+            }
             for channel in sent {
                 if !incident.notified_channels.contains(&channel) {
                     incident.notified_channels.push(channel);

@@ -21,6 +21,13 @@ pub struct ApproveArgs {
     /// Change the severity: CRITICAL, HIGH, MEDIUM or LOW.
     #[arg(long)]
     severity: Option<String>,
+    /// Deliver to these channels instead of the routed ones (repeatable:
+    /// slack, jira, email).
+    #[arg(long = "channel", value_name = "CHANNEL")]
+    channels: Vec<String>,
+    /// Replace the analysis summary in the notifications.
+    #[arg(long)]
+    summary: Option<String>,
 }
 
 /// Reject an incident's pending approval: it is suppressed, not delivered.
@@ -44,12 +51,28 @@ pub fn approve(args: &ApproveArgs, config: &Config) -> ExitCode {
                 })?),
                 None => None,
             };
+            for channel in &args.channels {
+                if !["slack", "jira", "email"].contains(&channel.as_str()) {
+                    anyhow::bail!("InvalidChannel: '{channel}' is not slack, jira or email");
+                }
+            }
+            let edited = severity.is_some() || !args.channels.is_empty() || args.summary.is_some();
+            let channels = if args.channels.is_empty() {
+                channels.clone()
+            } else {
+                json!(args.channels)
+            };
+            let summary: Option<String> = args
+                .summary
+                .as_ref()
+                .map(|s| s.chars().take(1000).collect());
             let decision = json!({
-                "decision": if severity.is_some() { "APPROVED_WITH_EDITS" } else { "APPROVED" },
+                "decision": if edited { "APPROVED_WITH_EDITS" } else { "APPROVED" },
                 "reviewed": true,
                 "approver": "cli",
                 "comment": args.comment,
                 "severity": severity.map(|s| s.as_str()),
+                "summary": summary,
                 "channels": channels,
             });
             workspace.engine.send_task_success(token, decision)?;
