@@ -26,14 +26,55 @@ impl Config {
             Some(path) => (path, true),
             None => (Path::new(DEFAULT_FILE), false),
         };
-        let text = match std::fs::read_to_string(path) {
-            Ok(text) => text,
-            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => {
-                return Ok(Self::default());
+        let mut config: Self = match std::fs::read_to_string(path) {
+            Ok(text) => {
+                toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?
             }
+            Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Self::default(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
         };
-        toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))
+        config.apply_environment(|name| {
+            #[allow(clippy::disallowed_methods)]
+            // The one place settings are read from the environment.
+            std::env::var(name).ok()
+        })?;
+        Ok(config)
+    }
+
+    /// Environment variables override the file (`RESPONDER_` + the setting):
+    /// `RESPONDER_LOGS_DIR`, `RESPONDER_TIMEOUT_POLICY`,
+    /// `RESPONDER_ANALYZER` (kind), `RESPONDER_ANALYZER_ENDPOINT`,
+    /// `RESPONDER_ANALYZER_MODEL`.
+    fn apply_environment(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
+        let workflow = &mut self.workflow;
+        if let Some(dir) = var("RESPONDER_LOGS_DIR") {
+            workflow.logs_dir = dir.into();
+        }
+        if let Some(policy) = var("RESPONDER_TIMEOUT_POLICY") {
+            workflow.timeout_policy = policy;
+        }
+        if let Some(kind) = var("RESPONDER_ANALYZER") {
+            workflow.analyzer.kind = kind;
+        }
+        if let Some(endpoint) = var("RESPONDER_ANALYZER_ENDPOINT") {
+            workflow.analyzer.endpoint = endpoint;
+        }
+        if let Some(model) = var("RESPONDER_ANALYZER_MODEL") {
+            workflow.analyzer.model = model;
+        }
+        if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
+            anyhow::bail!(
+                "workflow.timeout_policy is '{}'; expected deliver or suppress",
+                workflow.timeout_policy
+            );
+        }
+        if !matches!(workflow.analyzer.kind.as_str(), "rules" | "openai") {
+            anyhow::bail!(
+                "workflow.analyzer.kind is '{}'; expected rules or openai",
+                workflow.analyzer.kind
+            );
+        }
+        Ok(())
     }
 }
 
@@ -52,6 +93,27 @@ mod tests {
                 .iter()
                 .all(|r| !r.name.is_empty())
         );
+    }
+
+    #[test]
+    fn the_environment_overrides_the_file_and_is_checked() {
+        let mut config = Config::default();
+        let env = |name: &str| match name {
+            "RESPONDER_ANALYZER" => Some("openai".to_owned()),
+            "RESPONDER_ANALYZER_MODEL" => Some("qwen2.5".to_owned()),
+            "RESPONDER_LOGS_DIR" => Some("/var/log/demo".to_owned()),
+            _ => None,
+        };
+        config.apply_environment(env).unwrap();
+        assert_eq!(config.workflow.analyzer.kind, "openai");
+        assert_eq!(config.workflow.analyzer.model, "qwen2.5");
+        assert_eq!(
+            config.workflow.logs_dir,
+            std::path::PathBuf::from("/var/log/demo")
+        );
+        let bad = |name: &str| (name == "RESPONDER_TIMEOUT_POLICY").then(|| "ignore".to_owned());
+        let error = Config::default().apply_environment(bad).unwrap_err();
+        assert!(error.to_string().contains("timeout_policy is 'ignore'"));
     }
 
     #[test]

@@ -32,6 +32,15 @@ impl Workspace {
     /// Opens (creating) the data directory; `handlers` is false for commands
     /// that only answer tokens or read.
     pub fn open(config: &Config, handlers: bool) -> anyhow::Result<Self> {
+        Self::open_with(config, handlers, None)
+    }
+
+    /// Like [`open`](Self::open), telling `observer` of each step.
+    pub fn open_with(
+        config: &Config,
+        handlers: bool,
+        observer: Option<responder_sfn::Observer>,
+    ) -> anyhow::Result<Self> {
         let dir = data_dir();
         let db_path = dir.join("responder.db");
         let db =
@@ -53,7 +62,10 @@ impl Workspace {
         };
         let store =
             Store::open(&db_path).with_context(|| format!("cannot open {}", db_path.display()))?;
-        let engine = Engine::new(store, Arc::new(registry));
+        let mut engine = Engine::new(store, Arc::new(registry));
+        if let Some(observer) = observer {
+            engine = engine.with_observer(observer);
+        }
         let definition = Arc::new(
             Definition::load(WORKFLOW, &responder_local::substitutions())
                 .context("the built-in workflow is invalid")?,

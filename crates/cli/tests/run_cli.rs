@@ -133,9 +133,29 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     let list = stdout(&responder(&data, &["incidents", "list"]));
     assert!(list.contains("RESOLVED"), "{list}");
 
+    // The same alarm firing again later: a new incident, and the analysis
+    // comes from the cache.
+    let mut later: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(repo().join(ALARM)).unwrap()).unwrap();
+    later["time"] = serde_json::json!("2026-11-20T11:02:00Z");
+    later["detail"]["state"]["timestamp"] = serde_json::json!("2026-11-20T11:02:00.118+0000");
+    let later_file = data.join("later.json");
+    std::fs::write(&later_file, later.to_string()).unwrap();
+    let again = responder(
+        &data,
+        &["run", later_file.to_str().unwrap(), "--auto-approve"],
+    );
+    assert_eq!(again.status.code(), Some(0), "{}", stdout(&again));
+    assert!(
+        stdout(&again).contains("UseCachedAnalysis"),
+        "{}",
+        stdout(&again)
+    );
+    assert!(!stdout(&again).contains("  Analyze "), "{}", stdout(&again));
+
     // Each run is an execution, shown state by state.
     let executions = stdout(&responder(&data, &["executions", "list"]));
-    assert_eq!(executions.lines().count(), 3, "{executions}");
+    assert_eq!(executions.lines().count(), 4, "{executions}");
     let first = executions
         .lines()
         .last()
@@ -245,6 +265,50 @@ fn an_approval_with_edits_from_another_shell_delivers_the_edits() {
     assert!(list.contains("NOTIFIED         HIGH"), "{list}");
     let out = responder(&data, &["approve", &incident, "--channel", "pager"]);
     assert_eq!(out.status.code(), Some(2));
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn an_approval_timeout_delivers_unreviewed_and_a_failing_channel_is_isolated() {
+    let data = data_dir("timeout");
+    std::fs::create_dir_all(&data).unwrap();
+    let config = data.join("responder.toml");
+    std::fs::write(
+        &config,
+        "[workflow]\nlogs_dir = \"events/demo/logs\"\n\n[workflow.approval_timeout_seconds]\nCRITICAL = 1\n\n[workflow.channels]\nCRITICAL = [\"slack\", \"pager\"]\n",
+    )
+    .unwrap();
+    let out = responder(&data, &["--config", config.to_str().unwrap(), "run", ALARM]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+    assert!(text.contains("DeliverUnreviewed"), "{text}");
+    assert!(text.contains("DeliveryFailed"), "{text}");
+    assert_eq!(
+        outbox_files(&data),
+        ["slack/inc-20261120-687557cf-incident.json"]
+    );
+    let slack =
+        std::fs::read_to_string(data.join("outbox/slack/inc-20261120-687557cf-incident.json"))
+            .unwrap();
+    assert!(slack.contains("Not reviewed"), "{slack}");
+    let shown: serde_json::Value = serde_json::from_slice(
+        &responder(&data, &["incidents", "show", "inc-20261120-687557cf"]).stdout,
+    )
+    .unwrap();
+    let pager = shown["deliveries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|d| d["channel"] == "pager")
+        .unwrap();
+    assert_eq!(pager["status"], "FAILED");
+    assert!(
+        pager["error"]
+            .as_str()
+            .unwrap()
+            .contains("no channel named 'pager'"),
+        "{pager}"
+    );
     let _ = std::fs::remove_dir_all(&data);
 }
 

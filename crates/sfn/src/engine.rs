@@ -24,6 +24,18 @@ const ACCOUNT: &str = "000000000000";
 
 type Completion = BoxFuture<'static, (Vec<usize>, u64, Vec<Delivery>)>;
 
+/// Told of history as it grows: the whole history and the index of the
+/// first event not reported before (for progress output).
+pub type Observer = Arc<dyn Fn(&[crate::history::Event], usize) + Send + Sync>;
+
+struct ObserverSlot(Observer);
+
+impl std::fmt::Debug for ObserverSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Observer")
+    }
+}
+
 /// Which executions the engine writes to its store.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Persistence {
@@ -45,6 +57,7 @@ pub struct Engine {
     random: Arc<dyn Random>,
     mocks: Option<MockCase>,
     persistence: Persistence,
+    observer: Option<ObserverSlot>,
     /// Definitions by text, so resuming does not parse them again.
     definitions: Mutex<HashMap<String, Arc<Definition>>>,
     /// Invocations per (execution, state), for mocked attempt numbers.
@@ -60,6 +73,7 @@ impl Engine {
             random: Arc::new(OsRandom),
             mocks: None,
             persistence: Persistence::All,
+            observer: None,
             definitions: Mutex::new(HashMap::new()),
             mock_invocations: Mutex::new(HashMap::new()),
         }
@@ -84,6 +98,21 @@ impl Engine {
     pub fn with_persistence(mut self, persistence: Persistence) -> Self {
         self.persistence = persistence;
         self
+    }
+
+    /// Calls `observer` with new history events after each step of a run.
+    pub fn with_observer(mut self, observer: Observer) -> Self {
+        self.observer = Some(ObserverSlot(observer));
+        self
+    }
+
+    fn report(&self, exec: &Execution, reported: &mut usize) {
+        if let Some(ObserverSlot(observer)) = &self.observer
+            && exec.history().len() > *reported
+        {
+            observer(exec.history(), *reported);
+            *reported = exec.history().len();
+        }
     }
 
     pub fn store(&self) -> &Store {
@@ -221,6 +250,7 @@ impl Engine {
         let id = id.as_str();
         let mut in_flight: FuturesUnordered<Completion> = FuturesUnordered::new();
         let mut answers = self.store.take_answers(id)?;
+        let mut reported = exec.history().len();
         while exec.status == Status::Running {
             let now = self.clock.now();
             if exec.deadline.is_some_and(|d| now >= d) {
@@ -244,6 +274,7 @@ impl Engine {
                 )
             };
             self.store.close_tokens(&retired, false)?;
+            self.report(&exec, &mut reported);
             let callbacks: Vec<&Dispatch> = dispatches.iter().filter(|d| d.callback).collect();
             if !callbacks.is_empty() {
                 // The execution and its tokens must be durable before anyone
@@ -309,6 +340,7 @@ impl Engine {
                 );
             }
         }
+        self.report(&exec, &mut reported);
         if stored {
             self.store.save(&exec, def.text())?;
         }

@@ -29,7 +29,7 @@ mod template;
 
 pub use clock::{Clock, ManualClock, OsRandom, Random, SeededRandom, SystemClock};
 pub use definition::{Definition, Target, function_name};
-pub use engine::{Engine, Persistence};
+pub use engine::{Engine, Observer, Persistence};
 pub use error::{DefinitionError, EngineError, StatesError, names};
 pub use execution::{Execution, MAX_PAYLOAD_BYTES, Status};
 pub use handler::{Registry, TaskHandler, TaskRequest};

@@ -45,18 +45,17 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
         .map_err(|e| anyhow::anyhow!("ReadError: cannot read {}: {e}", args.event.display()))?;
     let input: Value = serde_json::from_str(&text)
         .map_err(|e| anyhow::anyhow!("InvalidAlert: payload is not valid JSON: {e}"))?;
-    let workspace = Workspace::open(config, true)?;
+    // Each state is printed as it completes, while the run goes on.
+    let workspace = Workspace::open_with(config, true, Some(std::sync::Arc::new(print_states)))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_time()
         .build()?;
-    let mut printed = 0;
     let mut execution = runtime.block_on(workspace.engine.execute(
         &workspace.definition,
         STATE_MACHINE,
         None,
         input,
     ))?;
-    printed = print_states(&execution, printed);
     let interactive = io::stdin().is_terminal() && !args.auto_approve;
     while execution.status == Status::Running {
         for (approval_id, incident_id, token, channels) in
@@ -76,7 +75,6 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
             }
         }
         execution = runtime.block_on(workspace.engine.run(&execution.id))?;
-        printed = print_states(&execution, printed);
         if execution.status == Status::Running && !args.auto_approve {
             std::thread::sleep(Duration::from_millis(500));
         }
@@ -154,46 +152,40 @@ fn answer_on_terminal(
     }
 }
 
-/// Prints the states entered since `from` (an index into the history):
-/// name, duration and a short result.
-fn print_states(execution: &Execution, from: usize) -> usize {
-    let history = execution.history();
+/// Prints each state that completed among the new events (from `from`):
+/// name, duration and a short result (the task's own, when it has one).
+fn print_states(history: &[responder_sfn::Event], from: usize) {
     for (i, event) in history.iter().enumerate().skip(from) {
-        if !event.kind.ends_with("StateEntered") {
+        let exited = event.kind.ends_with("StateExited");
+        let failed = event.kind == "FailStateEntered";
+        if !exited && !failed {
             continue;
         }
         let name = event.details.name.as_deref().unwrap_or_default();
-        let exit = history
+        let before = history.get(..=i).unwrap_or_default();
+        let entered = before
             .iter()
-            .skip(i)
-            .find(|e| e.kind.ends_with("StateExited") && e.details.name.as_deref() == Some(name));
-        let end = exit.map_or(history.len(), |e| {
-            usize::try_from(e.id).unwrap_or(history.len())
-        });
-        // A task's own result says more than the whole state document.
-        let task_result = history
-            .get(i..end)
+            .rposition(|e| {
+                e.kind.ends_with("StateEntered") && e.details.name.as_deref() == Some(name)
+            })
+            .unwrap_or(i);
+        let task_result = before
+            .get(entered..)
             .unwrap_or_default()
             .iter()
+            .rev()
             .find(|e| {
                 e.kind.ends_with("Succeeded")
                     && !e.kind.starts_with("Map")
                     && !e.kind.starts_with("Parallel")
             })
             .and_then(|e| e.details.output.as_ref());
-        let (duration, result) = match exit {
-            Some(e) => (
-                format!(
-                    "{:>5} ms",
-                    (e.timestamp - event.timestamp).num_milliseconds()
-                ),
-                short(task_result),
-            ),
-            None => ("      …".to_owned(), String::new()),
-        };
-        say!("  {name:<20} {duration}  {result}");
+        let started = history
+            .get(entered)
+            .map_or(event.timestamp, |e| e.timestamp);
+        let duration = (event.timestamp - started).num_milliseconds();
+        say!("  {name:<20} {duration:>5} ms  {}", short(task_result));
     }
-    history.len()
 }
 
 fn short(output: Option<&Value>) -> String {
