@@ -1,0 +1,194 @@
+//! The real workflow file on the engine with the real local handlers
+//! (SQLite, the demo log folder, the rule analyzer, the outbox): the life of
+//! an incident across several alarms.
+
+// Test code: a panic is a failed test, with its message.
+#![allow(
+    clippy::panic,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing
+)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use responder_core::NormalizeOptions;
+use responder_e2e::{events_dir, statemachine_dir};
+use responder_local::{Db, Local, WorkflowConfig};
+use responder_sfn::{Definition, Engine, Execution, ManualClock, SeededRandom, Status, Store};
+use rusqlite::params;
+use serde_json::{Value, json};
+
+struct Setup {
+    local: Arc<Local>,
+    engine: Engine,
+    definition: Arc<Definition>,
+    dir: PathBuf,
+}
+
+fn setup(name: &str) -> Setup {
+    let dir = std::env::temp_dir().join(format!("responder-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db_path = dir.join("responder.db");
+    let local = Arc::new(Local {
+        db: Db::open(&db_path).unwrap(),
+        config: WorkflowConfig {
+            logs_dir: events_dir().join("demo/logs"),
+            history_seed: None,
+            ..WorkflowConfig::default()
+        },
+        normalize: NormalizeOptions::default(),
+        outbox_dir: dir.join("outbox"),
+    });
+    local
+        .db
+        .seed_history(&events_dir().join("demo/history.jsonl"))
+        .unwrap();
+    let engine = Engine::new(
+        Store::open(&db_path).unwrap(),
+        Arc::new(responder_local::registry(Arc::clone(&local))),
+    )
+    .with_clock(Arc::new(ManualClock::new(
+        "2026-11-20T09:15:00Z".parse().unwrap(),
+    )))
+    .with_random(Arc::new(SeededRandom::new(11)));
+    let asl =
+        std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
+    let definition = Arc::new(Definition::load(&asl, &responder_local::substitutions()).unwrap());
+    Setup {
+        local,
+        engine,
+        definition,
+        dir,
+    }
+}
+
+impl Setup {
+    /// Runs one payload to the end, approving whatever asks.
+    async fn run(&self, payload: Value) -> Execution {
+        let mut execution = self
+            .engine
+            .execute(&self.definition, "IncidentResponse", None, payload)
+            .await
+            .unwrap();
+        while execution.status == Status::Running {
+            let token: String = self
+                .local
+                .db
+                .conn()
+                .query_row(
+                    "SELECT a.token FROM approvals a JOIN sfn_task_tokens t ON t.token = a.token
+                     WHERE t.execution_id = ?1 AND t.state = 'waiting'",
+                    params![execution.id],
+                    |r| r.get(0),
+                )
+                .unwrap();
+            let decision = json!({"decision": "APPROVED", "reviewed": true, "channels": ["slack"]});
+            self.engine.send_task_success(&token, decision).unwrap();
+            execution = self.engine.run(&execution.id).await.unwrap();
+        }
+        execution
+    }
+
+    fn outbox(&self) -> usize {
+        std::fs::read_dir(self.dir.join("outbox/slack"))
+            .map(|d| d.count())
+            .unwrap_or(0)
+    }
+}
+
+fn states(execution: &Execution) -> Vec<String> {
+    execution
+        .history()
+        .iter()
+        .filter(|e| e.kind.ends_with("StateEntered"))
+        .filter_map(|e| e.details.name.clone())
+        .collect()
+}
+
+fn alarm(file: &str, at: Option<&str>) -> Value {
+    let mut event: Value =
+        serde_json::from_str(&std::fs::read_to_string(events_dir().join(file)).unwrap()).unwrap();
+    if let Some(at) = at {
+        event["detail"]["state"]["timestamp"] = json!(at);
+    }
+    event
+}
+
+const ALARM: &str = "eventbridge/metric-alarm-lambda-errors.json";
+const OK: &str = "eventbridge/metric-alarm-lambda-errors-ok.json";
+
+#[tokio::test]
+async fn an_incident_lives_through_new_duplicate_repeat_recovery_and_a_cached_return() {
+    let s = setup("life");
+
+    let new = s.run(alarm(ALARM, None)).await;
+    assert_eq!(new.status, Status::Succeeded);
+    assert!(states(&new).contains(&"Analyze".to_owned()));
+    assert_eq!(s.outbox(), 1);
+    let incident = s.local.db.incidents(10).unwrap().remove(0);
+    assert_eq!(incident.status.as_str(), "NOTIFIED");
+
+    // The same delivery again (EventBridge retried): nothing new.
+    let duplicate = s.run(alarm(ALARM, None)).await;
+    assert!(states(&duplicate).contains(&"Duplicate".to_owned()));
+    assert_eq!(s.outbox(), 1);
+
+    // The alarm fires again while the incident is open: one more occurrence.
+    let repeat = s
+        .run(alarm(ALARM, Some("2026-11-20T09:20:07.405+0000")))
+        .await;
+    assert!(states(&repeat).contains(&"Repeat".to_owned()));
+    assert_eq!(
+        s.local
+            .db
+            .incident(&incident.id)
+            .unwrap()
+            .unwrap()
+            .occurrences,
+        2
+    );
+
+    // Back to OK: resolved with its time to recover; Slack is told.
+    let recovery = s.run(alarm(OK, None)).await;
+    assert!(
+        states(&recovery).contains(&"SendRecovery".to_owned()),
+        "{:?}",
+        states(&recovery)
+    );
+    let resolved = s.local.db.incident(&incident.id).unwrap().unwrap();
+    assert_eq!(resolved.status.as_str(), "RESOLVED");
+    assert!(resolved.time_to_recover_seconds.unwrap() > 0);
+    assert_eq!(s.outbox(), 2);
+
+    // Later the same failure: a new incident whose analysis comes from the cache.
+    let later = s
+        .run(alarm(ALARM, Some("2026-11-20T11:02:00.118+0000")))
+        .await;
+    assert!(
+        states(&later).contains(&"UseCachedAnalysis".to_owned()),
+        "{:?}",
+        states(&later)
+    );
+    assert!(!states(&later).contains(&"Analyze".to_owned()));
+    assert_eq!(s.local.db.incidents(10).unwrap().len(), 2);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
+
+#[tokio::test]
+async fn a_payload_with_several_alerts_makes_one_flow_per_alert() {
+    let s = setup("many");
+    let execution = s.run(alarm("alertmanager/firing.json", None)).await;
+    assert_eq!(execution.status, Status::Succeeded);
+    let alerts = execution
+        .history()
+        .iter()
+        .filter(|e| {
+            e.kind == "MapIterationStarted" && e.details.name.as_deref() == Some("ForEachAlert")
+        })
+        .count();
+    assert!(alerts >= 2, "{alerts}");
+    assert_eq!(s.local.db.incidents(10).unwrap().len(), alerts);
+    let _ = std::fs::remove_dir_all(&s.dir);
+}
