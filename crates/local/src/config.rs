@@ -14,6 +14,10 @@ pub struct WorkflowConfig {
     /// One folder per log group (`/aws/lambda/checkout` →
     /// `<logs_dir>/aws/lambda/checkout/`), holding `*.log` or `*.jsonl` files.
     pub logs_dir: PathBuf,
+    /// Log groups to read for an alarm or service, by its name, besides those
+    /// from its tags and namespace conventions:
+    /// `checkout-api-errors = ["/ecs/checkout"]`.
+    pub log_groups: BTreeMap<String, Vec<String>>,
     /// Minutes of logs read before the alarm's state change (and 5 after).
     pub log_window_minutes: i64,
     /// How long an analysis is reused for the same signature.
@@ -35,6 +39,7 @@ impl Default for WorkflowConfig {
     fn default() -> Self {
         Self {
             logs_dir: PathBuf::from("logs"),
+            log_groups: BTreeMap::new(),
             log_window_minutes: 15,
             cache_ttl_seconds: 6 * 3600,
             approval_timeout_seconds: BTreeMap::from([

@@ -2,7 +2,7 @@
 //! lines (`{"timestamp": ..., "message": ...}`) or plain text lines that may
 //! start with an RFC 3339 timestamp.
 
-use std::path::Path;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use responder_core::analysis::{LogContext, LogLine};
@@ -29,9 +29,10 @@ const ERROR_WORDS: &[&str] = &[
     "no space left",
 ];
 
-/// The log groups of an alert: its `log_group`/`log_groups` tag, its own
-/// log group (a Logs subscription), or the convention for its namespace.
-pub fn log_groups(alert: &Alert) -> Vec<String> {
+/// The log groups of an alert: its `log_group`/`log_groups` tag, those
+/// configured for its alarm name or service, its own log group (a Logs
+/// subscription), and the convention for its namespace.
+pub fn log_groups(alert: &Alert, configured: &BTreeMap<String, Vec<String>>) -> Vec<String> {
     let mut groups: Vec<String> = alert
         .labels
         .iter()
@@ -44,6 +45,14 @@ pub fn log_groups(alert: &Alert) -> Vec<String> {
         .flat_map(|(_, v)| v.split(',').map(|g| g.trim().to_owned()))
         .filter(|g| !g.is_empty())
         .collect();
+    let names = [
+        alert.alarm.as_ref().map(|a| a.name.as_str()),
+        alert.service.as_deref(),
+        Some(alert.title.as_str()),
+    ];
+    for name in names.into_iter().flatten() {
+        groups.extend(configured.get(name).into_iter().flatten().cloned());
+    }
     if let Some(logs) = &alert.logs {
         groups.push(logs.log_group.clone());
     }
@@ -67,8 +76,9 @@ pub fn log_groups(alert: &Alert) -> Vec<String> {
 
 /// Error lines from the alert's log groups, from `window` minutes before
 /// the state change to 5 minutes after.
-pub fn read(logs_dir: &Path, alert: &Alert, window_minutes: i64) -> LogContext {
-    let groups = log_groups(alert);
+pub fn read(config: &crate::config::WorkflowConfig, alert: &Alert) -> LogContext {
+    let (logs_dir, window_minutes) = (config.logs_dir.as_path(), config.log_window_minutes);
+    let groups = log_groups(alert, &config.log_groups);
     let at: Option<DateTime<Utc>> = DateTime::parse_from_rfc3339(&alert.occurred_at.to_string())
         .ok()
         .map(|t| t.with_timezone(&Utc));
@@ -145,4 +155,58 @@ fn parse_line(raw: &str) -> (Option<DateTime<Utc>>, String) {
         .ok()
         .map(|t| t.with_timezone(&Utc));
     (timestamp, raw.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use responder_core::{NormalizeOptions, normalize};
+
+    use super::*;
+
+    #[test]
+    fn groups_come_from_tags_configuration_and_conventions() {
+        let text = include_str!("../../../events/eventbridge/metric-alarm-lambda-errors.json");
+        let mut alert = normalize(text, &NormalizeOptions::default())
+            .unwrap()
+            .remove(0);
+        alert.labels.insert(
+            "log-group".to_owned(),
+            "/app/checkout, /app/payments".to_owned(),
+        );
+        let configured = BTreeMap::from([(
+            "checkout-api-errors".to_owned(),
+            vec!["/ecs/checkout".to_owned()],
+        )]);
+        assert_eq!(
+            log_groups(&alert, &configured),
+            [
+                "/app/checkout",
+                "/app/payments",
+                "/aws/lambda/checkout-api",
+                "/ecs/checkout"
+            ]
+        );
+    }
+
+    #[test]
+    fn a_group_cannot_climb_out_of_the_logs_folder() {
+        let text = include_str!("../../../events/eventbridge/metric-alarm-lambda-errors.json");
+        let mut alert = normalize(text, &NormalizeOptions::default())
+            .unwrap()
+            .remove(0);
+        alert
+            .labels
+            .insert("log_group".to_owned(), "../../../../etc".to_owned());
+        alert.metric = None;
+        let config = crate::config::WorkflowConfig {
+            logs_dir: std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../events/demo/logs"
+            )),
+            ..crate::config::WorkflowConfig::default()
+        };
+        let context = read(&config, &alert);
+        assert!(context.lines.is_empty());
+    }
 }

@@ -286,11 +286,7 @@ fn query_history(local: &Local, input: &Value) -> Result<Value, LocalError> {
 
 fn query_logs(local: &Local, input: &Value) -> Result<Value, LocalError> {
     let alert = alert_of(input)?;
-    let context = crate::logs::read(
-        &local.config.logs_dir,
-        &alert,
-        local.config.log_window_minutes,
-    );
+    let context = crate::logs::read(&local.config, &alert);
     let mut value = to_value(&context)?;
     value["available"] = json!(true);
     Ok(value)
