@@ -17,7 +17,6 @@ use responder_core::NormalizeOptions;
 use responder_e2e::{events_dir, statemachine_dir};
 use responder_local::{Db, Local, WorkflowConfig};
 use responder_sfn::{Definition, Engine, Execution, ManualClock, SeededRandom, Status, Store};
-use rusqlite::params;
 use serde_json::{Value, json};
 
 struct Setup {
@@ -73,17 +72,13 @@ impl Setup {
             .await
             .unwrap();
         while execution.status == Status::Running {
-            let token: String = self
+            let token = self
                 .local
                 .db
-                .conn()
-                .query_row(
-                    "SELECT a.token FROM approvals a JOIN sfn_task_tokens t ON t.token = a.token
-                     WHERE t.execution_id = ?1 AND t.state = 'waiting'",
-                    params![execution.id],
-                    |r| r.get(0),
-                )
-                .unwrap();
+                .waiting_approvals(&execution.id)
+                .unwrap()
+                .remove(0)
+                .token;
             let decision = json!({"decision": "APPROVED", "reviewed": true, "channels": ["slack"]});
             self.engine.send_task_success(&token, decision).unwrap();
             execution = self.engine.run(&execution.id).await.unwrap();

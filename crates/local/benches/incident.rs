@@ -21,7 +21,6 @@ use std::time::{Duration, Instant};
 use responder_core::{NormalizeOptions, normalize};
 use responder_local::{Db, Local, WorkflowConfig};
 use responder_sfn::{Definition, Engine, Status, Store};
-use rusqlite::params;
 use serde_json::{Value, json};
 
 const WORKFLOW: &str = include_str!("../../../statemachine/incident-response.asl.json");
@@ -79,16 +78,12 @@ fn main() {
             .block_on(engine.execute(&definition, "IncidentResponse", None, event))
             .unwrap();
         while execution.status == Status::Running {
-            let token: String = local
+            let token = local
                 .db
-                .conn()
-                .query_row(
-                    "SELECT a.token FROM approvals a JOIN sfn_task_tokens t ON t.token = a.token
-                     WHERE t.execution_id = ?1 AND t.state = 'waiting'",
-                    params![execution.id],
-                    |r| r.get(0),
-                )
-                .unwrap();
+                .waiting_approvals(&execution.id)
+                .unwrap()
+                .remove(0)
+                .token;
             let decision = json!({"decision": "APPROVED", "reviewed": true, "channels": ["slack", "jira", "email"]});
             engine.send_task_success(&token, decision).unwrap();
             execution = runtime.block_on(engine.run(&execution.id)).unwrap();

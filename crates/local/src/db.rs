@@ -81,6 +81,15 @@ pub const HISTORY_CAUSES_SQL: &str = "SELECT root_cause, resolution FROM inciden
 WHERE signature = ? AND resource = ? AND opened_at >= ? AND root_cause IS NOT NULL \
 ORDER BY opened_at DESC LIMIT 5";
 
+/// An approval waiting for a decision. The token is for the engine only.
+#[derive(Debug, Clone)]
+pub struct PendingApproval {
+    pub id: String,
+    pub incident_id: String,
+    pub token: String,
+    pub channels: serde_json::Value,
+}
+
 #[derive(Debug)]
 pub struct Db {
     conn: Mutex<Connection>,
@@ -156,6 +165,38 @@ impl Db {
             )?;
         }
         Ok(added)
+    }
+
+    /// The approvals an execution waits for (the engine's token still open).
+    pub fn waiting_approvals(
+        &self,
+        execution_id: &str,
+    ) -> Result<Vec<PendingApproval>, LocalError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT a.id, a.incident_id, a.token, a.channels FROM approvals a
+             JOIN sfn_task_tokens t ON t.token = a.token
+             WHERE a.status = 'PENDING' AND t.execution_id = ?1 AND t.state = 'waiting'
+             ORDER BY a.requested_at",
+        )?;
+        let rows = stmt.query_map(params![execution_id], |r| {
+            Ok(PendingApproval {
+                id: r.get(0)?,
+                incident_id: r.get(1)?,
+                token: r.get(2)?,
+                channels: serde_json::from_str(&r.get::<_, String>(3)?).unwrap_or_default(),
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Records the decision taken on an approval.
+    pub fn decide_approval(&self, id: &str, decision: &str) -> Result<(), LocalError> {
+        self.conn().execute(
+            "UPDATE approvals SET status = ?2, decision = ?2 WHERE id = ?1",
+            params![id, decision],
+        )?;
+        Ok(())
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>, LocalError> {

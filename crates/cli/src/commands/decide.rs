@@ -7,7 +7,6 @@ use std::process::ExitCode;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 
-use crate::commands::run::mark;
 use crate::config::Config;
 use crate::local::Workspace;
 
@@ -112,7 +111,7 @@ fn answer(
     };
     let channels: Value = serde_json::from_str(&channels).unwrap_or(Value::Null);
     let decision = decide(&workspace, &token, &channels)?;
-    mark(&workspace, &approval_id, decision)?;
+    workspace.local.db.decide_approval(&approval_id, decision)?;
     Ok(format!("{incident}: {decision} ({approval_id})"))
 }
 

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
+use responder_local::db::PendingApproval;
 use responder_sfn::{Execution, Status};
 use rusqlite::params;
 use serde_json::{Value, json};
@@ -57,20 +58,25 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
         input,
     ))?;
     let interactive = io::stdin().is_terminal() && !args.auto_approve;
+    let mut announced = std::collections::HashSet::new();
     while execution.status == Status::Running {
-        for (approval_id, incident_id, token, channels) in
-            pending_approvals(&workspace, &execution)?
-        {
+        for approval in workspace.local.db.waiting_approvals(&execution.id)? {
             if args.auto_approve {
-                let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "auto-approve", "channels": channels});
-                workspace.engine.send_task_success(&token, decision)?;
-                mark(&workspace, &approval_id, "APPROVED")?;
-                say!("  approved automatically ({approval_id})");
+                let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "auto-approve", "channels": approval.channels});
+                workspace
+                    .engine
+                    .send_task_success(&approval.token, decision)?;
+                workspace
+                    .local
+                    .db
+                    .decide_approval(&approval.id, "APPROVED")?;
+                say!("  approved automatically ({})", approval.id);
             } else if interactive {
-                answer_on_terminal(&workspace, &approval_id, &incident_id, &token, &channels)?;
-            } else {
+                answer_on_terminal(&workspace, &approval)?;
+            } else if announced.insert(approval.id.clone()) {
+                let id = &approval.incident_id;
                 say!(
-                    "  waiting for a decision on {incident_id}: responder approve {incident_id} | responder reject {incident_id} --reason TEXT"
+                    "  waiting for a decision on {id}: responder approve {id} | responder reject {id} --reason TEXT"
                 );
             }
         }
@@ -87,68 +93,28 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
     })
 }
 
-/// Approvals of this execution still waiting: (id, incident, token, channels).
-fn pending_approvals(
-    workspace: &Workspace,
-    execution: &Execution,
-) -> anyhow::Result<Vec<(String, String, String, Value)>> {
-    let conn = workspace.local.db.conn();
-    let mut stmt = conn.prepare(
-        "SELECT a.id, a.incident_id, a.token, a.channels FROM approvals a
-         JOIN sfn_task_tokens t ON t.token = a.token
-         WHERE a.status = 'PENDING' AND t.execution_id = ?1 AND t.state = 'waiting'",
-    )?;
-    let rows = stmt.query_map(params![execution.id], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-        ))
-    })?;
-    let mut out = Vec::new();
-    for row in rows {
-        let (id, incident, token, channels) = row?;
-        out.push((
-            id,
-            incident,
-            token,
-            serde_json::from_str(&channels).unwrap_or(Value::Null),
-        ));
-    }
-    Ok(out)
-}
-
-pub fn mark(workspace: &Workspace, approval_id: &str, decision: &str) -> anyhow::Result<()> {
-    workspace.local.db.conn().execute(
-        "UPDATE approvals SET status = ?2, decision = ?2 WHERE id = ?1",
-        params![approval_id, decision],
-    )?;
-    Ok(())
-}
-
-fn answer_on_terminal(
-    workspace: &Workspace,
-    approval_id: &str,
-    incident_id: &str,
-    token: &str,
-    channels: &Value,
-) -> anyhow::Result<()> {
-    say_inline!("  approve {incident_id}? [y = approve / n = reject] ");
+fn answer_on_terminal(workspace: &Workspace, approval: &PendingApproval) -> anyhow::Result<()> {
+    say_inline!(
+        "  approve {}? [y = approve / n = reject] ",
+        approval.incident_id
+    );
     io::stdout().flush()?;
     let mut line = String::new();
     io::stdin().read_line(&mut line)?;
+    let db = &workspace.local.db;
     if line.trim().eq_ignore_ascii_case("y") || line.trim().eq_ignore_ascii_case("yes") {
-        let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "terminal", "channels": channels});
-        workspace.engine.send_task_success(token, decision)?;
-        mark(workspace, approval_id, "APPROVED")
+        let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "terminal", "channels": approval.channels});
+        workspace
+            .engine
+            .send_task_success(&approval.token, decision)?;
+        Ok(db.decide_approval(&approval.id, "APPROVED")?)
     } else {
         workspace.engine.send_task_failure(
-            token,
+            &approval.token,
             "Approval.Rejected",
             "rejected at the terminal",
         )?;
-        mark(workspace, approval_id, "REJECTED")
+        Ok(db.decide_approval(&approval.id, "REJECTED")?)
     }
 }
 
