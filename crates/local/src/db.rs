@@ -200,41 +200,15 @@ impl Db {
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>, LocalError> {
-        let doc: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT doc FROM incidents WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
-            .transpose()
+        incident_in(&self.conn(), id)
     }
 
     pub fn open_incident(&self, signature: &str) -> Result<Option<Incident>, LocalError> {
-        let doc: Option<String> = self
-            .conn()
-            .query_row(
-                "SELECT doc FROM incidents WHERE signature = ?1
-                 AND status IN ('OPEN', 'PENDING_APPROVAL', 'NOTIFIED')
-                 ORDER BY opened_at DESC LIMIT 1",
-                params![signature],
-                |r| r.get(0),
-            )
-            .optional()?;
-        doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
-            .transpose()
+        open_incident_in(&self.conn(), signature)
     }
 
     pub fn save_incident(&self, incident: &Incident) -> Result<(), LocalError> {
-        let doc = serde_json::to_string(incident).map_err(LocalError::corrupt)?;
-        self.conn().execute(
-            "INSERT INTO incidents (id, signature, status, opened_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET status = ?3, doc = ?5",
-            params![incident.id, incident.signature, incident.status.as_str(), incident.opened_at, doc],
-        )?;
-        Ok(())
+        save_incident_in(&self.conn(), incident)
     }
 
     /// Incidents, most recent first.
@@ -248,4 +222,51 @@ impl Db {
         docs.map(|d| serde_json::from_str(&d?).map_err(LocalError::corrupt))
             .collect()
     }
+}
+
+/// An incident by id, on a connection or inside a transaction.
+pub fn incident_in(conn: &Connection, id: &str) -> Result<Option<Incident>, LocalError> {
+    let doc: Option<String> = conn
+        .query_row(
+            "SELECT doc FROM incidents WHERE id = ?1",
+            params![id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
+        .transpose()
+}
+
+/// The open incident of a signature, if any.
+pub fn open_incident_in(
+    conn: &Connection,
+    signature: &str,
+) -> Result<Option<Incident>, LocalError> {
+    let doc: Option<String> = conn
+        .query_row(
+            "SELECT doc FROM incidents WHERE signature = ?1
+             AND status IN ('OPEN', 'PENDING_APPROVAL', 'NOTIFIED')
+             ORDER BY opened_at DESC LIMIT 1",
+            params![signature],
+            |r| r.get(0),
+        )
+        .optional()?;
+    doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
+        .transpose()
+}
+
+pub fn save_incident_in(conn: &Connection, incident: &Incident) -> Result<(), LocalError> {
+    let doc = serde_json::to_string(incident).map_err(LocalError::corrupt)?;
+    conn.execute(
+        "INSERT INTO incidents (id, signature, status, opened_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (id) DO UPDATE SET status = ?3, doc = ?5",
+        params![
+            incident.id,
+            incident.signature,
+            incident.status.as_str(),
+            incident.opened_at,
+            doc
+        ],
+    )?;
+    Ok(())
 }

@@ -16,7 +16,9 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::config::WorkflowConfig;
-use crate::db::{Db, HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
+use crate::db::{
+    Db, HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL, incident_in, open_incident_in, save_incident_in,
+};
 use crate::error::LocalError;
 use crate::outbox::{self, Message};
 
@@ -136,19 +138,12 @@ fn register_alert(local: &Local, input: &Value) -> Result<Value, LocalError> {
             |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
         )
         .optional()?;
-    let load = |id: &str| -> Result<Option<Incident>, LocalError> {
-        let doc: Option<String> = tx
-            .query_row(
-                "SELECT doc FROM incidents WHERE id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .optional()?;
-        doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
-            .transpose()
-    };
     if let Some((first_execution, incident_id, decision)) = seen {
-        let incident = incident_id.as_deref().map(load).transpose()?.flatten();
+        let incident = incident_id
+            .as_deref()
+            .map(|id| incident_in(&tx, id))
+            .transpose()?
+            .flatten();
         let decision = if first_execution == execution {
             decision
         } else {
@@ -156,18 +151,7 @@ fn register_alert(local: &Local, input: &Value) -> Result<Value, LocalError> {
         };
         return Ok(registration(local, &decision, incident.as_ref()));
     }
-    let open: Option<Incident> = {
-        let doc: Option<String> = tx
-            .query_row(
-                "SELECT doc FROM incidents WHERE signature = ?1 AND status IN ('OPEN', 'PENDING_APPROVAL', 'NOTIFIED')
-                 ORDER BY opened_at DESC LIMIT 1",
-                params![alert.signature.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?;
-        doc.map(|d| serde_json::from_str(&d).map_err(LocalError::corrupt))
-            .transpose()?
-    };
+    let open = open_incident_in(&tx, alert.signature.as_str())?;
     let decision = Decision::for_alert(&alert, false, open.as_ref());
     let at = alert.occurred_at.to_string();
     let incident = match (decision, open) {
@@ -212,12 +196,7 @@ fn register_alert(local: &Local, input: &Value) -> Result<Value, LocalError> {
         _ => None,
     };
     if let Some(incident) = &incident {
-        let doc = serde_json::to_string(incident).map_err(LocalError::corrupt)?;
-        tx.execute(
-            "INSERT INTO incidents (id, signature, status, opened_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT (id) DO UPDATE SET status = ?3, doc = ?5",
-            params![incident.id, incident.signature, incident.status.as_str(), incident.opened_at, doc],
-        )?;
+        save_incident_in(&tx, incident)?;
     }
     tx.execute(
         "INSERT INTO occurrences (dedup_key, execution_id, incident_id, decision, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
@@ -412,22 +391,11 @@ fn request_approval(local: &Local, input: &Value) -> Result<Value, LocalError> {
          VALUES (?1, ?2, ?3, ?4, 'PENDING', ?5)",
         params![approval_id, incident_id, token, channels.to_string(), now()],
     )?;
-    let doc: Option<String> = conn
-        .query_row(
-            "SELECT doc FROM incidents WHERE id = ?1",
-            params![incident_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if let Some(doc) = doc {
-        let mut incident: Incident = serde_json::from_str(&doc).map_err(LocalError::corrupt)?;
+    if let Some(mut incident) = incident_in(&conn, &incident_id)? {
         incident.status = IncidentStatus::PendingApproval;
-        let doc = serde_json::to_string(&incident).map_err(LocalError::corrupt)?;
-        conn.execute(
-            "UPDATE incidents SET status = ?2, doc = ?3 WHERE id = ?1",
-            params![incident_id, incident.status.as_str(), doc],
-        )?;
+        save_incident_in(&conn, &incident)?;
     }
+    drop(conn);
     let path = crate::outbox::approval_request(
         &local.outbox_dir,
         &approval_id,

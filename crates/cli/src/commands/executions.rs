@@ -21,13 +21,7 @@ pub enum Command {
 }
 
 pub fn run(command: &Command, config: &Config) -> ExitCode {
-    match execute(command, config) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("{e:#}");
-            ExitCode::from(2)
-        }
-    }
+    super::finish(execute(command, config))
 }
 
 fn execute(command: &Command, config: &Config) -> anyhow::Result<ExitCode> {

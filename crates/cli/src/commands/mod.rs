@@ -6,3 +6,12 @@ pub mod incidents;
 pub mod normalize;
 pub mod run;
 pub mod sfn;
+
+/// A command's result as the process exit: an error is one line on stderr
+/// (its stable name first) and exit 2.
+pub fn finish(result: anyhow::Result<std::process::ExitCode>) -> std::process::ExitCode {
+    result.unwrap_or_else(|error| {
+        eprintln!("{error:#}");
+        std::process::ExitCode::from(2)
+    })
+}

@@ -32,13 +32,7 @@ pub struct Args {
 }
 
 pub fn run(args: &Args, config: &Config) -> ExitCode {
-    match execute(args, config) {
-        Ok(code) => code,
-        Err(error) => {
-            eprintln!("{error:#}");
-            ExitCode::from(2)
-        }
-    }
+    super::finish(execute(args, config))
 }
 
 fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
