@@ -451,10 +451,15 @@ fn record_outcome(local: &Local, input: &Value) -> Result<Value, LocalError> {
         .unwrap_or_default();
     for d in &deliveries {
         if d["status"] == "FAILED" {
+            let kind = if outcome == "RECOVERED" {
+                "recovery"
+            } else {
+                "incident"
+            };
             local.db.conn().execute(
                 "INSERT INTO deliveries (incident_id, channel, kind, status, error) VALUES (?1, ?2, ?3, 'FAILED', ?4)
                  ON CONFLICT (incident_id, channel, kind) DO UPDATE SET status = 'FAILED', error = ?4",
-                params![incident_id, d["channel"].as_str().unwrap_or_default(), "incident", d["cause"].as_str().unwrap_or_default()],
+                params![incident_id, d["channel"].as_str().unwrap_or_default(), kind, d["cause"].as_str().unwrap_or_default()],
             )?;
         }
     }
