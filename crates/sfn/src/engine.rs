@@ -234,6 +234,11 @@ impl Engine {
             .load(id)?
             .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_owned()))?;
         let def = self.definition(&text)?;
+        if !exec.fits(&def) {
+            return Err(EngineError::Store(format!(
+                "the snapshot of execution '{id}' does not match its definition"
+            )));
+        }
         exec.redispatch_in_flight();
         self.drive(exec, def, true).await
     }

@@ -335,6 +335,13 @@ impl Execution {
         self.root.awaiting_callback()
     }
 
+    /// Whether every thread points at a state of `def`: a snapshot read back
+    /// from the store is checked before it runs, so a damaged one is an
+    /// error, not a crash.
+    pub(crate) fn fits(&self, def: &Definition) -> bool {
+        self.root.fits(def)
+    }
+
     /// After a restart no task is in flight: those that were are sent again
     /// (at least once, as Lambda retries are).
     pub(crate) fn redispatch_in_flight(&mut self) {
@@ -400,6 +407,14 @@ impl Thread {
         }
     }
 
+    fn fits(&self, def: &Definition) -> bool {
+        def.state(self.machine, self.state).is_some()
+            && match &self.step {
+                Step::Fanout(f) => f.children.iter().all(|c| c.fits(def)),
+                _ => true,
+            }
+    }
+
     fn redispatch_in_flight(&mut self) {
         match &mut self.step {
             Step::Task(t) if t.phase == Phase::InFlight => t.phase = Phase::Ready,
@@ -443,6 +458,8 @@ fn state<'d>(run: &Run<'d>, th: &Thread) -> &'d State {
     }
 }
 
+// Snapshots are checked with `Execution::fits` before they run, and threads
+// are only ever pointed at states of their own definition.
 #[allow(clippy::panic)]
 fn unreachable_state() -> ! {
     panic!("a thread points at a state its definition does not have")

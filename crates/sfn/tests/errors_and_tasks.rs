@@ -550,3 +550,43 @@ async fn a_snapshot_round_trips_its_history_compactly() {
     assert_eq!(execution.history().len(), 706);
     assert!(text.len() < 60_000, "{}", text.len());
 }
+
+#[tokio::test]
+async fn a_damaged_snapshot_is_an_error_not_a_crash() {
+    let dir = std::env::temp_dir().join(format!("responder-sfn-damaged-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("engine.db");
+    let (registry, _) = approval_registry();
+    let engine = Engine::new(Store::open(&db).unwrap(), Arc::new(registry)).with_clock(clock());
+    let waiting = engine
+        .execute(
+            &definition(&approval(json!({}))),
+            "Incident",
+            None,
+            json!({"id": 9}),
+        )
+        .await
+        .unwrap();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let snapshot: String = conn
+        .query_row(
+            "SELECT snapshot FROM sfn_executions WHERE id = ?1",
+            [&waiting.id],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let mut value: Value = serde_json::from_str(&snapshot).unwrap();
+    value["root"]["state"] = json!(99);
+    conn.execute(
+        "UPDATE sfn_executions SET snapshot = ?2 WHERE id = ?1",
+        [&waiting.id, &value.to_string()],
+    )
+    .unwrap();
+    let error = engine.run(&waiting.id).await.unwrap_err();
+    assert_eq!(error.name(), "StoreError");
+    assert!(
+        error.to_string().contains("does not match its definition"),
+        "{error}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
