@@ -145,7 +145,10 @@ async fn heartbeat_seconds_path_is_read_from_the_input() {
         .unwrap();
     clock.advance(chrono::Duration::seconds(61));
     let failed = engine.run(&waiting.id).await.unwrap();
-    assert_eq!(failed.error.as_ref().unwrap().error, "States.HeartbeatTimeout");
+    assert_eq!(
+        failed.error.as_ref().unwrap().error,
+        "States.HeartbeatTimeout"
+    );
     let timed_out = failed
         .history()
         .iter()
