@@ -56,3 +56,13 @@ fn collect(dir: &Path, found: &mut Vec<PathBuf>) {
 pub fn statemachine_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../statemachine")
 }
+
+/// The states an execution entered, in order.
+pub fn states_entered(execution: &responder_sfn::Execution) -> Vec<String> {
+    execution
+        .history()
+        .iter()
+        .filter(|e| e.kind.ends_with("StateEntered"))
+        .filter_map(|e| e.details.name.clone())
+        .collect()
+}

@@ -13,7 +13,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use responder_e2e::{events_dir, statemachine_dir};
+use responder_e2e::{events_dir, statemachine_dir, states_entered};
 use responder_sfn::{
     Definition, Engine, Execution, ManualClock, MockCase, Registry, SeededRandom, Status, Store,
 };
@@ -45,18 +45,8 @@ async fn run_case(case: &str) -> Execution {
         .unwrap()
 }
 
-/// The states entered, in order.
-fn path(execution: &Execution) -> Vec<String> {
-    execution
-        .history()
-        .iter()
-        .filter(|e| e.kind.ends_with("StateEntered"))
-        .filter_map(|e| e.details.name.clone())
-        .collect()
-}
-
 fn entered(execution: &Execution, state: &str) -> bool {
-    path(execution).iter().any(|s| s == state)
+    states_entered(execution).iter().any(|s| s == state)
 }
 
 /// The state document when `state` was entered.
@@ -66,7 +56,7 @@ fn input_of(execution: &Execution, state: &str) -> Value {
         .iter()
         .find(|e| e.kind.ends_with("StateEntered") && e.details.name.as_deref() == Some(state))
         .and_then(|e| e.details.input.clone())
-        .unwrap_or_else(|| panic!("{state} was not entered: {:?}", path(execution)))
+        .unwrap_or_else(|| panic!("{state} was not entered: {:?}", states_entered(execution)))
 }
 
 fn incidents(execution: &Execution) -> Value {
@@ -113,7 +103,7 @@ async fn a_new_incident_is_analyzed_approved_and_delivered() {
     let execution = run_case("NewIncident").await;
     assert_eq!(execution.status, Status::Succeeded);
     assert_eq!(
-        path(&execution),
+        states_entered(&execution),
         [
             "NormalizeAlert",
             "ForEachAlert",
@@ -170,7 +160,7 @@ async fn a_duplicate_delivery_and_a_repeat_stop_after_registering() {
         let execution = run_case(case).await;
         assert_eq!(execution.status, Status::Succeeded);
         assert_eq!(
-            path(&execution),
+            states_entered(&execution),
             [
                 "NormalizeAlert",
                 "ForEachAlert",
@@ -267,5 +257,9 @@ async fn an_invalid_alert_fails_cleanly_with_its_error_name() {
     let error = execution.error.clone().unwrap();
     assert_eq!(error.error, "InvalidAlert");
     assert_eq!(error.cause, "detail.state.value is missing");
-    assert!(!path(&execution).iter().any(|s| s == "RegisterAlert"));
+    assert!(
+        !states_entered(&execution)
+            .iter()
+            .any(|s| s == "RegisterAlert")
+    );
 }

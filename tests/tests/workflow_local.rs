@@ -14,7 +14,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use responder_core::NormalizeOptions;
-use responder_e2e::{events_dir, statemachine_dir};
+use responder_e2e::{events_dir, statemachine_dir, states_entered};
 use responder_local::{Db, Local, WorkflowConfig};
 use responder_sfn::{Definition, Engine, Execution, ManualClock, SeededRandom, Status, Store};
 use serde_json::{Value, json};
@@ -93,15 +93,6 @@ impl Setup {
     }
 }
 
-fn states(execution: &Execution) -> Vec<String> {
-    execution
-        .history()
-        .iter()
-        .filter(|e| e.kind.ends_with("StateEntered"))
-        .filter_map(|e| e.details.name.clone())
-        .collect()
-}
-
 fn alarm(file: &str, at: Option<&str>) -> Value {
     let mut event: Value =
         serde_json::from_str(&std::fs::read_to_string(events_dir().join(file)).unwrap()).unwrap();
@@ -120,21 +111,21 @@ async fn an_incident_lives_through_new_duplicate_repeat_recovery_and_a_cached_re
 
     let new = s.run(alarm(ALARM, None)).await;
     assert_eq!(new.status, Status::Succeeded);
-    assert!(states(&new).contains(&"Analyze".to_owned()));
+    assert!(states_entered(&new).contains(&"Analyze".to_owned()));
     assert_eq!(s.outbox(), 1);
     let incident = s.local.db.incidents(10).unwrap().remove(0);
     assert_eq!(incident.status.as_str(), "NOTIFIED");
 
     // The same delivery again (EventBridge retried): nothing new.
     let duplicate = s.run(alarm(ALARM, None)).await;
-    assert!(states(&duplicate).contains(&"Duplicate".to_owned()));
+    assert!(states_entered(&duplicate).contains(&"Duplicate".to_owned()));
     assert_eq!(s.outbox(), 1);
 
     // The alarm fires again while the incident is open: one more occurrence.
     let repeat = s
         .run(alarm(ALARM, Some("2026-11-20T09:20:07.405+0000")))
         .await;
-    assert!(states(&repeat).contains(&"Repeat".to_owned()));
+    assert!(states_entered(&repeat).contains(&"Repeat".to_owned()));
     assert_eq!(
         s.local
             .db
@@ -148,9 +139,9 @@ async fn an_incident_lives_through_new_duplicate_repeat_recovery_and_a_cached_re
     // Back to OK: resolved with its time to recover; Slack is told.
     let recovery = s.run(alarm(OK, None)).await;
     assert!(
-        states(&recovery).contains(&"SendRecovery".to_owned()),
+        states_entered(&recovery).contains(&"SendRecovery".to_owned()),
         "{:?}",
-        states(&recovery)
+        states_entered(&recovery)
     );
     let resolved = s.local.db.incident(&incident.id).unwrap().unwrap();
     assert_eq!(resolved.status.as_str(), "RESOLVED");
@@ -162,11 +153,11 @@ async fn an_incident_lives_through_new_duplicate_repeat_recovery_and_a_cached_re
         .run(alarm(ALARM, Some("2026-11-20T11:02:00.118+0000")))
         .await;
     assert!(
-        states(&later).contains(&"UseCachedAnalysis".to_owned()),
+        states_entered(&later).contains(&"UseCachedAnalysis".to_owned()),
         "{:?}",
-        states(&later)
+        states_entered(&later)
     );
-    assert!(!states(&later).contains(&"Analyze".to_owned()));
+    assert!(!states_entered(&later).contains(&"Analyze".to_owned()));
     assert_eq!(s.local.db.incidents(10).unwrap().len(), 2);
     let _ = std::fs::remove_dir_all(&s.dir);
 }

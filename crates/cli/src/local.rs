@@ -45,7 +45,8 @@ impl Workspace {
         let db_path = dir.join("responder.db");
         let db =
             Db::open(&db_path).with_context(|| format!("cannot open {}", db_path.display()))?;
-        if let Some(seed) = &config.workflow.history_seed {
+        // Only the workflow reads the history: other commands skip the seed.
+        if let Some(seed) = config.workflow.history_seed.as_ref().filter(|_| handlers) {
             db.seed_history(seed)
                 .with_context(|| format!("cannot load the history seed {}", seed.display()))?;
         }

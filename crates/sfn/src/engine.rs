@@ -4,7 +4,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use chrono::Utc;
 use futures::future::BoxFuture;
 use futures::stream::FuturesUnordered;
 use futures::{FutureExt as _, StreamExt as _};
@@ -453,7 +452,7 @@ impl Engine {
         if exec.status == Status::Running {
             self.close(&exec, false)?;
             exec.finish(
-                Utc::now().min(self.clock.now().max(exec.started_at)),
+                self.clock.now(),
                 Status::Aborted,
                 Err(StatesError::new(error, cause)),
             );

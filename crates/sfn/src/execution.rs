@@ -465,29 +465,17 @@ fn unreachable_state() -> ! {
     panic!("a thread points at a state its definition does not have")
 }
 
-fn entered_event(kind: &Kind) -> &'static str {
+/// The history event types of a state: (entered, exited).
+fn state_events(kind: &Kind) -> (&'static str, &'static str) {
     match kind {
-        Kind::Pass { .. } => "PassStateEntered",
-        Kind::Task(_) => "TaskStateEntered",
-        Kind::Choice { .. } => "ChoiceStateEntered",
-        Kind::Wait(_) => "WaitStateEntered",
-        Kind::Succeed => "SucceedStateEntered",
-        Kind::Fail { .. } => "FailStateEntered",
-        Kind::Parallel { .. } => "ParallelStateEntered",
-        Kind::Map(_) => "MapStateEntered",
-    }
-}
-
-fn exited_event(kind: &Kind) -> &'static str {
-    match kind {
-        Kind::Pass { .. } => "PassStateExited",
-        Kind::Task(_) => "TaskStateExited",
-        Kind::Choice { .. } => "ChoiceStateExited",
-        Kind::Wait(_) => "WaitStateExited",
-        Kind::Succeed => "SucceedStateExited",
-        Kind::Fail { .. } => "FailStateExited",
-        Kind::Parallel { .. } => "ParallelStateExited",
-        Kind::Map(_) => "MapStateExited",
+        Kind::Pass { .. } => ("PassStateEntered", "PassStateExited"),
+        Kind::Task(_) => ("TaskStateEntered", "TaskStateExited"),
+        Kind::Choice { .. } => ("ChoiceStateEntered", "ChoiceStateExited"),
+        Kind::Wait(_) => ("WaitStateEntered", "WaitStateExited"),
+        Kind::Succeed => ("SucceedStateEntered", "SucceedStateExited"),
+        Kind::Fail { .. } => ("FailStateEntered", "FailStateExited"),
+        Kind::Parallel { .. } => ("ParallelStateEntered", "ParallelStateExited"),
+        Kind::Map(_) => ("MapStateEntered", "MapStateExited"),
     }
 }
 
@@ -640,7 +628,7 @@ fn enter(run: &mut Run<'_>, th: &mut Thread) {
     emit(
         run,
         th,
-        entered_event(&state.kind),
+        state_events(&state.kind).0,
         Details {
             name: Some(state.name.clone()),
             input: Some(th.input.clone()),
@@ -1200,7 +1188,7 @@ fn exit(run: &mut Run<'_>, th: &mut Thread, output: Value, next: Option<usize>) 
     emit(
         run,
         th,
-        exited_event(&state.kind),
+        state_events(&state.kind).1,
         Details {
             name: Some(state.name.clone()),
             output: Some(output.clone()),

@@ -50,28 +50,37 @@ enum Function {
 }
 
 impl Function {
+    /// Every function with the name AWS gives it.
+    const ALL: [(&'static str, Self); 18] = [
+        ("States.Format", Self::Format),
+        ("States.StringToJson", Self::StringToJson),
+        ("States.JsonToString", Self::JsonToString),
+        ("States.Array", Self::Array),
+        ("States.ArrayPartition", Self::ArrayPartition),
+        ("States.ArrayContains", Self::ArrayContains),
+        ("States.ArrayRange", Self::ArrayRange),
+        ("States.ArrayGetItem", Self::ArrayGetItem),
+        ("States.ArrayLength", Self::ArrayLength),
+        ("States.ArrayUnique", Self::ArrayUnique),
+        ("States.Base64Encode", Self::Base64Encode),
+        ("States.Base64Decode", Self::Base64Decode),
+        ("States.Hash", Self::Hash),
+        ("States.JsonMerge", Self::JsonMerge),
+        ("States.MathRandom", Self::MathRandom),
+        ("States.MathAdd", Self::MathAdd),
+        ("States.StringSplit", Self::StringSplit),
+        ("States.UUID", Self::Uuid),
+    ];
+
     fn from_name(name: &str) -> Option<Self> {
-        Some(match name {
-            "States.Format" => Self::Format,
-            "States.StringToJson" => Self::StringToJson,
-            "States.JsonToString" => Self::JsonToString,
-            "States.Array" => Self::Array,
-            "States.ArrayPartition" => Self::ArrayPartition,
-            "States.ArrayContains" => Self::ArrayContains,
-            "States.ArrayRange" => Self::ArrayRange,
-            "States.ArrayGetItem" => Self::ArrayGetItem,
-            "States.ArrayLength" => Self::ArrayLength,
-            "States.ArrayUnique" => Self::ArrayUnique,
-            "States.Base64Encode" => Self::Base64Encode,
-            "States.Base64Decode" => Self::Base64Decode,
-            "States.Hash" => Self::Hash,
-            "States.JsonMerge" => Self::JsonMerge,
-            "States.MathRandom" => Self::MathRandom,
-            "States.MathAdd" => Self::MathAdd,
-            "States.StringSplit" => Self::StringSplit,
-            "States.UUID" => Self::Uuid,
-            _ => return None,
-        })
+        Self::ALL.iter().find(|(n, _)| *n == name).map(|(_, f)| *f)
+    }
+
+    fn name(self) -> &'static str {
+        Self::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("States.?", |(n, _)| n)
     }
 
     /// The number of arguments accepted: (min, max).
@@ -147,8 +156,8 @@ impl Intrinsic {
             .map_err(|cause| StatesError::runtime(format!("{}: {cause}", self.name())))
     }
 
-    fn name(&self) -> String {
-        format!("States.{:?}", self.function).replace("States.Uuid", "States.UUID")
+    fn name(&self) -> &'static str {
+        self.function.name()
     }
 
     fn apply(&self, args: Vec<Value>, random: &mut dyn FnMut() -> u64) -> Result<Value, String> {
@@ -528,15 +537,7 @@ impl Parser<'_> {
             }
             Some(b'S') => self.call().map(Arg::Call),
             _ => {
-                let start = self.pos;
-                while self
-                    .peek()
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'))
-                {
-                    self.pos += 1;
-                }
-                let text = std::str::from_utf8(self.text.get(start..self.pos).unwrap_or_default())
-                    .unwrap_or_default();
+                let text = crate::path::bare_word(self.text, &mut self.pos);
                 match serde_json::from_str::<Value>(text) {
                     Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => {
                         Ok(Arg::Literal(v))

@@ -390,6 +390,19 @@ fn compare(a: &Value, op: Op, b: &Value) -> bool {
     }
 }
 
+/// A bare literal (a number, `true`, `false`, `null`) starting at `pos`,
+/// which moves past it. Shared by filters and intrinsic arguments.
+pub(crate) fn bare_word<'t>(text: &'t [u8], pos: &mut usize) -> &'t str {
+    let start = *pos;
+    while text
+        .get(*pos)
+        .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'))
+    {
+        *pos += 1;
+    }
+    std::str::from_utf8(text.get(start..*pos).unwrap_or_default()).unwrap_or_default()
+}
+
 struct Parser<'a> {
     text: &'a [u8],
     pos: usize,
@@ -664,15 +677,7 @@ impl Parser<'_> {
             }
             Some(b'\'' | b'"') => Ok(Operand::Literal(Value::String(self.quoted()?))),
             _ => {
-                let start = self.pos;
-                while self
-                    .peek()
-                    .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'))
-                {
-                    self.pos += 1;
-                }
-                let text = std::str::from_utf8(self.text.get(start..self.pos).unwrap_or_default())
-                    .unwrap_or_default();
+                let text = bare_word(self.text, &mut self.pos);
                 serde_json::from_str(text)
                     .map(Operand::Literal)
                     .map_err(|_| format!("'{text}' is not a value a filter can compare with"))
