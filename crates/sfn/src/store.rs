@@ -66,12 +66,14 @@ impl Store {
                 .map_err(|e| EngineError::Store(format!("cannot create {}: {e}", dir.display())))?;
         }
         let conn = Connection::open(path)?;
+        // Wait for another process's lock (switching to WAL and creating the
+        // tables both need one) instead of failing at once.
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // WAL lets `responder approve` write while `responder run` reads.
         // With WAL, synchronous=NORMAL never corrupts the database; a power
         // cut (not a crash) may lose the last commits.
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
         Self::with(conn)
     }
 
