@@ -100,12 +100,7 @@ impl Db {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| LocalError::io(dir, &e))?;
         }
-        let conn = Connection::open(path)?;
-        // Wait for another process's lock (switching to WAL and creating the
-        // tables both need one) instead of failing at once.
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let conn = responder_sfn::open_wal(path)?;
         Self::with(conn)
     }
 

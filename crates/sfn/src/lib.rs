@@ -36,4 +36,4 @@ pub use handler::{Registry, TaskHandler, TaskRequest};
 pub use history::{Details, Event};
 pub use mock::MockCase;
 pub use path::JsonPath;
-pub use store::{ExecutionSummary, Store};
+pub use store::{ExecutionSummary, Store, open_wal};

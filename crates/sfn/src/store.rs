@@ -53,6 +53,35 @@ pub struct ExecutionSummary {
 /// An answer found for a waiting task.
 pub(crate) type Answer = (Vec<usize>, u64, Delivery);
 
+/// Opens a SQLite file shared by several processes (`responder run`,
+/// `responder approve`): WAL, so readers and a writer do not block each
+/// other, and a 5-second wait for locks. With WAL, synchronous=NORMAL never
+/// corrupts the database; a power cut (not a crash) may lose the last commits.
+pub fn open_wal(path: &Path) -> rusqlite::Result<Connection> {
+    let conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    // Two processes creating the database at once can both be told "busy"
+    // when switching it to WAL, without waiting (SQLite's deadlock
+    // avoidance): try again for a while. Once it is WAL, it stays WAL.
+    let mut attempts = 0;
+    loop {
+        match conn.pragma_update(None, "journal_mode", "WAL") {
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) && attempts < 100 =>
+            {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            other => break other?,
+        }
+    }
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    Ok(conn)
+}
+
 #[derive(Debug)]
 pub struct Store {
     conn: Mutex<Connection>,
@@ -65,15 +94,7 @@ impl Store {
             std::fs::create_dir_all(dir)
                 .map_err(|e| EngineError::Store(format!("cannot create {}: {e}", dir.display())))?;
         }
-        let conn = Connection::open(path)?;
-        // Wait for another process's lock (switching to WAL and creating the
-        // tables both need one) instead of failing at once.
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
-        // WAL lets `responder approve` write while `responder run` reads.
-        // With WAL, synchronous=NORMAL never corrupts the database; a power
-        // cut (not a crash) may lose the last commits.
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        let conn = open_wal(path)?;
         Self::with(conn)
     }
 
