@@ -112,4 +112,12 @@ pub struct Incident {
     /// For a composite alarm: the alarms that triggered it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggering_alarms: Vec<String>,
+    /// The top root cause of the delivered analysis (for the history archive).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub root_cause: Option<String>,
+    /// Bumped by every write: stores accept a write only over the version it
+    /// was read at (optimistic concurrency), so concurrent steps never lose
+    /// each other's changes.
+    #[serde(default)]
+    pub version: u64,
 }

@@ -63,3 +63,16 @@ impl Default for WorkflowConfig {
         }
     }
 }
+
+impl WorkflowConfig {
+    /// The routing and timing decisions the workflow's steps take.
+    pub fn policy(&self) -> responder_workflow::Policy {
+        responder_workflow::Policy {
+            channels: self.channels.clone(),
+            approval_timeout_seconds: self.approval_timeout_seconds.clone(),
+            timeout_policy: self.timeout_policy.clone(),
+            cache_ttl_seconds: self.cache_ttl_seconds,
+            ..responder_workflow::Policy::default()
+        }
+    }
+}

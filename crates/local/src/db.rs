@@ -34,7 +34,8 @@ CREATE TABLE IF NOT EXISTS analysis_cache (
 );
 CREATE TABLE IF NOT EXISTS analyses (
     incident_id TEXT PRIMARY KEY,
-    analysis    TEXT NOT NULL
+    analysis    TEXT NOT NULL,
+    usage       TEXT
 );
 -- The task token stays here; people and chat buttons see only the id.
 CREATE TABLE IF NOT EXISTS approvals (
@@ -44,7 +45,8 @@ CREATE TABLE IF NOT EXISTS approvals (
     channels     TEXT NOT NULL,
     status       TEXT NOT NULL,
     requested_at TEXT NOT NULL,
-    decision     TEXT
+    decision     TEXT,
+    expires_at   TEXT
 );
 CREATE INDEX IF NOT EXISTS approvals_by_incident ON approvals (incident_id, status);
 CREATE TABLE IF NOT EXISTS deliveries (
@@ -55,6 +57,13 @@ CREATE TABLE IF NOT EXISTS deliveries (
     location    TEXT,
     error       TEXT,
     PRIMARY KEY (incident_id, channel, kind)
+);
+-- Idempotency records (Powertools style): INPROGRESS until the result is in.
+CREATE TABLE IF NOT EXISTS idempotency (
+    key        TEXT PRIMARY KEY,
+    status     TEXT NOT NULL,
+    result     TEXT,
+    expires_at TEXT NOT NULL
 );
 -- The history archive: the same columns as the Athena table.
 CREATE TABLE IF NOT EXISTS incident_history (
@@ -68,6 +77,12 @@ CREATE TABLE IF NOT EXISTS incident_history (
     time_to_recover_seconds INTEGER
 );
 ";
+
+/// Columns added after the first release, for databases created before.
+const ADDED_COLUMNS: [&str; 2] = [
+    "ALTER TABLE approvals ADD COLUMN expires_at TEXT",
+    "ALTER TABLE analyses ADD COLUMN usage TEXT",
+];
 
 /// The history query: one SQL text for Athena and SQLite. Timestamps are
 /// ISO-8601 strings, compared as text; `?` are the signature, the resource
@@ -110,6 +125,12 @@ impl Db {
 
     fn with(conn: Connection) -> Result<Self, LocalError> {
         conn.execute_batch(SCHEMA)?;
+        for column in ADDED_COLUMNS {
+            match conn.execute_batch(column) {
+                Err(e) if e.to_string().contains("duplicate column name") => {}
+                other => other?,
+            }
+        }
         Ok(Self {
             conn: Mutex::new(conn),
         })

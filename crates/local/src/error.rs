@@ -49,3 +49,15 @@ impl From<rusqlite::Error> for LocalError {
         Self::Store(e.to_string())
     }
 }
+
+impl From<LocalError> for responder_workflow::Error {
+    fn from(e: LocalError) -> Self {
+        use responder_workflow::error::names;
+        match e {
+            LocalError::Store(m) => Self::new(names::STORE_TRANSIENT, m),
+            LocalError::Corrupt(m) => Self::new(names::STORE_CORRUPT, m),
+            LocalError::Io(m) => Self::named("Local.IoError", m),
+            LocalError::Named { name, message } => Self::new(name, message),
+        }
+    }
+}

@@ -8,12 +8,14 @@
 // cannot tell it from slice indexing.
 #![allow(clippy::indexing_slicing)]
 
+pub mod analyzer;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod logs;
 pub mod openai;
 pub mod outbox;
+pub mod store;
 pub mod workflow;
 
 pub use config::WorkflowConfig;

@@ -3,82 +3,33 @@
 //! start with an RFC 3339 timestamp.
 
 use std::collections::BTreeMap;
+use std::path::PathBuf;
 
 use chrono::{DateTime, Duration, Utc};
 use responder_core::analysis::{LogContext, LogLine};
 use responder_core::{Alert, limits::truncate_chars};
+use responder_workflow::logs::{MAX_LINE_CHARS, MAX_LINES, is_error_line, log_groups};
+use responder_workflow::ports::LogSource;
 
-/// Lines kept per incident, and their length.
-pub const MAX_LINES: usize = 50;
-pub const MAX_LINE_CHARS: usize = 2048;
+/// The log folder as the workflow's log source.
+#[derive(Debug, Clone)]
+pub struct LogFolder {
+    pub dir: PathBuf,
+    pub log_groups: BTreeMap<String, Vec<String>>,
+    pub window_minutes: i64,
+}
 
-/// Words that mark a line worth showing an analyzer.
-const ERROR_WORDS: &[&str] = &[
-    "error",
-    "exception",
-    "fail",
-    "fatal",
-    "panic",
-    "timeout",
-    "timed out",
-    "refused",
-    "denied",
-    "throttl",
-    "killed",
-    "out of memory",
-    "no space left",
-];
-
-/// The log groups of an alert: its `log_group`/`log_groups` tag, those
-/// configured for its alarm name or service, its own log group (a Logs
-/// subscription), and the convention for its namespace.
-pub fn log_groups(alert: &Alert, configured: &BTreeMap<String, Vec<String>>) -> Vec<String> {
-    let mut groups: Vec<String> = alert
-        .labels
-        .iter()
-        .filter(|(k, _)| {
-            matches!(
-                k.to_ascii_lowercase().replace('-', "_").as_str(),
-                "log_group" | "log_groups"
-            )
-        })
-        .flat_map(|(_, v)| v.split(',').map(|g| g.trim().to_owned()))
-        .filter(|g| !g.is_empty())
-        .collect();
-    let names = [
-        alert.alarm.as_ref().map(|a| a.name.as_str()),
-        alert.service.as_deref(),
-        Some(alert.title.as_str()),
-    ];
-    for name in names.into_iter().flatten() {
-        groups.extend(configured.get(name).into_iter().flatten().cloned());
+impl LogSource for LogFolder {
+    async fn context(&self, alert: &Alert) -> responder_workflow::Result<LogContext> {
+        Ok(read(self, alert))
     }
-    if let Some(logs) = &alert.logs {
-        groups.push(logs.log_group.clone());
-    }
-    if let Some(metric) = &alert.metric {
-        let dim = |k: &str| metric.dimensions.get(k);
-        match metric.namespace.as_deref() {
-            Some("AWS/Lambda") => {
-                groups.extend(dim("FunctionName").map(|f| format!("/aws/lambda/{f}")))
-            }
-            Some("AWS/ECS") => groups.extend(dim("ServiceName").map(|s| format!("/ecs/{s}"))),
-            Some("AWS/ApiGateway") => {
-                groups.extend(dim("ApiName").map(|a| format!("/aws/apigateway/{a}")))
-            }
-            _ => {}
-        }
-    }
-    groups.sort();
-    groups.dedup();
-    groups
 }
 
 /// Error lines from the alert's log groups, from `window` minutes before
 /// the state change to 5 minutes after.
-pub fn read(config: &crate::config::WorkflowConfig, alert: &Alert) -> LogContext {
-    let (logs_dir, window_minutes) = (config.logs_dir.as_path(), config.log_window_minutes);
-    let groups = log_groups(alert, &config.log_groups);
+pub fn read(folder: &LogFolder, alert: &Alert) -> LogContext {
+    let (logs_dir, window_minutes) = (folder.dir.as_path(), folder.window_minutes);
+    let groups = log_groups(alert, &folder.log_groups);
     let at: Option<DateTime<Utc>> = DateTime::parse_from_rfc3339(&alert.occurred_at.to_string())
         .ok()
         .map(|t| t.with_timezone(&Utc));
@@ -107,8 +58,7 @@ pub fn read(config: &crate::config::WorkflowConfig, alert: &Alert) -> LogContext
             };
             for raw in text.lines() {
                 let (timestamp, message) = parse_line(raw);
-                let lower = message.to_lowercase();
-                if !ERROR_WORDS.iter().any(|w| lower.contains(w)) {
+                if !is_error_line(&message) {
                     continue;
                 }
                 if let (Some(t), Some(from), Some(to)) = (timestamp, from, to)
@@ -199,14 +149,15 @@ mod tests {
             .labels
             .insert("log_group".to_owned(), "../../../../etc".to_owned());
         alert.metric = None;
-        let config = crate::config::WorkflowConfig {
-            logs_dir: std::path::PathBuf::from(concat!(
+        let folder = LogFolder {
+            dir: PathBuf::from(concat!(
                 env!("CARGO_MANIFEST_DIR"),
                 "/../../events/demo/logs"
             )),
-            ..crate::config::WorkflowConfig::default()
+            log_groups: BTreeMap::new(),
+            window_minutes: 15,
         };
-        let context = read(&config, &alert);
+        let context = read(&folder, &alert);
         assert!(context.lines.is_empty());
     }
 }

@@ -1,0 +1,316 @@
+//! The SQLite database as the workflow's stores: incidents and occurrences,
+//! the analysis cache, approvals, idempotency records, the history archive
+//! and its query. Each conditional write is one transaction.
+
+use chrono::{DateTime, Utc};
+use responder_core::Incident;
+use responder_core::analysis::{Analysis, HistorySummary};
+use responder_workflow::ports::{
+    AnalysisCache, Analyzed, ApprovalRequest, Approvals, Archive, ArchiveRecord, Begin, Delivery,
+    History, HistoryQuery, Idempotency, IncidentStore, Occurrence, Write,
+};
+use responder_workflow::{Error, Result};
+use rusqlite::{OptionalExtension, params};
+use serde_json::Value;
+
+use crate::db::{
+    Db, HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL, incident_in, open_incident_in, save_incident_in,
+};
+use crate::error::LocalError;
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+fn store(e: rusqlite::Error) -> Error {
+    LocalError::from(e).into()
+}
+
+impl IncidentStore for Db {
+    async fn occurrence(&self, dedup_key: &str) -> Result<Option<Occurrence>> {
+        let conn = self.conn();
+        let row: Option<(String, Option<String>, String, String)> = conn
+            .query_row(
+                "SELECT execution_id, incident_id, decision, received_at FROM occurrences WHERE dedup_key = ?1",
+                params![dedup_key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )
+            .optional()
+            .map_err(store)?;
+        row.map(|(execution_id, incident_id, decision, received_at)| {
+            Ok(Occurrence {
+                dedup_key: dedup_key.to_owned(),
+                execution_id,
+                incident_id,
+                decision: serde_json::from_value(Value::String(decision))
+                    .map_err(Error::corrupt)?,
+                received_at,
+            })
+        })
+        .transpose()
+    }
+
+    async fn open_incident(&self, signature: &str) -> Result<Option<Incident>> {
+        Ok(open_incident_in(&self.conn(), signature)?)
+    }
+
+    async fn incident(&self, id: &str) -> Result<Option<Incident>> {
+        Ok(incident_in(&self.conn(), id)?)
+    }
+
+    async fn register(
+        &self,
+        occurrence: &Occurrence,
+        incident: Option<&Incident>,
+    ) -> Result<Write> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(store)?;
+        let seen: bool = tx
+            .query_row(
+                "SELECT 1 FROM occurrences WHERE dedup_key = ?1",
+                params![occurrence.dedup_key],
+                |_| Ok(()),
+            )
+            .optional()
+            .map_err(store)?
+            .is_some();
+        if seen {
+            return Ok(Write::Conflict);
+        }
+        if let Some(incident) = incident {
+            if !at_expected_version(&tx, incident)? {
+                return Ok(Write::Conflict);
+            }
+            save_incident_in(&tx, incident)?;
+        }
+        tx.execute(
+            "INSERT INTO occurrences (dedup_key, execution_id, incident_id, decision, received_at) VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                occurrence.dedup_key,
+                occurrence.execution_id,
+                occurrence.incident_id,
+                occurrence.decision.as_str(),
+                occurrence.received_at
+            ],
+        )
+        .map_err(store)?;
+        tx.commit().map_err(store)?;
+        Ok(Write::Done)
+    }
+
+    async fn update(&self, incident: &Incident) -> Result<Write> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(store)?;
+        if !at_expected_version(&tx, incident)? {
+            return Ok(Write::Conflict);
+        }
+        save_incident_in(&tx, incident)?;
+        tx.commit().map_err(store)?;
+        Ok(Write::Done)
+    }
+
+    async fn record_analysis(&self, incident_id: &str, analyzed: &Analyzed) -> Result<()> {
+        let analysis = serde_json::to_string(&analyzed.analysis).map_err(Error::corrupt)?;
+        let usage = analyzed
+            .usage
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(Error::corrupt)?;
+        self.conn()
+            .execute(
+                "INSERT INTO analyses (incident_id, analysis, usage) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (incident_id) DO UPDATE SET analysis = ?2, usage = ?3",
+                params![incident_id, analysis, usage],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
+
+    async fn record_delivery(&self, d: &Delivery) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO deliveries (incident_id, channel, kind, status, location, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+                 ON CONFLICT (incident_id, channel, kind) DO UPDATE SET status = ?4, location = ?5, error = ?6",
+                params![d.incident_id, d.channel, d.kind, d.status, d.location, d.error],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
+}
+
+/// Whether the stored incident is at `incident.version - 1` (absent for 1).
+fn at_expected_version(conn: &rusqlite::Connection, incident: &Incident) -> Result<bool> {
+    let stored = incident_in(conn, &incident.id)?;
+    Ok(match stored {
+        None => incident.version <= 1,
+        Some(stored) => stored.version + 1 == incident.version,
+    })
+}
+
+impl AnalysisCache for Db {
+    async fn get(&self, key: &str, now: DateTime<Utc>) -> Result<Option<Analysis>> {
+        let text: Option<String> = self
+            .conn()
+            .query_row(
+                "SELECT analysis FROM analysis_cache WHERE key = ?1 AND expires_at > ?2",
+                params![key, rfc3339(now)],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(store)?;
+        text.map(|t| serde_json::from_str(&t).map_err(Error::corrupt))
+            .transpose()
+    }
+
+    async fn put(&self, key: &str, analysis: &Analysis, expires_at: DateTime<Utc>) -> Result<()> {
+        let text = serde_json::to_string(analysis).map_err(Error::corrupt)?;
+        self.conn()
+            .execute(
+                "INSERT INTO analysis_cache (key, analysis, expires_at) VALUES (?1, ?2, ?3)
+                 ON CONFLICT (key) DO UPDATE SET analysis = ?2, expires_at = ?3",
+                params![key, text, rfc3339(expires_at)],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
+
+    async fn remove(&self, key: &str) -> Result<()> {
+        self.conn()
+            .execute("DELETE FROM analysis_cache WHERE key = ?1", params![key])
+            .map_err(store)?;
+        Ok(())
+    }
+}
+
+impl Approvals for Db {
+    async fn put_request(&self, r: &ApprovalRequest) -> Result<()> {
+        let channels = serde_json::to_string(&r.channels).map_err(Error::corrupt)?;
+        self.conn()
+            .execute(
+                "INSERT OR IGNORE INTO approvals (id, incident_id, token, channels, status, requested_at, expires_at)
+                 VALUES (?1, ?2, ?3, ?4, 'PENDING', ?5, ?6)",
+                params![r.id, r.incident_id, r.token, channels, r.requested_at, r.expires_at],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
+}
+
+impl Idempotency for Db {
+    async fn begin(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        in_progress_expiry: DateTime<Utc>,
+    ) -> Result<Begin> {
+        let mut conn = self.conn();
+        let tx = conn.transaction().map_err(store)?;
+        let row: Option<(String, Option<String>, String)> = tx
+            .query_row(
+                "SELECT status, result, expires_at FROM idempotency WHERE key = ?1",
+                params![key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(store)?;
+        let now_text = rfc3339(now);
+        match row {
+            Some((status, Some(result), expires))
+                if status == "COMPLETED" && expires > now_text =>
+            {
+                return Ok(Begin::Completed(
+                    serde_json::from_str(&result).map_err(Error::corrupt)?,
+                ));
+            }
+            Some((status, _, expires)) if status == "INPROGRESS" && expires > now_text => {
+                return Ok(Begin::InProgress);
+            }
+            _ => {}
+        }
+        tx.execute(
+            "INSERT INTO idempotency (key, status, result, expires_at) VALUES (?1, 'INPROGRESS', NULL, ?2)
+             ON CONFLICT (key) DO UPDATE SET status = 'INPROGRESS', result = NULL, expires_at = ?2",
+            params![key, rfc3339(in_progress_expiry)],
+        )
+        .map_err(store)?;
+        tx.commit().map_err(store)?;
+        Ok(Begin::Started)
+    }
+
+    async fn complete(&self, key: &str, result: &Value, expires_at: DateTime<Utc>) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE idempotency SET status = 'COMPLETED', result = ?2, expires_at = ?3 WHERE key = ?1",
+                params![key, result.to_string(), rfc3339(expires_at)],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
+
+    async fn release(&self, key: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "DELETE FROM idempotency WHERE key = ?1 AND status = 'INPROGRESS'",
+                params![key],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
+}
+
+impl History for Db {
+    async fn summary(&self, q: &HistoryQuery) -> Result<HistorySummary> {
+        let conn = self.conn();
+        let args = params![q.signature, q.resource, q.since];
+        let (count, first_seen, last_seen, mttr): (
+            i64,
+            Option<String>,
+            Option<String>,
+            Option<f64>,
+        ) = conn
+            .query_row(HISTORY_SUMMARY_SQL, args, |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+            })
+            .map_err(store)?;
+        let mut stmt = conn.prepare(HISTORY_CAUSES_SQL).map_err(store)?;
+        let rows: Vec<(Option<String>, Option<String>)> = stmt
+            .query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(store)?
+            .collect::<Result<_, _>>()
+            .map_err(store)?;
+        Ok(HistorySummary {
+            count: u64::try_from(count).unwrap_or(0),
+            first_seen,
+            last_seen,
+            mean_time_to_recover_seconds: mttr,
+            previous_root_causes: rows.iter().filter_map(|(c, _)| c.clone()).collect(),
+            previous_resolutions: rows.iter().filter_map(|(_, r)| r.clone()).collect(),
+        })
+    }
+}
+
+impl Archive for Db {
+    async fn record(&self, r: &ArchiveRecord) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO incident_history
+                 (incident_id, signature, resource, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 ON CONFLICT (incident_id) DO UPDATE SET resolved_at = ?5, root_cause = COALESCE(?6, root_cause),
+                 resolution = COALESCE(?7, resolution), time_to_recover_seconds = ?8",
+                params![
+                    r.incident_id,
+                    r.signature,
+                    r.resource,
+                    r.opened_at,
+                    r.resolved_at,
+                    r.root_cause,
+                    r.resolution,
+                    r.time_to_recover_seconds
+                ],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
+}

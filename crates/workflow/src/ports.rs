@@ -1,0 +1,280 @@
+//! The ports: what the workflow's steps need from the outside world, as
+//! small traits. SQLite, a log folder, the rule analyzer and a file outbox
+//! implement them locally (`responder-local`); DynamoDB, Athena, Logs
+//! Insights, Bedrock, S3 and SES in AWS (`responder-aws`).
+//!
+//! Every write is safe to repeat: Step Functions and Lambda deliver at least
+//! once, so a step may run again after its effect happened.
+
+use std::future::Future;
+
+use chrono::{DateTime, Utc};
+use responder_core::analysis::{Analysis, AnalysisInput, HistorySummary, LogContext};
+use responder_core::{Alert, Decision, Incident};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::Result;
+use crate::render::Message;
+
+/// One alert delivery, keyed by its dedup key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Occurrence {
+    pub dedup_key: String,
+    /// The execution that registered it: the same execution asking again (a
+    /// retried task) gets the first answer back.
+    pub execution_id: String,
+    pub incident_id: Option<String>,
+    pub decision: Decision,
+    pub received_at: String,
+}
+
+/// The outcome of a conditional write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Write {
+    Done,
+    /// A condition failed: someone wrote first. Read again and decide again.
+    Conflict,
+}
+
+/// Incidents and the alert deliveries (occurrences) that make them.
+pub trait IncidentStore: Send + Sync {
+    fn occurrence(
+        &self,
+        dedup_key: &str,
+    ) -> impl Future<Output = Result<Option<Occurrence>>> + Send;
+
+    /// The incident of a signature that new alerts join, if any.
+    fn open_incident(
+        &self,
+        signature: &str,
+    ) -> impl Future<Output = Result<Option<Incident>>> + Send;
+
+    fn incident(&self, id: &str) -> impl Future<Output = Result<Option<Incident>>> + Send;
+
+    /// In one atomic write: records the occurrence if its dedup key is new,
+    /// and writes the incident if the stored one is at `incident.version - 1`
+    /// (absent for version 1), keeping "the open incident of a signature"
+    /// in step with the incident's status. `Conflict` if either condition
+    /// fails; nothing is written then.
+    fn register(
+        &self,
+        occurrence: &Occurrence,
+        incident: Option<&Incident>,
+    ) -> impl Future<Output = Result<Write>> + Send;
+
+    /// Writes the incident if the stored one is at `incident.version - 1`.
+    fn update(&self, incident: &Incident) -> impl Future<Output = Result<Write>> + Send;
+
+    /// Keeps the incident's analysis (and what it cost); a second write for
+    /// the same incident replaces the first.
+    fn record_analysis(
+        &self,
+        incident_id: &str,
+        analyzed: &Analyzed,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Keeps the latest state of one delivery (incident, channel, kind).
+    fn record_delivery(&self, delivery: &Delivery) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// One delivery's latest state, for people and the console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Delivery {
+    pub incident_id: String,
+    pub channel: String,
+    pub kind: String,
+    /// `SENT` or `FAILED`.
+    pub status: String,
+    pub location: Option<String>,
+    pub error: Option<String>,
+}
+
+/// The history query: past incidents of the same signature and resource.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryQuery {
+    pub signature: String,
+    pub resource: String,
+    /// RFC 3339: the start of the window.
+    pub since: String,
+}
+
+pub trait History: Send + Sync {
+    fn summary(&self, query: &HistoryQuery) -> impl Future<Output = Result<HistorySummary>> + Send;
+}
+
+/// One row of the incident archive: what the history query reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ArchiveRecord {
+    pub incident_id: String,
+    pub signature: String,
+    pub resource: String,
+    pub opened_at: String,
+    pub resolved_at: Option<String>,
+    pub root_cause: Option<String>,
+    pub resolution: Option<String>,
+    pub time_to_recover_seconds: Option<i64>,
+}
+
+impl ArchiveRecord {
+    pub fn of(incident: &Incident) -> Self {
+        Self {
+            incident_id: incident.id.clone(),
+            signature: incident.signature.clone(),
+            resource: incident.resource.clone(),
+            opened_at: incident.opened_at.clone(),
+            resolved_at: incident.resolved_at.clone(),
+            root_cause: incident.root_cause.clone(),
+            resolution: None,
+            time_to_recover_seconds: incident.time_to_recover_seconds,
+        }
+    }
+}
+
+/// The incident archive. Writing a record again replaces it.
+pub trait Archive: Send + Sync {
+    fn record(&self, record: &ArchiveRecord) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Log lines around an alert.
+pub trait LogSource: Send + Sync {
+    fn context(&self, alert: &Alert) -> impl Future<Output = Result<LogContext>> + Send;
+}
+
+/// Analyses reused for the same signature, analyzer and prompt version.
+pub trait AnalysisCache: Send + Sync {
+    /// The analysis under `key` unless it expired by `now`.
+    fn get(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Option<Analysis>>> + Send;
+
+    fn put(
+        &self,
+        key: &str,
+        analysis: &Analysis,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn remove(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Who analyzes, for the cache key: a new model or prompt is a new key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AnalyzerId {
+    pub name: String,
+    pub version: String,
+}
+
+/// What one analysis cost, when a model answered.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Usage {
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    pub cost_usd: f64,
+    pub latency_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analyzed {
+    pub analysis: Analysis,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub usage: Option<Usage>,
+}
+
+pub trait Analyzer: Send + Sync {
+    fn id(&self) -> AnalyzerId;
+
+    /// The analysis, checked against the schema's limits by the caller.
+    fn analyze(&self, input: &AnalysisInput) -> impl Future<Output = Result<Analyzed>> + Send;
+}
+
+/// An approval request: the task token stays behind the id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalRequest {
+    pub id: String,
+    pub incident_id: String,
+    pub token: String,
+    pub channels: Vec<String>,
+    pub requested_at: String,
+    pub expires_at: String,
+}
+
+pub trait Approvals: Send + Sync {
+    /// Stores the request; storing the same id again changes nothing.
+    fn put_request(&self, request: &ApprovalRequest) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Sends messages to people. A message sent twice is sent twice: the
+/// [`Idempotency`] port around it is what makes a retry safe.
+pub trait Notifier: Send + Sync {
+    /// Sends to `channel` (`slack`, `jira`, `email`); returns where it went.
+    fn send(&self, channel: &str, message: &Message)
+    -> impl Future<Output = Result<String>> + Send;
+
+    /// Asks the approvers; the request carries the approval id, never the token.
+    fn request_approval(
+        &self,
+        approval_id: &str,
+        message: &Message,
+    ) -> impl Future<Output = Result<String>> + Send;
+}
+
+/// Where an idempotent operation stands.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Begin {
+    /// This caller holds the key: do the work, then `complete`.
+    Started,
+    /// Another attempt holds it and has not finished (or crashed less than
+    /// its expiry ago).
+    InProgress,
+    /// Done before: its result.
+    Completed(Value),
+}
+
+/// Idempotency records in the style of Powertools: a conditional put marks
+/// a key INPROGRESS until `complete` stores the result; an expired
+/// INPROGRESS record (a crashed attempt) may be taken over.
+pub trait Idempotency: Send + Sync {
+    fn begin(
+        &self,
+        key: &str,
+        now: DateTime<Utc>,
+        in_progress_expiry: DateTime<Utc>,
+    ) -> impl Future<Output = Result<Begin>> + Send;
+
+    fn complete(
+        &self,
+        key: &str,
+        result: &Value,
+        expires_at: DateTime<Utc>,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Gives the key up after a failure, so that a retry can start again.
+    fn release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
+}
+
+/// Step Functions' callback and start calls: used by the approval API.
+pub trait Executions: Send + Sync {
+    fn send_task_success(
+        &self,
+        token: &str,
+        output: &Value,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    fn send_task_failure(
+        &self,
+        token: &str,
+        error: &str,
+        cause: &str,
+    ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Starts the workflow under a name derived from the dedup key; a name
+    /// already used means the alert is already handled: `Ok(None)`.
+    fn start(
+        &self,
+        name: &str,
+        input: &Value,
+    ) -> impl Future<Output = Result<Option<String>>> + Send;
+}

@@ -1,0 +1,94 @@
+use chrono::{DateTime, Duration, Utc};
+use responder_core::{IncidentStatus, Severity};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use super::cache::hex;
+use super::deliver::once;
+use super::{modify_incident, rfc3339};
+use crate::error::{Error, Result};
+use crate::policy::Policy;
+use crate::ports::{ApprovalRequest, Approvals, Idempotency, IncidentStore, Notifier};
+use crate::render::Message;
+
+#[derive(Debug, Deserialize)]
+pub struct ApprovalInput {
+    /// The task token of `.waitForTaskToken`: kept in the store, never shown.
+    pub token: String,
+    pub incident: Value,
+    #[serde(default)]
+    pub analysis: Option<Value>,
+    #[serde(default)]
+    pub channels: Vec<String>,
+}
+
+/// The approval id people and buttons see: derived from the token, so a
+/// retried request names the same approval.
+pub fn approval_id(token: &str) -> String {
+    let digest = Sha256::digest(token.as_bytes());
+    format!("apr-{}", hex(digest.get(..8).unwrap_or_default()))
+}
+
+/// RequestApproval: stores the token behind an approval id, marks the
+/// incident as waiting and asks the approvers once.
+pub async fn request_approval<A, N, I, S>(
+    approvals: &A,
+    notifier: &N,
+    idempotency: &I,
+    store: &S,
+    policy: &Policy,
+    input: &ApprovalInput,
+    now: DateTime<Utc>,
+) -> Result<Value>
+where
+    A: Approvals,
+    N: Notifier,
+    I: Idempotency,
+    S: IncidentStore,
+{
+    let Some(incident_id) = input.incident["id"].as_str() else {
+        return Err(Error::invalid_input(
+            "the task input's 'incident.id' is missing",
+        ));
+    };
+    if input.token.is_empty() {
+        return Err(Error::invalid_input("the task input's 'token' is empty"));
+    }
+    let id = approval_id(&input.token);
+    let severity = input.incident["severity"]
+        .as_str()
+        .and_then(Severity::parse_loose)
+        .unwrap_or(Severity::Medium);
+    let timeout = i64::try_from(policy.approval_timeout(severity)).unwrap_or(i64::MAX / 2);
+    approvals
+        .put_request(&ApprovalRequest {
+            id: id.clone(),
+            incident_id: incident_id.to_owned(),
+            token: input.token.clone(),
+            channels: input.channels.clone(),
+            requested_at: rfc3339(now),
+            expires_at: rfc3339(now + Duration::seconds(timeout)),
+        })
+        .await?;
+    modify_incident(store, incident_id, |incident| {
+        let waiting = incident.status == IncidentStatus::Open;
+        if waiting {
+            incident.status = IncidentStatus::PendingApproval;
+        }
+        waiting
+    })
+    .await?;
+    let message = Message {
+        kind: "approval".to_owned(),
+        incident: input.incident.clone(),
+        analysis: input.analysis.clone(),
+        approval: None,
+    };
+    let key = format!("approval:{id}");
+    once(idempotency, &key, now, || async {
+        let request = notifier.request_approval(&id, &message).await?;
+        Ok(json!({"approval_id": id, "request": request}))
+    })
+    .await
+}

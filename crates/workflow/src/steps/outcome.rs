@@ -1,0 +1,138 @@
+use responder_core::{Alert, IncidentStatus, Severity};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::cache::cache_key;
+use super::modify_incident;
+use crate::error::{Error, Result};
+use crate::ports::{AnalysisCache, AnalyzerId, Archive, ArchiveRecord, Delivery, IncidentStore};
+
+#[derive(Debug, Deserialize)]
+pub struct OutcomeInput {
+    /// `RECORDED` (delivered), `SUPPRESSED` (rejected) or `RECOVERED`.
+    pub outcome: String,
+    #[serde(default)]
+    pub alert: Option<Alert>,
+    pub registration: Value,
+    #[serde(default)]
+    pub analysis: Option<Value>,
+    #[serde(default)]
+    pub approval: Option<Value>,
+    /// Each channel's result: `{"channel", "status": "SENT"|"FAILED", ...}`.
+    #[serde(default)]
+    pub deliveries: Vec<Value>,
+}
+
+/// RecordOutcome: the incident's status after its deliveries (or their
+/// suppression), failed deliveries kept for people to see, and the archive
+/// row the history query reads. Every write is a replace: safe to repeat.
+pub async fn record_outcome<S, R, C>(
+    store: &S,
+    archive: &R,
+    cache: &C,
+    analyzer: &AnalyzerId,
+    input: &OutcomeInput,
+) -> Result<Value>
+where
+    S: IncidentStore,
+    R: Archive,
+    C: AnalysisCache,
+{
+    let Some(incident_id) = input.registration["incident"]["id"].as_str() else {
+        return Err(Error::invalid_input(
+            "the task input's 'registration.incident.id' is missing",
+        ));
+    };
+    let kind = if input.outcome == "RECOVERED" {
+        "recovery"
+    } else {
+        "incident"
+    };
+    for failed in input.deliveries.iter().filter(|d| d["status"] == "FAILED") {
+        store
+            .record_delivery(&Delivery {
+                incident_id: incident_id.to_owned(),
+                channel: failed["channel"].as_str().unwrap_or_default().to_owned(),
+                kind: kind.to_owned(),
+                status: "FAILED".to_owned(),
+                location: None,
+                error: failed["cause"].as_str().map(str::to_owned),
+            })
+            .await?;
+    }
+    let incident = match input.outcome.as_str() {
+        "RECORDED" => {
+            let sent: Vec<String> = input
+                .deliveries
+                .iter()
+                .filter(|d| d["status"] == "SENT")
+                .filter_map(|d| d["channel"].as_str().map(str::to_owned))
+                .collect();
+            let edited_severity = input
+                .approval
+                .as_ref()
+                .and_then(|a| a["severity"].as_str())
+                .and_then(Severity::parse_loose);
+            let root_cause = input
+                .analysis
+                .as_ref()
+                .and_then(|a| a["root_causes"][0]["cause"].as_str())
+                .map(str::to_owned);
+            let incident = modify_incident(store, incident_id, |incident| {
+                // A recovery may have come first: it stays resolved.
+                if matches!(
+                    incident.status,
+                    IncidentStatus::Open | IncidentStatus::PendingApproval
+                ) {
+                    incident.status = IncidentStatus::Notified;
+                }
+                // An approver's edit of the severity is the incident's from now on.
+                if let Some(severity) = edited_severity {
+                    incident.severity = severity;
+                }
+                for channel in &sent {
+                    if !incident.notified_channels.contains(channel) {
+                        incident.notified_channels.push(channel.clone());
+                    }
+                }
+                incident.root_cause.clone_from(&root_cause);
+                true
+            })
+            .await?;
+            archive.record(&ArchiveRecord::of(&incident)).await?;
+            incident
+        }
+        "SUPPRESSED" => {
+            let incident = modify_incident(store, incident_id, |incident| {
+                let open = incident.status.is_open();
+                if open {
+                    incident.status = IncidentStatus::Suppressed;
+                }
+                open
+            })
+            .await?;
+            // A rejected analysis is not reused for the next alert.
+            if let Some(alert) = &input.alert {
+                cache.remove(&cache_key(alert, analyzer)).await?;
+            }
+            incident
+        }
+        "RECOVERED" => {
+            let Some(incident) = store.incident(incident_id).await? else {
+                return Err(Error::new(
+                    crate::error::names::UNKNOWN_INCIDENT,
+                    format!("no incident '{incident_id}'"),
+                ));
+            };
+            archive.record(&ArchiveRecord::of(&incident)).await?;
+            incident
+        }
+        other => {
+            return Err(Error::invalid_input(format!(
+                "unknown outcome '{}'; expected RECORDED, SUPPRESSED or RECOVERED",
+                other.escape_debug()
+            )));
+        }
+    };
+    Ok(json!({"incident_id": incident.id, "status": incident.status.as_str()}))
+}
