@@ -1,1 +1,19 @@
-//! placeholder during build
+//! The AWS adapters of incident-responder: DynamoDB, Athena, CloudWatch
+//! Logs Insights, Bedrock Runtime, S3, SES v2 and Step Functions behind the
+//! ports of `responder-workflow`, plus the configuration the functions read
+//! once from their environment and CloudWatch Embedded Metric Format.
+
+pub mod athena;
+pub mod bedrock;
+pub mod config;
+mod document;
+pub mod dynamodb;
+pub mod error;
+pub mod logs_insights;
+pub mod metrics;
+pub mod notifier;
+pub mod poll;
+pub mod s3;
+pub mod sdk;
+pub mod ses;
+pub mod sfn;

@@ -65,6 +65,11 @@ CREATE TABLE IF NOT EXISTS idempotency (
     result     TEXT,
     expires_at TEXT NOT NULL
 );
+-- Full reports (incident, alert, analysis, approval, deliveries) by incident.
+CREATE TABLE IF NOT EXISTS reports (
+    incident_id TEXT PRIMARY KEY,
+    doc         TEXT NOT NULL
+);
 -- The history archive: the same columns as the Athena table.
 CREATE TABLE IF NOT EXISTS incident_history (
     incident_id             TEXT PRIMARY KEY,
@@ -84,17 +89,7 @@ const ADDED_COLUMNS: [&str; 2] = [
     "ALTER TABLE analyses ADD COLUMN usage TEXT",
 ];
 
-/// The history query: one SQL text for Athena and SQLite. Timestamps are
-/// ISO-8601 strings, compared as text; `?` are the signature, the resource
-/// and the start of the window.
-pub const HISTORY_SUMMARY_SQL: &str = "SELECT COUNT(*) AS occurrences, MIN(opened_at) AS first_seen, \
-MAX(opened_at) AS last_seen, AVG(time_to_recover_seconds) AS mean_time_to_recover_seconds \
-FROM incident_history WHERE signature = ? AND resource = ? AND opened_at >= ?";
-
-/// The previous root causes and resolutions, most recent first.
-pub const HISTORY_CAUSES_SQL: &str = "SELECT root_cause, resolution FROM incident_history \
-WHERE signature = ? AND resource = ? AND opened_at >= ? AND root_cause IS NOT NULL \
-ORDER BY opened_at DESC LIMIT 5";
+pub use responder_workflow::history::{HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
 
 /// An approval waiting for a decision. The token is for the engine only.
 #[derive(Debug, Clone)]

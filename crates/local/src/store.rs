@@ -313,4 +313,15 @@ impl Archive for Db {
             .map_err(store)?;
         Ok(())
     }
+
+    async fn report(&self, incident_id: &str, report: &Value) -> Result<()> {
+        self.conn()
+            .execute(
+                "INSERT INTO reports (incident_id, doc) VALUES (?1, ?2)
+                 ON CONFLICT (incident_id) DO UPDATE SET doc = ?2",
+                params![incident_id, report.to_string()],
+            )
+            .map_err(store)?;
+        Ok(())
+    }
 }

@@ -11,6 +11,7 @@
 #![allow(clippy::indexing_slicing)]
 
 pub mod error;
+pub mod history;
 pub mod logs;
 pub mod policy;
 pub mod ports;

@@ -131,9 +131,12 @@ impl ArchiveRecord {
     }
 }
 
-/// The incident archive. Writing a record again replaces it.
+/// The incident archive. Writing a record or a report again replaces it.
 pub trait Archive: Send + Sync {
     fn record(&self, record: &ArchiveRecord) -> impl Future<Output = Result<()>> + Send;
+
+    /// The full report of an incident: alert, analysis, approval, deliveries.
+    fn report(&self, incident_id: &str, report: &Value) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Log lines around an alert.

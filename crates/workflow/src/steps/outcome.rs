@@ -100,6 +100,9 @@ where
             })
             .await?;
             archive.record(&ArchiveRecord::of(&incident)).await?;
+            archive
+                .report(&incident.id, &report(input, &incident)?)
+                .await?;
             incident
         }
         "SUPPRESSED" => {
@@ -125,6 +128,9 @@ where
                 ));
             };
             archive.record(&ArchiveRecord::of(&incident)).await?;
+            archive
+                .report(&incident.id, &report(input, &incident)?)
+                .await?;
             incident
         }
         other => {
@@ -135,4 +141,16 @@ where
         }
     };
     Ok(json!({"incident_id": incident.id, "status": incident.status.as_str()}))
+}
+
+/// What happened, in one document: for people and audits.
+fn report(input: &OutcomeInput, incident: &responder_core::Incident) -> Result<Value> {
+    Ok(json!({
+        "incident": super::to_value(incident)?,
+        "alert": input.alert.as_ref().map(super::to_value).transpose()?,
+        "analysis": input.analysis,
+        "approval": input.approval,
+        "deliveries": input.deliveries,
+        "outcome": input.outcome,
+    }))
 }

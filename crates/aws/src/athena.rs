@@ -1,0 +1,209 @@
+//! Athena as the history query: the shared SQL text with execution
+//! parameters (each value a quoted, escaped SQL literal: never SQL built by
+//! concatenation), the workgroup from configuration, polling with backoff
+//! and a deadline, and paginated results.
+
+use aws_sdk_athena::Client;
+use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, Row};
+use responder_core::analysis::HistorySummary;
+use responder_workflow::error::names;
+use responder_workflow::history::{HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
+use responder_workflow::ports::{History, HistoryQuery};
+use responder_workflow::{Error, Result};
+
+use crate::error::Failure;
+use crate::poll::Polling;
+
+/// Rows read from one query at most (the causes query asks for 5).
+const MAX_ROWS: usize = 1000;
+
+#[derive(Debug, Clone)]
+pub struct AthenaHistory {
+    client: Client,
+    workgroup: String,
+    database: String,
+    polling: Polling,
+}
+
+impl AthenaHistory {
+    pub fn new(client: Client, workgroup: String, database: String, polling: Polling) -> Self {
+        Self {
+            client,
+            workgroup,
+            database,
+            polling,
+        }
+    }
+
+    pub fn from_sdk(sdk: &aws_config::SdkConfig, env: &crate::config::Env) -> Result<Self> {
+        Ok(Self::new(
+            Client::new(sdk),
+            env.required("ATHENA_WORKGROUP")?,
+            env.required("ATHENA_DATABASE")?,
+            env.polling()?,
+        ))
+    }
+
+    /// Runs one query to the end; returns its rows without the header.
+    pub async fn rows(&self, sql: &str, parameters: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
+        let started = self
+            .client
+            .start_query_execution()
+            .query_string(sql)
+            .set_execution_parameters(Some(parameters.iter().map(|p| literal(p)).collect()))
+            .work_group(&self.workgroup)
+            .query_execution_context(
+                QueryExecutionContext::builder()
+                    .database(&self.database)
+                    .build(),
+            )
+            .send()
+            .await
+            .map_err(|e| history_error("StartQueryExecution", &e))?;
+        let id = started
+            .query_execution_id()
+            .ok_or_else(|| {
+                Error::new(
+                    names::HISTORY_FAILED,
+                    "StartQueryExecution returned no query id",
+                )
+            })?
+            .to_owned();
+        self.wait(&id).await?;
+        self.results(&id).await
+    }
+
+    async fn wait(&self, id: &str) -> Result<()> {
+        let mut poller = self.polling.start();
+        loop {
+            let out = self
+                .client
+                .get_query_execution()
+                .query_execution_id(id)
+                .send()
+                .await
+                .map_err(|e| history_error("GetQueryExecution", &e))?;
+            let status = out.query_execution().and_then(|q| q.status());
+            match status.and_then(|s| s.state()) {
+                Some(QueryExecutionState::Succeeded) => return Ok(()),
+                Some(QueryExecutionState::Failed | QueryExecutionState::Cancelled) => {
+                    let reason = status
+                        .and_then(|s| s.state_change_reason())
+                        .unwrap_or("no reason given");
+                    return Err(Error::new(
+                        names::HISTORY_FAILED,
+                        format!("query {id} failed: {reason}"),
+                    ));
+                }
+                Some(QueryExecutionState::Queued | QueryExecutionState::Running) | None => {}
+                Some(other) => {
+                    return Err(Error::new(
+                        names::HISTORY_FAILED,
+                        format!("query {id} is in an unknown state {}", other.as_str()),
+                    ));
+                }
+            }
+            if !poller.wait().await {
+                // Do not leave it running (and scanning) after giving up.
+                let _ = self
+                    .client
+                    .stop_query_execution()
+                    .query_execution_id(id)
+                    .send()
+                    .await;
+                return Err(Error::new(
+                    names::HISTORY_TRANSIENT,
+                    format!(
+                        "query {id} did not finish within {} s",
+                        self.polling.deadline.as_secs()
+                    ),
+                ));
+            }
+        }
+    }
+
+    async fn results(&self, id: &str) -> Result<Vec<Vec<Option<String>>>> {
+        let mut rows = Vec::new();
+        let mut pages = self
+            .client
+            .get_query_results()
+            .query_execution_id(id)
+            .into_paginator()
+            .send();
+        let mut first_page = true;
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| history_error("GetQueryResults", &e))?;
+            let Some(set) = page.result_set() else {
+                continue;
+            };
+            // The first row of a SELECT's first page is the header.
+            let skip = usize::from(first_page);
+            first_page = false;
+            rows.extend(set.rows().iter().skip(skip).map(cells));
+            if rows.len() >= MAX_ROWS {
+                rows.truncate(MAX_ROWS);
+                break;
+            }
+        }
+        Ok(rows)
+    }
+}
+
+fn cells(row: &Row) -> Vec<Option<String>> {
+    row.data()
+        .iter()
+        .map(|d| d.var_char_value().map(str::to_owned))
+        .collect()
+}
+
+/// An execution parameter: Athena substitutes it as SQL text, so a string
+/// must arrive as a quoted literal with `'` doubled (never a backslash).
+pub fn literal(value: &str) -> String {
+    format!("'{}'", value.replace('\'', "''"))
+}
+
+fn history_error<E, R>(
+    operation: &str,
+    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
+) -> Error
+where
+    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    Failure::of(operation, e).named(names::HISTORY_TRANSIENT, names::HISTORY_FAILED)
+}
+
+impl History for AthenaHistory {
+    async fn summary(&self, q: &HistoryQuery) -> Result<HistorySummary> {
+        let parameters = [q.signature.as_str(), q.resource.as_str(), q.since.as_str()];
+        let (summary, causes) = tokio::try_join!(
+            self.rows(HISTORY_SUMMARY_SQL, &parameters),
+            self.rows(HISTORY_CAUSES_SQL, &parameters)
+        )?;
+        let first = summary.into_iter().next().unwrap_or_default();
+        let cell = |i: usize| first.get(i).cloned().flatten().filter(|v| !v.is_empty());
+        let count = match cell(0) {
+            Some(text) => text.parse().map_err(|_| {
+                Error::new(
+                    names::HISTORY_FAILED,
+                    format!("COUNT(*) is not a number: '{text}'"),
+                )
+            })?,
+            None => 0,
+        };
+        Ok(HistorySummary {
+            count,
+            first_seen: cell(1),
+            last_seen: cell(2),
+            mean_time_to_recover_seconds: cell(3).and_then(|t| t.parse().ok()),
+            previous_root_causes: causes
+                .iter()
+                .filter_map(|r| r.first().cloned().flatten())
+                .collect(),
+            previous_resolutions: causes
+                .iter()
+                .filter_map(|r| r.get(1).cloned().flatten())
+                .collect(),
+        })
+    }
+}

@@ -1,0 +1,158 @@
+//! The functions' configuration, read once from the environment at cold
+//! start. A missing or malformed variable is a `Config.Invalid` error that
+//! names it; values are never echoed (some are ARNs of secrets).
+//!
+//! | Variable | Used by | Default |
+//! |---|---|---|
+//! | `INCIDENTS_TABLE`, `OCCURRENCES_TABLE`, `APPROVALS_TABLE`, `CACHE_TABLE`, `IDEMPOTENCY_TABLE` | the stores | required where used |
+//! | `ARCHIVE_BUCKET` | archive, reports, outbox | required where used |
+//! | `ATHENA_WORKGROUP`, `ATHENA_DATABASE` | QueryHistory | required |
+//! | `BEDROCK_MODEL_ID` | Analyze, CheckCache | required |
+//! | `BEDROCK_MAX_TOKENS` | Analyze | 2000 |
+//! | `BEDROCK_PRICE_INPUT_PER_1K`, `BEDROCK_PRICE_OUTPUT_PER_1K` | Analyze (cost) | 0.003, 0.015 |
+//! | `TOKEN_BUDGET` | Analyze | 6000 |
+//! | `EMAIL_FROM`, `EMAIL_TO` (comma-separated) | Deliver | e-mail to the outbox when unset |
+//! | `STATE_MACHINE_ARN` | the API's StartExecution | required there |
+//! | `LOG_GROUPS` (JSON: name → groups), `LOG_WINDOW_MINUTES` | QueryLogs | `{}`, 15 |
+//! | `QUERY_DEADLINE_SECONDS` | QueryHistory, QueryLogs | 20 |
+//! | `NORMALIZE_OPTIONS` (JSON, the `[normalize]` table) | NormalizeAlert | defaults |
+//! | `RESPONDER_POLICY` (JSON, the fields of `Policy`) | routing, timeouts, cache TTL | built-in defaults |
+
+use std::collections::{BTreeMap, HashMap};
+use std::str::FromStr;
+use std::time::Duration;
+
+use responder_workflow::error::names;
+use responder_workflow::{Error, Policy, Result};
+
+use crate::bedrock::{BedrockSettings, Prices};
+use crate::dynamodb::Tables;
+use crate::poll::Polling;
+
+/// The environment, read once.
+#[derive(Debug, Clone, Default)]
+pub struct Env {
+    vars: HashMap<String, String>,
+}
+
+impl Env {
+    /// The process environment. Read here only, at start-up.
+    #[allow(clippy::disallowed_methods)]
+    pub fn from_process() -> Self {
+        Self {
+            vars: std::env::vars().collect(),
+        }
+    }
+
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Self {
+        Self {
+            vars: pairs
+                .into_iter()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect(),
+        }
+    }
+
+    pub fn optional(&self, name: &str) -> Option<&str> {
+        self.vars
+            .get(name)
+            .map(String::as_str)
+            .filter(|v| !v.is_empty())
+    }
+
+    pub fn required(&self, name: &str) -> Result<String> {
+        self.optional(name).map(str::to_owned).ok_or_else(|| {
+            Error::new(
+                names::CONFIG,
+                format!("the environment variable {name} is not set"),
+            )
+        })
+    }
+
+    pub fn parsed<T: FromStr>(&self, name: &str, default: T) -> Result<T> {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(text) => text.parse().map_err(|_| {
+                Error::new(
+                    names::CONFIG,
+                    format!(
+                        "the environment variable {name} is not a valid {}",
+                        std::any::type_name::<T>()
+                    ),
+                )
+            }),
+        }
+    }
+
+    fn json<T: serde::de::DeserializeOwned>(&self, name: &str, default: T) -> Result<T> {
+        match self.optional(name) {
+            None => Ok(default),
+            Some(text) => serde_json::from_str(text).map_err(|e| {
+                Error::new(
+                    names::CONFIG,
+                    format!("the environment variable {name} is not valid JSON for it: {e}"),
+                )
+            }),
+        }
+    }
+
+    /// `NORMALIZE_OPTIONS`: the `[normalize]` table of `responder.toml`, as JSON.
+    pub fn normalize_options(&self) -> Result<responder_core::NormalizeOptions> {
+        self.json(
+            "NORMALIZE_OPTIONS",
+            responder_core::NormalizeOptions::default(),
+        )
+    }
+
+    pub fn tables(&self) -> Result<Tables> {
+        Ok(Tables {
+            incidents: self.required("INCIDENTS_TABLE")?,
+            occurrences: self.required("OCCURRENCES_TABLE")?,
+            approvals: self.required("APPROVALS_TABLE")?,
+            cache: self.required("CACHE_TABLE")?,
+            idempotency: self.required("IDEMPOTENCY_TABLE")?,
+        })
+    }
+
+    pub fn policy(&self) -> Result<Policy> {
+        self.json("RESPONDER_POLICY", Policy::default())
+    }
+
+    pub fn log_groups(&self) -> Result<BTreeMap<String, Vec<String>>> {
+        self.json("LOG_GROUPS", BTreeMap::new())
+    }
+
+    pub fn polling(&self) -> Result<Polling> {
+        Ok(Polling {
+            deadline: Duration::from_secs(self.parsed("QUERY_DEADLINE_SECONDS", 20)?),
+            ..Polling::default()
+        })
+    }
+
+    pub fn bedrock(&self) -> Result<BedrockSettings> {
+        Ok(BedrockSettings {
+            model_id: self.required("BEDROCK_MODEL_ID")?,
+            max_tokens: self.parsed("BEDROCK_MAX_TOKENS", 2000)?,
+            token_budget: self.parsed("TOKEN_BUDGET", 6000)?,
+            prices: Prices {
+                input_per_1k: self.parsed("BEDROCK_PRICE_INPUT_PER_1K", 0.003)?,
+                output_per_1k: self.parsed("BEDROCK_PRICE_OUTPUT_PER_1K", 0.015)?,
+            },
+            attempts: 3,
+            backoff_base: Duration::from_millis(500),
+            backoff_cap: Duration::from_secs(4),
+        })
+    }
+
+    /// `EMAIL_FROM` and `EMAIL_TO`, when both are set.
+    pub fn email(&self) -> Option<(String, Vec<String>)> {
+        let from = self.optional("EMAIL_FROM")?.to_owned();
+        let to: Vec<String> = self
+            .optional("EMAIL_TO")?
+            .split(',')
+            .map(|a| a.trim().to_owned())
+            .filter(|a| !a.is_empty())
+            .collect();
+        (!to.is_empty()).then_some((from, to))
+    }
+}

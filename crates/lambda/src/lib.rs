@@ -1,0 +1,54 @@
+//! The Lambda functions' handlers: each function of the state machine is
+//! the workflow step of the same name on the AWS adapters, plus the
+//! metrics it emits (CloudWatch Embedded Metric Format). The binaries in
+//! `functions/` only read their configuration and call [`run`].
+//!
+//! The handlers are generic over the ports, so the tests feed them the
+//! inputs their states receive (`events/functions/`) on any backend.
+
+// Task inputs are `serde_json::Value`, whose `value["key"]` never panics.
+#![allow(clippy::indexing_slicing)]
+
+pub mod handlers;
+
+use std::future::Future;
+
+pub use lambda_runtime::Error;
+use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use serde_json::Value;
+
+/// A workflow error as Lambda reports it: `errorType` is the name the
+/// state machine's Retry and Catch match.
+#[derive(Debug)]
+pub struct TaskError(pub responder_workflow::Error);
+
+impl From<TaskError> for Diagnostic {
+    fn from(e: TaskError) -> Self {
+        Diagnostic {
+            error_type: e.0.name().to_owned(),
+            error_message: e.0.message().to_owned(),
+        }
+    }
+}
+
+/// Runs a handler as the function: JSON logs through tracing (Lambda's
+/// `AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL` are honoured), one
+/// invocation at a time.
+pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+where
+    F: Fn(Value) -> Fut,
+    Fut: Future<Output = responder_workflow::Result<Value>>,
+{
+    lambda_runtime::tracing::init_default_subscriber();
+    let handler = &handler;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
+        handler(event.payload).await.map_err(TaskError)
+    }))
+    .await
+}
+
+/// Configuration failures at cold start: logged with their name, then the
+/// init fails (Lambda reports `Runtime.ExitError` and retries the init).
+pub fn config_failure(e: responder_workflow::Error) -> lambda_runtime::Error {
+    Box::new(e)
+}
