@@ -13,7 +13,19 @@ run: ## Run the workflow on the demo alarm, from an empty data dir (.responder/d
 	RESPONDER_DATA_DIR=.responder/demo cargo run --quiet -p responder -- run events/eventbridge/metric-alarm-lambda-errors.json --auto-approve
 
 .PHONY: test
-test: ## Run every check: formatting, clippy, all tests (what CI runs)
+# Pinned Python tools in .venv-tools: moto (the local AWS the adapter tests
+# start) and cargo-lambda (for `make package`).
+MOTO_VERSION := 5.2.5
+TOOLS := .venv-tools/.moto-$(MOTO_VERSION)
+
+.PHONY: tools
+tools: $(TOOLS) ## Install the pinned test tools (moto server) into .venv-tools
+$(TOOLS):
+	python3 -m venv .venv-tools
+	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)"
+	touch $@
+
+test: tools ## Run every check: formatting, clippy, all tests (what CI runs)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
@@ -23,6 +35,19 @@ build: ## Build the workspace
 	cargo build --workspace --locked
 
 .PHONY: fmt
+# Pinned: cargo-lambda from PyPI brings zig, the cross-linker for arm64.
+CARGO_LAMBDA_VERSION := 1.9.2
+FUNCTIONS := $(notdir $(patsubst %/Cargo.toml,%,$(wildcard functions/*/Cargo.toml)))
+
+.PHONY: package
+package: ## Build one arm64 bootstrap.zip per Lambda function under target/lambda/ (cargo-lambda)
+	test -x .venv-tools/bin/cargo-lambda || (python3 -m venv .venv-tools && .venv-tools/bin/pip install -q cargo-lambda==$(CARGO_LAMBDA_VERSION))
+	rustup target add aarch64-unknown-linux-gnu
+	@start=$$(date +%s); \
+	PATH="$(CURDIR)/.venv-tools/bin:$$PATH" cargo lambda build --release --arm64 --output-format zip $(addprefix -p ,$(sort $(FUNCTIONS))) && \
+	ls -l target/lambda/*/bootstrap.zip | awk '{ printf "%-44s %5.1f MB\n", $$9, $$5 / 1048576 }' && \
+	echo "make package took $$(( $$(date +%s) - start )) s"
+
 fmt: ## Format the code
 	cargo fmt --all
 

@@ -8,8 +8,8 @@ pub fn events_dir() -> PathBuf {
 }
 
 /// Every sample payload under `events/`, except the bad-input corpus
-/// (`events/invalid/`) and the readable copies of encoded payloads
-/// (`*.decoded.json`), sorted.
+/// (`events/invalid/`), the functions' task inputs (`events/functions/`)
+/// and the readable copies of encoded payloads (`*.decoded.json`), sorted.
 pub fn sample_payloads() -> Vec<PathBuf> {
     let mut found = Vec::new();
     collect(&events_dir(), &mut found);
@@ -17,7 +17,9 @@ pub fn sample_payloads() -> Vec<PathBuf> {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         name.ends_with(".json")
             && !name.ends_with(".decoded.json")
-            && !p.components().any(|c| c.as_os_str() == "invalid")
+            && !p
+                .components()
+                .any(|c| c.as_os_str() == "invalid" || c.as_os_str() == "functions")
     });
     found.sort();
     found

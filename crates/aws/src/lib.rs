@@ -6,7 +6,7 @@
 pub mod athena;
 pub mod bedrock;
 pub mod config;
-mod document;
+pub mod document;
 pub mod dynamodb;
 pub mod error;
 pub mod logs_insights;

@@ -14,10 +14,15 @@ pub async fn load() -> SdkConfig {
         .await
 }
 
+/// One attempt: for clients whose caller retries.
+pub fn no_sdk_retries() -> RetryConfig {
+    RetryConfig::standard().with_max_attempts(1)
+}
+
 /// A Bedrock Runtime client without SDK retries.
 pub fn bedrock_client(sdk: &SdkConfig) -> aws_sdk_bedrockruntime::Client {
     let config = aws_sdk_bedrockruntime::config::Builder::from(sdk)
-        .retry_config(RetryConfig::standard().with_max_attempts(1))
+        .retry_config(no_sdk_retries())
         .build();
     aws_sdk_bedrockruntime::Client::from_conf(config)
 }

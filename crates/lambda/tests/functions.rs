@@ -1,0 +1,440 @@
+//! Each function fed the input its state receives in the ASL
+//! (`events/functions/<function>.json`, captured from a local run of
+//! `statemachine/incident-response.asl.json`), on the AWS adapters (DynamoDB,
+//! S3 and SES on a local moto server; Athena, Logs Insights and Bedrock
+//! mocked), checked for the output shape the next state reads.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+#[path = "../../aws/tests/support/mod.rs"]
+mod support;
+
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+use aws_sdk_dynamodb::types::{
+    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
+    ProjectionType, ScalarAttributeType,
+};
+use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use responder_aws::athena::AthenaHistory;
+use responder_aws::bedrock::{BedrockAnalyzer, BedrockSettings, Prices, TOOL_NAME};
+use responder_aws::dynamodb::{DynamoStore, Tables};
+use responder_aws::logs_insights::InsightsLogs;
+use responder_aws::notifier::AwsNotifier;
+use responder_aws::poll::Polling;
+use responder_aws::s3::S3Archive;
+use responder_aws::sdk::no_sdk_retries;
+use responder_core::NormalizeOptions;
+use responder_lambda::handlers;
+use responder_workflow::Policy;
+use serde_json::{Value, json};
+use support::{sdk, unique};
+
+fn event(name: &str) -> Value {
+    let path = format!(
+        "{}/../../events/functions/{name}.json",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
+struct Aws {
+    store: DynamoStore,
+    archive: S3Archive,
+}
+
+async fn aws() -> Aws {
+    let sdk = sdk().await;
+    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
+    let tables = Tables {
+        incidents: unique("incidents"),
+        occurrences: unique("occurrences"),
+        approvals: unique("approvals"),
+        cache: unique("cache"),
+        idempotency: unique("idempotency"),
+    };
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    for (table, pk) in [
+        (&tables.incidents, "id"),
+        (&tables.occurrences, "dedup_key"),
+        (&tables.approvals, "id"),
+        (&tables.cache, "key"),
+        (&tables.idempotency, "id"),
+    ] {
+        let mut create = dynamodb
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr(pk))
+            .key_schema(key(pk, KeyType::Hash));
+        if table == &tables.incidents {
+            create = create
+                .attribute_definitions(attr("status"))
+                .attribute_definitions(attr("opened_at"))
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name("by_status")
+                        .key_schema(key("status", KeyType::Hash))
+                        .key_schema(key("opened_at", KeyType::Range))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                );
+        }
+        create.send().await.unwrap();
+    }
+    let s3 = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = unique("archive");
+    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    Aws {
+        store: DynamoStore::new(dynamodb, tables),
+        archive: S3Archive::new(s3, bucket),
+    }
+}
+
+const MODEL: &str = "eu.anthropic.claude-sonnet-4-5-20250929-v1:0";
+
+/// Bedrock answering with the analysis tool.
+fn bedrock() -> (BedrockAnalyzer, aws_smithy_mocks::Rule) {
+    use aws_sdk_bedrockruntime::operation::converse::ConverseOutput as Output;
+    use aws_sdk_bedrockruntime::types::{
+        ContentBlock, ConversationRole, ConverseOutput, Message, StopReason, TokenUsage,
+        ToolUseBlock,
+    };
+    let rule = mock!(aws_sdk_bedrockruntime::Client::converse).then_output(|| {
+        let answer = json!({
+            "summary": "checkout-api calls time out against the payments database.",
+            "root_causes": [{"cause": "Connection pool exhausted", "confidence": 0.7,
+                             "evidence": [{"kind": "log", "detail": "timeout acquiring connection"}]}],
+            "impact": "Checkouts fail.",
+            "remediation": [{"step": "Raise the pool size", "risk": "low"}],
+            "next_checks": ["RDS DatabaseConnections"]
+        });
+        Output::builder()
+            .output(ConverseOutput::Message(
+                Message::builder()
+                    .role(ConversationRole::Assistant)
+                    .content(ContentBlock::ToolUse(ToolUseBlock::builder().tool_use_id("t1").name(TOOL_NAME).input(responder_aws::document::to_document(&answer)).build().unwrap()))
+                    .build()
+                    .unwrap(),
+            ))
+            .stop_reason(StopReason::ToolUse)
+            .usage(TokenUsage::builder().input_tokens(1800).output_tokens(400).total_tokens(2200).build().unwrap())
+            .metrics(aws_sdk_bedrockruntime::types::ConverseMetrics::builder().latency_ms(700).build().unwrap())
+            .build()
+            .unwrap()
+    });
+    let client = mock_client!(aws_sdk_bedrockruntime, RuleMode::MatchAny, [&rule], |c| c
+        .retry_config(no_sdk_retries()));
+    let settings = BedrockSettings {
+        model_id: MODEL.into(),
+        max_tokens: 1500,
+        token_budget: 6000,
+        prices: Prices {
+            input_per_1k: 0.003,
+            output_per_1k: 0.015,
+        },
+        attempts: 3,
+        backoff_base: Duration::ZERO,
+        backoff_cap: Duration::ZERO,
+    };
+    (BedrockAnalyzer::new(client, settings), rule)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn normalize_alert_gives_the_alerts_the_map_iterates() {
+    let out =
+        handlers::normalize_alert(&NormalizeOptions::default(), &event("normalize-alert")).unwrap();
+    let alerts = out["alerts"].as_array().unwrap();
+    assert_eq!(alerts.len(), 1);
+    for key in [
+        "dedup_key",
+        "signature",
+        "severity",
+        "state",
+        "resource",
+        "raw",
+    ] {
+        assert!(!alerts[0][key].is_null(), "alerts[0].{key}");
+    }
+    let error = handlers::normalize_alert(
+        &NormalizeOptions::default(),
+        &json!({"payload": {"hello": "world"}}),
+    )
+    .unwrap_err();
+    assert_eq!(error.name(), "UnsupportedSource");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn register_alert_gives_route_decision_its_decision() {
+    let aws = aws().await;
+    let out = handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
+        .await
+        .unwrap();
+    assert_eq!(out["decision"], "NEW");
+    assert_eq!(out["incident"]["id"], "inc-20261120-687557cf");
+    assert_eq!(out["channels"], json!(["slack", "jira", "email"]));
+    assert_eq!(out["approval_timeout_seconds"], 900);
+    assert_eq!(out["timeout_policy"], "deliver");
+    assert!(out["notified_channels"].is_array());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_history_gives_the_context_its_history() {
+    use aws_sdk_athena::operation::get_query_execution::GetQueryExecutionOutput;
+    use aws_sdk_athena::operation::get_query_results::GetQueryResultsOutput;
+    use aws_sdk_athena::operation::start_query_execution::StartQueryExecutionOutput;
+    use aws_sdk_athena::types::{
+        Datum, QueryExecution, QueryExecutionState, QueryExecutionStatus, ResultSet, Row,
+    };
+    let start = mock!(aws_sdk_athena::Client::start_query_execution).then_output(|| {
+        StartQueryExecutionOutput::builder()
+            .query_execution_id("q")
+            .build()
+    });
+    let done = mock!(aws_sdk_athena::Client::get_query_execution).then_output(|| {
+        GetQueryExecutionOutput::builder()
+            .query_execution(
+                QueryExecution::builder()
+                    .status(
+                        QueryExecutionStatus::builder()
+                            .state(QueryExecutionState::Succeeded)
+                            .build(),
+                    )
+                    .build(),
+            )
+            .build()
+    });
+    let results = mock!(aws_sdk_athena::Client::get_query_results).then_output(|| {
+        let row = |v: &str| {
+            Row::builder()
+                .data(Datum::builder().var_char_value(v).build())
+                .build()
+        };
+        GetQueryResultsOutput::builder()
+            .result_set(
+                ResultSet::builder()
+                    .rows(row("header"))
+                    .rows(row("3"))
+                    .build(),
+            )
+            .build()
+    });
+    let client = mock_client!(
+        aws_sdk_athena,
+        RuleMode::MatchAny,
+        [&start, &done, &results]
+    );
+    let history = AthenaHistory::new(
+        client,
+        "wg".into(),
+        "db".into(),
+        Polling::immediate(Duration::from_secs(5)),
+    );
+    let out = handlers::query_history(&history, &Policy::default(), &event("query-history"))
+        .await
+        .unwrap();
+    assert_eq!(out["available"], true);
+    assert!(out["count"].is_u64());
+    assert!(out["previous_root_causes"].is_array());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_logs_gives_the_context_its_lines() {
+    use aws_sdk_cloudwatchlogs::operation::get_query_results::GetQueryResultsOutput;
+    use aws_sdk_cloudwatchlogs::operation::start_query::StartQueryOutput;
+    use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
+    let start = mock!(aws_sdk_cloudwatchlogs::Client::start_query)
+        .then_output(|| StartQueryOutput::builder().query_id("q").build());
+    let results = mock!(aws_sdk_cloudwatchlogs::Client::get_query_results).then_output(|| {
+        let f = |k: &str, v: &str| ResultField::builder().field(k).value(v).build();
+        GetQueryResultsOutput::builder()
+            .status(QueryStatus::Complete)
+            .results(vec![
+                f("@timestamp", "2026-11-20 09:12:58.120"),
+                f("@message", "Task timed out after 6.01 seconds"),
+                f("@log", "111122223333:/aws/lambda/checkout-api"),
+            ])
+            .build()
+    });
+    let client = mock_client!(
+        aws_sdk_cloudwatchlogs,
+        RuleMode::MatchAny,
+        [&start, &results]
+    );
+    let logs = InsightsLogs::new(
+        client,
+        BTreeMap::new(),
+        15,
+        Polling::immediate(Duration::from_secs(5)),
+    );
+    let out = handlers::query_logs(&logs, &event("query-logs"))
+        .await
+        .unwrap();
+    assert_eq!(out["available"], true);
+    assert_eq!(out["lines"][0]["log_group"], "/aws/lambda/checkout-api");
+    assert!(out["log_groups"].is_array());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn check_cache_then_analyze_then_check_cache_hits() {
+    let aws = aws().await;
+    let (analyzer, converse) = bedrock();
+    handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
+        .await
+        .unwrap();
+    let miss = handlers::check_cache(&aws.store, &analyzer, &event("check-cache"))
+        .await
+        .unwrap();
+    assert_eq!(miss["hit"], false);
+    let key = miss["key"].as_str().unwrap().to_owned();
+    assert_eq!(key.len(), 64);
+
+    let mut input = event("analyze");
+    input["cache_key"] = json!(key);
+    let analysis = handlers::analyze(
+        &analyzer,
+        &aws.store,
+        &aws.store,
+        &Policy::default(),
+        &input,
+    )
+    .await
+    .unwrap();
+    assert_eq!(analysis["analyzer"], MODEL);
+    assert_eq!(
+        analysis["root_causes"][0]["cause"],
+        "Connection pool exhausted"
+    );
+    assert_eq!(converse.num_calls(), 1);
+
+    let hit = handlers::check_cache(&aws.store, &analyzer, &event("check-cache"))
+        .await
+        .unwrap();
+    assert_eq!(hit["hit"], true);
+    assert_eq!(hit["analysis"]["summary"], analysis["summary"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn request_approval_keeps_the_token_behind_an_id() {
+    let aws = aws().await;
+    handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
+        .await
+        .unwrap();
+    let notifier = AwsNotifier {
+        outbox: aws.archive.clone(),
+        mailer: None,
+    };
+    let input = event("request-approval");
+    let out = handlers::request_approval(
+        &aws.store,
+        &notifier,
+        &aws.store,
+        &aws.store,
+        &Policy::default(),
+        &input,
+    )
+    .await
+    .unwrap();
+    let id = out["approval_id"].as_str().unwrap();
+    assert!(id.starts_with("apr-"));
+    assert!(out["request"].as_str().unwrap().starts_with("s3://"));
+    let (incident, token, status) = aws.store.approval(id).await.unwrap().unwrap();
+    assert_eq!(
+        (incident.as_str(), status.as_str()),
+        ("inc-20261120-687557cf", "PENDING")
+    );
+    assert_eq!(token, input["token"].as_str().unwrap());
+    // Retried: the same approval, asked once.
+    let again = handlers::request_approval(
+        &aws.store,
+        &notifier,
+        &aws.store,
+        &aws.store,
+        &Policy::default(),
+        &input,
+    )
+    .await
+    .unwrap();
+    assert_eq!(again, out);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn deliver_gives_the_map_one_result_per_channel_once() {
+    let aws = aws().await;
+    let notifier = AwsNotifier {
+        outbox: aws.archive.clone(),
+        mailer: None,
+    };
+    let out = handlers::deliver(&notifier, &aws.store, &aws.store, &event("deliver"))
+        .await
+        .unwrap();
+    assert_eq!(out["channel"], "slack");
+    assert_eq!(out["status"], "SENT");
+    assert!(
+        out["location"]
+            .as_str()
+            .unwrap()
+            .ends_with("/outbox/slack/inc-20261120-687557cf-incident.json")
+    );
+    let again = handlers::deliver(&notifier, &aws.store, &aws.store, &event("deliver"))
+        .await
+        .unwrap();
+    assert_eq!(again, out);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn record_outcome_marks_the_incident_notified_and_archives_it() {
+    let aws = aws().await;
+    handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
+        .await
+        .unwrap();
+    let (analyzer, _) = bedrock();
+    let out = handlers::record_outcome(
+        &aws.store,
+        &aws.archive,
+        &aws.store,
+        &analyzer,
+        &event("record-outcome"),
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        out,
+        json!({"incident_id": "inc-20261120-687557cf", "status": "NOTIFIED"})
+    );
+    let incident =
+        responder_workflow::ports::IncidentStore::incident(&aws.store, "inc-20261120-687557cf")
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(incident.notified_channels, ["slack", "jira", "email"]);
+    assert!(incident.root_cause.is_some());
+}
