@@ -13,12 +13,8 @@ mod support;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
-};
 use chrono::{Duration, Utc};
-use responder_aws::dynamodb::{DynamoStore, Tables};
+use responder_aws::dynamodb::DynamoStore;
 use responder_aws::s3::S3Archive;
 use responder_aws::ses::SesMailer;
 use responder_aws::sfn::SfnExecutions;
@@ -32,69 +28,8 @@ use responder_workflow::steps::{self, DeliverInput, RegisterInput};
 use serde_json::{Value, json};
 use support::{sdk, unique};
 
-async fn create_table(client: &aws_sdk_dynamodb::Client, name: &str, key: &str, by_status: bool) {
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let hash = |n: &str| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(KeyType::Hash)
-            .build()
-            .unwrap()
-    };
-    let mut create = client
-        .create_table()
-        .table_name(name)
-        .billing_mode(BillingMode::PayPerRequest)
-        .attribute_definitions(attr(key))
-        .key_schema(hash(key));
-    if by_status {
-        create = create
-            .attribute_definitions(attr("status"))
-            .attribute_definitions(attr("opened_at"))
-            .global_secondary_indexes(
-                GlobalSecondaryIndex::builder()
-                    .index_name("by_status")
-                    .key_schema(hash("status"))
-                    .key_schema(
-                        KeySchemaElement::builder()
-                            .attribute_name("opened_at")
-                            .key_type(KeyType::Range)
-                            .build()
-                            .unwrap(),
-                    )
-                    .projection(
-                        Projection::builder()
-                            .projection_type(ProjectionType::All)
-                            .build(),
-                    )
-                    .build()
-                    .unwrap(),
-            );
-    }
-    create.send().await.unwrap();
-}
-
 async fn store() -> DynamoStore {
-    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
-    let tables = Tables {
-        incidents: unique("incidents"),
-        occurrences: unique("occurrences"),
-        approvals: unique("approvals"),
-        cache: unique("cache"),
-        idempotency: unique("idempotency"),
-    };
-    create_table(&client, &tables.incidents, "id", true).await;
-    create_table(&client, &tables.occurrences, "dedup_key", false).await;
-    create_table(&client, &tables.approvals, "id", false).await;
-    create_table(&client, &tables.cache, "key", false).await;
-    create_table(&client, &tables.idempotency, "id", false).await;
-    DynamoStore::new(client, tables)
+    support::dynamo_store().await
 }
 
 fn alert(path: &str) -> responder_core::Alert {
@@ -336,14 +271,7 @@ async fn a_retried_delivery_is_sent_once() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_archive_lands_in_s3_as_json_lines_by_day() {
-    let sdk = sdk().await;
-    let client = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = unique("archive");
-    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (client, bucket) = support::s3_bucket().await;
     let archive = S3Archive::new(client.clone(), bucket.clone());
     let record = ArchiveRecord {
         incident_id: "inc-20261120-687557cf".into(),

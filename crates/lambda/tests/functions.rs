@@ -17,14 +17,10 @@ mod support;
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use aws_sdk_dynamodb::types::{
-    AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType, Projection,
-    ProjectionType, ScalarAttributeType,
-};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use responder_aws::athena::AthenaHistory;
 use responder_aws::bedrock::{BedrockAnalyzer, BedrockSettings, Prices, TOOL_NAME};
-use responder_aws::dynamodb::{DynamoStore, Tables};
+use responder_aws::dynamodb::DynamoStore;
 use responder_aws::logs_insights::InsightsLogs;
 use responder_aws::notifier::AwsNotifier;
 use responder_aws::poll::Polling;
@@ -34,7 +30,6 @@ use responder_core::NormalizeOptions;
 use responder_lambda::handlers;
 use responder_workflow::Policy;
 use serde_json::{Value, json};
-use support::{sdk, unique};
 
 fn event(name: &str) -> Value {
     let path = format!(
@@ -50,71 +45,9 @@ struct Aws {
 }
 
 async fn aws() -> Aws {
-    let sdk = sdk().await;
-    let dynamodb = aws_sdk_dynamodb::Client::new(&sdk);
-    let tables = Tables {
-        incidents: unique("incidents"),
-        occurrences: unique("occurrences"),
-        approvals: unique("approvals"),
-        cache: unique("cache"),
-        idempotency: unique("idempotency"),
-    };
-    let attr = |n: &str| {
-        AttributeDefinition::builder()
-            .attribute_name(n)
-            .attribute_type(ScalarAttributeType::S)
-            .build()
-            .unwrap()
-    };
-    let key = |n: &str, t: KeyType| {
-        KeySchemaElement::builder()
-            .attribute_name(n)
-            .key_type(t)
-            .build()
-            .unwrap()
-    };
-    for (table, pk) in [
-        (&tables.incidents, "id"),
-        (&tables.occurrences, "dedup_key"),
-        (&tables.approvals, "id"),
-        (&tables.cache, "key"),
-        (&tables.idempotency, "id"),
-    ] {
-        let mut create = dynamodb
-            .create_table()
-            .table_name(table)
-            .billing_mode(BillingMode::PayPerRequest)
-            .attribute_definitions(attr(pk))
-            .key_schema(key(pk, KeyType::Hash));
-        if table == &tables.incidents {
-            create = create
-                .attribute_definitions(attr("status"))
-                .attribute_definitions(attr("opened_at"))
-                .global_secondary_indexes(
-                    GlobalSecondaryIndex::builder()
-                        .index_name("by_status")
-                        .key_schema(key("status", KeyType::Hash))
-                        .key_schema(key("opened_at", KeyType::Range))
-                        .projection(
-                            Projection::builder()
-                                .projection_type(ProjectionType::All)
-                                .build(),
-                        )
-                        .build()
-                        .unwrap(),
-                );
-        }
-        create.send().await.unwrap();
-    }
-    let s3 = aws_sdk_s3::Client::from_conf(
-        aws_sdk_s3::config::Builder::from(&sdk)
-            .force_path_style(true)
-            .build(),
-    );
-    let bucket = unique("archive");
-    s3.create_bucket().bucket(&bucket).send().await.unwrap();
+    let (s3, bucket) = support::s3_bucket().await;
     Aws {
-        store: DynamoStore::new(dynamodb, tables),
+        store: support::dynamo_store().await,
         archive: S3Archive::new(s3, bucket),
     }
 }

@@ -94,3 +94,81 @@ pub fn unique(prefix: &str) -> String {
         N.fetch_add(1, Ordering::Relaxed)
     )
 }
+
+/// A DynamoStore over fresh tables, created as the CDK app defines them.
+pub async fn dynamo_store() -> responder_aws::dynamodb::DynamoStore {
+    use aws_sdk_dynamodb::types::{
+        AttributeDefinition, BillingMode, GlobalSecondaryIndex, KeySchemaElement, KeyType,
+        Projection, ProjectionType, ScalarAttributeType,
+    };
+    let client = aws_sdk_dynamodb::Client::new(&sdk().await);
+    let tables = responder_aws::dynamodb::Tables {
+        incidents: unique("incidents"),
+        occurrences: unique("occurrences"),
+        approvals: unique("approvals"),
+        cache: unique("cache"),
+        idempotency: unique("idempotency"),
+    };
+    let attr = |n: &str| {
+        AttributeDefinition::builder()
+            .attribute_name(n)
+            .attribute_type(ScalarAttributeType::S)
+            .build()
+            .unwrap()
+    };
+    let key = |n: &str, t: KeyType| {
+        KeySchemaElement::builder()
+            .attribute_name(n)
+            .key_type(t)
+            .build()
+            .unwrap()
+    };
+    for (table, pk) in [
+        (&tables.incidents, "id"),
+        (&tables.occurrences, "dedup_key"),
+        (&tables.approvals, "id"),
+        (&tables.cache, "key"),
+        (&tables.idempotency, "id"),
+    ] {
+        let mut create = client
+            .create_table()
+            .table_name(table)
+            .billing_mode(BillingMode::PayPerRequest)
+            .attribute_definitions(attr(pk))
+            .key_schema(key(pk, KeyType::Hash));
+        if table == &tables.incidents {
+            // Listing by status and time.
+            create = create
+                .attribute_definitions(attr("status"))
+                .attribute_definitions(attr("opened_at"))
+                .global_secondary_indexes(
+                    GlobalSecondaryIndex::builder()
+                        .index_name("by_status")
+                        .key_schema(key("status", KeyType::Hash))
+                        .key_schema(key("opened_at", KeyType::Range))
+                        .projection(
+                            Projection::builder()
+                                .projection_type(ProjectionType::All)
+                                .build(),
+                        )
+                        .build()
+                        .unwrap(),
+                );
+        }
+        create.send().await.unwrap();
+    }
+    responder_aws::dynamodb::DynamoStore::new(client, tables)
+}
+
+/// An S3 client (path style, as moto serves it) and a fresh bucket.
+pub async fn s3_bucket() -> (aws_sdk_s3::Client, String) {
+    let sdk = sdk().await;
+    let client = aws_sdk_s3::Client::from_conf(
+        aws_sdk_s3::config::Builder::from(&sdk)
+            .force_path_style(true)
+            .build(),
+    );
+    let bucket = unique("archive");
+    client.create_bucket().bucket(&bucket).send().await.unwrap();
+    (client, bucket)
+}
