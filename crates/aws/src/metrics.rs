@@ -63,3 +63,32 @@ impl MetricSet {
         let _ = writeln!(std::io::stdout().lock(), "{line}");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_set_is_one_emf_document_cloudwatch_can_read() {
+        let set = MetricSet::new()
+            .dimension("Channel", "slack")
+            .dimension("Outcome", "SENT")
+            .metric("Deliveries", 1.0, "Count");
+        assert_eq!(
+            set.to_json(1_763_630_000_000),
+            json!({
+                "_aws": {
+                    "Timestamp": 1_763_630_000_000_i64,
+                    "CloudWatchMetrics": [{
+                        "Namespace": "IncidentResponder",
+                        "Dimensions": [["Channel", "Outcome"]],
+                        "Metrics": [{"Name": "Deliveries", "Unit": "Count"}]
+                    }]
+                },
+                "Channel": "slack",
+                "Outcome": "SENT",
+                "Deliveries": 1.0
+            })
+        );
+    }
+}
