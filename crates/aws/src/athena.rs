@@ -11,7 +11,7 @@ use responder_workflow::history::{HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
 use responder_workflow::ports::{History, HistoryQuery};
 use responder_workflow::{Error, Result};
 
-use crate::error::Failure;
+use crate::error::named;
 use crate::poll::Polling;
 
 /// Rows read from one query at most (the causes query asks for 5).
@@ -59,7 +59,14 @@ impl AthenaHistory {
             )
             .send()
             .await
-            .map_err(|e| history_error("StartQueryExecution", &e))?;
+            .map_err(|e| {
+                named(
+                    "StartQueryExecution",
+                    &e,
+                    names::HISTORY_TRANSIENT,
+                    names::HISTORY_FAILED,
+                )
+            })?;
         let id = started
             .query_execution_id()
             .ok_or_else(|| {
@@ -82,7 +89,14 @@ impl AthenaHistory {
                 .query_execution_id(id)
                 .send()
                 .await
-                .map_err(|e| history_error("GetQueryExecution", &e))?;
+                .map_err(|e| {
+                    named(
+                        "GetQueryExecution",
+                        &e,
+                        names::HISTORY_TRANSIENT,
+                        names::HISTORY_FAILED,
+                    )
+                })?;
             let status = out.query_execution().and_then(|q| q.status());
             match status.and_then(|s| s.state()) {
                 Some(QueryExecutionState::Succeeded) => return Ok(()),
@@ -132,7 +146,14 @@ impl AthenaHistory {
             .send();
         let mut first_page = true;
         while let Some(page) = pages.next().await {
-            let page = page.map_err(|e| history_error("GetQueryResults", &e))?;
+            let page = page.map_err(|e| {
+                named(
+                    "GetQueryResults",
+                    &e,
+                    names::HISTORY_TRANSIENT,
+                    names::HISTORY_FAILED,
+                )
+            })?;
             let Some(set) = page.result_set() else {
                 continue;
             };
@@ -160,17 +181,6 @@ fn cells(row: &Row) -> Vec<Option<String>> {
 /// must arrive as a quoted literal with `'` doubled (never a backslash).
 pub fn literal(value: &str) -> String {
     format!("'{}'", value.replace('\'', "''"))
-}
-
-fn history_error<E, R>(
-    operation: &str,
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> Error
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    Failure::of(operation, e).named(names::HISTORY_TRANSIENT, names::HISTORY_FAILED)
 }
 
 impl History for AthenaHistory {

@@ -32,6 +32,8 @@ use responder_workflow::ports::{
 use responder_workflow::{Error, Result};
 use serde_json::Value;
 
+use aws_smithy_runtime_api::client::result::SdkError;
+
 use crate::error::Failure;
 
 /// How long occurrences (dedup keys) are kept.
@@ -163,10 +165,7 @@ impl DynamoStore {
 }
 
 fn is_condition_conflict<R>(
-    e: &aws_smithy_runtime_api::client::result::SdkError<
-        aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError,
-        R,
-    >,
+    e: &SdkError<aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError, R>,
 ) -> bool {
     use aws_sdk_dynamodb::operation::transact_write_items::TransactWriteItemsError;
     match e.as_service_error() {
@@ -468,7 +467,7 @@ impl Idempotency for DynamoStore {
     }
 }
 
-fn is_conditional_failure<E, R>(e: &aws_smithy_runtime_api::client::result::SdkError<E, R>) -> bool
+fn is_conditional_failure<E, R>(e: &SdkError<E, R>) -> bool
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata,
 {
@@ -477,17 +476,14 @@ where
         .is_some_and(|c| c == "ConditionalCheckFailedException")
 }
 
-fn store_error<E, R>(
-    operation: &str,
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> Error
+fn store_error<E, R>(operation: &str, e: &SdkError<E, R>) -> Error
 where
     E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
     // Everything a table refuses is worth a retry but a validation error,
     // which names a deployment mistake (a missing table, a wrong key).
-    Failure::of(operation, e).named(names::STORE_TRANSIENT, "Store.Rejected")
+    crate::error::named(operation, e, names::STORE_TRANSIENT, "Store.Rejected")
 }
 
 fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> Error {

@@ -103,6 +103,21 @@ impl Failure {
     }
 }
 
+/// A failed call as a named error: `transient` for what a retry can fix
+/// (throttling, timeouts, 5xx), `failed` for the rest.
+pub fn named<E, R>(
+    operation: &str,
+    error: &SdkError<E, R>,
+    transient: &'static str,
+    failed: &'static str,
+) -> Error
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    Failure::of(operation, error).named(transient, failed)
+}
+
 fn describe<E, R>(error: &SdkError<E, R>) -> String
 where
     E: std::error::Error + 'static,

@@ -15,7 +15,7 @@ use responder_workflow::logs::{ERROR_WORDS, MAX_LINE_CHARS, MAX_LINES, log_group
 use responder_workflow::ports::LogSource;
 use responder_workflow::{Error, Result};
 
-use crate::error::Failure;
+use crate::error::named;
 use crate::poll::Polling;
 
 /// StartQuery takes at most 50 log groups.
@@ -88,7 +88,7 @@ impl LogSource for InsightsLogs {
             .limit(i32::try_from(MAX_LINES).unwrap_or(50))
             .send()
             .await
-            .map_err(|e| logs_error("StartQuery", &e))?;
+            .map_err(|e| named("StartQuery", &e, names::LOGS_TRANSIENT, names::LOGS_FAILED))?;
         let id = started
             .query_id()
             .ok_or_else(|| Error::new(names::LOGS_FAILED, "StartQuery returned no query id"))?
@@ -101,7 +101,14 @@ impl LogSource for InsightsLogs {
                 .query_id(&id)
                 .send()
                 .await
-                .map_err(|e| logs_error("GetQueryResults", &e))?;
+                .map_err(|e| {
+                    named(
+                        "GetQueryResults",
+                        &e,
+                        names::LOGS_TRANSIENT,
+                        names::LOGS_FAILED,
+                    )
+                })?;
             match out.status() {
                 Some(QueryStatus::Complete) => {
                     let mut lines: Vec<LogLine> = out
@@ -163,15 +170,4 @@ fn log_group_name(log: &str) -> String {
     log.split_once(':')
         .map_or(log, |(_, group)| group)
         .to_owned()
-}
-
-fn logs_error<E, R>(
-    operation: &str,
-    e: &aws_smithy_runtime_api::client::result::SdkError<E, R>,
-) -> Error
-where
-    E: aws_smithy_types::error::metadata::ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    Failure::of(operation, e).named(names::LOGS_TRANSIENT, names::LOGS_FAILED)
 }

@@ -8,7 +8,7 @@ use responder_workflow::ports::Notifier;
 use responder_workflow::render::{self, Message};
 use responder_workflow::{Error, Result};
 
-use crate::s3::S3Archive;
+use crate::s3::{S3Archive, safe_key};
 use crate::ses::SesMailer;
 
 #[derive(Debug, Clone)]
@@ -45,16 +45,7 @@ impl AwsNotifier {
 }
 
 fn file_name(message: &Message) -> String {
-    format!("{}-{}", message.incident_id(), message.kind)
-        .chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    safe_key(&format!("{}-{}", message.incident_id(), message.kind))
 }
 
 impl Notifier for AwsNotifier {

@@ -12,7 +12,7 @@ use responder_workflow::ports::{Archive, ArchiveRecord};
 use responder_workflow::{Error, Result};
 use serde_json::Value;
 
-use crate::error::Failure;
+use crate::error::named;
 
 #[derive(Debug, Clone)]
 pub struct S3Archive {
@@ -64,15 +64,13 @@ impl S3Archive {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| {
-                Failure::of("PutObject", &e).named(names::STORE_TRANSIENT, "Store.Rejected")
-            })?;
+            .map_err(|e| named("PutObject", &e, names::STORE_TRANSIENT, "Store.Rejected"))?;
         Ok(())
     }
 }
 
 /// Key parts from ids: letters, digits, `-`, `_` and `.` only.
-fn safe_key(text: &str) -> String {
+pub(crate) fn safe_key(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.') {

@@ -7,7 +7,7 @@ use responder_workflow::error::names;
 use responder_workflow::render::Email;
 use responder_workflow::{Error, Result};
 
-use crate::error::Failure;
+use crate::error::named;
 
 #[derive(Debug, Clone)]
 pub struct SesMailer {
@@ -52,8 +52,12 @@ impl SesMailer {
             .send()
             .await
             .map_err(|e| {
-                Failure::of("SendEmail", &e)
-                    .named(names::DELIVERY_TRANSIENT, names::DELIVERY_FAILED)
+                named(
+                    "SendEmail",
+                    &e,
+                    names::DELIVERY_TRANSIENT,
+                    names::DELIVERY_FAILED,
+                )
             })?;
         Ok(out.message_id().unwrap_or_default().to_owned())
     }

@@ -9,7 +9,7 @@ use responder_workflow::{Error, Result};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::error::Failure;
+use crate::error::{Failure, named};
 
 /// A task token that no longer waits (answered, timed out, or not one).
 pub const APPROVAL_EXPIRED: &str = "Approval.Expired";
@@ -118,9 +118,12 @@ impl Executions for SfnExecutions {
             {
                 Ok(None)
             }
-            Err(e) => {
-                Err(Failure::of("StartExecution", &e).named(CALLBACK_TRANSIENT, CALLBACK_FAILED))
-            }
+            Err(e) => Err(named(
+                "StartExecution",
+                &e,
+                CALLBACK_TRANSIENT,
+                CALLBACK_FAILED,
+            )),
         }
     }
 }

@@ -28,7 +28,7 @@ use aws_sdk_athena::types::error::TooManyRequestsException;
 use aws_sdk_athena::types::{
     Datum, QueryExecution, QueryExecutionState, QueryExecutionStatus, ResultSet, Row,
 };
-use aws_smithy_mocks::{RuleMode, mock, mock_client};
+use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use responder_aws::athena::{AthenaHistory, literal};
 use responder_aws::poll::Polling;
 use responder_workflow::ports::{History, HistoryQuery};
@@ -58,6 +58,20 @@ fn state(state: QueryExecutionState) -> GetQueryExecutionOutput {
                 .build(),
         )
         .build()
+}
+
+/// StartQueryExecution answering with the query id `id`.
+fn started(id: &'static str) -> Rule {
+    mock!(Client::start_query_execution).then_output(move || {
+        StartQueryExecutionOutput::builder()
+            .query_execution_id(id)
+            .build()
+    })
+}
+
+/// GetQueryExecution answering `state` every time.
+fn in_state(state_now: QueryExecutionState) -> Rule {
+    mock!(Client::get_query_execution).then_output(move || state(state_now.clone()))
 }
 
 fn history(client: Client) -> AthenaHistory {
@@ -169,13 +183,8 @@ async fn the_summary_polls_until_done_and_reads_both_queries() {
 
 #[tokio::test]
 async fn results_are_read_across_pages_with_the_header_skipped_once() {
-    let start = mock!(Client::start_query_execution).then_output(|| {
-        StartQueryExecutionOutput::builder()
-            .query_execution_id("q1")
-            .build()
-    });
-    let done =
-        mock!(Client::get_query_execution).then_output(|| state(QueryExecutionState::Succeeded));
+    let start = started("q1");
+    let done = in_state(QueryExecutionState::Succeeded);
     let page1 = mock!(Client::get_query_results)
         .match_requests(|r| r.next_token().is_none())
         .then_output(|| {
@@ -213,13 +222,8 @@ async fn results_are_read_across_pages_with_the_header_skipped_once() {
 
 #[tokio::test]
 async fn a_failed_query_is_history_failed_with_athenas_reason() {
-    let start = mock!(Client::start_query_execution).then_output(|| {
-        StartQueryExecutionOutput::builder()
-            .query_execution_id("q1")
-            .build()
-    });
-    let failed =
-        mock!(Client::get_query_execution).then_output(|| state(QueryExecutionState::Failed));
+    let start = started("q1");
+    let failed = in_state(QueryExecutionState::Failed);
     let client = mock_client!(aws_sdk_athena, RuleMode::MatchAny, [&start, &failed]);
     let error = history(client).rows("SELECT 1", &[]).await.unwrap_err();
     assert_eq!(error.name(), "History.Failed");
@@ -228,13 +232,8 @@ async fn a_failed_query_is_history_failed_with_athenas_reason() {
 
 #[tokio::test]
 async fn a_query_past_its_deadline_is_stopped_and_transient() {
-    let start = mock!(Client::start_query_execution).then_output(|| {
-        StartQueryExecutionOutput::builder()
-            .query_execution_id("q1")
-            .build()
-    });
-    let running =
-        mock!(Client::get_query_execution).then_output(|| state(QueryExecutionState::Running));
+    let start = started("q1");
+    let running = in_state(QueryExecutionState::Running);
     let stop = mock!(Client::stop_query_execution)
         .then_output(|| StopQueryExecutionOutput::builder().build());
     let client = mock_client!(
@@ -274,13 +273,8 @@ async fn throttling_is_transient() {
 
 #[tokio::test]
 async fn a_count_that_is_not_a_number_is_history_failed() {
-    let start = mock!(Client::start_query_execution).then_output(|| {
-        StartQueryExecutionOutput::builder()
-            .query_execution_id("q1")
-            .build()
-    });
-    let done =
-        mock!(Client::get_query_execution).then_output(|| state(QueryExecutionState::Succeeded));
+    let start = started("q1");
+    let done = in_state(QueryExecutionState::Succeeded);
     let results = mock!(Client::get_query_results).then_output(|| {
         GetQueryResultsOutput::builder()
             .result_set(

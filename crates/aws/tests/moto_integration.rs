@@ -43,46 +43,28 @@ fn alert(path: &str) -> responder_core::Alert {
         .remove(0)
 }
 
-fn register_input(alert: &responder_core::Alert, execution: &str) -> RegisterInput {
-    RegisterInput {
+/// RegisterAlert for `alert`, as execution `execution` runs it.
+async fn register(store: &DynamoStore, alert: &responder_core::Alert, execution: &str) -> Value {
+    let input = RegisterInput {
         alert: alert.clone(),
         execution_id: execution.to_owned(),
-    }
+    };
+    steps::register_alert(store, &Policy::default(), &input, Utc::now())
+        .await
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_redelivered_alarm_never_makes_a_second_incident() {
     let store = store().await;
-    let policy = Policy::default();
     let alarm = alert("eventbridge/metric-alarm-lambda-errors.json");
-    let first = steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&alarm, "exec-1"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let first = register(&store, &alarm, "exec-1").await;
     assert_eq!(first["decision"], "NEW");
     // The same task retried: the same answer.
-    let retried = steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&alarm, "exec-1"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let retried = register(&store, &alarm, "exec-1").await;
     assert_eq!(retried["decision"], "NEW");
     // The same alarm delivered again (EventBridge retry): a duplicate.
-    let again = steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&alarm, "exec-2"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let again = register(&store, &alarm, "exec-2").await;
     assert_eq!(again["decision"], "DUPLICATE");
     assert_eq!(again["incident"]["id"], first["incident"]["id"]);
 
@@ -99,27 +81,12 @@ async fn a_redelivered_alarm_never_makes_a_second_incident() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_second_new_incident_for_one_signature_loses_its_condition() {
     let store = store().await;
-    let policy = Policy::default();
     let alarm = alert("eventbridge/metric-alarm-lambda-errors.json");
-    let first = steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&alarm, "exec-1"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let first = register(&store, &alarm, "exec-1").await;
     // Another delivery of the same problem (a new dedup key) joins the open incident.
     let mut later = alarm.clone();
     later.dedup_key = serde_json::from_value(json!("aaaaaaaaaaaaaaaaaaaaaaaaaaaa0001")).unwrap();
-    let repeat = steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&later, "exec-3"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let repeat = register(&store, &later, "exec-3").await;
     assert_eq!(repeat["decision"], "REPEAT");
     assert_eq!(repeat["incident"]["id"], first["incident"]["id"]);
     assert_eq!(repeat["incident"]["occurrences"], 2);
@@ -146,25 +113,10 @@ async fn a_second_new_incident_for_one_signature_loses_its_condition() {
 #[tokio::test(flavor = "multi_thread")]
 async fn a_recovery_resolves_the_incident_and_frees_its_signature() {
     let store = store().await;
-    let policy = Policy::default();
     let alarm = alert("eventbridge/metric-alarm-lambda-errors.json");
-    steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&alarm, "exec-1"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    register(&store, &alarm, "exec-1").await;
     let recovery = alert("eventbridge/metric-alarm-lambda-errors-ok.json");
-    let out = steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&recovery, "exec-2"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let out = register(&store, &recovery, "exec-2").await;
     assert_eq!(out["decision"], "RECOVERY");
     assert_eq!(out["incident"]["status"], "RESOLVED");
     assert!(
@@ -177,14 +129,7 @@ async fn a_recovery_resolves_the_incident_and_frees_its_signature() {
     // The alarm firing again opens a new incident.
     let mut refire = alarm.clone();
     refire.dedup_key = serde_json::from_value(json!("bbbbbbbbbbbbbbbbbbbbbbbbbbbb0002")).unwrap();
-    let again = steps::register_alert(
-        &store,
-        &policy,
-        &register_input(&refire, "exec-3"),
-        Utc::now(),
-    )
-    .await
-    .unwrap();
+    let again = register(&store, &refire, "exec-3").await;
     assert_eq!(again["decision"], "NEW");
 }
 

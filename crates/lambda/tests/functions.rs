@@ -44,6 +44,16 @@ struct Aws {
     archive: S3Archive,
 }
 
+impl Aws {
+    /// Messages to the bucket's outbox (no SES sender configured).
+    fn notifier(&self) -> AwsNotifier {
+        AwsNotifier {
+            outbox: self.archive.clone(),
+            mailer: None,
+        }
+    }
+}
+
 async fn aws() -> Aws {
     let (s3, bucket) = support::s3_bucket().await;
     Aws {
@@ -281,10 +291,7 @@ async fn request_approval_keeps_the_token_behind_an_id() {
     handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
         .await
         .unwrap();
-    let notifier = AwsNotifier {
-        outbox: aws.archive.clone(),
-        mailer: None,
-    };
+    let notifier = aws.notifier();
     let input = event("request-approval");
     let out = handlers::request_approval(
         &aws.store,
@@ -322,10 +329,7 @@ async fn request_approval_keeps_the_token_behind_an_id() {
 #[tokio::test(flavor = "multi_thread")]
 async fn deliver_gives_the_map_one_result_per_channel_once() {
     let aws = aws().await;
-    let notifier = AwsNotifier {
-        outbox: aws.archive.clone(),
-        mailer: None,
-    };
+    let notifier = aws.notifier();
     let out = handlers::deliver(&notifier, &aws.store, &aws.store, &event("deliver"))
         .await
         .unwrap();

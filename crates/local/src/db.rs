@@ -216,14 +216,6 @@ impl Db {
         incident_in(&self.conn(), id)
     }
 
-    pub fn open_incident(&self, signature: &str) -> Result<Option<Incident>, LocalError> {
-        open_incident_in(&self.conn(), signature)
-    }
-
-    pub fn save_incident(&self, incident: &Incident) -> Result<(), LocalError> {
-        save_incident_in(&self.conn(), incident)
-    }
-
     /// Incidents, most recent first.
     pub fn incidents(&self, limit: usize) -> Result<Vec<Incident>, LocalError> {
         let conn = self.conn();

@@ -35,12 +35,8 @@ impl LocalError {
 
     /// The error as a task failure: its name is what Retry and Catch match.
     pub fn into_states_error(self) -> StatesError {
-        match self {
-            Self::Store(m) => StatesError::new("Store.Transient", m),
-            Self::Corrupt(m) => StatesError::new("Store.Corrupt", m),
-            Self::Io(m) => StatesError::new("Local.IoError", m),
-            Self::Named { name, message } => StatesError::new(name, message),
-        }
+        let error = responder_workflow::Error::from(self);
+        StatesError::new(error.name(), error.message())
     }
 }
 

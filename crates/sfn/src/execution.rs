@@ -1013,17 +1013,7 @@ fn poll_task(run: &mut Run<'_>, th: &mut Thread, path: &[usize]) -> bool {
             } else {
                 "TaskTimedOut"
             };
-            emit(
-                run,
-                th,
-                kind,
-                Details {
-                    error: Some(error.error.clone()),
-                    cause: Some(error.cause.clone()),
-                    ..Details::default()
-                },
-            );
-            fail(run, th, error);
+            fail_with_event(run, th, kind, error);
             true
         }
     }
@@ -1110,7 +1100,7 @@ pub(crate) fn deliver(
             complete(run, th, value);
         }
         Err(error) => {
-            emit(
+            fail_with_event(
                 run,
                 th,
                 if lambda_arn {
@@ -1118,13 +1108,8 @@ pub(crate) fn deliver(
                 } else {
                     "TaskFailed"
                 },
-                Details {
-                    error: Some(error.error.clone()),
-                    cause: Some(error.cause.clone()),
-                    ..Details::default()
-                },
+                error,
             );
-            fail(run, th, error);
         }
     }
     true
@@ -1203,6 +1188,22 @@ fn exit(run: &mut Run<'_>, th: &mut Thread, output: Value, next: Option<usize>) 
         }
         Transition::End | Transition::Own => th.finish(Ok(output)),
     }
+}
+
+/// Records the state's failure event (`TaskFailed`, `MapStateFailed`, ...)
+/// with the error, then lets the state's Retry and Catch decide.
+fn fail_with_event(run: &mut Run<'_>, th: &mut Thread, kind: &'static str, error: StatesError) {
+    emit(
+        run,
+        th,
+        kind,
+        Details {
+            error: Some(error.error.clone()),
+            cause: Some(error.cause.clone()),
+            ..Details::default()
+        },
+    );
+    fail(run, th, error);
 }
 
 /// An error in the current state: a matching retrier waits and tries again;
@@ -1464,17 +1465,7 @@ fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> boo
         for child in &mut f.children {
             child.abort();
         }
-        emit(
-            run,
-            th,
-            failed_event,
-            Details {
-                error: Some(error.error.clone()),
-                cause: Some(error.cause.clone()),
-                ..Details::default()
-            },
-        );
-        fail(run, th, error);
+        fail_with_event(run, th, failed_event, error);
         return true;
     }
     if f.finished == f.inputs.len() {

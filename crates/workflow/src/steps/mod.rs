@@ -61,6 +61,16 @@ pub(crate) fn to_value<T: serde::Serialize>(value: &T) -> Result<Value> {
     serde_json::to_value(value).map_err(Error::corrupt)
 }
 
+/// The incident `id`, which an earlier step registered.
+pub(crate) async fn existing_incident<S: IncidentStore>(store: &S, id: &str) -> Result<Incident> {
+    store.incident(id).await?.ok_or_else(|| {
+        Error::new(
+            crate::error::names::UNKNOWN_INCIDENT,
+            format!("no incident '{id}'"),
+        )
+    })
+}
+
 /// Reads an incident, changes it and writes it back over the version it
 /// was read at, again on conflict. `change` returns false to leave it as is.
 pub(crate) async fn modify_incident<S, F>(store: &S, id: &str, change: F) -> Result<Incident>
@@ -69,12 +79,7 @@ where
     F: Fn(&mut Incident) -> bool,
 {
     for _ in 0..MAX_CONFLICTS {
-        let Some(mut incident) = store.incident(id).await? else {
-            return Err(Error::new(
-                crate::error::names::UNKNOWN_INCIDENT,
-                format!("no incident '{id}'"),
-            ));
-        };
+        let mut incident = existing_incident(store, id).await?;
         if !change(&mut incident) {
             return Ok(incident);
         }

@@ -3,7 +3,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::cache::cache_key;
-use super::modify_incident;
+use super::{existing_incident, modify_incident};
 use crate::error::{Error, Result};
 use crate::ports::{AnalysisCache, AnalyzerId, Archive, ArchiveRecord, Delivery, IncidentStore};
 
@@ -121,12 +121,7 @@ where
             incident
         }
         "RECOVERED" => {
-            let Some(incident) = store.incident(incident_id).await? else {
-                return Err(Error::new(
-                    crate::error::names::UNKNOWN_INCIDENT,
-                    format!("no incident '{incident_id}'"),
-                ));
-            };
+            let incident = existing_incident(store, incident_id).await?;
             archive.record(&ArchiveRecord::of(&incident)).await?;
             archive
                 .report(&incident.id, &report(input, &incident)?)
