@@ -16,6 +16,11 @@
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use responder_core::{NormalizeOptions, normalize};
 
+/// The allocator the `responder` binary and the Lambda functions use (see
+/// `responder-lambda`): the figures are for what ships.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The mix: mostly CloudWatch alarms (what the product mostly receives),
 /// plus one of every other source.
 const MIX: &[&str] = &[

@@ -17,7 +17,7 @@ mod regions;
 
 pub use alert::{
     AlarmDetails, AlarmKind, Alert, AlertState, Contributor, LogEvent, LogEvidence, MetricDetails,
-    MuteDetail, Routing, SourceFamily, SourceKind, TriggeringAlarm,
+    MuteDetail, RawPayload, Routing, SourceFamily, SourceKind, TriggeringAlarm,
 };
 pub use analysis::{Analysis, AnalysisInput, RuleAnalyzer};
 pub use incident::{Decision, Incident, IncidentStatus};

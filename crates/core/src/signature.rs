@@ -30,7 +30,7 @@ pub struct SignatureBasis {
 
 impl SignatureBasis {
     pub fn signature(&self) -> Signature {
-        Signature(hash_parts(&[
+        Signature(hash_parts([
             &self.source,
             &self.resource,
             &self.subject,
@@ -53,7 +53,7 @@ pub struct DedupKey(String);
 impl DedupKey {
     /// The key of the state change identified by `parts` (for example the
     /// alarm ARN, the state timestamp and the state value).
-    pub fn from_parts(parts: &[&str]) -> Self {
+    pub fn from_parts(parts: impl IntoIterator<Item = impl AsRef<str>>) -> Self {
         Self(hash_parts(parts))
     }
 }
@@ -102,18 +102,25 @@ const HASH_HEX_LEN: usize = 32;
 
 /// Hashes parts with a separator no part can contain unambiguously
 /// (`a|b` + `c` never collides with `a` + `b|c`).
-fn hash_parts(parts: &[&str]) -> String {
+fn hash_parts(parts: impl IntoIterator<Item = impl AsRef<str>>) -> String {
     let mut hasher = Sha256::new();
     for part in parts {
+        let part = part.as_ref();
         hasher.update((part.len() as u64).to_le_bytes());
         hasher.update(part.as_bytes());
     }
+    let hex = |nibble: u8| {
+        char::from(if nibble < 10 {
+            b'0' + nibble
+        } else {
+            b'a' + nibble - 10
+        })
+    };
     let digest = hasher.finalize();
     let mut out = String::with_capacity(HASH_HEX_LEN);
-    for byte in digest.iter().take(HASH_HEX_LEN / 2) {
-        for nibble in [byte >> 4, byte & 0x0f] {
-            out.extend(char::from_digit(u32::from(nibble), 16));
-        }
+    for &byte in digest.iter().take(HASH_HEX_LEN / 2) {
+        out.push(hex(byte >> 4));
+        out.push(hex(byte & 0x0f));
     }
     out
 }
@@ -463,8 +470,8 @@ mod tests {
     #[test]
     fn parts_do_not_run_into_each_other() {
         assert_ne!(
-            DedupKey::from_parts(&["ab", "c"]),
-            DedupKey::from_parts(&["a", "bc"])
+            DedupKey::from_parts(["ab", "c"]),
+            DedupKey::from_parts(["a", "bc"])
         );
     }
 }

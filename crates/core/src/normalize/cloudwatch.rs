@@ -9,11 +9,11 @@ use serde_json::value::RawValue;
 
 use super::draft::{At, Draft, cloudwatch_state_at, labels_from, timestamp_at};
 use super::error::{NormalizeError, quote};
-use super::json::parse_at;
+use super::json::{borrowed, parse_at};
 use super::raw_copy;
 use crate::alert::{
-    AlarmDetails, AlarmKind, AlertState, Contributor, MetricDetails, MuteDetail, SourceKind,
-    TriggeringAlarm,
+    AlarmDetails, AlarmKind, AlertState, Contributor, MetricDetails, MuteDetail, RawPayload,
+    SourceKind, TriggeringAlarm,
 };
 use crate::time::Timestamp;
 
@@ -47,11 +47,11 @@ struct AlarmStateChangeEvent<'a> {
     detail_type: Cow<'a, str>,
     #[serde(borrow)]
     source: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     account: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     region: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::vec")]
     resources: Vec<Cow<'a, str>>,
     #[serde(borrow)]
     detail: AlarmDetail<'a>,
@@ -83,7 +83,7 @@ pub(crate) fn try_alarm_state_change(payload: &str) -> Option<Result<Vec<Draft>,
         region,
         path: "detail",
     };
-    let draft = raw_copy(payload).and_then(|raw| event.detail.into_draft(context, raw));
+    let draft = event.detail.into_draft(context, raw_copy(payload));
     Some(draft.map(|d| vec![d]))
 }
 
@@ -130,7 +130,7 @@ pub(crate) fn from_eventbridge(
         region,
         path: "detail",
     };
-    Ok(vec![detail.into_draft(context, raw_copy(payload)?)?])
+    Ok(vec![detail.into_draft(context, raw_copy(payload))?])
 }
 
 #[derive(Deserialize)]
@@ -138,9 +138,9 @@ pub(crate) fn from_eventbridge(
 struct LambdaAlarmAction<'a> {
     #[serde(borrow)]
     alarm_arn: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     account_id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     region: Option<Cow<'a, str>>,
     #[serde(borrow)]
     alarm_data: &'a RawValue,
@@ -156,7 +156,7 @@ pub(crate) fn from_lambda_action(payload: &str) -> Result<Vec<Draft>, NormalizeE
         region: action.region.map(Cow::into_owned),
         path: "alarmData",
     };
-    Ok(vec![detail.into_draft(context, raw_copy(payload)?)?])
+    Ok(vec![detail.into_draft(context, raw_copy(payload))?])
 }
 
 /// `arn:aws:cloudwatch:REGION:ACCOUNT:alarm:NAME`, for events that leave out `resources`.
@@ -190,12 +190,12 @@ struct AlarmDetail<'a> {
     #[serde(borrow)]
     state: StateRecord<'a>,
     #[serde(borrow, default)]
-    previous_state: Option<StateRecord<'a>>,
+    previous_state: Option<PreviousState<'a>>,
     #[serde(borrow, default)]
     configuration: Option<Configuration<'a>>,
     #[serde(borrow, default)]
     alarm_contributor: Option<ContributorRecord<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_map")]
     alarm_tags: Option<BTreeMap<Cow<'a, str>, Cow<'a, str>>>,
     #[serde(borrow, default)]
     mute_detail: Option<MuteRecord<'a>>,
@@ -206,33 +206,41 @@ struct AlarmDetail<'a> {
 struct StateRecord<'a> {
     #[serde(borrow)]
     value: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     reason: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     reason_data: Option<Cow<'a, str>>,
     #[serde(borrow)]
     timestamp: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     actions_suppressed_by: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     actions_suppressed_reason: Option<Cow<'a, str>>,
+}
+
+/// Of the previous state only its value is used: its reason and reason data
+/// (JSON with escapes, as long as the current state's) are skipped unread.
+#[derive(Deserialize)]
+struct PreviousState<'a> {
+    #[serde(borrow)]
+    value: Cow<'a, str>,
 }
 
 #[derive(Deserialize, Default)]
 #[serde(rename_all = "camelCase")]
 struct Configuration<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     description: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     metrics: Vec<MetricQuery<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     alarm_rule: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub(crate) struct MetricQuery<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     pub expression: Option<Cow<'a, str>>,
     #[serde(default)]
     pub return_data: Option<bool>,
@@ -248,7 +256,7 @@ pub(crate) struct MetricStat<'a> {
     pub metric: MetricName<'a>,
     #[serde(default)]
     pub period: Option<u32>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     pub stat: Option<Cow<'a, str>>,
 }
 
@@ -258,7 +266,7 @@ pub(crate) struct MetricName<'a> {
     pub namespace: Cow<'a, str>,
     #[serde(borrow)]
     pub name: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::map")]
     pub dimensions: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
 }
 
@@ -266,7 +274,7 @@ pub(crate) struct MetricName<'a> {
 struct ContributorRecord<'a> {
     #[serde(borrow)]
     id: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::map")]
     attributes: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
 }
 
@@ -275,9 +283,9 @@ struct ContributorRecord<'a> {
 struct MuteRecord<'a> {
     #[serde(borrow)]
     muted_by_arn: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     mute_window_start: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     mute_window_end: Option<Cow<'a, str>>,
 }
 
@@ -289,7 +297,7 @@ struct ReasonData<'a> {
     threshold: Option<f64>,
     #[serde(default)]
     recent_datapoints: Vec<f64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     statistic: Option<Cow<'a, str>>,
     #[serde(default)]
     period: Option<u32>,
@@ -309,12 +317,12 @@ struct TriggeringRecord<'a> {
 struct TriggeringState<'a> {
     #[serde(borrow)]
     value: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     timestamp: Option<Cow<'a, str>>,
 }
 
 impl AlarmDetail<'_> {
-    fn into_draft(self, ctx: AlarmContext, raw: Box<RawValue>) -> Result<Draft, NormalizeError> {
+    fn into_draft(self, ctx: AlarmContext, raw: RawPayload) -> Result<Draft, NormalizeError> {
         let path = ctx.path;
         let state = cloudwatch_state_at(&self.state.value, At(path, ".state.value"))?;
         let occurred_at = timestamp_at(&self.state.timestamp, At(path, ".state.timestamp"))?;
@@ -326,7 +334,7 @@ impl AlarmDetail<'_> {
             None => None,
         };
         let reason_path = At(path, ".state.reasonData");
-        let reason_data: ReasonData<'_> = match self.state.reason_data.as_deref() {
+        let mut reason_data: ReasonData<'_> = match self.state.reason_data.as_deref() {
             Some(text) if !text.trim().is_empty() => parse_at(text, reason_path)?,
             _ => ReasonData::default(),
         };
@@ -350,7 +358,7 @@ impl AlarmDetail<'_> {
         let mut metric = metric_from_queries(&configuration.metrics);
         if let Some(m) = metric.as_mut() {
             m.threshold = reason_data.threshold;
-            m.recent_datapoints = reason_data.recent_datapoints.clone();
+            m.recent_datapoints = std::mem::take(&mut reason_data.recent_datapoints);
             m.statistic = m
                 .statistic
                 .take()

@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::fmt::{self, Display};
 
-use serde_json::value::RawValue;
+use crate::alert::RawPayload;
 
 use super::NormalizeOptions;
 use super::error::{NormalizeError, quote};
@@ -51,7 +51,7 @@ pub(crate) struct Draft {
     pub subject: String,
     /// The text whose template goes into the signature.
     pub template_text: String,
-    pub raw: Box<RawValue>,
+    pub raw: RawPayload,
 }
 
 /// Dimensions whose value names the service, in order of preference.
@@ -89,18 +89,16 @@ impl Draft {
             routing.service = service.clone();
         }
         let (severity, severity_reason) = self.choose_severity(service.as_deref(), options);
+        let dedup_key = DedupKey::from_parts(self.dedup_parts.iter().map(String::as_str));
+        let mut id = String::with_capacity(26);
+        id.push_str("alert-");
+        id.push_str(dedup_key.as_str().get(..20).unwrap_or(dedup_key.as_str()));
         let basis = SignatureBasis {
             source: self.source.family().as_str().to_owned(),
             resource: self.resource.clone(),
-            subject: self.subject.clone(),
+            subject: self.subject,
             template: message_template(&self.template_text),
         };
-        let parts: Vec<&str> = self.dedup_parts.iter().map(String::as_str).collect();
-        let dedup_key = DedupKey::from_parts(&parts);
-        let id = format!(
-            "alert-{}",
-            dedup_key.as_str().get(..20).unwrap_or(dedup_key.as_str())
-        );
         Ok(Alert {
             id,
             source: self.source,

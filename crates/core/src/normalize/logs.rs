@@ -181,7 +181,7 @@ pub(crate) fn from_subscription(payload: &str) -> Result<Vec<Draft>, NormalizeEr
         ],
         subject,
         template_text: headline,
-        raw: raw_copy(payload)?,
+        raw: raw_copy(payload),
     }])
 }
 

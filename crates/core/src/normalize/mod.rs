@@ -22,7 +22,7 @@ mod webhook;
 use serde::{Deserialize, Serialize};
 use serde_json::value::RawValue;
 
-use crate::alert::Alert;
+use crate::alert::{Alert, RawPayload};
 use crate::limits::MAX_PAYLOAD_BYTES;
 use crate::severity::SeverityRule;
 
@@ -211,8 +211,7 @@ fn unknown_shape(payload: &str) -> NormalizeError {
     ))
 }
 
-/// A copy of a JSON fragment that is known to be valid, kept as evidence.
-fn raw_copy(json: &str) -> Result<Box<RawValue>, NormalizeError> {
-    RawValue::from_string(json.to_owned())
-        .map_err(|e| NormalizeError::invalid(format!("payload is not valid JSON: {e}")))
+/// A copy, kept as evidence, of a JSON text the caller has parsed in full.
+fn raw_copy(json: &str) -> RawPayload {
+    RawPayload::parsed(json)
 }

@@ -9,7 +9,7 @@ use serde_json::value::RawValue;
 
 use super::draft::{Draft, labels_from, timestamp_at};
 use super::error::{NormalizeError, quote};
-use super::json::parse_at;
+use super::json::{borrowed, parse_at};
 use super::raw_copy;
 use super::webhook::status_state;
 use crate::alert::{AlertState, SourceKind};
@@ -18,7 +18,7 @@ use crate::limits::MAX_ALERTS_PER_PAYLOAD;
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct Group<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     version: Option<Cow<'a, str>>,
     #[serde(default)]
     org_id: Option<i64>,
@@ -31,20 +31,25 @@ struct Group<'a> {
 struct Entry<'a> {
     #[serde(borrow)]
     status: Cow<'a, str>,
-    #[serde(borrow)]
+    #[serde(borrow, deserialize_with = "borrowed::map")]
     labels: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::map")]
     annotations: BTreeMap<Cow<'a, str>, Cow<'a, str>>,
     #[serde(borrow)]
     starts_at: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     ends_at: Option<Cow<'a, str>>,
-    #[serde(rename = "generatorURL", borrow, default)]
+    #[serde(
+        rename = "generatorURL",
+        borrow,
+        default,
+        deserialize_with = "borrowed::opt"
+    )]
     generator_url: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     fingerprint: Option<Cow<'a, str>>,
     /// Grafana only: `[ var='B' labels={...} value=22 ]`.
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     value_string: Option<Cow<'a, str>>,
 }
 
@@ -180,6 +185,6 @@ fn entry_draft(source: SourceKind, raw: &RawValue, path: &str) -> Result<Draft, 
         ],
         subject: alertname,
         template_text: summary.or(description).unwrap_or_default(),
-        raw: raw_copy(raw.get())?,
+        raw: raw_copy(raw.get()),
     })
 }

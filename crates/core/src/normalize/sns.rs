@@ -14,7 +14,7 @@ use super::cloudwatch::{
 };
 use super::draft::{Draft, cloudwatch_state_at, timestamp_at};
 use super::error::{NormalizeError, quote};
-use super::json::{check_depth, parse_at};
+use super::json::{borrowed, check_depth, parse_at};
 use super::raw_copy;
 use crate::alert::{AlarmDetails, MetricDetails, SourceKind, TriggeringAlarm};
 use crate::limits::MAX_ALERTS_PER_PAYLOAD;
@@ -28,7 +28,13 @@ struct LambdaSnsEvent<'a> {
 
 #[derive(Deserialize)]
 struct SnsRecord<'a> {
-    #[serde(rename = "EventSource", alias = "eventSource", borrow, default)]
+    #[serde(
+        rename = "EventSource",
+        alias = "eventSource",
+        borrow,
+        default,
+        deserialize_with = "borrowed::opt"
+    )]
     event_source: Option<Cow<'a, str>>,
     #[serde(rename = "Sns", borrow)]
     sns: Option<SnsEnvelope<'a>>,
@@ -106,25 +112,30 @@ pub(crate) fn from_http_notification(payload: &str) -> Result<Vec<Draft>, Normal
 struct AlarmMessage<'a> {
     #[serde(borrow)]
     alarm_name: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     alarm_description: Option<Cow<'a, str>>,
-    #[serde(rename = "AWSAccountId", borrow, default)]
+    #[serde(
+        rename = "AWSAccountId",
+        borrow,
+        default,
+        deserialize_with = "borrowed::opt"
+    )]
     aws_account_id: Option<Cow<'a, str>>,
     #[serde(borrow)]
     new_state_value: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     new_state_reason: Option<Cow<'a, str>>,
     #[serde(borrow)]
     state_change_time: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     region: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     alarm_arn: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     old_state_value: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     trigger: Option<Trigger<'a>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     alarm_rule: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     triggering_children: Vec<TriggeringChild<'a>>,
@@ -133,23 +144,23 @@ struct AlarmMessage<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct Trigger<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     metric_name: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     namespace: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     statistic: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     extended_statistic: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     dimensions: Vec<Dimension<'a>>,
     #[serde(default)]
     period: Option<u32>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     comparison_operator: Option<Cow<'a, str>>,
     #[serde(default)]
     threshold: Option<f64>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     threshold_metric_id: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     metrics: Vec<TriggerQuery<'a>>,
@@ -167,7 +178,7 @@ struct Dimension<'a> {
 #[derive(Deserialize)]
 #[serde(rename_all = "PascalCase")]
 struct TriggerQuery<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     expression: Option<Cow<'a, str>>,
     #[serde(default)]
     return_data: Option<bool>,
@@ -182,7 +193,7 @@ struct TriggerMetricStat<'a> {
     metric: TriggerMetric<'a>,
     #[serde(default)]
     period: Option<u32>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     stat: Option<Cow<'a, str>>,
 }
 
@@ -211,7 +222,7 @@ struct TriggeringChild<'a> {
 struct ChildState<'a> {
     #[serde(borrow)]
     value: Cow<'a, str>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     timestamp: Option<Cow<'a, str>>,
 }
 
@@ -329,7 +340,7 @@ pub(crate) fn from_alarm_message(message: &str, path: &str) -> Result<Vec<Draft>
         dedup_parts,
         subject: name,
         template_text,
-        raw: raw_copy(message)?,
+        raw: raw_copy(message),
     }])
 }
 

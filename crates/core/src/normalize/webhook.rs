@@ -19,7 +19,7 @@ use serde::Deserialize;
 
 use super::draft::{Draft, labels_from, timestamp_at};
 use super::error::{NormalizeError, quote};
-use super::json::parse_at;
+use super::json::{borrowed, parse_at};
 use super::raw_copy;
 use crate::alert::{AlertState, SourceKind};
 use crate::severity::Severity;
@@ -27,27 +27,27 @@ use crate::time::Timestamp;
 
 #[derive(Deserialize)]
 struct Webhook<'a> {
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     title: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     message: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     severity: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     source: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     service: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     resource: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt_map")]
     tags: Option<BTreeMap<Cow<'a, str>, Cow<'a, str>>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     status: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     timestamp: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     id: Option<Cow<'a, str>>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "borrowed::opt")]
     fingerprint: Option<Cow<'a, str>>,
 }
 
@@ -129,7 +129,7 @@ pub(crate) fn from_payload(payload: &str) -> Result<Vec<Draft>, NormalizeError> 
         source_url: None,
         dedup_parts,
         template_text,
-        raw: raw_copy(payload)?,
+        raw: raw_copy(payload),
     }])
 }
 
