@@ -1,0 +1,10 @@
+//! The API of incident-responder: the MCP server and the HTTP routes, the
+//! same in Lambda (behind API Gateway) and on a laptop (`responder serve`).
+//!
+//! - [`tools`]: the tools, described once and served over MCP and REST;
+//! - [`backend`]: the port the tools call (SQLite and the local engine, or
+//!   DynamoDB, Athena and Step Functions);
+//! - [`sigv4`] and [`slack`]: request authentication;
+//! - [`http`]: the axum router.
+
+pub mod sigv4;
