@@ -8,3 +8,6 @@
 //! - [`http`]: the axum router.
 
 pub mod sigv4;
+pub mod backend;
+pub mod error;
+pub mod sql;

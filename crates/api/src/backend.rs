@@ -1,0 +1,185 @@
+//! The port the tools call: what the API needs from the incident store, the
+//! archive, the logs, the analyzer and the workflow engine. SQLite and the
+//! local engine implement it in `responder serve`; the tools never see which.
+
+use std::future::Future;
+
+use responder_core::analysis::{Analysis, AnalysisInput};
+use responder_core::{Incident, IncidentStatus, Severity};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::error::ApiError;
+
+pub type Result<T> = std::result::Result<T, ApiError>;
+
+/// Which incidents to list, most recent first.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct IncidentFilter {
+    pub status: Option<IncidentStatus>,
+    pub severity: Option<Severity>,
+    /// The alert's service (from tags, dimensions or namespace).
+    pub service: Option<String>,
+    pub signature: Option<String>,
+    /// RFC 3339: opened at or after.
+    pub since: Option<String>,
+    /// RFC 3339: opened before.
+    pub until: Option<String>,
+    pub limit: usize,
+}
+
+/// An incident with the service its alert names, as lists show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentRow {
+    #[serde(flatten)]
+    pub incident: Incident,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
+}
+
+/// An approval waiting for a decision: the task token stays in the store.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PendingApproval {
+    pub approval_id: String,
+    pub incident_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub requested_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires_at: Option<String>,
+    pub channels: Vec<String>,
+}
+
+/// The rows of an archive query.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QueryRows {
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<Value>>,
+}
+
+/// A bounded log search.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LogSearch {
+    /// Empty: every log group the backend knows.
+    pub log_groups: Vec<String>,
+    /// A substring every line must contain (case-insensitive); empty: all.
+    pub filter: String,
+    pub start: chrono::DateTime<chrono::Utc>,
+    pub end: chrono::DateTime<chrono::Utc>,
+    pub limit: usize,
+}
+
+/// One log line found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FoundLine {
+    pub log_group: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timestamp: Option<String>,
+    pub message: String,
+}
+
+/// A decision on an incident's pending approval.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "decision", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Decision {
+    Approve {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        severity: Option<Severity>,
+        /// Deliver to these channels instead of the routed ones.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channels: Option<Vec<String>>,
+        /// Replaces the analysis summary in the notifications.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        summary: Option<String>,
+    },
+    Reject {
+        reason: String,
+    },
+}
+
+/// What a decision did.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Decided {
+    pub incident_id: String,
+    pub approval_id: String,
+    /// `APPROVED`, `APPROVED_WITH_EDITS` or `REJECTED`.
+    pub decision: String,
+}
+
+/// One write through the API, kept in the audit trail.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: String,
+    /// The IAM principal in AWS; the credential's name locally; `slack:U…`
+    /// or `email-link` for those routes.
+    pub caller: String,
+    pub action: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_id: Option<String>,
+    /// The tool's arguments, secrets excluded.
+    pub details: Value,
+    /// `ok`, or the error's stable name.
+    pub outcome: String,
+}
+
+pub trait Backend: Send + Sync + 'static {
+    /// Whether the stores answer (`GET /ready`).
+    fn ready(&self) -> impl Future<Output = Result<()>> + Send;
+
+    fn list_incidents(
+        &self,
+        filter: &IncidentFilter,
+    ) -> impl Future<Output = Result<Vec<IncidentRow>>> + Send;
+
+    /// Everything known of one incident: the incident, its alert, the
+    /// context gathered, the analysis with its evidence, the approval, the
+    /// deliveries and the execution ids. `None` if there is no such incident.
+    fn incident_view(&self, id: &str) -> impl Future<Output = Result<Option<Value>>> + Send;
+
+    /// The incident's analysis, if it has one.
+    fn incident_analysis(&self, id: &str)
+    -> impl Future<Output = Result<Option<Analysis>>> + Send;
+
+    fn pending_approvals(&self) -> impl Future<Output = Result<Vec<PendingApproval>>> + Send;
+
+    /// An execution as the Step Functions console shows it: status, the
+    /// current state, the history events. `None` if unknown.
+    fn execution_view(&self, id: &str) -> impl Future<Output = Result<Option<Value>>> + Send;
+
+    /// Runs a query that [`crate::sql::check`] accepted.
+    fn query_archive(&self, sql: &str) -> impl Future<Output = Result<QueryRows>> + Send;
+
+    fn search_logs(&self, search: &LogSearch)
+    -> impl Future<Output = Result<Vec<FoundLine>>> + Send;
+
+    /// Analyzes through the analysis cache; `true` when the cache answered.
+    fn analyze(
+        &self,
+        input: &AnalysisInput,
+    ) -> impl Future<Output = Result<(Analysis, bool)>> + Send;
+
+    /// Asks the configured model a free question, or `None` when the
+    /// analyzer is the built-in rules (which answer no free questions).
+    fn ask(&self, prompt: &str) -> impl Future<Output = Result<Option<String>>> + Send;
+
+    fn decide(
+        &self,
+        incident_id: &str,
+        decision: &Decision,
+        caller: &str,
+    ) -> impl Future<Output = Result<Decided>> + Send;
+
+    /// Marks an open incident resolved (by hand: no recovery alert came).
+    fn resolve(
+        &self,
+        incident_id: &str,
+        resolution: &str,
+    ) -> impl Future<Output = Result<Incident>> + Send;
+
+    /// Starts one workflow execution on an alert payload; returns its id.
+    fn start(&self, payload: &Value) -> impl Future<Output = Result<String>> + Send;
+
+    fn audit(&self, entry: &AuditEntry) -> impl Future<Output = Result<()>> + Send;
+}

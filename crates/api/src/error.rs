@@ -1,0 +1,65 @@
+//! The API's errors: a stable name (what clients match on), a message that
+//! names what is wrong, and the HTTP status the REST routes answer with.
+
+use serde::Serialize;
+
+/// The stable error names.
+pub mod names {
+    /// An argument is missing, of the wrong type or out of its limits.
+    pub const INVALID_INPUT: &str = "InvalidInput";
+    /// No tool, incident or execution of that name or id.
+    pub const NOT_FOUND: &str = "NotFound";
+    /// The incident has no approval waiting, or is not open.
+    pub const CONFLICT: &str = "Conflict";
+    /// The tool is a write tool that the configuration turned off.
+    pub const TOOL_DISABLED: &str = "ToolDisabled";
+    /// `query_history` refused the SQL (not one SELECT, a table not allowed).
+    pub const QUERY_REJECTED: &str = "QueryRejected";
+    /// The alert payload was refused by normalization.
+    pub const INVALID_ALERT: &str = "InvalidAlert";
+    /// A store, the engine or the analyzer failed; retrying may help.
+    pub const UNAVAILABLE: &str = "Unavailable";
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
+#[error("{name}: {message}")]
+pub struct ApiError {
+    pub name: &'static str,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(name: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            name,
+            message: message.into(),
+        }
+    }
+
+    pub fn invalid(message: impl Into<String>) -> Self {
+        Self::new(names::INVALID_INPUT, message)
+    }
+
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self::new(names::NOT_FOUND, message)
+    }
+
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self::new(names::CONFLICT, message)
+    }
+
+    pub fn unavailable(message: impl Into<String>) -> Self {
+        Self::new(names::UNAVAILABLE, message)
+    }
+
+    /// The status the REST routes answer with.
+    pub fn status(&self) -> u16 {
+        match self.name {
+            names::INVALID_INPUT | names::QUERY_REJECTED | names::INVALID_ALERT => 400,
+            names::TOOL_DISABLED => 403,
+            names::NOT_FOUND => 404,
+            names::CONFLICT => 409,
+            _ => 503,
+        }
+    }
+}
