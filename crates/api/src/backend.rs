@@ -139,8 +139,7 @@ pub trait Backend: Send + Sync + 'static {
     fn incident_view(&self, id: &str) -> impl Future<Output = Result<Option<Value>>> + Send;
 
     /// The incident's analysis, if it has one.
-    fn incident_analysis(&self, id: &str)
-    -> impl Future<Output = Result<Option<Analysis>>> + Send;
+    fn incident_analysis(&self, id: &str) -> impl Future<Output = Result<Option<Analysis>>> + Send;
 
     fn pending_approvals(&self) -> impl Future<Output = Result<Vec<PendingApproval>>> + Send;
 
@@ -151,8 +150,10 @@ pub trait Backend: Send + Sync + 'static {
     /// Runs a query that [`crate::sql::check`] accepted.
     fn query_archive(&self, sql: &str) -> impl Future<Output = Result<QueryRows>> + Send;
 
-    fn search_logs(&self, search: &LogSearch)
-    -> impl Future<Output = Result<Vec<FoundLine>>> + Send;
+    fn search_logs(
+        &self,
+        search: &LogSearch,
+    ) -> impl Future<Output = Result<Vec<FoundLine>>> + Send;
 
     /// Analyzes through the analysis cache; `true` when the cache answered.
     fn analyze(

@@ -7,7 +7,11 @@
 //! - [`sigv4`] and [`slack`]: request authentication;
 //! - [`http`]: the axum router.
 
-pub mod sigv4;
 pub mod backend;
 pub mod error;
+pub mod links;
+pub mod mcp;
+pub mod sigv4;
+pub mod slack;
 pub mod sql;
+pub mod tools;

@@ -31,10 +31,34 @@ pub const ALLOWED_TABLES: &[&str] = &["incident_history"];
 /// Functions a query may call: aggregates, and scalar functions on text,
 /// numbers and dates that exist in SQLite and in Athena (Trino).
 const ALLOWED_FUNCTIONS: &[&str] = &[
-    "count", "sum", "avg", "min", "max", "lower", "upper", "length", "substr", "substring",
-    "trim", "coalesce", "round", "abs", "cast", "nullif", "date", "strftime", "julianday",
-    "date_trunc", "date_diff", "from_iso8601_timestamp", "to_iso8601", "replace", "instr",
-    "strpos", "approx_percentile", "percentile",
+    "count",
+    "sum",
+    "avg",
+    "min",
+    "max",
+    "lower",
+    "upper",
+    "length",
+    "substr",
+    "substring",
+    "trim",
+    "coalesce",
+    "round",
+    "abs",
+    "cast",
+    "nullif",
+    "date",
+    "strftime",
+    "julianday",
+    "date_trunc",
+    "date_diff",
+    "from_iso8601_timestamp",
+    "to_iso8601",
+    "replace",
+    "instr",
+    "strpos",
+    "approx_percentile",
+    "percentile",
 ];
 
 fn rejected(message: impl Into<String>) -> ApiError {
@@ -198,20 +222,29 @@ mod tests {
     #[test]
     fn a_select_on_the_archive_gets_a_limit() {
         assert_eq!(
-            check("SELECT signature, count(*) AS n FROM incident_history GROUP BY signature").unwrap(),
+            check("SELECT signature, count(*) AS n FROM incident_history GROUP BY signature")
+                .unwrap(),
             "SELECT signature, count(*) AS n FROM incident_history GROUP BY signature LIMIT 100"
         );
     }
 
     #[test]
     fn a_lower_limit_is_kept_and_a_higher_one_lowered() {
-        assert!(check("SELECT * FROM incident_history LIMIT 5").unwrap().ends_with("LIMIT 5"));
+        assert!(
+            check("SELECT * FROM incident_history LIMIT 5")
+                .unwrap()
+                .ends_with("LIMIT 5")
+        );
         assert!(
             check("SELECT * FROM incident_history LIMIT 100000 OFFSET 3")
                 .unwrap()
                 .ends_with("LIMIT 100 OFFSET 3")
         );
-        assert!(check("SELECT * FROM incident_history LIMIT ALL").unwrap().ends_with("LIMIT 100"));
+        assert!(
+            check("SELECT * FROM incident_history LIMIT ALL")
+                .unwrap()
+                .ends_with("LIMIT 100")
+        );
     }
 
     #[test]
@@ -275,7 +308,10 @@ mod tests {
     #[test]
     fn select_into_and_oversized_text_are_refused() {
         assert!(name_of("SELECT * INTO copy FROM incident_history").contains("INTO"));
-        let long = format!("SELECT '{}' FROM incident_history", "x".repeat(MAX_SQL_CHARS));
+        let long = format!(
+            "SELECT '{}' FROM incident_history",
+            "x".repeat(MAX_SQL_CHARS)
+        );
         assert!(name_of(&long).contains("the limit is 4000"));
     }
 }
