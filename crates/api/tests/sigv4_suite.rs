@@ -268,7 +268,7 @@ fn tampers() -> Vec<Tamper> {
         ),
         (
             "path",
-            |r| r.path.push_str("x"),
+            |r| r.path.push('x'),
             DeniedKind::InvalidSignature,
         ),
         (

@@ -20,6 +20,7 @@ use serde_json::Value;
 use crate::backend::{AuditEntry, Backend};
 use crate::error::{ApiError, names};
 
+pub use analyze::normalize_value as normalize_payload;
 pub use catalogue::{ToolSpec, catalogue};
 
 /// Who is calling: the IAM principal (AWS), the credential's name (locally),

@@ -1,0 +1,163 @@
+//! E-mail approval links. `GET` shows what the link would decide and asks
+//! for confirmation (mail scanners and link previews open links; they must
+//! not decide anything); `POST` from that page takes the decision.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::AppState;
+use crate::backend::{AuditEntry, Backend, Decision};
+use crate::links::{self, ApprovalLink, LinkDecision, LinkError};
+
+pub async fn confirm<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(token): Path<String>,
+) -> Response {
+    let link = match verified(&state, &token) {
+        Ok(link) => link,
+        Err(page) => return *page,
+    };
+    let view = state
+        .tools
+        .backend()
+        .incident_view(&link.incident_id)
+        .await
+        .ok()
+        .flatten()
+        .unwrap_or(Value::Null);
+    let incident = &view["incident"];
+    let verb = match link.decision {
+        LinkDecision::Approve => "Approve",
+        LinkDecision::Reject => "Reject",
+    };
+    let body = format!(
+        "<h1>{verb} incident {id}?</h1>\
+         <p><strong>[{severity}] {title}</strong></p>\
+         <p>{summary}</p>\
+         <form method=\"post\"><button type=\"submit\">{verb}</button></form>\
+         <p>Nothing is decided until you press the button.</p>",
+        id = escape(&link.incident_id),
+        severity = escape(incident["severity"].as_str().unwrap_or("?")),
+        title = escape(incident["title"].as_str().unwrap_or("(unknown incident)")),
+        summary = escape(view["analysis"]["summary"].as_str().unwrap_or_default()),
+    );
+    page(StatusCode::OK, &format!("{verb} incident"), &body)
+}
+
+pub async fn decide<B: Backend>(
+    State(state): State<Arc<AppState<B>>>,
+    Path(token): Path<String>,
+) -> Response {
+    let link = match verified(&state, &token) {
+        Ok(link) => link,
+        Err(page) => return *page,
+    };
+    let decision = match link.decision {
+        LinkDecision::Approve => Decision::Approve {
+            comment: Some("approved from the e-mail link".to_owned()),
+            severity: None,
+            channels: None,
+            summary: None,
+        },
+        LinkDecision::Reject => Decision::Reject {
+            reason: "rejected from the e-mail link".to_owned(),
+        },
+    };
+    let backend = state.tools.backend();
+    let caller = "email-link";
+    let outcome = backend.decide(&link.incident_id, &decision, caller).await;
+    let entry = AuditEntry {
+        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        caller: caller.to_owned(),
+        action: format!("email-link:{}", link.decision.as_str()),
+        incident_id: Some(link.incident_id.clone()),
+        details: json!({ "expires_at": link.expires_at }),
+        outcome: match &outcome {
+            Ok(_) => "ok".to_owned(),
+            Err(e) => e.name.to_owned(),
+        },
+    };
+    if let Err(e) = backend.audit(&entry).await {
+        return page(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "Not recorded",
+            &escape(&e.message),
+        );
+    }
+    match outcome {
+        Ok(decided) => page(
+            StatusCode::OK,
+            "Decision recorded",
+            &format!(
+                "<h1>{}: {}</h1><p>The workflow goes on with your decision.</p>",
+                escape(&decided.incident_id),
+                escape(&decided.decision)
+            ),
+        ),
+        Err(e) => page(
+            StatusCode::from_u16(e.status()).unwrap_or(StatusCode::CONFLICT),
+            "Not recorded",
+            &format!("<h1>Not recorded</h1><p>{}</p>", escape(&e.message)),
+        ),
+    }
+}
+
+fn verified<B>(state: &AppState<B>, token: &str) -> Result<ApprovalLink, Box<Response>> {
+    let Some(secret) = state.config.link_secret.as_deref() else {
+        return Err(Box::new(page(
+            StatusCode::NOT_FOUND,
+            "Not found",
+            "<h1>Approval links are not configured</h1>",
+        )));
+    };
+    links::verify(secret, token, chrono::Utc::now().timestamp()).map_err(|e| Box::new(match e {
+        LinkError::Expired => page(
+            StatusCode::GONE,
+            "Link expired",
+            "<h1>This approval link expired</h1><p>Decide with <code>responder approve</code>, in Slack, or through the MCP tools.</p>",
+        ),
+        LinkError::Invalid => page(StatusCode::NOT_FOUND, "Not found", "<h1>This link is not valid</h1>"),
+    }))
+}
+
+/// A page with no scripts, no outside resources and no referrer (the token
+/// is in the address).
+fn page(status: StatusCode, title: &str, body: &str) -> Response {
+    let html = format!(
+        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>{}</title></head><body>{body}</body></html>",
+        escape(title)
+    );
+    let mut response = (status, Html(html)).into_response();
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static("default-src 'none'; form-action 'self'"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// Escapes text for HTML element content and attribute values.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#x27;"),
+            c if c.is_control() => {}
+            c => out.push(c),
+        }
+    }
+    out
+}

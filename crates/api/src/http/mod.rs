@@ -1,0 +1,110 @@
+//! The HTTP routes, in one axum router: served by `responder serve` locally
+//! and by `lambda_http` in AWS.
+//!
+//! | route | auth | what |
+//! |---|---|---|
+//! | `GET /` | none | server information |
+//! | `GET /health`, `GET /ready` | none | liveness; the stores answer |
+//! | `POST /mcp` | SigV4, Origin | MCP, Streamable HTTP, stateless, JSON responses |
+//! | `GET /tools`, `POST /tools/{name}` | SigV4 | the same tools as plain REST |
+//! | `POST /events` | SigV4 | an alert payload in, a workflow execution started |
+//! | `POST /webhooks/alertmanager`, `/webhooks/grafana` | bearer token | the same, for those senders |
+//! | `POST /slack/interactions` | Slack signature v0 | Approve / Reject buttons |
+//! | `GET`, `POST /approvals/{token}` | signed link | e-mail approval links: a confirmation page, then the decision |
+
+mod approvals;
+mod auth;
+mod routes;
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+use rmcp::transport::StreamableHttpService;
+use rmcp::transport::streamable_http_server::StreamableHttpServerConfig;
+use rmcp::transport::streamable_http_server::session::never::NeverSessionManager;
+
+use crate::backend::Backend;
+use crate::mcp::McpServer;
+use crate::sigv4::Verifier;
+use crate::tools::{Caller, Tools};
+
+/// The largest request body read: an alert payload's limit (256 KiB) plus
+/// room for the JSON-RPC envelope.
+pub const MAX_BODY_BYTES: usize = 300 * 1024;
+
+/// What the router needs besides the tools.
+#[derive(Debug, Clone)]
+pub struct HttpConfig {
+    /// SigV4 for `/mcp`, `/tools` and `/events`.
+    pub verifier: Verifier,
+    /// Browser origins allowed on `/mcp` (`http://localhost:3000`); a request
+    /// with any other `Origin` is refused. Clients that are not browsers
+    /// send none.
+    pub allowed_origins: Vec<String>,
+    /// The bearer token of `/webhooks/*`; the routes answer 404 without one.
+    pub webhook_token: Option<String>,
+    /// Slack's signing secret; `/slack/interactions` answers 404 without one.
+    pub slack_signing_secret: Option<String>,
+    /// The key of e-mail approval links; the routes answer 404 without one.
+    pub link_secret: Option<Vec<u8>>,
+}
+
+/// The shared state of the handlers.
+#[derive(Debug)]
+pub struct AppState<B> {
+    pub tools: Tools<B>,
+    pub config: HttpConfig,
+}
+
+/// The router over `tools`.
+pub fn router<B: Backend>(tools: Tools<B>, config: HttpConfig) -> Router {
+    let state = Arc::new(AppState {
+        tools: tools.clone(),
+        config,
+    });
+    let mcp = mcp_service(tools);
+    let signed = Router::new()
+        .route("/tools", get(routes::list_tools::<B>))
+        .route("/tools/{name}", post(routes::call_tool::<B>))
+        .route("/events", post(routes::events::<B>))
+        .nest_service("/mcp", mcp)
+        .layer(middleware::from_fn_with_state(
+            Arc::clone(&state),
+            auth::sigv4::<B>,
+        ));
+    Router::new()
+        .route("/", get(routes::info::<B>))
+        .route("/health", get(routes::health))
+        .route("/ready", get(routes::ready::<B>))
+        .route("/webhooks/{sender}", post(routes::webhook::<B>))
+        .route("/slack/interactions", post(routes::slack_interaction::<B>))
+        .route(
+            "/approvals/{token}",
+            get(approvals::confirm::<B>).post(approvals::decide::<B>),
+        )
+        .with_state(Arc::clone(&state))
+        .merge(signed.with_state(state))
+}
+
+/// rmcp's Streamable HTTP service: stateless (no session ids, so any Lambda
+/// instance answers any request), JSON responses, no keep-alive stream. Its
+/// own Host check is off: the host header is signed (SigV4), and the
+/// router checks `Origin`.
+fn mcp_service<B: Backend>(
+    tools: Tools<B>,
+) -> StreamableHttpService<McpServer<B>, NeverSessionManager> {
+    let config = StreamableHttpServerConfig::default()
+        .with_legacy_session_mode(false)
+        .with_json_response(true)
+        .with_sse_keep_alive(None)
+        .disable_allowed_hosts()
+        .with_max_request_body_bytes(MAX_BODY_BYTES);
+    let server = McpServer::new(tools, Caller("unauthenticated".to_owned()));
+    StreamableHttpService::new(
+        move || Ok(server.clone()),
+        Arc::new(NeverSessionManager::default()),
+        config,
+    )
+}
