@@ -28,15 +28,6 @@ pub struct IncidentFilter {
     pub limit: usize,
 }
 
-/// An incident with the service its alert names, as lists show it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct IncidentRow {
-    #[serde(flatten)]
-    pub incident: Incident,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub service: Option<String>,
-}
-
 /// An approval waiting for a decision: the task token stays in the store.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PendingApproval {
@@ -131,7 +122,7 @@ pub trait Backend: Send + Sync + 'static {
     fn list_incidents(
         &self,
         filter: &IncidentFilter,
-    ) -> impl Future<Output = Result<Vec<IncidentRow>>> + Send;
+    ) -> impl Future<Output = Result<Vec<Incident>>> + Send;
 
     /// Everything known of one incident: the incident, its alert, the
     /// context gathered, the analysis with its evidence, the approval, the

@@ -157,17 +157,14 @@ impl<B: Backend> ServerHandler for McpServer<B> {
         let resources = rows
             .into_iter()
             .map(|row| {
-                Resource::new(
-                    format!("{INCIDENT_SCHEME}{}", row.incident.id),
-                    row.incident.id.clone(),
-                )
-                .with_title(format!(
-                    "[{}] {} ({})",
-                    row.incident.severity.as_str(),
-                    row.incident.title,
-                    row.incident.status.as_str()
-                ))
-                .with_mime_type("application/json")
+                Resource::new(format!("{INCIDENT_SCHEME}{}", row.id), row.id.clone())
+                    .with_title(format!(
+                        "[{}] {} ({})",
+                        row.severity.as_str(),
+                        row.title,
+                        row.status.as_str()
+                    ))
+                    .with_mime_type("application/json")
             })
             .collect();
         Ok(ListResourcesResult::with_all_items(resources))

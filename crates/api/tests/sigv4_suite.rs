@@ -266,11 +266,7 @@ fn tampers() -> Vec<Tamper> {
             },
             DeniedKind::InvalidSignature,
         ),
-        (
-            "path",
-            |r| r.path.push('x'),
-            DeniedKind::InvalidSignature,
-        ),
+        ("path", |r| r.path.push('x'), DeniedKind::InvalidSignature),
         (
             "query",
             |r| {

@@ -67,6 +67,7 @@ fn incident(version: u64) -> Incident {
         notified_channels: vec![],
         triggering_alarms: vec![],
         root_cause: None,
+        service: Some("checkout-api".into()),
         version,
     }
 }

@@ -17,6 +17,79 @@ pub struct Config {
     pub normalize: NormalizeOptions,
     #[serde(default)]
     pub workflow: responder_local::WorkflowConfig,
+    #[serde(default)]
+    pub api: ApiConfig,
+}
+
+/// `[api]`: `responder serve` and `responder mcp`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ApiConfig {
+    /// Where `serve` listens; loopback unless you mean otherwise.
+    pub addr: String,
+    /// The region of the SigV4 credential scope (`--region` of awscurl).
+    pub region: String,
+    /// Access keys accepted, besides `RESPONDER_ACCESS_KEY_ID` and
+    /// `RESPONDER_SECRET_ACCESS_KEY` from the environment.
+    pub credentials: Vec<CredentialConfig>,
+    /// Browser origins allowed on `/mcp`.
+    pub allowed_origins: Vec<String>,
+    /// The write tools served; all four if absent, none if empty.
+    pub write_tools: Option<Vec<String>>,
+    /// Environment variables holding the secrets of the optional routes:
+    /// `/webhooks/*` (a bearer token), `/slack/interactions` (Slack's signing
+    /// secret), `/approvals/*` (the key of e-mail approval links).
+    pub webhook_token_env: Option<String>,
+    pub slack_signing_secret_env: Option<String>,
+    pub link_secret_env: Option<String>,
+    /// Resolved at load time from the variables above; never in the file.
+    #[serde(skip)]
+    pub secrets: ApiSecrets,
+}
+
+impl Default for ApiConfig {
+    fn default() -> Self {
+        Self {
+            addr: "127.0.0.1:8080".to_owned(),
+            region: "us-east-1".to_owned(),
+            credentials: Vec::new(),
+            allowed_origins: Vec::new(),
+            write_tools: None,
+            webhook_token_env: None,
+            slack_signing_secret_env: None,
+            link_secret_env: None,
+            secrets: ApiSecrets::default(),
+        }
+    }
+}
+
+/// One accepted access key. The secret is read from the environment.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CredentialConfig {
+    /// Who this key is, in the audit trail.
+    pub name: String,
+    pub access_key_id: String,
+    pub secret_access_key_env: String,
+    pub session_token_env: Option<String>,
+}
+
+/// The API's secrets, read once from the environment.
+#[derive(Clone, Default)]
+pub struct ApiSecrets {
+    /// access key id → credential.
+    pub credentials: std::collections::HashMap<String, responder_api::sigv4::Credential>,
+    pub webhook_token: Option<String>,
+    pub slack_signing_secret: Option<String>,
+    pub link_secret: Option<Vec<u8>>,
+}
+
+impl std::fmt::Debug for ApiSecrets {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApiSecrets")
+            .field("access_keys", &self.credentials.keys().collect::<Vec<_>>())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -62,6 +135,8 @@ impl Config {
         if let Some(model) = var("RESPONDER_ANALYZER_MODEL") {
             workflow.analyzer.model = model;
         }
+        self.api.secrets = api_secrets(&self.api, &var)?;
+        let workflow = &mut self.workflow;
         if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
             anyhow::bail!(
                 "workflow.timeout_policy is '{}'; expected deliver or suppress",
@@ -76,6 +151,75 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// Reads the API's secrets: `RESPONDER_ACCESS_KEY_ID`,
+/// `RESPONDER_SECRET_ACCESS_KEY` and `RESPONDER_SESSION_TOKEN` (a credential
+/// named `local`), then each `[[api.credentials]]` entry's variables.
+fn api_secrets(
+    api: &ApiConfig,
+    var: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<ApiSecrets> {
+    use responder_api::sigv4::Credential;
+    let mut secrets = ApiSecrets::default();
+    match (
+        var("RESPONDER_ACCESS_KEY_ID"),
+        var("RESPONDER_SECRET_ACCESS_KEY"),
+    ) {
+        (Some(key), Some(secret)) => {
+            secrets.credentials.insert(
+                key,
+                Credential {
+                    name: "local".to_owned(),
+                    secret_access_key: secret,
+                    session_token: var("RESPONDER_SESSION_TOKEN"),
+                },
+            );
+        }
+        (None, None) => {}
+        _ => anyhow::bail!(
+            "set both RESPONDER_ACCESS_KEY_ID and RESPONDER_SECRET_ACCESS_KEY, or neither"
+        ),
+    }
+    for entry in &api.credentials {
+        let secret = var(&entry.secret_access_key_env).with_context(|| {
+            format!(
+                "api.credentials '{}': the variable {} is not set",
+                entry.name, entry.secret_access_key_env
+            )
+        })?;
+        let session_token = match &entry.session_token_env {
+            Some(name) => Some(var(name).with_context(|| {
+                format!(
+                    "api.credentials '{}': the variable {name} is not set",
+                    entry.name
+                )
+            })?),
+            None => None,
+        };
+        secrets.credentials.insert(
+            entry.access_key_id.clone(),
+            Credential {
+                name: entry.name.clone(),
+                secret_access_key: secret,
+                session_token,
+            },
+        );
+    }
+    let secret = |setting: &str, name: &Option<String>| -> anyhow::Result<Option<String>> {
+        match name {
+            Some(name) => var(name)
+                .filter(|v| !v.is_empty())
+                .map(Some)
+                .with_context(|| format!("api.{setting}: the variable {name} is not set")),
+            None => Ok(None),
+        }
+    };
+    secrets.webhook_token = secret("webhook_token_env", &api.webhook_token_env)?;
+    secrets.slack_signing_secret =
+        secret("slack_signing_secret_env", &api.slack_signing_secret_env)?;
+    secrets.link_secret = secret("link_secret_env", &api.link_secret_env)?.map(String::into_bytes);
+    Ok(secrets)
 }
 
 #[cfg(test)]

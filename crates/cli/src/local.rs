@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
-use responder_local::{Db, Local};
+use responder_local::{Db, Local, LocalApi};
 use responder_sfn::{Definition, Engine, Registry, Store};
 
 use crate::config::Config;
@@ -13,7 +13,7 @@ use crate::config::Config;
 /// The workflow, compiled in: the file CDK deploys.
 pub const WORKFLOW: &str = include_str!("../../../statemachine/incident-response.asl.json");
 /// The state machine's name in execution ARNs.
-pub const STATE_MACHINE: &str = "IncidentResponse";
+pub use responder_local::api::STATE_MACHINE;
 
 /// `RESPONDER_DATA_DIR`, default `./.responder`.
 pub fn data_dir() -> PathBuf {
@@ -24,7 +24,7 @@ pub fn data_dir() -> PathBuf {
 
 pub struct Workspace {
     pub local: Arc<Local>,
-    pub engine: Engine,
+    pub engine: Arc<Engine>,
     pub definition: Arc<Definition>,
 }
 
@@ -73,8 +73,17 @@ impl Workspace {
         );
         Ok(Self {
             local,
-            engine,
+            engine: Arc::new(engine),
             definition,
         })
+    }
+
+    /// The API's backend over this workspace (`serve`, `mcp`, `approve`).
+    pub fn api(&self) -> LocalApi {
+        LocalApi::new(
+            Arc::clone(&self.local),
+            Arc::clone(&self.engine),
+            Arc::clone(&self.definition),
+        )
     }
 }

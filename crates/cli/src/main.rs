@@ -64,6 +64,10 @@ enum Command {
     /// Validate and run Step Functions definitions on the local engine.
     #[command(subcommand)]
     Sfn(commands::sfn::Command),
+    /// Serve the MCP server and the HTTP API (SigV4-checked) on this machine.
+    Serve(commands::serve::ServeArgs),
+    /// Speak MCP over stdin and stdout, for desktop MCP clients.
+    Mcp(commands::serve::McpArgs),
 }
 
 fn main() -> ExitCode {
@@ -83,5 +87,7 @@ fn main() -> ExitCode {
         Command::Reject(args) => commands::decide::reject(&args, &config),
         Command::Incidents(command) => commands::incidents::run(&command, &config),
         Command::Executions(command) => commands::executions::run(&command, &config),
+        Command::Serve(args) => commands::serve::serve(&args, &config),
+        Command::Mcp(args) => commands::serve::mcp(&args, &config),
     }
 }

@@ -196,7 +196,7 @@ fn a_rejection_from_another_shell_suppresses_the_incident() {
     // Nothing is left to decide.
     let out = responder(&data, &["approve", &incident]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&out.stderr).starts_with("NoPendingApproval:"));
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("Conflict: incident"));
     let _ = std::fs::remove_dir_all(&data);
 }
 

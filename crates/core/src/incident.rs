@@ -115,6 +115,9 @@ pub struct Incident {
     /// The top root cause of the delivered analysis (for the history archive).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub root_cause: Option<String>,
+    /// The service of the alert that opened it (tags, dimensions or namespace).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<String>,
     /// Bumped by every write: stores accept a write only over the version it
     /// was read at (optimistic concurrency), so concurrent steps never lose
     /// each other's changes.

@@ -70,6 +70,16 @@ CREATE TABLE IF NOT EXISTS reports (
     incident_id TEXT PRIMARY KEY,
     doc         TEXT NOT NULL
 );
+-- Every write through the API (MCP, REST, Slack, e-mail links), with who made it.
+CREATE TABLE IF NOT EXISTS audit (
+    seq         INTEGER PRIMARY KEY AUTOINCREMENT,
+    at          TEXT NOT NULL,
+    caller      TEXT NOT NULL,
+    action      TEXT NOT NULL,
+    incident_id TEXT,
+    details     TEXT NOT NULL,
+    outcome     TEXT NOT NULL
+);
 -- The history archive: the same columns as the Athena table.
 CREATE TABLE IF NOT EXISTS incident_history (
     incident_id             TEXT PRIMARY KEY,

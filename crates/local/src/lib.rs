@@ -9,6 +9,7 @@
 #![allow(clippy::indexing_slicing)]
 
 pub mod analyzer;
+pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -18,6 +19,7 @@ pub mod outbox;
 pub mod store;
 pub mod workflow;
 
+pub use api::LocalApi;
 pub use config::WorkflowConfig;
 pub use db::Db;
 pub use error::LocalError;

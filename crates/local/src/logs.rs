@@ -82,7 +82,55 @@ pub fn read(folder: &LogFolder, alert: &Alert) -> LogContext {
     }
 }
 
-fn parse_line(raw: &str) -> (Option<DateTime<Utc>>, String) {
+/// Lines of `groups` containing `filter` (case-insensitive), between
+/// `start` and `end` (lines without a timestamp are kept), oldest first, at
+/// most `limit` (the most recent).
+pub fn search(
+    dir: &std::path::Path,
+    groups: &[String],
+    filter: &str,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    limit: usize,
+) -> Vec<responder_api::backend::FoundLine> {
+    let needle = filter.to_lowercase();
+    let mut found = Vec::new();
+    for group in groups {
+        let relative: std::path::PathBuf = group
+            .split('/')
+            .filter(|p| !p.is_empty() && *p != ".." && *p != ".")
+            .collect();
+        let Ok(entries) = std::fs::read_dir(dir.join(relative)) else {
+            continue;
+        };
+        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
+        files.sort();
+        for file in files.iter().filter(|f| f.is_file()) {
+            let Ok(text) = std::fs::read_to_string(file) else {
+                continue;
+            };
+            for raw in text.lines() {
+                let (timestamp, message) = parse_line(raw);
+                if timestamp.is_some_and(|t| t < start || t > end) {
+                    continue;
+                }
+                if !needle.is_empty() && !message.to_lowercase().contains(&needle) {
+                    continue;
+                }
+                found.push(responder_api::backend::FoundLine {
+                    log_group: group.clone(),
+                    timestamp: timestamp.map(|t| t.to_rfc3339()),
+                    message: truncate_chars(&message, MAX_LINE_CHARS),
+                });
+            }
+        }
+    }
+    found.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
+    let skip = found.len().saturating_sub(limit);
+    found.into_iter().skip(skip).collect()
+}
+
+pub(crate) fn parse_line(raw: &str) -> (Option<DateTime<Utc>>, String) {
     if raw.trim_start().starts_with('{')
         && let Ok(value) = serde_json::from_str::<serde_json::Value>(raw)
     {

@@ -129,6 +129,49 @@ pub fn analyze(config: &AnalyzerConfig, input: &AnalysisInput) -> Result<Analysi
     .map_err(|e| LocalError::named("Analyzer.InvalidOutput", e.0))
 }
 
+/// Asks the model a free question (`analyze_incidents`): the answer's text.
+pub fn ask(config: &AnalyzerConfig, prompt: &str) -> Result<String, LocalError> {
+    let body = json!({
+        "model": config.model,
+        "temperature": 0,
+        "messages": [{"role": "user", "content": prompt}]
+    });
+    #[allow(clippy::disallowed_methods)] // The key is read where it is used, never stored.
+    let key = config
+        .api_key_env
+        .as_deref()
+        .and_then(|name| std::env::var(name).ok());
+    let url = format!("{}/chat/completions", config.endpoint.trim_end_matches('/'));
+    let (status, response) = post_json(
+        &url,
+        &body.to_string(),
+        key.as_deref(),
+        Duration::from_secs(config.timeout_seconds),
+    )?;
+    if !(200..=299).contains(&status) {
+        return Err(LocalError::named(
+            "Analyzer.Unavailable",
+            format!("{url} answered {status}: {}", excerpt(&response)),
+        ));
+    }
+    let reply: Value = serde_json::from_str(&response).map_err(|e| {
+        LocalError::named(
+            "Analyzer.InvalidOutput",
+            format!("the response is not JSON: {e}"),
+        )
+    })?;
+    reply
+        .pointer("/choices/0/message/content")
+        .and_then(Value::as_str)
+        .map(str::to_owned)
+        .ok_or_else(|| {
+            LocalError::named(
+                "Analyzer.InvalidOutput",
+                "the response has no choices[0].message.content",
+            )
+        })
+}
+
 /// A short, printable piece of a response for an error message.
 fn excerpt(text: &str) -> String {
     text.chars().filter(|c| !c.is_control()).take(200).collect()

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 
 use super::args::{self, DEFAULT_TOKEN_BUDGET, MAX_TEXT_CHARS, MAX_TOKEN_BUDGET};
 use super::incidents::{bounded, check_id, parse_severity, parse_since, parse_time, rfc3339};
-use crate::backend::{Backend, IncidentFilter, IncidentRow};
+use crate::backend::{Backend, IncidentFilter};
 use crate::error::{ApiError, names};
+use responder_core::Incident;
 
 /// The most alerts of one pasted payload that `analyze_alert` analyzes.
 const MAX_ALERTS: usize = 5;
@@ -180,15 +181,14 @@ pub async fn analyze_incidents<B: Backend>(
     let mut candidates = backend.list_incidents(&filter).await?;
     // Most severe first, then most recent.
     candidates.sort_by(|x, y| {
-        x.incident
-            .severity
-            .cmp(&y.incident.severity)
-            .then_with(|| y.incident.opened_at.cmp(&x.incident.opened_at))
+        x.severity
+            .cmp(&y.severity)
+            .then_with(|| y.opened_at.cmp(&x.opened_at))
     });
-    let mut read: Vec<(IncidentRow, Analysis)> = Vec::new();
+    let mut read: Vec<(Incident, Analysis)> = Vec::new();
     let (mut used, mut cut) = (0usize, false);
     for row in &candidates {
-        let Some(analysis) = backend.incident_analysis(&row.incident.id).await? else {
+        let Some(analysis) = backend.incident_analysis(&row.id).await? else {
             continue;
         };
         let cost = tokens(&digest(row, &analysis));
@@ -213,11 +213,11 @@ pub async fn analyze_incidents<B: Backend>(
         "answer": answer,
         "patterns": patterns,
         "incidents": read.iter().map(|(row, analysis)| json!({
-            "id": row.incident.id,
-            "severity": row.incident.severity,
+            "id": row.id,
+            "severity": row.severity,
             "service": row.service,
-            "title": row.incident.title,
-            "opened_at": row.incident.opened_at,
+            "title": row.title,
+            "opened_at": row.opened_at,
             "top_cause": analysis.root_causes.first().map(|c| c.cause.as_str()),
         })).collect::<Vec<_>>(),
     }))
@@ -229,7 +229,7 @@ fn tokens(text: &str) -> usize {
 }
 
 /// What the model reads of one incident.
-fn digest(row: &IncidentRow, analysis: &Analysis) -> String {
+fn digest(row: &Incident, analysis: &Analysis) -> String {
     let causes: Vec<String> = analysis
         .root_causes
         .iter()
@@ -238,18 +238,18 @@ fn digest(row: &IncidentRow, analysis: &Analysis) -> String {
         .collect();
     format!(
         "{} | {} | {} | {} | opened {}\nsummary: {}\ncauses: {}",
-        row.incident.id,
-        row.incident.severity.as_str(),
+        row.id,
+        row.severity.as_str(),
         row.service.as_deref().unwrap_or("-"),
-        row.incident.title,
-        row.incident.opened_at,
+        row.title,
+        row.opened_at,
         analysis.summary,
         causes.join("; ")
     )
 }
 
 /// Counts across the incidents read: what the rules can say without a model.
-fn patterns(read: &[(IncidentRow, Analysis)]) -> Value {
+fn patterns(read: &[(Incident, Analysis)]) -> Value {
     let mut causes: BTreeMap<String, u64> = BTreeMap::new();
     let mut services: BTreeMap<String, u64> = BTreeMap::new();
     let mut signatures: BTreeMap<String, u64> = BTreeMap::new();
@@ -262,9 +262,7 @@ fn patterns(read: &[(IncidentRow, Analysis)]) -> Value {
         *services
             .entry(row.service.clone().unwrap_or_else(|| "(none)".to_owned()))
             .or_default() += 1;
-        *signatures
-            .entry(row.incident.signature.clone())
-            .or_default() += 1;
+        *signatures.entry(row.signature.clone()).or_default() += 1;
     }
     let top = |map: BTreeMap<String, u64>, key: &str| {
         let mut entries: Vec<(String, u64)> = map.into_iter().collect();
@@ -282,7 +280,7 @@ fn patterns(read: &[(IncidentRow, Analysis)]) -> Value {
     })
 }
 
-fn question_prompt(question: &str, read: &[(IncidentRow, Analysis)]) -> String {
+fn question_prompt(question: &str, read: &[(Incident, Analysis)]) -> String {
     let incidents: Vec<String> = read.iter().map(|(row, a)| digest(row, a)).collect();
     format!(
         "You are an SRE reviewing past incidents. Answer the question from the incident analyses \

@@ -98,14 +98,9 @@ pub async fn trends<B: Backend>(backend: &B, a: args::IncidentTrends) -> Result<
     for row in &rows {
         let key = match by {
             "service" => row.service.clone().unwrap_or_else(|| "(none)".to_owned()),
-            "severity" => row.incident.severity.as_str().to_owned(),
-            "signature" => row.incident.signature.clone(),
-            _ => row
-                .incident
-                .opened_at
-                .get(..10)
-                .unwrap_or_default()
-                .to_owned(),
+            "severity" => row.severity.as_str().to_owned(),
+            "signature" => row.signature.clone(),
+            _ => row.opened_at.get(..10).unwrap_or_default().to_owned(),
         };
         *counts.entry(key).or_default() += 1;
     }

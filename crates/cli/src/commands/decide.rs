@@ -4,8 +4,10 @@
 
 use std::process::ExitCode;
 
-use rusqlite::{OptionalExtension, params};
-use serde_json::{Value, json};
+use std::sync::Arc;
+
+use responder_api::tools::{Caller, ToolPolicy, Tools};
+use serde_json::Value;
 
 use crate::config::Config;
 use crate::local::Workspace;
@@ -40,79 +42,45 @@ pub struct RejectArgs {
 }
 
 pub fn approve(args: &ApproveArgs, config: &Config) -> ExitCode {
-    report(answer(
-        config,
-        &args.incident,
-        |workspace, token, channels| {
-            let severity = match &args.severity {
-                Some(s) => Some(responder_core::Severity::parse_loose(s).ok_or_else(|| {
-                    anyhow::anyhow!("InvalidSeverity: '{s}' is not CRITICAL, HIGH, MEDIUM or LOW")
-                })?),
-                None => None,
-            };
-            for channel in &args.channels {
-                if !["slack", "jira", "email"].contains(&channel.as_str()) {
-                    anyhow::bail!("InvalidChannel: '{channel}' is not slack, jira or email");
-                }
-            }
-            let edited = severity.is_some() || !args.channels.is_empty() || args.summary.is_some();
-            let channels = if args.channels.is_empty() {
-                channels.clone()
-            } else {
-                json!(args.channels)
-            };
-            let summary: Option<String> = args
-                .summary
-                .as_ref()
-                .map(|s| s.chars().take(1000).collect());
-            let decision = json!({
-                "decision": if edited { "APPROVED_WITH_EDITS" } else { "APPROVED" },
-                "reviewed": true,
-                "approver": "cli",
-                "comment": args.comment,
-                "severity": severity.map(|s| s.as_str()),
-                "summary": summary,
-                "channels": channels,
-            });
-            workspace.engine.send_task_success(token, decision)?;
-            Ok("APPROVED")
-        },
-    ))
+    let decision = serde_json::json!({
+        "incident_id": args.incident,
+        "comment": args.comment,
+        "severity": args.severity,
+        "channels": (!args.channels.is_empty()).then_some(&args.channels),
+        "summary": args.summary,
+    });
+    report(decide(config, "approve_incident", decision))
 }
 
 pub fn reject(args: &RejectArgs, config: &Config) -> ExitCode {
-    report(answer(config, &args.incident, |workspace, token, _| {
-        let reason: String = args.reason.chars().take(1000).collect();
-        workspace
-            .engine
-            .send_task_failure(token, "Approval.Rejected", &reason)?;
-        Ok("REJECTED")
-    }))
+    let decision = serde_json::json!({ "incident_id": args.incident, "reason": args.reason });
+    report(decide(config, "reject_incident", decision))
 }
 
-fn answer(
-    config: &Config,
-    incident: &str,
-    decide: impl FnOnce(&Workspace, &str, &Value) -> anyhow::Result<&'static str>,
-) -> anyhow::Result<String> {
+/// Takes the decision through the API's tool, as MCP clients and Slack do:
+/// the same checks, the same audit record (caller `cli`).
+fn decide(config: &Config, tool: &str, arguments: Value) -> anyhow::Result<String> {
     let workspace = Workspace::open(config, false)?;
-    let pending: Option<(String, String, String)> = workspace
-        .local
-        .db
-        .conn()
-        .query_row(
-            "SELECT id, token, channels FROM approvals WHERE incident_id = ?1 AND status = 'PENDING' ORDER BY requested_at DESC LIMIT 1",
-            params![incident],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((approval_id, token, channels)) = pending else {
-        anyhow::bail!("NoPendingApproval: incident '{incident}' has no approval waiting");
+    let tools = Tools::new(Arc::new(workspace.api()), ToolPolicy::default());
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_time()
+        .build()?;
+    let decided = runtime
+        .block_on(tools.call(tool, arguments, &Caller("cli".to_owned())))
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let field = |name: &str| {
+        decided
+            .get(name)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
     };
-    let channels: Value = serde_json::from_str(&channels).unwrap_or(Value::Null);
-    let decision = decide(&workspace, &token, &channels)?;
-    workspace.local.db.decide_approval(&approval_id, decision)?;
-    Ok(format!("{incident}: {decision} ({approval_id})"))
+    Ok(format!(
+        "{}: {} ({})",
+        field("incident_id"),
+        field("decision"),
+        field("approval_id")
+    ))
 }
 
 fn report(result: anyhow::Result<String>) -> ExitCode {

@@ -5,6 +5,7 @@ pub mod executions;
 pub mod incidents;
 pub mod normalize;
 pub mod run;
+pub mod serve;
 pub mod sfn;
 
 /// A command's result as the process exit: an error is one line on stderr

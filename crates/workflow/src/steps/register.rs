@@ -109,6 +109,7 @@ fn new_incident(alert: &Alert, at: &str) -> Incident {
             .flat_map(|a| a.triggering_alarms.iter().map(|t| t.name.clone()))
             .collect(),
         root_cause: None,
+        service: alert.service.clone(),
         version: 1,
     }
 }

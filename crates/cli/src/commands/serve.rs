@@ -1,0 +1,166 @@
+//! `responder serve` and `responder mcp`: the API on this machine.
+//!
+//! `serve` answers HTTP on a loopback address, checking SigV4 as API
+//! Gateway's AWS_IAM authorization does; `mcp` speaks MCP on stdin and
+//! stdout for desktop clients. Both run the local engine meanwhile, so that
+//! executions, approvals and their timeouts progress, and resume after a
+//! restart.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use responder_api::http::{HttpConfig, router};
+use responder_api::mcp::McpServer;
+use responder_api::sigv4::Verifier;
+use responder_api::tools::{Caller, ToolPolicy, Tools};
+use responder_local::LocalApi;
+use rmcp::ServiceExt;
+
+use crate::config::Config;
+use crate::local::Workspace;
+
+/// Serve the MCP server and the HTTP API on this machine.
+///
+/// Every route but `/`, `/health` and `/ready` wants a request signed with
+/// AWS SigV4 for the service `execute-api` (awscurl, the AWS SDKs), with
+/// the credentials from `RESPONDER_ACCESS_KEY_ID` and
+/// `RESPONDER_SECRET_ACCESS_KEY` or `[[api.credentials]]`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The address to listen on (default from `[api] addr`: 127.0.0.1:8080).
+    #[arg(long)]
+    addr: Option<String>,
+}
+
+/// Speak MCP over stdin and stdout, for desktop MCP clients.
+///
+/// Configure the client to run `responder mcp` (with `--config` if needed).
+/// The caller recorded for writes is `stdio:` plus the user's name.
+#[derive(Debug, clap::Args)]
+pub struct McpArgs {}
+
+/// How often waiting executions are looked at when nothing wakes the runner
+/// (approval timeouts fire on these ticks).
+const TICK: Duration = Duration::from_secs(1);
+
+pub fn serve(args: &ServeArgs, config: &Config) -> ExitCode {
+    super::finish(run_serve(args, config))
+}
+
+pub fn mcp(_args: &McpArgs, config: &Config) -> ExitCode {
+    super::finish(run_mcp(config))
+}
+
+fn tools(config: &Config, api: LocalApi) -> anyhow::Result<Tools<LocalApi>> {
+    let policy = match &config.api.write_tools {
+        Some(names) => ToolPolicy::new(names.clone()).map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => ToolPolicy::default(),
+    };
+    Ok(Tools::new(Arc::new(api), policy))
+}
+
+fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
+    let secrets = &config.api.secrets;
+    if secrets.credentials.is_empty() {
+        anyhow::bail!(
+            "InvalidConfig: no credentials to check signatures with: set RESPONDER_ACCESS_KEY_ID and RESPONDER_SECRET_ACCESS_KEY, or add [[api.credentials]]"
+        );
+    }
+    let workspace = Workspace::open(config, true)?;
+    let api = workspace.api();
+    let tools = tools(config, api.clone())?;
+    let http = HttpConfig {
+        verifier: Verifier::new(
+            "execute-api",
+            &config.api.region,
+            secrets.credentials.clone(),
+        ),
+        allowed_origins: config.api.allowed_origins.clone(),
+        webhook_token: secrets.webhook_token.clone(),
+        slack_signing_secret: secrets.slack_signing_secret.clone(),
+        link_secret: secrets.link_secret.clone(),
+    };
+    let addr = args.addr.clone().unwrap_or_else(|| config.api.addr.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(&addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        let local = listener.local_addr()?;
+        tokio::spawn(run_engine(api));
+        eprintln!(
+            "responder serve: listening on http://{local} (SigV4, service execute-api, region {}; {} access key(s))",
+            config.api.region,
+            secrets.credentials.len()
+        );
+        axum::serve(listener, router(tools, http))
+            .with_graceful_shutdown(shutdown())
+            .await
+            .context("the server stopped")?;
+        eprintln!("responder serve: stopped");
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+fn run_mcp(config: &Config) -> anyhow::Result<ExitCode> {
+    let workspace = Workspace::open(config, true)?;
+    let api = workspace.api();
+    let tools = tools(config, api.clone())?;
+    #[allow(clippy::disallowed_methods)] // Who runs the client: the audit's caller.
+    let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
+    let server = McpServer::new(tools, Caller(format!("stdio:{user}")));
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    runtime.block_on(async move {
+        tokio::spawn(run_engine(api));
+        let running = server
+            .serve(rmcp::transport::stdio())
+            .await
+            .context("the MCP session did not start")?;
+        running.waiting().await.context("the MCP session failed")?;
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+/// Moves executions on: at once when woken (a start, a decision), else on
+/// every tick. Executions left running by an earlier process resume here.
+async fn run_engine(api: LocalApi) {
+    loop {
+        if let Err(e) = api.advance().await {
+            eprintln!("responder: the engine could not advance: {e}");
+        }
+        tokio::select! {
+            () = api.wake.notified() => {}
+            () = tokio::time::sleep(TICK) => {}
+        }
+    }
+}
+
+/// Ctrl-C or SIGTERM: stop accepting, finish the requests in flight.
+async fn shutdown() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        let mut term =
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(term) => term,
+                Err(_) => {
+                    let _ = interrupt.await;
+                    return;
+                }
+            };
+        tokio::select! {
+            _ = interrupt => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

@@ -1,0 +1,627 @@
+//! The API's backend on this machine: the SQLite database, the log folder,
+//! the local analyzer and the local Step Functions engine. `responder
+//! serve` and `responder mcp` serve the tools over it; `responder approve`
+//! and `reject` take their decisions through it too.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use chrono::{DateTime, Duration, Utc};
+use responder_api::backend::{
+    AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
+    QueryRows, Result,
+};
+use responder_api::error::ApiError;
+use responder_core::analysis::{Analysis, AnalysisInput};
+use responder_core::{Incident, IncidentStatus};
+use responder_sfn::{Definition, Engine, Status};
+use responder_workflow::ports::{
+    AnalysisCache, Analyzer, Archive, ArchiveRecord, IncidentStore, Write,
+};
+use rusqlite::types::ValueRef;
+use rusqlite::{OptionalExtension, params};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+use crate::analyzer::LocalAnalyzer;
+use crate::error::LocalError;
+use crate::workflow::Local;
+
+/// The state machine's name in execution ARNs.
+pub const STATE_MACHINE: &str = "IncidentResponse";
+
+/// The local backend. Cheap to share: everything is behind `Arc`s.
+#[derive(Debug, Clone)]
+pub struct LocalApi {
+    pub local: Arc<Local>,
+    pub engine: Arc<Engine>,
+    pub definition: Arc<Definition>,
+    /// Woken when an execution starts or a decision is taken, so that the
+    /// runner moves it on at once instead of at its next tick.
+    pub wake: Arc<Notify>,
+}
+
+impl LocalApi {
+    pub fn new(local: Arc<Local>, engine: Arc<Engine>, definition: Arc<Definition>) -> Self {
+        Self {
+            local,
+            engine,
+            definition,
+            wake: Arc::new(Notify::new()),
+        }
+    }
+
+    fn analyzer(&self) -> LocalAnalyzer {
+        LocalAnalyzer {
+            config: self.local.config.analyzer.clone(),
+        }
+    }
+
+    /// Moves every running execution on until it ends or waits for a
+    /// callback (an approval); timeouts of waiting tasks fire here. Returns
+    /// how many executions are still running.
+    pub async fn advance(&self) -> std::result::Result<usize, LocalError> {
+        let running = self
+            .engine
+            .store()
+            .running()
+            .map_err(|e| LocalError::Store(e.to_string()))?;
+        let mut still = 0;
+        for id in running {
+            match self.engine.run(&id).await {
+                Ok(execution) if execution.status == Status::Running => still += 1,
+                Ok(_) => {}
+                Err(e) => tracing::warn!(execution = %id, error = %e, "execution did not advance"),
+            }
+        }
+        Ok(still)
+    }
+}
+
+fn store_error(e: impl std::fmt::Display) -> ApiError {
+    ApiError::unavailable(format!("Store.Transient: {e}"))
+}
+
+fn workflow_error(e: responder_workflow::Error) -> ApiError {
+    ApiError::unavailable(format!("{}: {}", e.name(), e.message()))
+}
+
+impl Backend for LocalApi {
+    async fn ready(&self) -> Result<()> {
+        let conn = self.local.db.conn();
+        conn.query_row("SELECT count(*) FROM incidents", [], |r| r.get::<_, i64>(0))
+            .map(|_| ())
+            .map_err(store_error)
+    }
+
+    async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
+        let conn = self.local.db.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT doc FROM incidents
+                 WHERE (?1 IS NULL OR status = ?1)
+                   AND (?2 IS NULL OR json_extract(doc, '$.severity') = ?2)
+                   AND (?3 IS NULL OR json_extract(doc, '$.service') = ?3)
+                   AND (?4 IS NULL OR signature = ?4)
+                   AND (?5 IS NULL OR opened_at >= ?5)
+                   AND (?6 IS NULL OR opened_at < ?6)
+                 ORDER BY opened_at DESC, id LIMIT ?7",
+            )
+            .map_err(store_error)?;
+        let limit = i64::try_from(filter.limit).unwrap_or(i64::MAX);
+        let docs = stmt
+            .query_map(
+                params![
+                    filter.status.map(IncidentStatus::as_str),
+                    filter.severity.map(|s| s.as_str()),
+                    filter.service,
+                    filter.signature,
+                    filter.since,
+                    filter.until,
+                    limit
+                ],
+                |r| r.get::<_, String>(0),
+            )
+            .map_err(store_error)?;
+        docs.map(|doc| {
+            serde_json::from_str(&doc.map_err(store_error)?)
+                .map_err(|e| ApiError::unavailable(format!("Store.Corrupt: {e}")))
+        })
+        .collect()
+    }
+
+    async fn incident_view(&self, id: &str) -> Result<Option<Value>> {
+        let Some(incident) = self.local.db.incident(id).map_err(store_error)? else {
+            return Ok(None);
+        };
+        let (analysis, usage) = self.analysis_row(id)?;
+        // The connection is released before the engine is read below.
+        let (approval, deliveries, executions) = {
+            let conn = self.local.db.conn();
+            let approval: Option<Value> = conn
+                .query_row(
+                    "SELECT id, status, decision, requested_at, expires_at, channels FROM approvals
+                     WHERE incident_id = ?1 ORDER BY requested_at DESC LIMIT 1",
+                    params![id],
+                    |r| {
+                        Ok(json!({
+                            "id": r.get::<_, String>(0)?,
+                            "status": r.get::<_, String>(1)?,
+                            "decision": r.get::<_, Option<String>>(2)?,
+                            "requested_at": r.get::<_, String>(3)?,
+                            "expires_at": r.get::<_, Option<String>>(4)?,
+                            "channels": serde_json::from_str::<Value>(&r.get::<_, String>(5)?).unwrap_or(Value::Null),
+                        }))
+                    },
+                )
+                .optional()
+                .map_err(store_error)?;
+            let mut stmt = conn
+                .prepare(
+                    "SELECT channel, kind, status, location, error FROM deliveries
+                     WHERE incident_id = ?1 ORDER BY channel, kind",
+                )
+                .map_err(store_error)?;
+            let deliveries: Vec<Value> = stmt
+                .query_map(params![id], |r| {
+                    Ok(json!({
+                        "channel": r.get::<_, String>(0)?,
+                        "kind": r.get::<_, String>(1)?,
+                        "status": r.get::<_, String>(2)?,
+                        "location": r.get::<_, Option<String>>(3)?,
+                        "error": r.get::<_, Option<String>>(4)?,
+                    }))
+                })
+                .map_err(store_error)?
+                .collect::<std::result::Result<_, _>>()
+                .map_err(store_error)?;
+            let mut stmt = conn
+                .prepare(
+                    "SELECT DISTINCT execution_id FROM occurrences WHERE incident_id = ?1
+                     ORDER BY received_at",
+                )
+                .map_err(store_error)?;
+            let executions: Vec<String> = stmt
+                .query_map(params![id], |r| r.get(0))
+                .map_err(store_error)?
+                .collect::<std::result::Result<_, _>>()
+                .map_err(store_error)?;
+            (approval, deliveries, executions)
+        };
+        let (alert, context) = executions
+            .first()
+            .and_then(|first| self.iteration_state(first, id))
+            .map_or((Value::Null, Value::Null), |state| {
+                (state["alert"].clone(), state["context"].clone())
+            });
+        Ok(Some(json!({
+            "incident": incident,
+            "alert": alert,
+            "context": context,
+            "analysis": analysis,
+            "usage": usage,
+            "approval": approval,
+            "deliveries": deliveries,
+            "execution_ids": executions,
+        })))
+    }
+
+    async fn incident_analysis(&self, id: &str) -> Result<Option<Analysis>> {
+        let (analysis, _) = self.analysis_row(id)?;
+        Ok(analysis.and_then(|a| serde_json::from_value(a).ok()))
+    }
+
+    async fn pending_approvals(&self) -> Result<Vec<PendingApproval>> {
+        let conn = self.local.db.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT a.id, a.incident_id, a.requested_at, a.expires_at, a.channels, i.doc
+                 FROM approvals a
+                 JOIN sfn_task_tokens t ON t.token = a.token
+                 JOIN incidents i ON i.id = a.incident_id
+                 WHERE a.status = 'PENDING' AND t.state = 'waiting'
+                 ORDER BY a.requested_at",
+            )
+            .map_err(store_error)?;
+        let rows = stmt
+            .query_map([], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, String>(5)?,
+                ))
+            })
+            .map_err(store_error)?;
+        rows.map(|row| {
+            let (approval_id, incident_id, requested_at, expires_at, channels, doc) =
+                row.map_err(store_error)?;
+            let incident: Incident = serde_json::from_str(&doc)
+                .map_err(|e| ApiError::unavailable(format!("Store.Corrupt: {e}")))?;
+            Ok(PendingApproval {
+                approval_id,
+                incident_id,
+                title: incident.title,
+                severity: incident.severity,
+                requested_at,
+                expires_at,
+                channels: serde_json::from_str(&channels).unwrap_or_default(),
+            })
+        })
+        .collect()
+    }
+
+    async fn execution_view(&self, id: &str) -> Result<Option<Value>> {
+        let execution = match self.engine.describe(id) {
+            Ok(e) => e,
+            Err(responder_sfn::EngineError::ExecutionDoesNotExist(_)) => return Ok(None),
+            Err(e) => return Err(store_error(e)),
+        };
+        let history = execution.history();
+        let current_state = if execution.status == Status::Running {
+            current_state(history)
+        } else {
+            None
+        };
+        let events: Vec<Value> = history
+            .iter()
+            .map(|e| {
+                let mut event = json!({
+                    "id": e.id,
+                    "previous_event_id": e.previous_event_id,
+                    "timestamp": e.timestamp.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+                    "type": e.kind,
+                });
+                if let Ok(Value::Object(details)) = serde_json::to_value(&e.details) {
+                    for (k, v) in details {
+                        event[k] = v;
+                    }
+                }
+                event
+            })
+            .collect();
+        Ok(Some(json!({
+            "execution_id": execution.id,
+            "name": execution.name,
+            "state_machine": execution.state_machine,
+            "status": execution.status.as_str(),
+            "current_state": current_state,
+            "started_at": execution.started_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            "stopped_at": execution.stopped_at.map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)),
+            "transitions": execution.transitions(),
+            "input": execution.input,
+            "output": execution.output,
+            "error": execution.error.as_ref().map(|e| json!({"error": e.error, "cause": e.cause})),
+            "events": events,
+        })))
+    }
+
+    async fn query_archive(&self, sql: &str) -> Result<QueryRows> {
+        let conn = self.local.db.conn();
+        // Read-only for this query, whatever the guard let through.
+        conn.execute_batch("PRAGMA query_only = ON")
+            .map_err(store_error)?;
+        let result = run_query(&conn, sql);
+        conn.execute_batch("PRAGMA query_only = OFF")
+            .map_err(store_error)?;
+        result
+    }
+
+    async fn search_logs(&self, search: &LogSearch) -> Result<Vec<FoundLine>> {
+        let config = &self.local.config;
+        let groups: Vec<String> = if search.log_groups.is_empty() {
+            known_groups(&config.logs_dir, &config.log_groups)
+        } else {
+            search.log_groups.clone()
+        };
+        Ok(crate::logs::search(
+            &config.logs_dir,
+            &groups,
+            &search.filter,
+            search.start,
+            search.end,
+            search.limit,
+        ))
+    }
+
+    async fn analyze(&self, input: &AnalysisInput) -> Result<(Analysis, bool)> {
+        let analyzer = self.analyzer();
+        let key = responder_workflow::steps::cache_key(&input.alert, &analyzer.id());
+        let now = Utc::now();
+        let db = &self.local.db;
+        if let Some(analysis) = db.get(&key, now).await.map_err(workflow_error)? {
+            return Ok((analysis, true));
+        }
+        let analyzed = analyzer.analyze(input).await.map_err(workflow_error)?;
+        let ttl = Duration::seconds(self.local.config.policy().cache_ttl_seconds);
+        if !analyzed.analysis.degraded {
+            db.put(&key, &analyzed.analysis, now + ttl)
+                .await
+                .map_err(workflow_error)?;
+        }
+        Ok((analyzed.analysis, false))
+    }
+
+    async fn ask(&self, prompt: &str) -> Result<Option<String>> {
+        let config = self.local.config.analyzer.clone();
+        if !config.uses_model() {
+            return Ok(None);
+        }
+        let prompt = prompt.to_owned();
+        // The model client is blocking: keep it off the runtime's threads.
+        tokio::task::spawn_blocking(move || crate::openai::ask(&config, &prompt))
+            .await
+            .map_err(|e| ApiError::unavailable(e.to_string()))?
+            .map(Some)
+            .map_err(|e| {
+                let e = responder_workflow::Error::from(e);
+                ApiError::unavailable(format!("{}: {}", e.name(), e.message()))
+            })
+    }
+
+    async fn decide(
+        &self,
+        incident_id: &str,
+        decision: &Decision,
+        caller: &str,
+    ) -> Result<Decided> {
+        let pending: Option<(String, String, String)> = self
+            .local
+            .db
+            .conn()
+            .query_row(
+                "SELECT id, token, channels FROM approvals
+                 WHERE incident_id = ?1 AND status = 'PENDING'
+                 ORDER BY requested_at DESC LIMIT 1",
+                params![incident_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(store_error)?;
+        let Some((approval_id, token, routed)) = pending else {
+            return Err(ApiError::conflict(format!(
+                "incident '{incident_id}' has no approval waiting"
+            )));
+        };
+        let answered = match decision {
+            Decision::Approve {
+                comment,
+                severity,
+                channels,
+                summary,
+            } => {
+                let edited = severity.is_some() || channels.is_some() || summary.is_some();
+                let routed: Value = serde_json::from_str(&routed).unwrap_or(Value::Null);
+                let output = json!({
+                    "decision": if edited { "APPROVED_WITH_EDITS" } else { "APPROVED" },
+                    "reviewed": true,
+                    "approver": caller,
+                    "comment": comment,
+                    "severity": severity.map(|s| s.as_str()),
+                    "summary": summary,
+                    "channels": channels.as_ref().map_or(routed, |c| json!(c)),
+                });
+                self.engine.send_task_success(&token, output).map(|_| {
+                    if edited {
+                        "APPROVED_WITH_EDITS"
+                    } else {
+                        "APPROVED"
+                    }
+                })
+            }
+            Decision::Reject { reason } => self
+                .engine
+                .send_task_failure(&token, "Approval.Rejected", reason)
+                .map(|_| "REJECTED"),
+        };
+        let decided = answered.map_err(|e| match e {
+            responder_sfn::EngineError::TaskTimedOut
+            | responder_sfn::EngineError::InvalidToken(_)
+            | responder_sfn::EngineError::TaskDoesNotExist(_) => ApiError::conflict(format!(
+                "incident '{incident_id}': the approval is no longer waiting ({e})"
+            )),
+            other => store_error(other),
+        })?;
+        let recorded = if decided == "REJECTED" {
+            "REJECTED"
+        } else {
+            "APPROVED"
+        };
+        self.local
+            .db
+            .decide_approval(&approval_id, recorded)
+            .map_err(store_error)?;
+        self.wake.notify_one();
+        Ok(Decided {
+            incident_id: incident_id.to_owned(),
+            approval_id,
+            decision: decided.to_owned(),
+        })
+    }
+
+    async fn resolve(&self, incident_id: &str, resolution: &str) -> Result<Incident> {
+        let db = &self.local.db;
+        // A conditional write: if someone changed the incident meanwhile,
+        // read it again and decide again.
+        for _ in 0..5 {
+            let Some(mut incident) = db.incident(incident_id).map_err(store_error)? else {
+                return Err(ApiError::not_found(format!("no incident '{incident_id}'")));
+            };
+            if !incident.status.is_open() {
+                return Err(ApiError::conflict(format!(
+                    "incident '{incident_id}' is {}, not open",
+                    incident.status.as_str()
+                )));
+            }
+            let now = Utc::now();
+            incident.status = IncidentStatus::Resolved;
+            incident.time_to_recover_seconds = DateTime::parse_from_rfc3339(&incident.opened_at)
+                .ok()
+                .map(|opened| (now - opened.with_timezone(&Utc)).num_seconds());
+            incident.resolved_at = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
+            incident.version += 1;
+            match db.update(&incident).await.map_err(workflow_error)? {
+                Write::Done => {
+                    let mut record = ArchiveRecord::of(&incident);
+                    record.resolution = Some(resolution.to_owned());
+                    db.record(&record).await.map_err(workflow_error)?;
+                    return Ok(incident);
+                }
+                Write::Conflict => continue,
+            }
+        }
+        Err(ApiError::unavailable(format!(
+            "incident '{incident_id}' kept changing; try again"
+        )))
+    }
+
+    async fn start(&self, payload: &Value) -> Result<String> {
+        let id = self
+            .engine
+            .start(&self.definition, STATE_MACHINE, None, payload.clone())
+            .map_err(|e| match e {
+                responder_sfn::EngineError::InvalidExecutionInput(m) => ApiError::invalid(m),
+                other => store_error(other),
+            })?;
+        self.wake.notify_one();
+        Ok(id)
+    }
+
+    async fn audit(&self, entry: &AuditEntry) -> Result<()> {
+        self.local
+            .db
+            .conn()
+            .execute(
+                "INSERT INTO audit (at, caller, action, incident_id, details, outcome)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![
+                    entry.at,
+                    entry.caller,
+                    entry.action,
+                    entry.incident_id,
+                    entry.details.to_string(),
+                    entry.outcome
+                ],
+            )
+            .map(|_| ())
+            .map_err(store_error)
+    }
+}
+
+impl LocalApi {
+    fn analysis_row(&self, id: &str) -> Result<(Option<Value>, Option<Value>)> {
+        let row: Option<(String, Option<String>)> = self
+            .local
+            .db
+            .conn()
+            .query_row(
+                "SELECT analysis, usage FROM analyses WHERE incident_id = ?1",
+                params![id],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()
+            .map_err(store_error)?;
+        Ok(match row {
+            Some((analysis, usage)) => (
+                serde_json::from_str(&analysis).ok(),
+                usage.and_then(|u| serde_json::from_str(&u).ok()),
+            ),
+            None => (None, None),
+        })
+    }
+
+    /// The state of the Map iteration that handled the incident's alert, as
+    /// last seen in the execution's history: the alert, the context
+    /// gathered, the analysis.
+    fn iteration_state(&self, execution_id: &str, incident_id: &str) -> Option<Value> {
+        let execution = self.engine.describe(execution_id).ok()?;
+        execution
+            .history()
+            .iter()
+            .rev()
+            .filter_map(|e| e.details.input.as_ref())
+            .filter(|input| input["registration"]["incident"]["id"].as_str() == Some(incident_id))
+            .max_by_key(|input| input.as_object().map_or(0, serde_json::Map::len))
+            .cloned()
+    }
+}
+
+/// The state a running execution is in: the last one entered and not left.
+fn current_state(history: &[responder_sfn::Event]) -> Option<String> {
+    let mut open: Vec<String> = Vec::new();
+    for event in history {
+        let Some(name) = event.details.name.as_deref() else {
+            continue;
+        };
+        if event.kind.ends_with("StateEntered") {
+            open.push(name.to_owned());
+        } else if event.kind.ends_with("StateExited")
+            && let Some(i) = open.iter().rposition(|n| n == name)
+        {
+            open.remove(i);
+        }
+    }
+    open.pop()
+}
+
+fn run_query(conn: &rusqlite::Connection, sql: &str) -> Result<QueryRows> {
+    let query_error = |e: rusqlite::Error| {
+        ApiError::new(
+            responder_api::error::names::QUERY_REJECTED,
+            format!("the query failed: {e}"),
+        )
+    };
+    let mut stmt = conn.prepare(sql).map_err(query_error)?;
+    let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
+    let width = columns.len();
+    let mut rows = stmt.query([]).map_err(query_error)?;
+    let mut out = Vec::new();
+    while let Some(row) = rows.next().map_err(query_error)? {
+        let mut values = Vec::with_capacity(width);
+        for i in 0..width {
+            values.push(match row.get_ref(i).map_err(query_error)? {
+                ValueRef::Null => Value::Null,
+                ValueRef::Integer(n) => json!(n),
+                ValueRef::Real(x) => json!(x),
+                ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
+                ValueRef::Blob(b) => json!(hex_of(b)),
+            });
+        }
+        out.push(values);
+    }
+    Ok(QueryRows { columns, rows: out })
+}
+
+fn hex_of(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// The log groups configured for routing, plus the folders found under the
+/// logs directory (three levels: `/aws/lambda/name`).
+fn known_groups(
+    dir: &Path,
+    configured: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Vec<String> {
+    let mut groups: BTreeSet<String> = configured.values().flatten().cloned().collect();
+    let mut stack: Vec<(PathBuf, usize)> = vec![(dir.to_path_buf(), 0)];
+    while let Some((path, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&path) else {
+            continue;
+        };
+        for entry in entries.filter_map(std::result::Result::ok) {
+            let child = entry.path();
+            if child.is_dir() && depth < 4 {
+                stack.push((child, depth + 1));
+            } else if child.is_file()
+                && let Ok(relative) = path.strip_prefix(dir)
+                && depth > 0
+            {
+                groups.insert(format!("/{}", relative.display()));
+            }
+        }
+    }
+    groups.into_iter().collect()
+}
