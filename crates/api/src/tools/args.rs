@@ -31,6 +31,7 @@ pub struct ListIncidents {
     /// Opened at or after: RFC 3339 (`2026-11-20T00:00:00Z`) or a duration back from now (`90m`, `24h`, `7d`).
     pub since: Option<String>,
     /// At most 100; 20 if absent.
+    #[schemars(range(min = 1, max = 100))]
     pub limit: Option<u32>,
 }
 
@@ -51,6 +52,7 @@ pub struct GetExecution {
     /// The execution id (an ARN, as `get_incident` reports it).
     pub execution_id: String,
     /// The most recent history events returned: at most 1000, 200 if absent.
+    #[schemars(range(min = 1, max = 1000))]
     pub max_events: Option<u32>,
 }
 
@@ -67,6 +69,7 @@ pub struct IncidentTrends {
     /// Group by: service, severity, signature or day.
     pub by: String,
     /// Days back from now: at most 365, 30 if absent.
+    #[schemars(range(min = 1, max = 365))]
     pub days: Option<u32>,
 }
 
@@ -78,10 +81,12 @@ pub struct SearchLogs {
     /// A text every line must contain (case-insensitive).
     pub filter: Option<String>,
     /// The window's length in minutes, back from `end`: at most 1440, 60 if absent.
+    #[schemars(range(min = 1, max = 1440))]
     pub minutes: Option<u32>,
     /// The window's end, RFC 3339; now if absent.
     pub end: Option<String>,
     /// The most lines returned: at most 200, 50 if absent.
+    #[schemars(range(min = 1, max = 200))]
     pub limit: Option<u32>,
 }
 
@@ -108,6 +113,7 @@ pub struct AnalyzeIncidents {
     pub service: Option<String>,
     pub signature: Option<String>,
     /// Tokens of incident analyses to read: at most 20000, 4000 if absent.
+    #[schemars(range(min = 1, max = 20000))]
     pub token_budget: Option<u32>,
 }
 
