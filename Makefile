@@ -14,21 +14,26 @@ run: ## Run the workflow on the demo alarm, from an empty data dir (.responder/d
 
 .PHONY: test
 # Pinned Python tools in .venv-tools: moto (the local AWS the adapter tests
-# start) and cargo-lambda (for `make package`).
+# start), awscurl and the MCP Python SDK (the real clients of the API), and
+# cargo-lambda (for `make package`).
 MOTO_VERSION := 5.2.5
-TOOLS := .venv-tools/.moto-$(MOTO_VERSION)
+AWSCURL_VERSION := 0.44
+MCP_VERSION := 2.3.0
+TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)
 
 .PHONY: tools
-tools: $(TOOLS) ## Install the pinned test tools (moto server) into .venv-tools
+tools: $(TOOLS) ## Install the pinned test tools (moto server, awscurl, MCP SDK) into .venv-tools
 $(TOOLS):
 	python3 -m venv .venv-tools
-	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)"
+	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)" "awscurl==$(AWSCURL_VERSION)" "mcp==$(MCP_VERSION)"
 	touch $@
 
-test: tools ## Run every check: formatting, clippy, all tests (what CI runs)
+test: tools ## Run every check: formatting, clippy, all tests, the real API clients (what CI runs)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
+	cargo build --locked -p responder
+	tests/clients/run.sh
 
 .PHONY: build
 build: ## Build the workspace

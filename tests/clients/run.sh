@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# Real clients against a live `responder serve` (run by `make test`):
+#   1. awscurl, with the README's call (tools/list over MCP) and an alert
+#      posted to /events;
+#   2. the official MCP Python SDK, SigV4-signed, through a whole approval;
+#   3. an unsigned request, refused as API Gateway refuses it.
+# Needs: target/debug/responder and .venv-tools (make tools).
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+BIN=target/debug/responder
+VENV=.venv-tools/bin
+PORT=${CLIENTS_PORT:-18787}
+URL="http://127.0.0.1:$PORT"
+WORK=$(mktemp -d)
+export RESPONDER_DATA_DIR="$WORK/data"
+export RESPONDER_ACCESS_KEY_ID=AKIDCLIENTTEST
+export RESPONDER_SECRET_ACCESS_KEY=client-test-secret-key
+cleanup() {
+  [[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+"$BIN" serve --addr "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
+SERVER=$!
+for _ in $(seq 50); do
+  curl -sf "$URL/health" >/dev/null && break
+  sleep 0.1
+done
+curl -sf "$URL/health" >/dev/null || { cat "$WORK/serve.log"; echo "clients: the server did not start" >&2; exit 1; }
+
+awscurl() {
+  "$VENV/awscurl" --service execute-api --region us-east-1 \
+    --access_key "$RESPONDER_ACCESS_KEY_ID" --secret_key "$RESPONDER_SECRET_ACCESS_KEY" "$@"
+}
+check() { # check NAME JSON PYTHON-EXPRESSION-ON-d
+  python3 -c "import json,sys; d=json.loads(sys.argv[1]); assert $3, sys.argv[1][:400]" "$2" \
+    || { echo "clients: $1 failed" >&2; exit 1; }
+  echo "clients: $1 ok"
+}
+
+# 1. The README's call.
+out=$(awscurl -X POST "$URL/mcp" -H 'Content-Type: application/json' \
+  -d '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}')
+check "awscurl tools/list" "$out" "len(d['result']['tools']) == 14 and d['result']['tools'][0]['name'] == 'list_incidents'"
+out=$(awscurl -X POST "$URL/events" -H 'Content-Type: application/json' \
+  -d @events/eventbridge/metric-alarm-lambda-errors.json)
+check "awscurl POST /events" "$out" "d['execution_id'].startswith('arn:aws:states:') and len(d['alerts']) == 1"
+
+# 2. The MCP Python SDK, signed.
+"$VENV/python" tests/clients/mcp_sigv4_client.py "$URL/mcp"
+
+# 3. Unsigned: API Gateway's 403.
+code=$(curl -s -o "$WORK/refused.json" -w '%{http_code}' -X POST "$URL/mcp" -H 'Content-Type: application/json' -d '{}')
+check "unsigned request refused" "$(cat "$WORK/refused.json")" "d == {'message': 'Missing Authentication Token'} and '$code' == '403'"
