@@ -26,15 +26,26 @@ async fn tools_list_matches_the_golden_file() {
     assert_eq!(status, 200, "{body}");
     let tools = json_of(&body)["result"]["tools"].clone();
     let text = serde_json::to_string_pretty(&tools).unwrap() + "\n";
-    #[allow(clippy::disallowed_methods)] // UPDATE_GOLDEN=1 rewrites the file after a deliberate change.
+    #[allow(clippy::disallowed_methods)]
+    // UPDATE_GOLDEN=1 rewrites the file after a deliberate change.
     if std::env::var_os("UPDATE_GOLDEN").is_some() {
         std::fs::write(GOLDEN, &text).unwrap();
     }
-    let golden = std::fs::read_to_string(GOLDEN).expect("the golden file; UPDATE_GOLDEN=1 writes it");
-    assert_eq!(text, golden, "tools/list changed; review, then UPDATE_GOLDEN=1 cargo test");
+    let golden =
+        std::fs::read_to_string(GOLDEN).expect("the golden file; UPDATE_GOLDEN=1 writes it");
+    assert_eq!(
+        text, golden,
+        "tools/list changed; review, then UPDATE_GOLDEN=1 cargo test"
+    );
     // Read-only and write tools say what they are.
     let hint = |name: &str, key: &str| {
-        tools.as_array().unwrap().iter().find(|t| t["name"] == name).unwrap()["annotations"][key].clone()
+        tools
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|t| t["name"] == name)
+            .unwrap()["annotations"][key]
+            .clone()
     };
     assert_eq!(hint("list_incidents", "readOnlyHint"), json!(true));
     assert_eq!(hint("approve_incident", "readOnlyHint"), json!(false));
@@ -46,11 +57,19 @@ async fn an_unsigned_request_gets_api_gateways_refusal() {
     let app = app(&Fake::seeded());
     let (status, response, body) = send(
         &app,
-        unsigned("POST", "/mcp", &[("content-type", "application/json")], "{}"),
+        unsigned(
+            "POST",
+            "/mcp",
+            &[("content-type", "application/json")],
+            "{}",
+        ),
     )
     .await;
     assert_eq!(status, 403);
-    assert_eq!(json_of(&body), json!({"message": "Missing Authentication Token"}));
+    assert_eq!(
+        json_of(&body),
+        json!({"message": "Missing Authentication Token"})
+    );
     assert_eq!(
         response.headers()["x-amzn-errortype"],
         "MissingAuthenticationTokenException"
@@ -64,8 +83,14 @@ async fn a_request_changed_after_signing_is_refused() {
     *request.body_mut() = axum::body::Body::from(r#"{"limit":100}"#);
     let (status, response, body) = send(&app, request).await;
     assert_eq!(status, 403);
-    assert_eq!(response.headers()["x-amzn-errortype"], "InvalidSignatureException");
-    assert!(body.contains("does not match the signature you provided"), "{body}");
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+    assert!(
+        body.contains("does not match the signature you provided"),
+        "{body}"
+    );
 }
 
 #[tokio::test]
@@ -86,12 +111,20 @@ async fn mcp_accepts_clients_that_accept_only_json() {
     let request = signed(
         "POST",
         "/mcp",
-        &[("content-type", "application/json"), ("accept", "application/json")],
+        &[
+            ("content-type", "application/json"),
+            ("accept", "application/json"),
+        ],
         &body,
     );
     let (status, response, body) = send(&app, request).await;
     assert_eq!(status, 200, "{body}");
-    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("application/json"));
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/json")
+    );
     assert_eq!(json_of(&body)["id"], 7);
 }
 
@@ -102,16 +135,25 @@ async fn a_browser_origin_must_be_allowed() {
     let evil = signed(
         "POST",
         "/mcp",
-        &[("content-type", "application/json"), ("origin", "http://evil.example")],
+        &[
+            ("content-type", "application/json"),
+            ("origin", "http://evil.example"),
+        ],
         &body,
     );
     let (status, _, text) = send(&app, evil).await;
     assert_eq!(status, 403);
-    assert!(text.contains("Origin 'http://evil.example' is not allowed"), "{text}");
+    assert!(
+        text.contains("Origin 'http://evil.example' is not allowed"),
+        "{text}"
+    );
     let allowed = signed(
         "POST",
         "/mcp",
-        &[("content-type", "application/json"), ("origin", "http://localhost:6274")],
+        &[
+            ("content-type", "application/json"),
+            ("origin", "http://localhost:6274"),
+        ],
         &body,
     );
     assert_eq!(send(&app, allowed).await.0, 200);
@@ -122,7 +164,10 @@ async fn mcp_tool_calls_return_structured_results_and_readable_errors() {
     let app = app(&Fake::seeded());
     let (status, _, body) = send(
         &app,
-        mcp("tools/call", json!({"name": "list_incidents", "arguments": {"severity": "critical"}})),
+        mcp(
+            "tools/call",
+            json!({"name": "list_incidents", "arguments": {"severity": "critical"}}),
+        ),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -133,7 +178,10 @@ async fn mcp_tool_calls_return_structured_results_and_readable_errors() {
 
     let (_, _, body) = send(
         &app,
-        mcp("tools/call", json!({"name": "get_incident", "arguments": {"incident_id": "inc-404"}})),
+        mcp(
+            "tools/call",
+            json!({"name": "get_incident", "arguments": {"incident_id": "inc-404"}}),
+        ),
     )
     .await;
     let result = &json_of(&body)["result"];
@@ -150,11 +198,22 @@ async fn writes_through_mcp_are_audited_with_the_signers_name() {
         mcp("tools/call", json!({"name": "approve_incident", "arguments": {"incident_id": "inc-1", "comment": "ok"}})),
     )
     .await;
-    assert_eq!(json_of(&body)["result"]["structuredContent"]["decision"], "APPROVED", "{body}");
+    assert_eq!(
+        json_of(&body)["result"]["structuredContent"]["decision"],
+        "APPROVED",
+        "{body}"
+    );
     let state = fake.state.lock().unwrap();
     assert_eq!(state.decisions[0].2, "alice");
     let audit = &state.audit[0];
-    assert_eq!((audit.caller.as_str(), audit.action.as_str(), audit.outcome.as_str()), ("alice", "approve_incident", "ok"));
+    assert_eq!(
+        (
+            audit.caller.as_str(),
+            audit.action.as_str(),
+            audit.outcome.as_str()
+        ),
+        ("alice", "approve_incident", "ok")
+    );
     assert_eq!(audit.incident_id.as_deref(), Some("inc-1"));
 }
 
@@ -166,12 +225,37 @@ async fn rest_tools_answer_with_status_codes_and_error_names() {
     assert_eq!(json_of(&body).as_array().unwrap().len(), 14);
     let cases = [
         ("/tools/nope", "{}", 404, "NotFound"),
-        ("/tools/list_incidents", r#"{"limit": 1000}"#, 400, "InvalidInput"),
-        ("/tools/list_incidents", r#"{"colour": "red"}"#, 400, "InvalidInput"),
+        (
+            "/tools/list_incidents",
+            r#"{"limit": 1000}"#,
+            400,
+            "InvalidInput",
+        ),
+        (
+            "/tools/list_incidents",
+            r#"{"colour": "red"}"#,
+            400,
+            "InvalidInput",
+        ),
         ("/tools/list_incidents", "not json", 400, "InvalidInput"),
-        ("/tools/query_history", r#"{"sql": "DELETE FROM incident_history"}"#, 400, "QueryRejected"),
-        ("/tools/reject_incident", r#"{"incident_id": "inc-2", "reason": "noise"}"#, 409, "Conflict"),
-        ("/tools/analyze_alert", r#"{"payload": {"foo": 1}}"#, 400, "InvalidAlert"),
+        (
+            "/tools/query_history",
+            r#"{"sql": "DELETE FROM incident_history"}"#,
+            400,
+            "QueryRejected",
+        ),
+        (
+            "/tools/reject_incident",
+            r#"{"incident_id": "inc-2", "reason": "noise"}"#,
+            409,
+            "Conflict",
+        ),
+        (
+            "/tools/analyze_alert",
+            r#"{"payload": {"foo": 1}}"#,
+            400,
+            "InvalidAlert",
+        ),
     ];
     for (path, body, expected, name) in cases {
         let (status, _, text) = send(&app, signed("POST", path, &[], body)).await;
@@ -183,7 +267,10 @@ async fn rest_tools_answer_with_status_codes_and_error_names() {
 #[tokio::test]
 async fn a_disabled_write_tool_is_neither_listed_nor_run() {
     let fake = Fake::seeded();
-    let app = app_with(&fake, ToolPolicy::new(vec!["resolve_incident".to_owned()]).unwrap());
+    let app = app_with(
+        &fake,
+        ToolPolicy::new(vec!["resolve_incident".to_owned()]).unwrap(),
+    );
     let (_, _, body) = send(&app, signed("GET", "/tools", &[], "")).await;
     let names: Vec<String> = json_of(&body)
         .as_array()
@@ -195,7 +282,12 @@ async fn a_disabled_write_tool_is_neither_listed_nor_run() {
     assert!(!names.contains(&"approve_incident".to_owned()));
     let (status, _, text) = send(
         &app,
-        signed("POST", "/tools/approve_incident", &[], r#"{"incident_id": "inc-1"}"#),
+        signed(
+            "POST",
+            "/tools/approve_incident",
+            &[],
+            r#"{"incident_id": "inc-1"}"#,
+        ),
     )
     .await;
     assert_eq!(status, 403);
@@ -209,7 +301,12 @@ async fn get_execution_keeps_the_most_recent_events() {
     let app = app(&Fake::seeded());
     let (status, _, body) = send(
         &app,
-        signed("POST", "/tools/get_execution", &[], r#"{"execution_id": "exec-1", "max_events": 50}"#),
+        signed(
+            "POST",
+            "/tools/get_execution",
+            &[],
+            r#"{"execution_id": "exec-1", "max_events": 50}"#,
+        ),
     )
     .await;
     assert_eq!(status, 200, "{body}");
@@ -227,7 +324,11 @@ async fn events_start_an_execution_and_refuse_what_normalization_refuses() {
     let (status, _, body) = send(&app, signed("POST", "/events", &[], payload)).await;
     assert_eq!(status, 202, "{body}");
     assert_eq!(json_of(&body)["execution_id"], "exec-1");
-    let (status, _, body) = send(&app, signed("POST", "/events", &[], r#"{"detail-type": 5}"#)).await;
+    let (status, _, body) = send(
+        &app,
+        signed("POST", "/events", &[], r#"{"detail-type": 5}"#),
+    )
+    .await;
     assert_eq!(status, 400, "{body}");
     assert_eq!(json_of(&body)["error"], "InvalidAlert");
     let state = fake.state.lock().unwrap();
@@ -242,21 +343,44 @@ async fn webhooks_want_the_bearer_token_and_their_own_payloads() {
     let firing = include_str!("../../../events/alertmanager/firing.json");
     let no_token = unsigned("POST", "/webhooks/alertmanager", &[], firing);
     assert_eq!(send(&app, no_token).await.0, 401);
-    let wrong = unsigned("POST", "/webhooks/alertmanager", &[("authorization", "Bearer nope")], firing);
+    let wrong = unsigned(
+        "POST",
+        "/webhooks/alertmanager",
+        &[("authorization", "Bearer nope")],
+        firing,
+    );
     assert_eq!(send(&app, wrong).await.0, 401);
     let bearer = format!("Bearer {WEBHOOK_TOKEN}");
-    let ok = unsigned("POST", "/webhooks/alertmanager", &[("authorization", &bearer)], firing);
+    let ok = unsigned(
+        "POST",
+        "/webhooks/alertmanager",
+        &[("authorization", &bearer)],
+        firing,
+    );
     let (status, _, body) = send(&app, ok).await;
     assert_eq!(status, 202, "{body}");
     let grafana = include_str!("../../../events/grafana/firing.json");
-    let mismatched = unsigned("POST", "/webhooks/alertmanager", &[("authorization", &bearer)], grafana);
+    let mismatched = unsigned(
+        "POST",
+        "/webhooks/alertmanager",
+        &[("authorization", &bearer)],
+        grafana,
+    );
     let (status, _, body) = send(&app, mismatched).await;
     assert_eq!(status, 400, "{body}");
     assert!(body.contains("takes alertmanager payloads"), "{body}");
-    assert_eq!(fake.state.lock().unwrap().audit.last().unwrap().caller, "webhook:alertmanager");
+    assert_eq!(
+        fake.state.lock().unwrap().audit.last().unwrap().caller,
+        "webhook:alertmanager"
+    );
 }
 
-fn slack_request(action: &str, value: &str, timestamp: i64, secret: &str) -> axum::http::Request<axum::body::Body> {
+fn slack_request(
+    action: &str,
+    value: &str,
+    timestamp: i64,
+    secret: &str,
+) -> axum::http::Request<axum::body::Body> {
     let payload = json!({
         "type": "block_actions",
         "user": {"id": "U024BE7LH", "username": "oncall"},
@@ -279,7 +403,9 @@ fn slack_request(action: &str, value: &str, timestamp: i64, secret: &str) -> axu
 fn urlencode(text: &str) -> String {
     text.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => char::from(b).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                char::from(b).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()
@@ -292,13 +418,23 @@ async fn a_signed_slack_button_decides_and_an_unsigned_one_does_nothing() {
     let now = chrono::Utc::now().timestamp();
     let (status, _, _) = send(&app, slack_request("approve", "apr-1", now, "wrong-secret")).await;
     assert_eq!(status, 401);
-    let (status, _, _) = send(&app, slack_request("approve", "apr-1", now - 600, SLACK_SECRET)).await;
+    let (status, _, _) = send(
+        &app,
+        slack_request("approve", "apr-1", now - 600, SLACK_SECRET),
+    )
+    .await;
     assert_eq!(status, 401, "a replay from ten minutes ago");
     assert!(fake.state.lock().unwrap().decisions.is_empty());
 
     let (status, _, body) = send(&app, slack_request("reject", "apr-1", now, SLACK_SECRET)).await;
     assert_eq!(status, 200, "{body}");
-    assert!(json_of(&body)["text"].as_str().unwrap().starts_with("Rejected by <@U024BE7LH>"), "{body}");
+    assert!(
+        json_of(&body)["text"]
+            .as_str()
+            .unwrap()
+            .starts_with("Rejected by <@U024BE7LH>"),
+        "{body}"
+    );
     let state = fake.state.lock().unwrap();
     assert_eq!(state.decisions[0].2, "slack:U024BE7LH");
     assert!(matches!(state.decisions[0].1, Decision::Reject { .. }));
@@ -321,9 +457,15 @@ async fn an_email_link_asks_before_it_decides() {
     assert_eq!(status, 200);
     assert!(page.contains("<form method=\"post\">"), "{page}");
     // The alarm's title is escaped, never markup.
-    assert!(page.contains("checkout-api-errors &lt;!channel&gt;"), "{page}");
+    assert!(
+        page.contains("checkout-api-errors &lt;!channel&gt;"),
+        "{page}"
+    );
     assert_eq!(response.headers()["referrer-policy"], "no-referrer");
-    assert!(fake.state.lock().unwrap().decisions.is_empty(), "opening the link decides nothing");
+    assert!(
+        fake.state.lock().unwrap().decisions.is_empty(),
+        "opening the link decides nothing"
+    );
 
     let (status, _, page) = send(&app, unsigned("POST", &path, &[], "")).await;
     assert_eq!(status, 200, "{page}");
@@ -338,8 +480,21 @@ async fn an_email_link_asks_before_it_decides() {
             expires_at: fixed_time().timestamp(),
         },
     );
-    assert_eq!(send(&app, unsigned("GET", &format!("/approvals/{expired}"), &[], "")).await.0, 410);
-    assert_eq!(send(&app, unsigned("POST", "/approvals/forged.token", &[], "")).await.0, 404);
+    assert_eq!(
+        send(
+            &app,
+            unsigned("GET", &format!("/approvals/{expired}"), &[], "")
+        )
+        .await
+        .0,
+        410
+    );
+    assert_eq!(
+        send(&app, unsigned("POST", "/approvals/forged.token", &[], ""))
+            .await
+            .0,
+        404
+    );
 }
 
 #[tokio::test]
@@ -348,10 +503,30 @@ async fn incidents_are_resources_and_triage_is_a_prompt() {
     let (_, _, body) = send(&app, mcp("resources/list", json!({}))).await;
     let resources = json_of(&body)["result"]["resources"].clone();
     assert_eq!(resources[0]["uri"], "incident://inc-1", "{body}");
-    let (_, _, body) = send(&app, mcp("resources/read", json!({"uri": "incident://inc-1"}))).await;
-    let text = json_of(&body)["result"]["contents"][0]["text"].as_str().unwrap().to_owned();
+    let (_, _, body) = send(
+        &app,
+        mcp("resources/read", json!({"uri": "incident://inc-1"})),
+    )
+    .await;
+    let text = json_of(&body)["result"]["contents"][0]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(json_of(&text)["incident"]["id"], "inc-1");
-    let (_, _, body) = send(&app, mcp("prompts/get", json!({"name": "triage", "arguments": {"incident_id": "inc-1"}}))).await;
-    let message = json_of(&body)["result"]["messages"][0]["content"]["text"].as_str().unwrap().to_owned();
-    assert!(message.contains("<untrusted-data>"), "the record is fenced: {message}");
+    let (_, _, body) = send(
+        &app,
+        mcp(
+            "prompts/get",
+            json!({"name": "triage", "arguments": {"incident_id": "inc-1"}}),
+        ),
+    )
+    .await;
+    let message = json_of(&body)["result"]["messages"][0]["content"]["text"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        message.contains("<untrusted-data>"),
+        "the record is fenced: {message}"
+    );
 }

@@ -199,8 +199,14 @@ pub fn parse_since(name: &str, text: &str) -> Result<String, ApiError> {
         .or_else(|| text.strip_suffix('d').map(|n| (n, 86_400)));
     if let Some((number, unit)) = relative
         && let Ok(n) = number.parse::<i64>()
-        && (1..=i64::from(MAX_DAYS) * 86_400 / unit).contains(&n)
     {
+        let max = i64::from(MAX_DAYS) * 86_400 / unit;
+        if !(1..=max).contains(&n) {
+            return Err(ApiError::invalid(format!(
+                "arguments.{name} is {}; it must be 1 to {max} (up to {MAX_DAYS} days back)",
+                printable(text)
+            )));
+        }
         return Ok(rfc3339(Utc::now() - Duration::seconds(n * unit)));
     }
     parse_time(name, text).map(rfc3339)

@@ -75,7 +75,12 @@ impl Fake {
         {
             let mut state = fake.state.lock().unwrap();
             state.incidents = vec![
-                incident("inc-1", Severity::Critical, "checkout-api", "checkout-api-errors <!channel>"),
+                incident(
+                    "inc-1",
+                    Severity::Critical,
+                    "checkout-api",
+                    "checkout-api-errors <!channel>",
+                ),
                 incident("inc-2", Severity::Low, "search", "search-latency"),
             ];
             state.pending = vec![PendingApproval {
@@ -115,7 +120,12 @@ impl Backend for Fake {
             .incidents
             .iter()
             .filter(|i| filter.severity.is_none_or(|s| s == i.severity))
-            .filter(|i| filter.service.as_ref().is_none_or(|s| i.service.as_ref() == Some(s)))
+            .filter(|i| {
+                filter
+                    .service
+                    .as_ref()
+                    .is_none_or(|s| i.service.as_ref() == Some(s))
+            })
             .take(filter.limit)
             .cloned()
             .collect())
@@ -123,9 +133,11 @@ impl Backend for Fake {
 
     async fn incident_view(&self, id: &str) -> Result<Option<Value>> {
         let state = self.state.lock().unwrap();
-        Ok(state.incidents.iter().find(|i| i.id == id).map(|i| {
-            json!({"incident": i, "analysis": state.analyses.get(id), "deliveries": []})
-        }))
+        Ok(state
+            .incidents
+            .iter()
+            .find(|i| i.id == id)
+            .map(|i| json!({"incident": i, "analysis": state.analyses.get(id), "deliveries": []})))
     }
 
     async fn incident_analysis(&self, id: &str) -> Result<Option<Analysis>> {
@@ -168,9 +180,18 @@ impl Backend for Fake {
         Ok(None)
     }
 
-    async fn decide(&self, incident_id: &str, decision: &Decision, caller: &str) -> Result<Decided> {
+    async fn decide(
+        &self,
+        incident_id: &str,
+        decision: &Decision,
+        caller: &str,
+    ) -> Result<Decided> {
         let mut state = self.state.lock().unwrap();
-        let Some(at) = state.pending.iter().position(|p| p.incident_id == incident_id) else {
+        let Some(at) = state
+            .pending
+            .iter()
+            .position(|p| p.incident_id == incident_id)
+        else {
             return Err(ApiError::conflict(format!(
                 "incident '{incident_id}' has no approval waiting"
             )));
