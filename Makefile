@@ -57,10 +57,11 @@ fmt: ## Format the code
 	cargo fmt --all
 
 .PHONY: bench
-bench: ## Run the benchmarks (normalize, engine transitions, time per incident)
+bench: ## Run the benchmarks (normalize, engine transitions, time per incident, API requests)
 	cargo bench -p responder-core --bench normalize
 	cargo bench -p responder-sfn --bench engine
 	cargo bench -p responder-local --bench incident
+	cargo bench -p responder-local --bench api_server
 
 .PHONY: fuzz
 fuzz: ## Fuzz normalize for FUZZ_SECONDS (default 300; needs nightly and cargo-fuzz)

@@ -19,6 +19,8 @@ CREATE TABLE IF NOT EXISTS incidents (
     doc        TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS incidents_by_signature ON incidents (signature, status);
+-- Lists are most recent first: `list_incidents` reads the first rows only.
+CREATE INDEX IF NOT EXISTS incidents_by_opened_at ON incidents (opened_at);
 -- One row per alert delivery: the dedup key makes a redelivery a no-op.
 CREATE TABLE IF NOT EXISTS occurrences (
     dedup_key    TEXT PRIMARY KEY,
