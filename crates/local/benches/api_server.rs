@@ -259,7 +259,7 @@ fn main() {
         }
         // The signature check alone, for scale.
         let body = call.as_bytes();
-        let headers_owned = vec![("host".to_owned(), addr.clone()), ("content-type".to_owned(), "application/json".to_owned())];
+        let headers_owned = [("host".to_owned(), addr.clone()), ("content-type".to_owned(), "application/json".to_owned())];
         let borrowed: Vec<(&str, &str)> = headers_owned.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
         let request = sigv4::Request { method: "POST", path: "/mcp", query: "", headers: &borrowed, body };
         let added = sigv4::sign(&verifier(), &request, KEY, &credential(), chrono::Utc::now());
