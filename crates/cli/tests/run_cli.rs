@@ -335,3 +335,36 @@ fn an_invalid_alert_fails_cleanly_and_stores_nothing() {
     );
     let _ = std::fs::remove_dir_all(&data);
 }
+
+#[test]
+fn serve_refuses_to_start_without_credentials() {
+    let data = data_dir("serve-no-keys");
+    let out = command(&data, &["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("RESPONDER_ACCESS_KEY_ID")
+        .env_remove("RESPONDER_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("InvalidConfig: no credentials to check signatures with"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn half_a_key_pair_is_a_configuration_error() {
+    let data = data_dir("serve-half-key");
+    let out = command(&data, &["serve"])
+        .env("RESPONDER_ACCESS_KEY_ID", "AKIDONLY")
+        .env_remove("RESPONDER_SECRET_ACCESS_KEY")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("set both RESPONDER_ACCESS_KEY_ID and RESPONDER_SECRET_ACCESS_KEY"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("AKIDONLY"), "{stderr}");
+}
