@@ -1,6 +1,62 @@
-//! Helpers shared by the end-to-end tests: where the shared payloads live.
+//! Helpers shared by the end-to-end tests: where the shared payloads live,
+//! and the local backends and engine on a fresh data directory.
 
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use responder_core::NormalizeOptions;
+use responder_local::{Db, Local, WorkflowConfig};
+use responder_sfn::{Definition, Engine, ManualClock, SeededRandom, Store};
+
+/// The local backends and the engine, as `responder run` and `serve` set
+/// them up, on an empty data directory: the demo logs and history, the
+/// shipped state machine, a clock at 2026-11-20T09:15:00Z, seeded randomness.
+#[derive(Debug)]
+pub struct LocalSetup {
+    pub local: Arc<Local>,
+    pub engine: Engine,
+    pub definition: Arc<Definition>,
+    pub dir: PathBuf,
+}
+
+/// A [`LocalSetup`] in a temporary directory named after the test.
+#[allow(clippy::unwrap_used)] // Test set-up: a failure is the test's failure.
+pub fn local_setup(name: &str, seed: u64) -> LocalSetup {
+    let dir = std::env::temp_dir().join(format!("responder-e2e-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db_path = dir.join("responder.db");
+    let local = Arc::new(Local {
+        db: Db::open(&db_path).unwrap(),
+        config: WorkflowConfig {
+            logs_dir: events_dir().join("demo/logs"),
+            history_seed: None,
+            ..WorkflowConfig::default()
+        },
+        normalize: NormalizeOptions::default(),
+        outbox_dir: dir.join("outbox"),
+    });
+    local
+        .db
+        .seed_history(&events_dir().join("demo/history.jsonl"))
+        .unwrap();
+    let engine = Engine::new(
+        Store::open(&db_path).unwrap(),
+        Arc::new(responder_local::registry(Arc::clone(&local))),
+    )
+    .with_clock(Arc::new(ManualClock::new(
+        "2026-11-20T09:15:00Z".parse().unwrap(),
+    )))
+    .with_random(Arc::new(SeededRandom::new(seed)));
+    let asl =
+        std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
+    let definition = Arc::new(Definition::load(&asl, &responder_local::substitutions()).unwrap());
+    LocalSetup {
+        local,
+        engine,
+        definition,
+        dir,
+    }
+}
 
 /// The repository's `events/` folder.
 pub fn events_dir() -> PathBuf {

@@ -11,10 +11,8 @@
 use std::sync::Arc;
 
 use responder_api::tools::{Caller, ToolPolicy, Tools};
-use responder_core::NormalizeOptions;
-use responder_e2e::{events_dir, statemachine_dir};
-use responder_local::{Db, Local, LocalApi, WorkflowConfig};
-use responder_sfn::{Definition, Engine, ManualClock, SeededRandom, Store};
+use responder_e2e::{events_dir, local_setup};
+use responder_local::LocalApi;
 use serde_json::{Value, json};
 
 struct Api {
@@ -23,35 +21,8 @@ struct Api {
 }
 
 fn setup(name: &str) -> Api {
-    let dir = std::env::temp_dir().join(format!("responder-api-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let db_path = dir.join("responder.db");
-    let local = Arc::new(Local {
-        db: Db::open(&db_path).unwrap(),
-        config: WorkflowConfig {
-            logs_dir: events_dir().join("demo/logs"),
-            history_seed: None,
-            ..WorkflowConfig::default()
-        },
-        normalize: NormalizeOptions::default(),
-        outbox_dir: dir.join("outbox"),
-    });
-    local
-        .db
-        .seed_history(&events_dir().join("demo/history.jsonl"))
-        .unwrap();
-    let engine = Engine::new(
-        Store::open(&db_path).unwrap(),
-        Arc::new(responder_local::registry(Arc::clone(&local))),
-    )
-    .with_clock(Arc::new(ManualClock::new(
-        "2026-11-20T09:15:00Z".parse().unwrap(),
-    )))
-    .with_random(Arc::new(SeededRandom::new(5)));
-    let asl =
-        std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
-    let definition = Arc::new(Definition::load(&asl, &responder_local::substitutions()).unwrap());
-    let api = LocalApi::new(local, Arc::new(engine), definition);
+    let s = local_setup(&format!("api-{name}"), 5);
+    let api = LocalApi::new(s.local, Arc::new(s.engine), s.definition);
     Api {
         tools: Tools::new(Arc::new(api.clone()), ToolPolicy::default()),
         api,

@@ -10,57 +10,22 @@
     clippy::indexing_slicing
 )]
 
-use std::path::PathBuf;
-use std::sync::Arc;
-
-use responder_core::NormalizeOptions;
-use responder_e2e::{events_dir, statemachine_dir, states_entered};
-use responder_local::{Db, Local, WorkflowConfig};
-use responder_sfn::{Definition, Engine, Execution, ManualClock, SeededRandom, Status, Store};
+use responder_e2e::{LocalSetup, events_dir, local_setup, states_entered};
+use responder_sfn::{Execution, Status};
 use serde_json::{Value, json};
 
-struct Setup {
-    local: Arc<Local>,
-    engine: Engine,
-    definition: Arc<Definition>,
-    dir: PathBuf,
+/// The shared set-up, with this file's helpers.
+struct Setup(LocalSetup);
+
+impl std::ops::Deref for Setup {
+    type Target = LocalSetup;
+    fn deref(&self) -> &LocalSetup {
+        &self.0
+    }
 }
 
 fn setup(name: &str) -> Setup {
-    let dir = std::env::temp_dir().join(format!("responder-e2e-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    let db_path = dir.join("responder.db");
-    let local = Arc::new(Local {
-        db: Db::open(&db_path).unwrap(),
-        config: WorkflowConfig {
-            logs_dir: events_dir().join("demo/logs"),
-            history_seed: None,
-            ..WorkflowConfig::default()
-        },
-        normalize: NormalizeOptions::default(),
-        outbox_dir: dir.join("outbox"),
-    });
-    local
-        .db
-        .seed_history(&events_dir().join("demo/history.jsonl"))
-        .unwrap();
-    let engine = Engine::new(
-        Store::open(&db_path).unwrap(),
-        Arc::new(responder_local::registry(Arc::clone(&local))),
-    )
-    .with_clock(Arc::new(ManualClock::new(
-        "2026-11-20T09:15:00Z".parse().unwrap(),
-    )))
-    .with_random(Arc::new(SeededRandom::new(11)));
-    let asl =
-        std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
-    let definition = Arc::new(Definition::load(&asl, &responder_local::substitutions()).unwrap());
-    Setup {
-        local,
-        engine,
-        definition,
-        dir,
-    }
+    Setup(local_setup(name, 11))
 }
 
 impl Setup {

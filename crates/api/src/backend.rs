@@ -115,6 +115,29 @@ pub struct AuditEntry {
     pub outcome: String,
 }
 
+impl AuditEntry {
+    /// An entry stamped now, its outcome `ok` or the error's name.
+    pub fn of<T>(
+        caller: &str,
+        action: impl Into<String>,
+        incident_id: Option<String>,
+        details: Value,
+        outcome: &std::result::Result<T, ApiError>,
+    ) -> Self {
+        Self {
+            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            caller: caller.to_owned(),
+            action: action.into(),
+            incident_id,
+            details,
+            outcome: match outcome {
+                Ok(_) => "ok".to_owned(),
+                Err(e) => e.name.to_owned(),
+            },
+        }
+    }
+}
+
 pub trait Backend: Send + Sync + 'static {
     /// Whether the stores answer (`GET /ready`).
     fn ready(&self) -> impl Future<Output = Result<()>> + Send;

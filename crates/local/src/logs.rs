@@ -42,17 +42,7 @@ pub fn read(folder: &LogFolder, alert: &Alert) -> LogContext {
     };
     let mut lines = Vec::new();
     for group in &groups {
-        // Only the group's own folder: `..` and absolute parts are dropped.
-        let relative: std::path::PathBuf = group
-            .split('/')
-            .filter(|p| !p.is_empty() && *p != ".." && *p != ".")
-            .collect();
-        let Ok(entries) = std::fs::read_dir(logs_dir.join(relative)) else {
-            continue;
-        };
-        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-        files.sort();
-        for file in files {
+        for file in group_files(logs_dir, group) {
             let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
@@ -96,17 +86,8 @@ pub fn search(
     let needle = filter.to_lowercase();
     let mut found = Vec::new();
     for group in groups {
-        let relative: std::path::PathBuf = group
-            .split('/')
-            .filter(|p| !p.is_empty() && *p != ".." && *p != ".")
-            .collect();
-        let Ok(entries) = std::fs::read_dir(dir.join(relative)) else {
-            continue;
-        };
-        let mut files: Vec<_> = entries.filter_map(Result::ok).map(|e| e.path()).collect();
-        files.sort();
-        for file in files.iter().filter(|f| f.is_file()) {
-            let Ok(text) = std::fs::read_to_string(file) else {
+        for file in group_files(dir, group) {
+            let Ok(text) = std::fs::read_to_string(&file) else {
                 continue;
             };
             for raw in text.lines() {
@@ -128,6 +109,25 @@ pub fn search(
     found.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
     let skip = found.len().saturating_sub(limit);
     found.into_iter().skip(skip).collect()
+}
+
+/// The files of a log group's folder, sorted. Only the group's own folder:
+/// `..` and absolute parts of the name are dropped.
+fn group_files(dir: &std::path::Path, group: &str) -> Vec<std::path::PathBuf> {
+    let relative: std::path::PathBuf = group
+        .split('/')
+        .filter(|p| !p.is_empty() && *p != ".." && *p != ".")
+        .collect();
+    let Ok(entries) = std::fs::read_dir(dir.join(relative)) else {
+        return Vec::new();
+    };
+    let mut files: Vec<_> = entries
+        .filter_map(Result::ok)
+        .map(|e| e.path())
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    files
 }
 
 pub(crate) fn parse_line(raw: &str) -> (Option<DateTime<Utc>>, String) {

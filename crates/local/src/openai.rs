@@ -72,6 +72,29 @@ pub fn analyze(config: &AnalyzerConfig, input: &AnalysisInput) -> Result<Analysi
             "json_schema": {"name": "incident_analysis", "strict": true, "schema": prompt::answer_schema()}
         }
     });
+    let content = chat(config, &body)?;
+    ModelAnswer::into_analysis(
+        &content,
+        &config.model,
+        prompt::PROMPT_VERSION,
+        prompt.context_cut,
+    )
+    .map_err(|e| LocalError::named("Analyzer.InvalidOutput", e.0))
+}
+
+/// Asks the model a free question (`analyze_incidents`): the answer's text.
+pub fn ask(config: &AnalyzerConfig, prompt: &str) -> Result<String, LocalError> {
+    let body = json!({
+        "model": config.model,
+        "temperature": 0,
+        "messages": [{"role": "user", "content": prompt}]
+    });
+    chat(config, &body)
+}
+
+/// One chat completion: the first choice's content, or an error named for
+/// what a retry can fix.
+fn chat(config: &AnalyzerConfig, body: &Value) -> Result<String, LocalError> {
     #[allow(clippy::disallowed_methods)] // The key is read where it is used, never stored.
     let key = config
         .api_key_env
@@ -104,55 +127,6 @@ pub fn analyze(config: &AnalyzerConfig, input: &AnalysisInput) -> Result<Analysi
                 format!("{url} answered {status}: {}", excerpt(&response)),
             ));
         }
-    }
-    let reply: Value = serde_json::from_str(&response).map_err(|e| {
-        LocalError::named(
-            "Analyzer.InvalidOutput",
-            format!("the response is not JSON: {e}"),
-        )
-    })?;
-    let content = reply
-        .pointer("/choices/0/message/content")
-        .and_then(Value::as_str)
-        .ok_or_else(|| {
-            LocalError::named(
-                "Analyzer.InvalidOutput",
-                "the response has no choices[0].message.content",
-            )
-        })?;
-    ModelAnswer::into_analysis(
-        content,
-        &config.model,
-        prompt::PROMPT_VERSION,
-        prompt.context_cut,
-    )
-    .map_err(|e| LocalError::named("Analyzer.InvalidOutput", e.0))
-}
-
-/// Asks the model a free question (`analyze_incidents`): the answer's text.
-pub fn ask(config: &AnalyzerConfig, prompt: &str) -> Result<String, LocalError> {
-    let body = json!({
-        "model": config.model,
-        "temperature": 0,
-        "messages": [{"role": "user", "content": prompt}]
-    });
-    #[allow(clippy::disallowed_methods)] // The key is read where it is used, never stored.
-    let key = config
-        .api_key_env
-        .as_deref()
-        .and_then(|name| std::env::var(name).ok());
-    let url = format!("{}/chat/completions", config.endpoint.trim_end_matches('/'));
-    let (status, response) = post_json(
-        &url,
-        &body.to_string(),
-        key.as_deref(),
-        Duration::from_secs(config.timeout_seconds),
-    )?;
-    if !(200..=299).contains(&status) {
-        return Err(LocalError::named(
-            "Analyzer.Unavailable",
-            format!("{url} answered {status}: {}", excerpt(&response)),
-        ));
     }
     let reply: Value = serde_json::from_str(&response).map_err(|e| {
         LocalError::named(

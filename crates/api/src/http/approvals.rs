@@ -70,17 +70,13 @@ pub async fn decide<B: Backend>(
     let backend = state.tools.backend();
     let caller = "email-link";
     let outcome = backend.decide(&link.incident_id, &decision, caller).await;
-    let entry = AuditEntry {
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        caller: caller.to_owned(),
-        action: format!("email-link:{}", link.decision.as_str()),
-        incident_id: Some(link.incident_id.clone()),
-        details: json!({ "expires_at": link.expires_at }),
-        outcome: match &outcome {
-            Ok(_) => "ok".to_owned(),
-            Err(e) => e.name.to_owned(),
-        },
-    };
+    let entry = AuditEntry::of(
+        caller,
+        format!("email-link:{}", link.decision.as_str()),
+        Some(link.incident_id.clone()),
+        json!({ "expires_at": link.expires_at }),
+        &outcome,
+    );
     if let Err(e) = backend.audit(&entry).await {
         return page(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -145,19 +141,9 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
-/// Escapes text for HTML element content and attribute values.
+/// Untrusted text (an alarm's title, a model's summary) for the page:
+/// control characters dropped, then HTML-escaped as the e-mails are.
 fn escape(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#x27;"),
-            c if c.is_control() => {}
-            c => out.push(c),
-        }
-    }
-    out
+    let printable: String = text.chars().filter(|c| !c.is_control()).collect();
+    responder_workflow::render::html_escape(&printable)
 }

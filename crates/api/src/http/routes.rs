@@ -134,20 +134,17 @@ async fn intake<B: Backend>(
     expected_source: Option<&str>,
 ) -> Response {
     let outcome = start_from_body(state, body, expected_source).await;
-    let entry = AuditEntry {
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        caller: caller.0.clone(),
-        action: format!("intake:{route}"),
-        incident_id: None,
-        details: match &outcome {
-            Ok(v) => v.clone(),
-            Err(_) => json!({ "bytes": body.len() }),
-        },
-        outcome: match &outcome {
-            Ok(_) => "ok".to_owned(),
-            Err(e) => e.name.to_owned(),
-        },
+    let details = match &outcome {
+        Ok(v) => v.clone(),
+        Err(_) => json!({ "bytes": body.len() }),
     };
+    let entry = AuditEntry::of(
+        &caller.0,
+        format!("intake:{route}"),
+        None,
+        details,
+        &outcome,
+    );
     if let Err(e) = state.tools.backend().audit(&entry).await {
         return error(&e);
     }
@@ -312,17 +309,13 @@ async fn decide_approval<B: Backend>(
             approval_id.chars().take(80).collect::<String>()
         ))),
     };
-    let entry = AuditEntry {
-        at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-        caller: caller.0.clone(),
-        action: "slack:decision".to_owned(),
-        incident_id: outcome.as_ref().ok().cloned(),
-        details: json!({ "approval_id": approval_id, "decision": decision }),
-        outcome: match &outcome {
-            Ok(_) => "ok".to_owned(),
-            Err(e) => e.name.to_owned(),
-        },
-    };
+    let entry = AuditEntry::of(
+        &caller.0,
+        "slack:decision",
+        outcome.as_ref().ok().cloned(),
+        json!({ "approval_id": approval_id, "decision": decision }),
+        &outcome,
+    );
     backend.audit(&entry).await?;
     outcome
 }

@@ -137,17 +137,13 @@ impl<B: Backend> Tools<B> {
             .and_then(Value::as_str)
             .map(str::to_owned);
         let result = self.write(name, arguments, caller).await;
-        let entry = AuditEntry {
-            at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
-            caller: caller.0.clone(),
-            action: name.to_owned(),
+        let entry = AuditEntry::of(
+            &caller.0,
+            name,
             incident_id,
-            details: audit_details(details),
-            outcome: match &result {
-                Ok(_) => "ok".to_owned(),
-                Err(e) => e.name.to_owned(),
-            },
-        };
+            audit_details(details),
+            &result,
+        );
         self.backend.audit(&entry).await?;
         result
     }
