@@ -90,6 +90,54 @@ pub enum Decision {
     },
 }
 
+/// How a waiting approval task is answered: the workflow reads the success
+/// output (`decision`, `channels`, edits) or fails with `Approval.Rejected`.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskAnswer {
+    Success(Value),
+    Failure { error: &'static str, cause: String },
+}
+
+impl Decision {
+    /// The task's answer and the decision's name (`APPROVED`,
+    /// `APPROVED_WITH_EDITS`, `REJECTED`). `routed` is the channels the
+    /// approval request proposed; edits replace them.
+    pub fn task_answer(&self, routed: &Value, approver: &str) -> (TaskAnswer, &'static str) {
+        match self {
+            Self::Approve {
+                comment,
+                severity,
+                channels,
+                summary,
+            } => {
+                let edited = severity.is_some() || channels.is_some() || summary.is_some();
+                let name = if edited {
+                    "APPROVED_WITH_EDITS"
+                } else {
+                    "APPROVED"
+                };
+                let output = serde_json::json!({
+                    "decision": name,
+                    "reviewed": true,
+                    "approver": approver,
+                    "comment": comment,
+                    "severity": severity.map(|s| s.as_str()),
+                    "summary": summary,
+                    "channels": channels.as_ref().map_or_else(|| routed.clone(), |c| serde_json::json!(c)),
+                });
+                (TaskAnswer::Success(output), name)
+            }
+            Self::Reject { reason } => (
+                TaskAnswer::Failure {
+                    error: "Approval.Rejected",
+                    cause: reason.clone(),
+                },
+                "REJECTED",
+            ),
+        }
+    }
+}
+
 /// What a decision did.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Decided {
@@ -113,6 +161,29 @@ pub struct AuditEntry {
     pub details: Value,
     /// `ok`, or the error's stable name.
     pub outcome: String,
+}
+
+/// The state a running execution is in, from its history events as the
+/// views give them (`{"type": "TaskStateEntered", "name": ...}`): the last
+/// state entered and not yet left.
+pub fn current_state(events: &[Value]) -> Option<String> {
+    let mut open: Vec<&str> = Vec::new();
+    for event in events {
+        let (Some(kind), Some(name)) = (
+            event.get("type").and_then(Value::as_str),
+            event.get("name").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        if kind.ends_with("StateEntered") {
+            open.push(name);
+        } else if kind.ends_with("StateExited")
+            && let Some(i) = open.iter().rposition(|n| *n == name)
+        {
+            open.remove(i);
+        }
+    }
+    open.pop().map(str::to_owned)
 }
 
 impl AuditEntry {

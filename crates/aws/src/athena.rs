@@ -46,6 +46,16 @@ impl AthenaHistory {
 
     /// Runs one query to the end; returns its rows without the header.
     pub async fn rows(&self, sql: &str, parameters: &[&str]) -> Result<Vec<Vec<Option<String>>>> {
+        self.query(sql, parameters).await.map(|(_, rows)| rows)
+    }
+
+    /// Runs one query to the end; returns its column names (the header
+    /// row) and its rows.
+    pub async fn query(
+        &self,
+        sql: &str,
+        parameters: &[&str],
+    ) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
         let started = self
             .client
             .start_query_execution()
@@ -136,8 +146,9 @@ impl AthenaHistory {
         }
     }
 
-    async fn results(&self, id: &str) -> Result<Vec<Vec<Option<String>>>> {
+    async fn results(&self, id: &str) -> Result<(Vec<String>, Vec<Vec<Option<String>>>)> {
         let mut rows = Vec::new();
+        let mut columns = Vec::new();
         let mut pages = self
             .client
             .get_query_results()
@@ -159,6 +170,12 @@ impl AthenaHistory {
             };
             // The first row of a SELECT's first page is the header.
             let skip = usize::from(first_page);
+            if first_page && let Some(header) = set.rows().first() {
+                columns = cells(header)
+                    .into_iter()
+                    .map(Option::unwrap_or_default)
+                    .collect();
+            }
             first_page = false;
             rows.extend(set.rows().iter().skip(skip).map(cells));
             if rows.len() >= MAX_ROWS {
@@ -166,7 +183,7 @@ impl AthenaHistory {
                 break;
             }
         }
-        Ok(rows)
+        Ok((columns, rows))
     }
 }
 

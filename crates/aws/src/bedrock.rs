@@ -92,46 +92,18 @@ impl BedrockAnalyzer {
     }
 }
 
-fn request_error(e: impl std::fmt::Display) -> Error {
-    Error::new(names::ANALYZER_REJECTED, format!("Converse request: {e}"))
-}
-
-impl Analyzer for BedrockAnalyzer {
-    fn id(&self) -> AnalyzerId {
-        AnalyzerId {
-            name: self.settings.model_id.clone(),
-            version: prompt::PROMPT_VERSION.to_owned(),
-        }
-    }
-
-    async fn analyze(&self, input: &AnalysisInput) -> Result<Analyzed> {
-        let built = prompt::build(input, self.settings.token_budget);
-        let message = Message::builder()
-            .role(ConversationRole::User)
-            .content(ContentBlock::Text(built.user.clone()))
-            .build()
-            .map_err(request_error)?;
-        let tools = self.tool_config()?;
-        let started = Instant::now();
+impl BedrockAnalyzer {
+    /// Sends a Converse request, retrying throttling and transient errors
+    /// with full jitter up to the configured attempts.
+    async fn send(
+        &self,
+        request: impl Fn()
+            -> aws_sdk_bedrockruntime::operation::converse::builders::ConverseFluentBuilder,
+    ) -> Result<aws_sdk_bedrockruntime::operation::converse::ConverseOutput> {
         let mut attempt = 0;
-        let out = loop {
-            let result = self
-                .client
-                .converse()
-                .model_id(&self.settings.model_id)
-                .system(SystemContentBlock::Text(built.system.clone()))
-                .messages(message.clone())
-                .inference_config(
-                    InferenceConfiguration::builder()
-                        .max_tokens(self.settings.max_tokens)
-                        .temperature(0.0)
-                        .build(),
-                )
-                .tool_config(tools.clone())
-                .send()
-                .await;
-            match result {
-                Ok(out) => break out,
+        loop {
+            match request().send().await {
+                Ok(out) => return Ok(out),
                 Err(e) => {
                     let failure = Failure::of("Converse", &e);
                     let retryable = failure.kind != Kind::Rejected;
@@ -155,7 +127,85 @@ impl Analyzer for BedrockAnalyzer {
                     tokio::time::sleep(pause).await;
                 }
             }
-        };
+        }
+    }
+
+    /// A free question (`analyze_incidents`): the answer's text.
+    pub async fn ask(&self, prompt: &str) -> Result<String> {
+        let message = Message::builder()
+            .role(ConversationRole::User)
+            .content(ContentBlock::Text(prompt.to_owned()))
+            .build()
+            .map_err(request_error)?;
+        let out = self
+            .send(|| {
+                self.client
+                    .converse()
+                    .model_id(&self.settings.model_id)
+                    .messages(message.clone())
+                    .inference_config(
+                        InferenceConfiguration::builder()
+                            .max_tokens(self.settings.max_tokens)
+                            .temperature(0.0)
+                            .build(),
+                    )
+            })
+            .await?;
+        match out.output() {
+            Some(ConverseOutput::Message(message)) => Ok(message
+                .content()
+                .iter()
+                .filter_map(|block| match block {
+                    ContentBlock::Text(text) => Some(text.as_str()),
+                    _ => None,
+                })
+                .collect::<Vec<_>>()
+                .join("\n")),
+            _ => Err(Error::new(
+                names::ANALYZER_INVALID_OUTPUT,
+                "the answer has no message",
+            )),
+        }
+    }
+}
+
+fn request_error(e: impl std::fmt::Display) -> Error {
+    Error::new(names::ANALYZER_REJECTED, format!("Converse request: {e}"))
+}
+
+impl Analyzer for BedrockAnalyzer {
+    fn id(&self) -> AnalyzerId {
+        AnalyzerId {
+            name: self.settings.model_id.clone(),
+            version: prompt::PROMPT_VERSION.to_owned(),
+        }
+    }
+
+    async fn analyze(&self, input: &AnalysisInput) -> Result<Analyzed> {
+        let built = prompt::build(input, self.settings.token_budget);
+        let message = Message::builder()
+            .role(ConversationRole::User)
+            .content(ContentBlock::Text(built.user.clone()))
+            .build()
+            .map_err(request_error)?;
+        let tools = self.tool_config()?;
+        let started = Instant::now();
+        let out = self
+            .send(|| {
+                self.client
+                    .converse()
+                    .model_id(&self.settings.model_id)
+                    .system(SystemContentBlock::Text(built.system.clone()))
+                    .messages(message.clone())
+                    .inference_config(
+                        InferenceConfiguration::builder()
+                            .max_tokens(self.settings.max_tokens)
+                            .temperature(0.0)
+                            .build(),
+                    )
+                    .tool_config(tools.clone())
+            })
+            .await?;
         let latency_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         if out.stop_reason() == &StopReason::MaxTokens {
             return Err(Error::new(

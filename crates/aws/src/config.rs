@@ -17,6 +17,9 @@
 //! | `QUERY_DEADLINE_SECONDS` | QueryHistory, QueryLogs | 20 |
 //! | `NORMALIZE_OPTIONS` (JSON, the `[normalize]` table) | NormalizeAlert | defaults |
 //! | `RESPONDER_POLICY` (JSON, the fields of `Policy`) | routing, timeouts, cache TTL | built-in defaults |
+//! | `WRITE_TOOLS` (comma-separated) | the API: the write tools served | all four; `none` for none |
+//! | `ALLOWED_ORIGINS` (comma-separated) | the API: browser origins on `/mcp` | none |
+//! | `WEBHOOK_TOKEN`, `SLACK_SIGNING_SECRET`, `LINK_SECRET` | the API's optional routes | route off when unset |
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -58,6 +61,19 @@ impl Env {
             .get(name)
             .map(String::as_str)
             .filter(|v| !v.is_empty())
+    }
+
+    /// A comma-separated list; empty when unset.
+    pub fn list(&self, name: &str) -> Vec<String> {
+        self.optional(name)
+            .map(|v| {
+                v.split(',')
+                    .map(str::trim)
+                    .filter(|s| !s.is_empty())
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     pub fn required(&self, name: &str) -> Result<String> {

@@ -36,6 +36,9 @@ use aws_smithy_runtime_api::client::result::SdkError;
 
 use crate::error::Failure;
 
+mod views;
+pub use views::ApprovalRecord;
+
 /// How long occurrences (dedup keys) are kept.
 const OCCURRENCE_DAYS: i64 = 30;
 

@@ -3,6 +3,7 @@
 //! ports of `responder-workflow`, plus the configuration the functions read
 //! once from their environment and CloudWatch Embedded Metric Format.
 
+pub mod api;
 pub mod athena;
 pub mod bedrock;
 pub mod config;

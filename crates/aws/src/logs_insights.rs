@@ -78,14 +78,70 @@ impl LogSource for InsightsLogs {
         let at = DateTime::parse_from_rfc3339(&alert.occurred_at.to_string())
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_else(|_| Utc::now());
+        let lines = self
+            .run(
+                &groups,
+                at - Duration::minutes(self.window_minutes),
+                at + Duration::minutes(5),
+                &query_string(),
+                MAX_LINES,
+            )
+            .await?;
+        Ok(LogContext {
+            log_groups: groups,
+            lines,
+        })
+    }
+}
+
+impl InsightsLogs {
+    /// The log groups configured for routing: what `search_logs` reads when
+    /// it is given none.
+    pub fn configured_groups(&self) -> Vec<String> {
+        let mut groups: Vec<String> = self.configured.values().flatten().cloned().collect();
+        groups.sort();
+        groups.dedup();
+        groups
+    }
+
+    /// Lines of `groups` containing `text` (any case) between `start` and
+    /// `end`, oldest first, at most `limit` (the most recent). The text is
+    /// escaped into the query's pattern: it cannot change the query.
+    pub async fn search(
+        &self,
+        groups: &[String],
+        text: &str,
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        limit: usize,
+    ) -> Result<Vec<LogLine>> {
+        let mut groups = groups.to_vec();
+        groups.truncate(MAX_LOG_GROUPS);
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        self.run(&groups, start, end, &search_query(text, limit), limit)
+            .await
+    }
+
+    /// Runs one Insights query to the end, polling with backoff until the
+    /// deadline (then the query is stopped).
+    async fn run(
+        &self,
+        groups: &[String],
+        start: DateTime<Utc>,
+        end: DateTime<Utc>,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<LogLine>> {
         let started = self
             .client
             .start_query()
-            .set_log_group_names(Some(groups.clone()))
-            .start_time((at - Duration::minutes(self.window_minutes)).timestamp())
-            .end_time((at + Duration::minutes(5)).timestamp())
-            .query_string(query_string())
-            .limit(i32::try_from(MAX_LINES).unwrap_or(50))
+            .set_log_group_names(Some(groups.to_vec()))
+            .start_time(start.timestamp())
+            .end_time(end.timestamp())
+            .query_string(query)
+            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
             .send()
             .await
             .map_err(|e| named("StartQuery", &e, names::LOGS_TRANSIENT, names::LOGS_FAILED))?;
@@ -114,7 +170,7 @@ impl LogSource for InsightsLogs {
                     let mut lines: Vec<LogLine> = out
                         .results()
                         .iter()
-                        .take(MAX_LINES)
+                        .take(limit)
                         .map(|fields| {
                             let field = |name: &str| {
                                 fields
@@ -132,10 +188,7 @@ impl LogSource for InsightsLogs {
                         })
                         .collect();
                     lines.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
-                    return Ok(LogContext {
-                        log_groups: groups,
-                        lines,
-                    });
+                    return Ok(lines);
                 }
                 Some(QueryStatus::Scheduled | QueryStatus::Running) | None => {}
                 Some(QueryStatus::Timeout) => {
@@ -163,6 +216,25 @@ impl LogSource for InsightsLogs {
             }
         }
     }
+}
+
+/// The `search_logs` query: lines containing `text` in any case. Every
+/// character that means something in a pattern is escaped, and so is `/`,
+/// which would end it.
+pub fn search_query(text: &str, limit: usize) -> String {
+    let mut pattern = String::with_capacity(text.len() + 8);
+    for c in text.chars().filter(|c| !c.is_control()) {
+        if "\\^$.|?*+()[]{}/".contains(c) {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    let filter = if pattern.is_empty() {
+        String::new()
+    } else {
+        format!(" | filter @message like /(?i){pattern}/")
+    };
+    format!("fields @timestamp, @message, @log{filter} | sort @timestamp desc | limit {limit}")
 }
 
 /// `@log` is `account-id:log-group`: the group is what people know.

@@ -47,6 +47,31 @@ impl S3Archive {
         Ok(key)
     }
 
+    /// An incident's report, if the workflow has written it (it does when
+    /// it ends).
+    pub async fn report_of(&self, incident_id: &str) -> Result<Option<Value>> {
+        let key = format!("reports/{}.json", safe_key(incident_id));
+        let out = match self.client.get_object().bucket(&self.bucket).key(&key).send().await {
+            Ok(out) => out,
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(aws_sdk_s3::operation::get_object::GetObjectError::NoSuchKey(_))
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(named("GetObject", &e, names::STORE_TRANSIENT, "Store.Rejected")),
+        };
+        let bytes = out
+            .body
+            .collect()
+            .await
+            .map_err(|e| Error::new(names::STORE_TRANSIENT, format!("GetObject {key}: {e}")))?
+            .into_bytes();
+        serde_json::from_slice(&bytes).map(Some).map_err(Error::corrupt)
+    }
+
     /// The payload an alert arrived as, for audits and replays.
     pub async fn put_raw_alert(&self, day: &str, dedup_key: &str, raw: &str) -> Result<String> {
         let key = format!("alerts/dt={}/{}.json", safe_key(day), safe_key(dedup_key));

@@ -6,7 +6,7 @@ use aws_sdk_sfn::Client;
 use aws_sdk_sfn::operation::start_execution::StartExecutionError;
 use responder_workflow::ports::Executions;
 use responder_workflow::{Error, Result};
-use serde_json::Value;
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Failure, named};
@@ -126,4 +126,169 @@ impl Executions for SfnExecutions {
             )),
         }
     }
+}
+
+/// The most history events read for one execution's view.
+const MAX_HISTORY_EVENTS: usize = 5000;
+
+impl SfnExecutions {
+    /// Starts an execution under a fresh name (`api-` and a UUID): the
+    /// workflow itself deduplicates the alerts it carries.
+    pub async fn start_fresh(&self, input: &Value) -> Result<String> {
+        let name = format!("api-{}", uuid_v4());
+        self.start(&name, input).await?.ok_or_else(|| {
+            Error::new(
+                CALLBACK_FAILED,
+                format!("StartExecution: the name {name} was taken"),
+            )
+        })
+    }
+
+    /// An execution as the console shows it: `DescribeExecution` and its
+    /// history events (oldest first, at most 5000). `None` if unknown.
+    pub async fn view(&self, arn: &str) -> Result<Option<Value>> {
+        let described = match self
+            .client
+            .describe_execution()
+            .execution_arn(arn)
+            .send()
+            .await
+        {
+            Ok(out) => out,
+            Err(e)
+                if matches!(
+                    e.as_service_error(),
+                    Some(aws_sdk_sfn::operation::describe_execution::DescribeExecutionError::ExecutionDoesNotExist(_))
+                ) =>
+            {
+                return Ok(None);
+            }
+            Err(e) => return Err(crate::error::named("DescribeExecution", &e, CALLBACK_TRANSIENT, CALLBACK_FAILED)),
+        };
+        let mut events = Vec::new();
+        let mut pages = self
+            .client
+            .get_execution_history()
+            .execution_arn(arn)
+            .max_results(1000)
+            .into_paginator()
+            .send();
+        while let Some(page) = pages.next().await {
+            let page = page.map_err(|e| {
+                crate::error::named(
+                    "GetExecutionHistory",
+                    &e,
+                    CALLBACK_TRANSIENT,
+                    CALLBACK_FAILED,
+                )
+            })?;
+            events.extend(page.events().iter().map(event_view));
+            if events.len() >= MAX_HISTORY_EVENTS {
+                break;
+            }
+        }
+        let status = described.status().as_str().to_owned();
+        let current_state = (status == "RUNNING")
+            .then(|| responder_api::backend::current_state(&events))
+            .flatten();
+        let parse = |text: Option<&str>| {
+            text.map(|t| {
+                serde_json::from_str::<Value>(t).unwrap_or_else(|_| Value::String(t.to_owned()))
+            })
+        };
+        Ok(Some(json!({
+            "execution_id": described.execution_arn(),
+            "name": described.name(),
+            "state_machine": described.state_machine_arn(),
+            "status": status,
+            "current_state": current_state,
+            "started_at": described.start_date().fmt(aws_smithy_types::date_time::Format::DateTime).ok(),
+            "stopped_at": described.stop_date().and_then(|d| d.fmt(aws_smithy_types::date_time::Format::DateTime).ok()),
+            "input": parse(described.input()),
+            "output": parse(described.output()),
+            "error": described.error().map(|e| json!({"error": e, "cause": described.cause()})),
+            "events": events,
+        })))
+    }
+}
+
+/// One history event: its type, and from its details the state's name,
+/// input and output, or the error and cause.
+fn event_view(event: &aws_sdk_sfn::types::HistoryEvent) -> Value {
+    let parse = |text: Option<&str>| {
+        text.map(|t| {
+            serde_json::from_str::<Value>(t).unwrap_or_else(|_| Value::String(t.to_owned()))
+        })
+    };
+    let mut view = serde_json::Map::new();
+    view.insert("id".into(), json!(event.id()));
+    view.insert("previous_event_id".into(), json!(event.previous_event_id()));
+    view.insert(
+        "timestamp".into(),
+        json!(
+            event
+                .timestamp()
+                .fmt(aws_smithy_types::date_time::Format::DateTime)
+                .ok()
+        ),
+    );
+    view.insert("type".into(), json!(event.r#type().as_str()));
+    if let Some(d) = event.state_entered_event_details() {
+        view.insert("name".into(), json!(d.name()));
+        view.insert("input".into(), json!(parse(d.input())));
+    }
+    if let Some(d) = event.state_exited_event_details() {
+        view.insert("name".into(), json!(d.name()));
+        view.insert("output".into(), json!(parse(d.output())));
+    }
+    let failure = event
+        .lambda_function_failed_event_details()
+        .map(|d| (d.error(), d.cause()))
+        .or_else(|| {
+            event
+                .task_failed_event_details()
+                .map(|d| (d.error(), d.cause()))
+        })
+        .or_else(|| {
+            event
+                .execution_failed_event_details()
+                .map(|d| (d.error(), d.cause()))
+        })
+        .or_else(|| {
+            event
+                .task_timed_out_event_details()
+                .map(|d| (d.error(), d.cause()))
+        });
+    if let Some((error, cause)) = failure {
+        view.insert("error".into(), json!(error));
+        view.insert("cause".into(), json!(cause));
+    }
+    Value::Object(view)
+}
+
+/// A UUID-shaped name that differs per call: the clock's nanoseconds, the
+/// process and a counter, through SHA-256 (names must be unique, not secret).
+fn uuid_v4() -> String {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let seed = format!(
+        "{}:{}:{}",
+        chrono::Utc::now().timestamp_nanos_opt().unwrap_or_default(),
+        std::process::id(),
+        COUNTER.fetch_add(1, Ordering::Relaxed)
+    );
+    let hex: String = Sha256::digest(seed.as_bytes())
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let part = |range: std::ops::Range<usize>| hex.get(range).unwrap_or_default();
+    format!(
+        "{}-{}-4{}-8{}-{}",
+        part(0..8),
+        part(8..12),
+        part(13..16),
+        part(17..20),
+        part(20..32)
+    )
 }

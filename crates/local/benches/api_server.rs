@@ -24,7 +24,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use responder_api::http::{HttpConfig, router};
+use responder_api::http::{Auth, HttpConfig, router};
 use responder_api::sigv4::{self, Credential, Verifier};
 use responder_api::tools::{ToolPolicy, Tools};
 use responder_core::{Incident, IncidentStatus, NormalizeOptions, Severity};
@@ -222,7 +222,7 @@ fn main() {
         let api = backend(&dir);
         let tools = Tools::new(Arc::new(api), ToolPolicy::default());
         let config = HttpConfig {
-            verifier: verifier(),
+            auth: Auth::SigV4(verifier()),
             allowed_origins: Vec::new(),
             webhook_token: None,
             slack_signing_secret: None,

@@ -10,7 +10,7 @@ use std::sync::Arc;
 use chrono::{DateTime, Duration, Utc};
 use responder_api::backend::{
     AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result,
+    QueryRows, Result, TaskAnswer,
 };
 use responder_api::error::ApiError;
 use responder_core::analysis::{Analysis, AnalysisInput};
@@ -260,13 +260,8 @@ impl Backend for LocalApi {
             Err(responder_sfn::EngineError::ExecutionDoesNotExist(_)) => return Ok(None),
             Err(e) => return Err(store_error(e)),
         };
-        let history = execution.history();
-        let current_state = if execution.status == Status::Running {
-            current_state(history)
-        } else {
-            None
-        };
-        let events: Vec<Value> = history
+        let events: Vec<Value> = execution
+            .history()
             .iter()
             .map(|e| {
                 let mut event = json!({
@@ -283,6 +278,11 @@ impl Backend for LocalApi {
                 event
             })
             .collect();
+        let current_state = if execution.status == Status::Running {
+            responder_api::backend::current_state(&events)
+        } else {
+            None
+        };
         Ok(Some(json!({
             "execution_id": execution.id,
             "name": execution.name,
@@ -386,37 +386,15 @@ impl Backend for LocalApi {
                 "incident '{incident_id}' has no approval waiting"
             )));
         };
-        let answered = match decision {
-            Decision::Approve {
-                comment,
-                severity,
-                channels,
-                summary,
-            } => {
-                let edited = severity.is_some() || channels.is_some() || summary.is_some();
-                let routed: Value = serde_json::from_str(&routed).unwrap_or(Value::Null);
-                let output = json!({
-                    "decision": if edited { "APPROVED_WITH_EDITS" } else { "APPROVED" },
-                    "reviewed": true,
-                    "approver": caller,
-                    "comment": comment,
-                    "severity": severity.map(|s| s.as_str()),
-                    "summary": summary,
-                    "channels": channels.as_ref().map_or(routed, |c| json!(c)),
-                });
-                self.engine.send_task_success(&token, output).map(|_| {
-                    if edited {
-                        "APPROVED_WITH_EDITS"
-                    } else {
-                        "APPROVED"
-                    }
-                })
+        let routed: Value = serde_json::from_str(&routed).unwrap_or(Value::Null);
+        let (answer, name) = decision.task_answer(&routed, caller);
+        let answered = match answer {
+            TaskAnswer::Success(output) => self.engine.send_task_success(&token, output),
+            TaskAnswer::Failure { error, cause } => {
+                self.engine.send_task_failure(&token, error, &cause)
             }
-            Decision::Reject { reason } => self
-                .engine
-                .send_task_failure(&token, "Approval.Rejected", reason)
-                .map(|_| "REJECTED"),
-        };
+        }
+        .map(|_| name);
         let decided = answered.map_err(|e| match e {
             responder_sfn::EngineError::TaskTimedOut
             | responder_sfn::EngineError::InvalidToken(_)
@@ -547,24 +525,6 @@ impl LocalApi {
             .max_by_key(|input| input.as_object().map_or(0, serde_json::Map::len))
             .cloned()
     }
-}
-
-/// The state a running execution is in: the last one entered and not left.
-fn current_state(history: &[responder_sfn::Event]) -> Option<String> {
-    let mut open: Vec<String> = Vec::new();
-    for event in history {
-        let Some(name) = event.details.name.as_deref() else {
-            continue;
-        };
-        if event.kind.ends_with("StateEntered") {
-            open.push(name.to_owned());
-        } else if event.kind.ends_with("StateExited")
-            && let Some(i) = open.iter().rposition(|n| n == name)
-        {
-            open.remove(i);
-        }
-    }
-    open.pop()
 }
 
 fn run_query(conn: &rusqlite::Connection, sql: &str) -> Result<QueryRows> {

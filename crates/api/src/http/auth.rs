@@ -1,6 +1,7 @@
-//! The SigV4 gate of `/mcp`, `/tools` and `/events`, answering as API
-//! Gateway answers (403, `{"message": ...}`, `x-amzn-ErrorType`), and the
-//! adjustments `/mcp` needs before rmcp sees the request.
+//! The gate of `/mcp`, `/tools` and `/events`: SigV4 checked here and
+//! refused as API Gateway refuses (403, `{"message": ...}`,
+//! `x-amzn-ErrorType`), or, behind API Gateway, the caller it vouches for;
+//! and the adjustments `/mcp` needs before rmcp sees the request.
 
 use std::sync::Arc;
 
@@ -11,12 +12,12 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde_json::json;
 
-use super::{AppState, MAX_BODY_BYTES};
+use super::{AppState, Auth, MAX_BODY_BYTES};
 use crate::backend::Backend;
-use crate::sigv4::{self, Denied};
+use crate::sigv4::{self, Denied, DeniedKind};
 use crate::tools::Caller;
 
-pub async fn sigv4<B: Backend>(
+pub async fn authenticate<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     request: Request,
     next: Next,
@@ -31,28 +32,41 @@ pub async fn sigv4<B: Backend>(
             );
         }
     };
-    let headers: Vec<(&str, &str)> = parts
-        .headers
-        .iter()
-        .map(|(name, value)| (name.as_str(), value.to_str().unwrap_or_default()))
-        .collect();
-    let verified = state.config.verifier.verify(&sigv4::Request {
-        method: parts.method.as_str(),
-        path: parts.uri.path(),
-        query: parts.uri.query().unwrap_or_default(),
-        headers: &headers,
-        body: &body,
-    });
-    let caller = match verified {
-        Ok(caller) => caller,
-        Err(denied) => {
-            tracing::info!(
-                kind = denied.kind.as_str(),
-                path = parts.uri.path(),
-                "request refused"
-            );
-            return refused(&denied);
+    let caller = match &state.config.auth {
+        Auth::SigV4(verifier) => {
+            let headers: Vec<(&str, &str)> = parts
+                .headers
+                .iter()
+                .map(|(name, value)| (name.as_str(), value.to_str().unwrap_or_default()))
+                .collect();
+            let verified = verifier.verify(&sigv4::Request {
+                method: parts.method.as_str(),
+                path: parts.uri.path(),
+                query: parts.uri.query().unwrap_or_default(),
+                headers: &headers,
+                body: &body,
+            });
+            match verified {
+                Ok(caller) => caller.name,
+                Err(denied) => {
+                    tracing::info!(
+                        kind = denied.kind.as_str(),
+                        path = parts.uri.path(),
+                        "request refused"
+                    );
+                    return refused(&denied);
+                }
+            }
         }
+        Auth::Gateway(caller_of) => match caller_of(&parts) {
+            Some(caller) => caller,
+            None => {
+                return refused(&Denied {
+                    kind: DeniedKind::MissingAuthenticationToken,
+                    message: "Missing Authentication Token".to_owned(),
+                });
+            }
+        },
     };
     if parts.uri.path().starts_with("/mcp") {
         if let Some(refusal) = check_origin(&parts.headers, &state.config.allowed_origins) {
@@ -60,7 +74,7 @@ pub async fn sigv4<B: Backend>(
         }
         accept_plain_json(&mut parts.headers);
     }
-    parts.extensions.insert(Caller(caller.name));
+    parts.extensions.insert(Caller(caller));
     next.run(Request::from_parts(parts, Body::from(body))).await
 }
 

@@ -34,11 +34,50 @@ use crate::tools::{Caller, Tools};
 /// room for the JSON-RPC envelope.
 pub const MAX_BODY_BYTES: usize = 300 * 1024;
 
+/// Who may call `/mcp`, `/tools` and `/events`, and how the caller is known.
+#[derive(Clone)]
+pub enum Auth {
+    /// `responder serve`: the signature is checked here, as API Gateway's
+    /// AWS_IAM authorization checks it.
+    SigV4(Verifier),
+    /// Behind API Gateway with AWS_IAM authorization: the gateway checked the
+    /// signature before the request reached the function; the caller (the
+    /// IAM principal) is read from the request the adapter passes on. A
+    /// request without one is refused.
+    Gateway(CallerOf),
+}
+
+/// Reads the caller's identity from a request (API Gateway's request
+/// context, which `lambda_http` puts in the extensions).
+pub type CallerOf = Arc<dyn Fn(&axum::http::request::Parts) -> Option<String> + Send + Sync>;
+
+impl std::fmt::Debug for Auth {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SigV4(verifier) => f.debug_tuple("SigV4").field(verifier).finish(),
+            Self::Gateway(_) => f.write_str("Gateway"),
+        }
+    }
+}
+
+impl Auth {
+    /// What `GET /` says of it.
+    pub fn describe(&self) -> String {
+        match self {
+            Self::SigV4(verifier) => format!(
+                "AWS SigV4 (service execute-api, region {}) on /mcp, /tools and /events",
+                verifier.region()
+            ),
+            Self::Gateway(_) => "AWS_IAM at API Gateway on /mcp, /tools and /events".to_owned(),
+        }
+    }
+}
+
 /// What the router needs besides the tools.
 #[derive(Debug, Clone)]
 pub struct HttpConfig {
-    /// SigV4 for `/mcp`, `/tools` and `/events`.
-    pub verifier: Verifier,
+    /// How `/mcp`, `/tools` and `/events` are authenticated.
+    pub auth: Auth,
     /// Browser origins allowed on `/mcp` (`http://localhost:3000`); a request
     /// with any other `Origin` is refused. Clients that are not browsers
     /// send none.
@@ -72,7 +111,7 @@ pub fn router<B: Backend>(tools: Tools<B>, config: HttpConfig) -> Router {
         .nest_service("/mcp", mcp)
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
-            auth::sigv4::<B>,
+            auth::authenticate::<B>,
         ));
     Router::new()
         .route("/", get(routes::info::<B>))
@@ -90,7 +129,8 @@ pub fn router<B: Backend>(tools: Tools<B>, config: HttpConfig) -> Router {
 
 /// rmcp's Streamable HTTP service: stateless (no session ids, so any Lambda
 /// instance answers any request), JSON responses, no keep-alive stream. Its
-/// own Host check is off: the host header is signed (SigV4), and the
+/// own Host check is off: the host header is signed (SigV4, here or at API
+/// Gateway, whose host names rmcp's loopback list would refuse), and the
 /// router checks `Origin`.
 fn mcp_service<B: Backend>(
     tools: Tools<B>,

@@ -26,10 +26,7 @@ pub async fn info<B: Backend>(State(state): State<Arc<AppState<B>>>) -> Json<Val
         "version": server.version,
         "mcp": "/mcp",
         "tools": state.tools.list().iter().map(|t| t.name).collect::<Vec<_>>(),
-        "auth": format!(
-            "AWS SigV4 (service execute-api, region {}) on /mcp, /tools and /events",
-            state.config.verifier.region()
-        ),
+        "auth": state.config.auth.describe(),
     }))
 }
 

@@ -16,7 +16,7 @@ use responder_api::backend::{
     QueryRows, Result,
 };
 use responder_api::error::ApiError;
-use responder_api::http::{HttpConfig, router};
+use responder_api::http::{Auth, HttpConfig, router};
 use responder_api::sigv4::{self, Credential, Verifier};
 use responder_api::tools::{ToolPolicy, Tools};
 use responder_core::analysis::{Analysis, AnalysisInput, RuleAnalyzer};
@@ -252,7 +252,7 @@ pub fn verifier() -> Verifier {
 
 pub fn app_with(fake: &Arc<Fake>, policy: ToolPolicy) -> Router {
     let config = HttpConfig {
-        verifier: verifier(),
+        auth: Auth::SigV4(verifier()),
         allowed_origins: vec!["http://localhost:6274".to_owned()],
         webhook_token: Some(WEBHOOK_TOKEN.to_owned()),
         slack_signing_secret: Some(SLACK_SECRET.to_owned()),

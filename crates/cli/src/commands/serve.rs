@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use responder_api::http::{HttpConfig, router};
+use responder_api::http::{Auth, HttpConfig, router};
 use responder_api::mcp::McpServer;
 use responder_api::sigv4::Verifier;
 use responder_api::tools::{Caller, ToolPolicy, Tools};
@@ -72,11 +72,11 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let api = workspace.api();
     let tools = tools(config, api.clone())?;
     let http = HttpConfig {
-        verifier: Verifier::new(
+        auth: Auth::SigV4(Verifier::new(
             "execute-api",
             &config.api.region,
             secrets.credentials.clone(),
-        ),
+        )),
         allowed_origins: config.api.allowed_origins.clone(),
         webhook_token: secrets.webhook_token.clone(),
         slack_signing_secret: secrets.slack_signing_secret.clone(),
