@@ -64,8 +64,9 @@ pub fn events_dir() -> PathBuf {
 }
 
 /// Every sample payload under `events/`, except the bad-input corpus
-/// (`events/invalid/`), the functions' task inputs (`events/functions/`)
-/// and the readable copies of encoded payloads (`*.decoded.json`), sorted.
+/// (`events/invalid/`), the functions' task inputs (`events/functions/`),
+/// the API Gateway requests (`events/apigateway/`) and the readable copies
+/// of encoded payloads (`*.decoded.json`), sorted.
 pub fn sample_payloads() -> Vec<PathBuf> {
     let mut found = Vec::new();
     collect(&events_dir(), &mut found);
@@ -73,9 +74,10 @@ pub fn sample_payloads() -> Vec<PathBuf> {
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         name.ends_with(".json")
             && !name.ends_with(".decoded.json")
-            && !p
-                .components()
-                .any(|c| c.as_os_str() == "invalid" || c.as_os_str() == "functions")
+            && !p.components().any(|c| {
+                ["invalid", "functions", "apigateway"]
+                    .contains(&c.as_os_str().to_str().unwrap_or_default())
+            })
     });
     found.sort();
     found

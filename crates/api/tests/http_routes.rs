@@ -547,3 +547,49 @@ async fn incidents_are_resources_and_triage_is_a_prompt() {
         "the record is fenced: {message}"
     );
 }
+
+/// What the Lambda adapter leaves in the request: the principal API
+/// Gateway authenticated.
+#[derive(Clone)]
+struct Principal(&'static str);
+
+#[tokio::test]
+async fn behind_api_gateway_the_vouched_principal_is_the_caller() {
+    use std::sync::Arc;
+
+    use responder_api::http::{Auth, HttpConfig, router};
+    use responder_api::tools::Tools;
+
+    let fake = Fake::seeded();
+    let config = HttpConfig {
+        auth: Auth::Gateway(Arc::new(|parts: &axum::http::request::Parts| {
+            parts.extensions.get::<Principal>().map(|p| p.0.to_owned())
+        })),
+        allowed_origins: Vec::new(),
+        webhook_token: None,
+        slack_signing_secret: None,
+        link_secret: None,
+    };
+    let app = router(Tools::new(Arc::clone(&fake), ToolPolicy::default()), config);
+    let body = r#"{"incident_id": "inc-1", "reason": "maintenance window"}"#;
+    let mut request = unsigned("POST", "/tools/reject_incident", &[], body);
+    request
+        .extensions_mut()
+        .insert(Principal("arn:aws:iam::111122223333:user/alice"));
+    let (status, _, text) = send(&app, request).await;
+    assert_eq!(status, 200, "{text}");
+    assert_eq!(
+        fake.state.lock().unwrap().audit[0].caller,
+        "arn:aws:iam::111122223333:user/alice"
+    );
+    let (status, _, text) = send(&app, unsigned("POST", "/tools/list_incidents", &[], "{}")).await;
+    assert_eq!(status, 403);
+    assert_eq!(json_of(&text)["message"], "Missing Authentication Token");
+    // Webhooks and the webhook-less routes are off without their secrets.
+    assert_eq!(
+        send(&app, unsigned("POST", "/webhooks/grafana", &[], "{}"))
+            .await
+            .0,
+        404
+    );
+}

@@ -66,7 +66,8 @@ impl Backend for AwsApi {
             Some(status) => vec![status],
             None => STATUSES.to_vec(),
         };
-        let filtered = filter.severity.is_some() || filter.service.is_some() || filter.signature.is_some();
+        let filtered =
+            filter.severity.is_some() || filter.service.is_some() || filter.signature.is_some();
         let read = if filtered {
             (filter.limit * OVERREAD).min(MAX_QUERY_ITEMS)
         } else {
@@ -77,14 +78,22 @@ impl Backend for AwsApi {
         for status in statuses {
             incidents.extend(
                 self.store
-                    .incidents_between(status.as_str(), filter.since.as_deref(), filter.until.as_deref(), limit)
+                    .incidents_between(
+                        status.as_str(),
+                        filter.since.as_deref(),
+                        filter.until.as_deref(),
+                        limit,
+                    )
                     .await
                     .map_err(failed)?,
             );
         }
         incidents.retain(|i| {
             filter.severity.is_none_or(|s| s == i.severity)
-                && filter.service.as_ref().is_none_or(|s| i.service.as_ref() == Some(s))
+                && filter
+                    .service
+                    .as_ref()
+                    .is_none_or(|s| i.service.as_ref() == Some(s))
                 && filter.signature.as_ref().is_none_or(|s| &i.signature == s)
         });
         incidents.sort_by(|a, b| b.opened_at.cmp(&a.opened_at).then_with(|| a.id.cmp(&b.id)));
@@ -142,12 +151,22 @@ impl Backend for AwsApi {
     async fn pending_approvals(&self) -> Result<Vec<PendingApproval>> {
         let now = Utc::now().timestamp();
         let mut pending = Vec::new();
-        for approval in self.store.approvals_where(None, true).await.map_err(failed)? {
+        for approval in self
+            .store
+            .approvals_where(None, true)
+            .await
+            .map_err(failed)?
+        {
             // Kept a day past the deadline: past it, nothing waits any more.
             if approval.kept_until - 86_400 < now {
                 continue;
             }
-            let Some(incident) = self.store.incident(&approval.incident_id).await.map_err(failed)? else {
+            let Some(incident) = self
+                .store
+                .incident(&approval.incident_id)
+                .await
+                .map_err(failed)?
+            else {
                 continue;
             };
             pending.push(PendingApproval {
@@ -171,7 +190,10 @@ impl Backend for AwsApi {
     async fn query_archive(&self, sql: &str) -> Result<QueryRows> {
         let (columns, rows) = self.athena.query(sql, &[]).await.map_err(|e| {
             if e.name() == responder_workflow::error::names::HISTORY_FAILED {
-                ApiError::new(responder_api::error::names::QUERY_REJECTED, e.message().to_owned())
+                ApiError::new(
+                    responder_api::error::names::QUERY_REJECTED,
+                    e.message().to_owned(),
+                )
             } else {
                 failed(e)
             }
@@ -180,7 +202,11 @@ impl Backend for AwsApi {
             columns,
             rows: rows
                 .into_iter()
-                .map(|row| row.into_iter().map(|cell| cell.map_or(Value::Null, Value::String)).collect())
+                .map(|row| {
+                    row.into_iter()
+                        .map(|cell| cell.map_or(Value::Null, Value::String))
+                        .collect()
+                })
                 .collect(),
         })
     }
@@ -193,7 +219,13 @@ impl Backend for AwsApi {
         };
         let lines = self
             .logs
-            .search(&groups, &search.filter, search.start, search.end, search.limit)
+            .search(
+                &groups,
+                &search.filter,
+                search.start,
+                search.end,
+                search.limit,
+            )
             .await
             .map_err(failed)?;
         Ok(lines
@@ -215,7 +247,10 @@ impl Backend for AwsApi {
         let analyzed = self.analyzer.analyze(input).await.map_err(failed)?;
         if !analyzed.analysis.degraded {
             let expires = now + chrono::Duration::seconds(self.policy.cache_ttl_seconds);
-            self.store.put(&key, &analyzed.analysis, expires).await.map_err(failed)?;
+            self.store
+                .put(&key, &analyzed.analysis, expires)
+                .await
+                .map_err(failed)?;
         }
         Ok((analyzed.analysis, false))
     }
@@ -224,7 +259,12 @@ impl Backend for AwsApi {
         self.analyzer.ask(prompt).await.map(Some).map_err(failed)
     }
 
-    async fn decide(&self, incident_id: &str, decision: &Decision, caller: &str) -> Result<Decided> {
+    async fn decide(
+        &self,
+        incident_id: &str,
+        decision: &Decision,
+        caller: &str,
+    ) -> Result<Decided> {
         let Some(approval) = self
             .store
             .approvals_where(Some(incident_id), true)
@@ -238,12 +278,22 @@ impl Backend for AwsApi {
         };
         let (answer, name) = decision.task_answer(&approval.channels, caller);
         let sent = match answer {
-            TaskAnswer::Success(output) => self.executions.send_task_success(&approval.token, &output).await,
+            TaskAnswer::Success(output) => {
+                self.executions
+                    .send_task_success(&approval.token, &output)
+                    .await
+            }
             TaskAnswer::Failure { error, cause } => {
-                self.executions.send_task_failure(&approval.token, error, &cause).await
+                self.executions
+                    .send_task_failure(&approval.token, error, &cause)
+                    .await
             }
         };
-        let recorded = if name == "REJECTED" { "REJECTED" } else { "APPROVED" };
+        let recorded = if name == "REJECTED" {
+            "REJECTED"
+        } else {
+            "APPROVED"
+        };
         match sent {
             Ok(()) => {}
             Err(e) if e.name() == APPROVAL_EXPIRED => {
@@ -255,7 +305,10 @@ impl Backend for AwsApi {
             }
             Err(e) => return Err(failed(e)),
         }
-        self.store.mark_approval(&approval.id, recorded).await.map_err(failed)?;
+        self.store
+            .mark_approval(&approval.id, recorded)
+            .await
+            .map_err(failed)?;
         Ok(Decided {
             incident_id: incident_id.to_owned(),
             approval_id: approval.id,
@@ -300,7 +353,10 @@ impl Backend for AwsApi {
     async fn audit(&self, entry: &AuditEntry) -> Result<()> {
         let nonce = format!("{:016x}", rand_nonce());
         let doc = serde_json::to_value(entry).map_err(|e| ApiError::unavailable(e.to_string()))?;
-        self.store.put_audit(&entry.at, &nonce, &doc).await.map_err(failed)
+        self.store
+            .put_audit(&entry.at, &nonce, &doc)
+            .await
+            .map_err(failed)
     }
 }
 

@@ -51,7 +51,14 @@ impl S3Archive {
     /// it ends).
     pub async fn report_of(&self, incident_id: &str) -> Result<Option<Value>> {
         let key = format!("reports/{}.json", safe_key(incident_id));
-        let out = match self.client.get_object().bucket(&self.bucket).key(&key).send().await {
+        let out = match self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(&key)
+            .send()
+            .await
+        {
             Ok(out) => out,
             Err(e)
                 if matches!(
@@ -61,7 +68,14 @@ impl S3Archive {
             {
                 return Ok(None);
             }
-            Err(e) => return Err(named("GetObject", &e, names::STORE_TRANSIENT, "Store.Rejected")),
+            Err(e) => {
+                return Err(named(
+                    "GetObject",
+                    &e,
+                    names::STORE_TRANSIENT,
+                    "Store.Rejected",
+                ));
+            }
         };
         let bytes = out
             .body
@@ -69,7 +83,9 @@ impl S3Archive {
             .await
             .map_err(|e| Error::new(names::STORE_TRANSIENT, format!("GetObject {key}: {e}")))?
             .into_bytes();
-        serde_json::from_slice(&bytes).map(Some).map_err(Error::corrupt)
+        serde_json::from_slice(&bytes)
+            .map(Some)
+            .map_err(Error::corrupt)
     }
 
     /// The payload an alert arrived as, for audits and replays.

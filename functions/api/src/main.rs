@@ -65,14 +65,34 @@ fn caller_of(parts: &lambda_http::http::request::Parts) -> Option<String> {
             .user_arn
             .clone()
             .or_else(|| context.identity.caller.clone()),
-        RequestContext::ApiGatewayV2(context) => context
-            .authorizer
-            .as_ref()?
-            .iam
-            .as_ref()?
-            .user_arn
-            .clone(),
+        RequestContext::ApiGatewayV2(context) => {
+            context.authorizer.as_ref()?.iam.as_ref()?.user_arn.clone()
+        }
         #[allow(unreachable_patterns)] // Other sources when their features are on.
         _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A REST API request with AWS_IAM authorization, as API Gateway hands it
+    /// to the function: the caller is the signer's IAM ARN.
+    #[test]
+    fn the_caller_is_the_iam_principal_api_gateway_vouches_for() {
+        let event = include_str!("../../../events/apigateway/rest-iam-mcp-tools-list.json");
+        let request = lambda_http::request::from_str(event).unwrap();
+        let (parts, _) = request.into_parts();
+        assert_eq!(
+            caller_of(&parts).as_deref(),
+            Some("arn:aws:iam::111122223333:user/alice")
+        );
+    }
+
+    #[test]
+    fn a_request_without_a_request_context_has_no_caller() {
+        let (parts, _) = lambda_http::http::Request::new(()).into_parts();
+        assert_eq!(caller_of(&parts), None);
     }
 }
