@@ -3,7 +3,8 @@
 #   1. awscurl, with the README's call (tools/list over MCP) and an alert
 #      posted to /events;
 #   2. the official MCP Python SDK, SigV4-signed, through a whole approval;
-#   3. an unsigned request, refused as API Gateway refuses it.
+#   3. an e-mail approval link: its confirmation page, then its button;
+#   4. an unsigned request, refused as API Gateway refuses it.
 # Needs: target/debug/responder and .venv-tools (make tools).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -16,6 +17,9 @@ WORK=$(mktemp -d)
 export RESPONDER_DATA_DIR="$WORK/data"
 export RESPONDER_ACCESS_KEY_ID=AKIDCLIENTTEST
 export RESPONDER_SECRET_ACCESS_KEY=client-test-secret-key
+# E-mail approval requests with signed links to this server.
+export RESPONDER_PUBLIC_URL="$URL"
+export RESPONDER_LINK_SECRET=client-test-link-key
 cleanup() {
   [[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
   rm -rf "$WORK"
@@ -51,6 +55,26 @@ check "awscurl POST /events" "$out" "d['execution_id'].startswith('arn:aws:state
 # 2. The MCP Python SDK, signed.
 "$VENV/python" tests/clients/mcp_sigv4_client.py "$URL/mcp"
 
-# 3. Unsigned: API Gateway's 403.
+# 3. An e-mail approval link: a confirmation page first, the decision only
+#    on its button.
+out=$(awscurl -X POST "$URL/events" -H 'Content-Type: application/json' \
+  -d @events/eventbridge/metric-math-alarm-apigw-5xx-rate.json)
+check "awscurl POST /events (second alarm)" "$out" "len(d['alerts']) == 1"
+mails="$RESPONDER_DATA_DIR/outbox/approvals"
+for _ in $(seq 100); do
+  [[ $(ls "$mails"/*.eml 2>/dev/null | wc -l) -ge 2 ]] && break
+  sleep 0.1
+done
+mail=$(ls -t "$mails"/*.eml | head -1)
+link=$(grep -o "$URL/approvals/[A-Za-z0-9_.-]*" "$mail" | head -1)
+[[ -n "$link" ]] || { echo "clients: no approval link in $mail" >&2; exit 1; }
+page=$(curl -sf "$link")
+[[ "$page" == *'<form method="post">'* ]] || { echo "clients: no confirmation page at $link" >&2; exit 1; }
+echo "clients: e-mail link shows a confirmation page ok"
+decided=$(curl -sf -X POST "$link")
+[[ "$decided" == *": APPROVED"* ]] || { echo "clients: the link's button did not approve: $decided" >&2; exit 1; }
+echo "clients: e-mail link approves on its button ok"
+
+# 4. Unsigned: API Gateway's 403.
 code=$(curl -s -o "$WORK/refused.json" -w '%{http_code}' -X POST "$URL/mcp" -H 'Content-Type: application/json' -d '{}')
 check "unsigned request refused" "$(cat "$WORK/refused.json")" "d == {'message': 'Missing Authentication Token'} and '$code' == '403'"

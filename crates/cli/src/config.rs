@@ -34,6 +34,10 @@ pub struct ApiConfig {
     pub credentials: Vec<CredentialConfig>,
     /// Browser origins allowed on `/mcp`.
     pub allowed_origins: Vec<String>,
+    /// Where people reach `responder serve` (`http://127.0.0.1:8080`): with
+    /// `link_secret_env`, approval requests are also e-mailed to the outbox
+    /// with signed Approve and Reject links to it.
+    pub public_url: Option<String>,
     /// The write tools served; all four if absent, none if empty.
     pub write_tools: Option<Vec<String>>,
     /// Environment variables holding the secrets of the optional routes:
@@ -54,6 +58,7 @@ impl Default for ApiConfig {
             region: "us-east-1".to_owned(),
             credentials: Vec::new(),
             allowed_origins: Vec::new(),
+            public_url: None,
             write_tools: None,
             webhook_token_env: None,
             slack_signing_secret_env: None,
@@ -115,7 +120,7 @@ impl Config {
     }
 
     /// Environment variables override the file (`RESPONDER_` + the setting):
-    /// `RESPONDER_LOGS_DIR`, `RESPONDER_TIMEOUT_POLICY`,
+    /// `RESPONDER_LOGS_DIR`, `RESPONDER_TIMEOUT_POLICY`, `RESPONDER_PUBLIC_URL`,
     /// `RESPONDER_ANALYZER` (kind), `RESPONDER_ANALYZER_ENDPOINT`,
     /// `RESPONDER_ANALYZER_MODEL`.
     fn apply_environment(&mut self, var: impl Fn(&str) -> Option<String>) -> anyhow::Result<()> {
@@ -135,7 +140,24 @@ impl Config {
         if let Some(model) = var("RESPONDER_ANALYZER_MODEL") {
             workflow.analyzer.model = model;
         }
+        if let Some(url) = var("RESPONDER_PUBLIC_URL") {
+            self.api.public_url = Some(url);
+        }
         self.api.secrets = api_secrets(&self.api, &var)?;
+        if let (Some(base_url), Some(key)) = (&self.api.public_url, &self.api.secrets.link_secret) {
+            // Links live as long as the longest approval wait.
+            let valid_seconds = self
+                .workflow
+                .approval_timeout_seconds
+                .values()
+                .max()
+                .map_or(86_400, |s| i64::try_from(*s).unwrap_or(86_400));
+            self.workflow.approval_links = Some(responder_local::config::ApprovalLinks {
+                base_url: base_url.clone(),
+                key: key.clone(),
+                valid_seconds,
+            });
+        }
         let workflow = &mut self.workflow;
         if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
             anyhow::bail!(
@@ -155,7 +177,8 @@ impl Config {
 
 /// Reads the API's secrets: `RESPONDER_ACCESS_KEY_ID`,
 /// `RESPONDER_SECRET_ACCESS_KEY` and `RESPONDER_SESSION_TOKEN` (a credential
-/// named `local`), then each `[[api.credentials]]` entry's variables.
+/// named `local`), then each `[[api.credentials]]` entry's variables, and
+/// the link key (`link_secret_env`, else `RESPONDER_LINK_SECRET`).
 fn api_secrets(
     api: &ApiConfig,
     var: &impl Fn(&str) -> Option<String>,
@@ -218,7 +241,9 @@ fn api_secrets(
     secrets.webhook_token = secret("webhook_token_env", &api.webhook_token_env)?;
     secrets.slack_signing_secret =
         secret("slack_signing_secret_env", &api.slack_signing_secret_env)?;
-    secrets.link_secret = secret("link_secret_env", &api.link_secret_env)?.map(String::into_bytes);
+    secrets.link_secret = secret("link_secret_env", &api.link_secret_env)?
+        .or_else(|| var("RESPONDER_LINK_SECRET").filter(|v| !v.is_empty()))
+        .map(String::into_bytes);
     Ok(secrets)
 }
 
@@ -258,6 +283,31 @@ mod tests {
         let bad = |name: &str| (name == "RESPONDER_TIMEOUT_POLICY").then(|| "ignore".to_owned());
         let error = Config::default().apply_environment(bad).unwrap_err();
         assert!(error.to_string().contains("timeout_policy is 'ignore'"));
+    }
+
+    #[test]
+    fn a_public_url_and_a_link_secret_turn_approval_emails_on() {
+        let mut config: Config = toml::from_str(
+            "[api]\npublic_url = \"http://127.0.0.1:8080\"\nlink_secret_env = \"LINK_KEY\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "LINK_KEY").then(|| "k3y".to_owned());
+        config.apply_environment(env).unwrap();
+        let links = config.workflow.approval_links.as_ref().unwrap();
+        assert_eq!(links.base_url, "http://127.0.0.1:8080");
+        assert_eq!(links.key, b"k3y");
+        assert!(
+            !format!("{config:?}").contains("k3y"),
+            "the key stays out of debug output"
+        );
+        let mut unset: Config = toml::from_str("[api]\nlink_secret_env = \"LINK_KEY\"\n").unwrap();
+        let error = unset.apply_environment(|_: &str| None).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("the variable LINK_KEY is not set"),
+            "{error}"
+        );
     }
 
     #[test]

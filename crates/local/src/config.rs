@@ -33,6 +33,32 @@ pub struct WorkflowConfig {
     pub history_seed: Option<PathBuf>,
     /// `[workflow.analyzer]`: the built-in rules, or an OpenAI-compatible model.
     pub analyzer: crate::openai::AnalyzerConfig,
+    /// Set from `[api] public_url` and `[api] link_secret_env` (never from
+    /// this table): approval requests are then also e-mailed, with signed
+    /// Approve and Reject links to `responder serve`.
+    #[serde(skip)]
+    pub approval_links: Option<ApprovalLinks>,
+}
+
+/// Where e-mail approval links point, and the key they are signed with.
+#[derive(Clone, PartialEq)]
+pub struct ApprovalLinks {
+    /// `http://127.0.0.1:8080`: the links are `<base>/approvals/<token>`.
+    pub base_url: String,
+    pub key: Vec<u8>,
+    /// How long a link stays valid.
+    pub valid_seconds: i64,
+}
+
+/// The key stays out of debug output.
+impl std::fmt::Debug for ApprovalLinks {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ApprovalLinks")
+            .field("base_url", &self.base_url)
+            .field("key", &"<redacted>")
+            .field("valid_seconds", &self.valid_seconds)
+            .finish()
+    }
 }
 
 impl Default for WorkflowConfig {
@@ -60,6 +86,7 @@ impl Default for WorkflowConfig {
             ]),
             history_seed: None,
             analyzer: crate::openai::AnalyzerConfig::default(),
+            approval_links: None,
         }
     }
 }

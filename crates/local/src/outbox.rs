@@ -4,7 +4,10 @@
 
 use std::path::{Path, PathBuf};
 
+use responder_api::links::{ApprovalLink, LinkDecision};
 use responder_workflow::ports::Notifier;
+
+use crate::config::ApprovalLinks;
 use responder_workflow::render::{self, Message};
 use responder_workflow::{Error, error::names};
 use serde_json::Value;
@@ -13,6 +16,8 @@ use serde_json::Value;
 #[derive(Debug, Clone)]
 pub struct Outbox {
     pub dir: PathBuf,
+    /// When set, approval requests are also e-mailed, with signed links.
+    pub links: Option<ApprovalLinks>,
 }
 
 impl Notifier for Outbox {
@@ -30,8 +35,34 @@ impl Notifier for Outbox {
         let dir = self.dir.join("approvals");
         let path = dir.join(format!("{}.json", safe_name(approval_id)));
         write_atomically(&dir, &path, &pretty(&body))?;
+        if let Some(links) = &self.links {
+            let email = approval_email(links, message, chrono::Utc::now().timestamp());
+            let mail = dir.join(format!("{}.eml", safe_name(approval_id)));
+            write_atomically(&dir, &mail, &eml(&email))?;
+        }
         Ok(path.display().to_string())
     }
+}
+
+/// The approval e-mail with its two links, each signed for this incident
+/// and one decision, expiring `valid_seconds` after `now`.
+pub fn approval_email(links: &ApprovalLinks, message: &Message, now: i64) -> render::Email {
+    let url = |decision| {
+        let token = responder_api::links::sign(
+            &links.key,
+            &ApprovalLink {
+                incident_id: message.incident_id().to_owned(),
+                decision,
+                expires_at: now + links.valid_seconds,
+            },
+        );
+        format!("{}/approvals/{token}", links.base_url.trim_end_matches('/'))
+    };
+    render::approval_email(
+        message,
+        &url(LinkDecision::Approve),
+        &url(LinkDecision::Reject),
+    )
 }
 
 /// Writes the delivery for `channel`; returns the file. Writing the same

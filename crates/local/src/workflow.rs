@@ -81,6 +81,7 @@ pub fn registry(local: Arc<Local>) -> Registry {
         },
         outbox: Outbox {
             dir: local.outbox_dir.clone(),
+            links: config.approval_links.clone(),
         },
         local: Arc::clone(&local),
     });

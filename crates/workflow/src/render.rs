@@ -50,6 +50,32 @@ pub fn approval_request(approval_id: &str, message: &Message) -> Value {
     })
 }
 
+/// The approval request by e-mail: the incident's message, headed as a
+/// request, with signed Approve and Reject links (the API's own address,
+/// never a link from the alert or the model). Each link opens a
+/// confirmation page; nothing is decided by opening it.
+pub fn approval_email(message: &Message, approve_url: &str, reject_url: &str) -> Email {
+    let base = email(message);
+    let id = message.incident_id();
+    let subject = format!("Approval needed: {}", base.subject);
+    let text = format!(
+        "Approval needed for {id}.\n\nApprove: {approve_url}\nReject:  {reject_url}\n(each link asks you to confirm)\n\n{}",
+        base.text
+    );
+    let html = format!(
+        "<p><strong>Approval needed for {}.</strong></p>\n<p><a href=\"{}\">Approve</a> &middot; <a href=\"{}\">Reject</a> (each link asks you to confirm)</p>\n{}",
+        html_escape(id),
+        html_escape(approve_url),
+        html_escape(reject_url),
+        base.html
+    );
+    Email {
+        subject,
+        text,
+        html,
+    }
+}
+
 fn text(value: Option<&Value>, key: &str) -> String {
     value
         .and_then(|v| v.get(key))

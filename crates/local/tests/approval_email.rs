@@ -1,0 +1,117 @@
+//! Approval requests by e-mail: two signed links that open `responder
+//! serve`'s confirmation page, and the alarm's text escaped around them.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use responder_api::links::{self, LinkDecision};
+use responder_local::config::ApprovalLinks;
+use responder_local::outbox::{Outbox, approval_email};
+use responder_workflow::ports::Notifier;
+use responder_workflow::render::Message;
+use serde_json::json;
+
+fn message() -> Message {
+    Message {
+        kind: "approval".to_owned(),
+        incident: json!({
+            "id": "inc-20261120-687557cf",
+            "title": "checkout <script>alert(1)</script> errors",
+            "severity": "CRITICAL",
+        }),
+        analysis: Some(
+            json!({"summary": "Click <a href=\"http://evil.example\">here</a>", "root_causes": []}),
+        ),
+        approval: None,
+    }
+}
+
+fn links() -> ApprovalLinks {
+    ApprovalLinks {
+        base_url: "http://127.0.0.1:8080/".to_owned(),
+        key: b"link-key".to_vec(),
+        valid_seconds: 900,
+    }
+}
+
+/// The tokens of the links in a text, in order.
+fn tokens(text: &str) -> Vec<String> {
+    text.split("http://127.0.0.1:8080/approvals/")
+        .skip(1)
+        .map(|rest| {
+            rest.split(|c: char| c.is_whitespace() || c == '"')
+                .next()
+                .unwrap()
+                .to_owned()
+        })
+        .collect()
+}
+
+#[test]
+fn each_link_is_signed_for_this_incident_and_one_decision() {
+    let email = approval_email(&links(), &message(), 1_000);
+    assert!(
+        email.subject.starts_with("Approval needed: "),
+        "{}",
+        email.subject
+    );
+    let found = tokens(&email.text);
+    assert_eq!(found.len(), 2, "{}", email.text);
+    let approve = links::verify(b"link-key", &found[0], 1_000).unwrap();
+    let reject = links::verify(b"link-key", &found[1], 1_000).unwrap();
+    assert_eq!(approve.incident_id, "inc-20261120-687557cf");
+    assert_eq!(
+        (approve.decision, reject.decision),
+        (LinkDecision::Approve, LinkDecision::Reject)
+    );
+    assert_eq!(approve.expires_at, 1_900);
+    assert!(links::verify(b"other-key", &found[0], 1_000).is_err());
+}
+
+#[test]
+fn the_alarms_and_the_models_text_stay_inert_in_the_html() {
+    let email = approval_email(&links(), &message(), 1_000);
+    assert!(!email.html.contains("<script>"), "{}", email.html);
+    assert!(
+        !email.html.contains("href=\"http://evil.example\""),
+        "{}",
+        email.html
+    );
+    assert_eq!(
+        email.html.matches("<a href=").count(),
+        2,
+        "only our two links: {}",
+        email.html
+    );
+}
+
+#[tokio::test]
+async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
+    let dir = std::env::temp_dir().join(format!("responder-approval-email-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let outbox = Outbox {
+        dir: dir.clone(),
+        links: Some(links()),
+    };
+    outbox
+        .request_approval("apr-9c070d467dc169b5", &message())
+        .await
+        .unwrap();
+    let eml = std::fs::read_to_string(dir.join("approvals/apr-9c070d467dc169b5.eml")).unwrap();
+    assert!(eml.contains("Subject: Approval needed: "), "{eml}");
+    assert_eq!(
+        tokens(&eml).len(),
+        4,
+        "two links, in the text part and the HTML part"
+    );
+    let without = Outbox {
+        dir: dir.join("plain"),
+        links: None,
+    };
+    without.request_approval("apr-1", &message()).await.unwrap();
+    assert!(!dir.join("plain/approvals/apr-1.eml").exists());
+}
