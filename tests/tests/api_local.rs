@@ -322,3 +322,68 @@ async fn trends_and_cross_incident_analysis_read_the_incidents() {
         "arguments.since is 3650d; it must be 1 to 365 (up to 365 days back)"
     );
 }
+
+/// `responder serve` stopped while an incident waits for approval, then
+/// started again: the new process answers the approval and finishes the run.
+#[tokio::test]
+async fn a_waiting_execution_resumes_in_a_new_process() {
+    let first = local_setup("api-restart", 5);
+    let dir = first.dir.clone();
+    let api = LocalApi::new(first.local, Arc::new(first.engine), first.definition);
+    let tools = Tools::new(Arc::new(api.clone()), ToolPolicy::default());
+    tools
+        .call(
+            "start_investigation",
+            json!({ "payload": alarm() }),
+            &Caller("alice".to_owned()),
+        )
+        .await
+        .unwrap();
+    api.advance().await.unwrap();
+    drop((tools, api));
+
+    // A second process: the same data directory, a new database handle and
+    // engine.
+    let db_path = dir.join("responder.db");
+    let local = Arc::new(responder_local::Local {
+        db: responder_local::Db::open(&db_path).unwrap(),
+        config: responder_local::WorkflowConfig {
+            logs_dir: events_dir().join("demo/logs"),
+            ..responder_local::WorkflowConfig::default()
+        },
+        normalize: responder_core::NormalizeOptions::default(),
+        outbox_dir: dir.join("outbox"),
+    });
+    let engine = responder_sfn::Engine::new(
+        responder_sfn::Store::open(&db_path).unwrap(),
+        Arc::new(responder_local::registry(Arc::clone(&local))),
+    );
+    let asl = std::fs::read_to_string(
+        responder_e2e::statemachine_dir().join("incident-response.asl.json"),
+    )
+    .unwrap();
+    let definition =
+        Arc::new(responder_sfn::Definition::load(&asl, &responder_local::substitutions()).unwrap());
+    let api = LocalApi::new(local, Arc::new(engine), definition);
+    let again = Api {
+        tools: Tools::new(Arc::new(api.clone()), ToolPolicy::default()),
+        api,
+    };
+    let pending = again.call("list_pending_approvals", json!({})).await;
+    let incident_id = pending["approvals"][0]["incident_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    again
+        .call("approve_incident", json!({ "incident_id": incident_id }))
+        .await;
+    assert_eq!(
+        again.api.advance().await.unwrap(),
+        0,
+        "nothing left running"
+    );
+    let view = again
+        .call("get_incident", json!({ "incident_id": incident_id }))
+        .await;
+    assert_eq!(view["incident"]["status"], "NOTIFIED");
+}

@@ -368,3 +368,33 @@ fn half_a_key_pair_is_a_configuration_error() {
     );
     assert!(!stderr.contains("AKIDONLY"), "{stderr}");
 }
+
+#[test]
+fn mcp_over_stdio_answers_a_desktop_clients_handshake_and_tools_list() {
+    use std::io::{BufRead, BufReader, Write};
+
+    let data = data_dir("mcp-stdio");
+    let mut child = command(&data, &["mcp"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for line in [
+        r#"{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"desktop","version":"1"}}}"#,
+        r#"{"jsonrpc":"2.0","method":"notifications/initialized"}"#,
+        r#"{"jsonrpc":"2.0","id":2,"method":"tools/list","params":{}}"#,
+    ] {
+        writeln!(stdin, "{line}").unwrap();
+    }
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(first["result"]["serverInfo"]["name"], "incident-responder");
+    let second: serde_json::Value = serde_json::from_str(&lines.next().unwrap().unwrap()).unwrap();
+    assert_eq!(second["id"], 2);
+    assert_eq!(second["result"]["tools"].as_array().unwrap().len(), 14);
+    drop(stdin); // End of input ends the session.
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
