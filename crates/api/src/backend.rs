@@ -90,6 +90,29 @@ pub enum Decision {
     },
 }
 
+/// A resolution by hand as the API answers it.
+pub fn resolution_result(
+    incident_id: &str,
+    outcome: std::result::Result<responder_workflow::steps::Resolution, responder_workflow::Error>,
+) -> Result<Incident> {
+    use responder_workflow::steps::Resolution;
+    match outcome {
+        Ok(Resolution::Resolved(incident)) => Ok(*incident),
+        Ok(Resolution::NotFound) => {
+            Err(ApiError::not_found(format!("no incident '{incident_id}'")))
+        }
+        Ok(Resolution::NotOpen(status)) => Err(ApiError::conflict(format!(
+            "incident '{incident_id}' is {}, not open",
+            status.as_str()
+        ))),
+        Err(e) => Err(ApiError::unavailable(format!(
+            "{}: {}",
+            e.name(),
+            e.message()
+        ))),
+    }
+}
+
 /// How a waiting approval task is answered: the workflow reads the success
 /// output (`decision`, `channels`, edits) or fails with `Approval.Rejected`.
 #[derive(Debug, Clone, PartialEq)]

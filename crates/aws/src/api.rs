@@ -7,15 +7,14 @@
 use chrono::{DateTime, Utc};
 use responder_api::backend::{
     AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result, TaskAnswer,
+    QueryRows, Result, TaskAnswer, resolution_result,
 };
 use responder_api::error::ApiError;
 use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::{Incident, IncidentStatus};
 use responder_workflow::Policy;
-use responder_workflow::ports::{
-    AnalysisCache, Analyzer, Archive, ArchiveRecord, Executions, IncidentStore, Write,
-};
+use responder_workflow::ports::{AnalysisCache, Analyzer, Executions, IncidentStore};
+use responder_workflow::steps::resolve_by_hand;
 use serde_json::{Value, json};
 
 use crate::athena::AthenaHistory;
@@ -317,33 +316,15 @@ impl Backend for AwsApi {
     }
 
     async fn resolve(&self, incident_id: &str, resolution: &str) -> Result<Incident> {
-        for _ in 0..5 {
-            let Some(mut incident) = self.store.incident(incident_id).await.map_err(failed)? else {
-                return Err(ApiError::not_found(format!("no incident '{incident_id}'")));
-            };
-            if !incident.status.is_open() {
-                return Err(ApiError::conflict(format!(
-                    "incident '{incident_id}' is {}, not open",
-                    incident.status.as_str()
-                )));
-            }
-            let now = Utc::now();
-            incident.status = IncidentStatus::Resolved;
-            incident.time_to_recover_seconds = DateTime::parse_from_rfc3339(&incident.opened_at)
-                .ok()
-                .map(|opened| (now - opened.with_timezone(&Utc)).num_seconds());
-            incident.resolved_at = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            incident.version += 1;
-            if self.store.update(&incident).await.map_err(failed)? == Write::Done {
-                let mut record = ArchiveRecord::of(&incident);
-                record.resolution = Some(resolution.to_owned());
-                self.archive.record(&record).await.map_err(failed)?;
-                return Ok(incident);
-            }
-        }
-        Err(ApiError::unavailable(format!(
-            "incident '{incident_id}' kept changing; try again"
-        )))
+        let outcome = resolve_by_hand(
+            &self.store,
+            &self.archive,
+            incident_id,
+            resolution,
+            Utc::now(),
+        )
+        .await;
+        resolution_result(incident_id, outcome)
     }
 
     async fn start(&self, payload: &Value) -> Result<String> {

@@ -7,18 +7,17 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{Duration, Utc};
 use responder_api::backend::{
     AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result, TaskAnswer,
+    QueryRows, Result, TaskAnswer, resolution_result,
 };
 use responder_api::error::ApiError;
 use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::{Incident, IncidentStatus};
 use responder_sfn::{Definition, Engine, Status};
-use responder_workflow::ports::{
-    AnalysisCache, Analyzer, Archive, ArchiveRecord, IncidentStore, Write,
-};
+use responder_workflow::ports::{AnalysisCache, Analyzer};
+use responder_workflow::steps::resolve_by_hand;
 use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
@@ -422,38 +421,8 @@ impl Backend for LocalApi {
 
     async fn resolve(&self, incident_id: &str, resolution: &str) -> Result<Incident> {
         let db = &self.local.db;
-        // A conditional write: if someone changed the incident meanwhile,
-        // read it again and decide again.
-        for _ in 0..5 {
-            let Some(mut incident) = db.incident(incident_id).map_err(store_error)? else {
-                return Err(ApiError::not_found(format!("no incident '{incident_id}'")));
-            };
-            if !incident.status.is_open() {
-                return Err(ApiError::conflict(format!(
-                    "incident '{incident_id}' is {}, not open",
-                    incident.status.as_str()
-                )));
-            }
-            let now = Utc::now();
-            incident.status = IncidentStatus::Resolved;
-            incident.time_to_recover_seconds = DateTime::parse_from_rfc3339(&incident.opened_at)
-                .ok()
-                .map(|opened| (now - opened.with_timezone(&Utc)).num_seconds());
-            incident.resolved_at = Some(now.to_rfc3339_opts(chrono::SecondsFormat::Secs, true));
-            incident.version += 1;
-            match db.update(&incident).await.map_err(workflow_error)? {
-                Write::Done => {
-                    let mut record = ArchiveRecord::of(&incident);
-                    record.resolution = Some(resolution.to_owned());
-                    db.record(&record).await.map_err(workflow_error)?;
-                    return Ok(incident);
-                }
-                Write::Conflict => continue,
-            }
-        }
-        Err(ApiError::unavailable(format!(
-            "incident '{incident_id}' kept changing; try again"
-        )))
+        let outcome = resolve_by_hand(db, db, incident_id, resolution, Utc::now()).await;
+        resolution_result(incident_id, outcome)
     }
 
     async fn start(&self, payload: &Value) -> Result<String> {

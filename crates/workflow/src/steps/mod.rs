@@ -11,6 +11,7 @@ mod deliver;
 mod normalize;
 mod outcome;
 mod register;
+mod resolve;
 
 pub use analyze::{AnalyzeInput, analyze};
 pub use approval::{ApprovalInput, approval_id, request_approval};
@@ -20,6 +21,7 @@ pub use deliver::{DeliverInput, deliver};
 pub use normalize::normalize_alert;
 pub use outcome::{OutcomeInput, record_outcome};
 pub use register::{RegisterInput, register_alert};
+pub use resolve::{Resolution, resolve_by_hand};
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use responder_core::{Alert, Incident};
