@@ -35,19 +35,20 @@ pub struct Email {
 /// buttons carry the approval id (the task token stays in the store:
 /// tokens reach 2048 characters, a button value holds 2000).
 pub fn approval_request(approval_id: &str, message: &Message) -> Value {
-    let id = message.incident_id();
-    json!({
-        "text": format!("Approval needed: {}", headline(message)),
-        "blocks": [
-            {"type": "header", "text": {"type": "plain_text", "text": format!("Approval needed: {}", headline(message))}},
-            {"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(&summary(message))}},
-            {"type": "context", "elements": [{"type": "mrkdwn", "text": format!("`responder approve {}` or `responder reject {} --reason ...`", slack_escape(id), slack_escape(id))}]},
-            {"type": "actions", "elements": [
+    let id = slack_escape(message.incident_id());
+    let title = format!("Approval needed: {}", headline(message));
+    slack_message(
+        &title,
+        vec![
+            slack_header(&title),
+            slack_section(&slack_escape(&summary(message))),
+            json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!("`responder approve {id}` or `responder reject {id} --reason ...`")}]}),
+            json!({"type": "actions", "elements": [
                 {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "Approve"}, "action_id": "approve", "value": approval_id},
                 {"type": "button", "style": "danger", "text": {"type": "plain_text", "text": "Reject"}, "action_id": "reject", "value": approval_id}
-            ]}
-        ]
-    })
+            ]}),
+        ],
+    )
 }
 
 /// The approval request by e-mail: the incident's message, headed as a
@@ -84,12 +85,78 @@ fn text(value: Option<&Value>, key: &str) -> String {
         .to_owned()
 }
 
-/// Slack mrkdwn: `&`, `<` and `>` are escaped, so no text can open a link
-/// or mention `<!channel>`.
+/// Untrusted text with what could hide or reorder it removed: control
+/// characters (newlines and tabs stay), bidirectional overrides and
+/// isolates, and zero-width characters. Every renderer applies it first.
+pub fn sanitize(text: &str) -> String {
+    text.chars()
+        .filter(|&c| (c == '\n' || c == '\t' || !c.is_control()) && !is_invisible_format(c))
+        .collect()
+}
+
+fn is_invisible_format(c: char) -> bool {
+    matches!(
+        c,
+        '\u{061C}'
+            | '\u{200B}'..='\u{200F}'
+            | '\u{202A}'..='\u{202E}'
+            | '\u{2060}'..='\u{2064}'
+            | '\u{2066}'..='\u{2069}'
+            | '\u{FEFF}'
+    )
+}
+
+/// Slack mrkdwn: sanitized, then `&`, `<` and `>` escaped, so no text can
+/// open a link or mention `<!channel>`.
 pub fn slack_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
+    sanitize(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
+}
+
+/// Slack's limits on a section's text and a header's.
+pub const SLACK_SECTION_CHARS: usize = 3000;
+pub const SLACK_HEADER_CHARS: usize = 150;
+const CUT_MARKER: &str = "… (cut)";
+
+/// Text cut to `max` characters with a visible marker, never inside an
+/// escape (`&amp;`).
+pub fn cut(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        return text.to_owned();
+    }
+    let keep = max.saturating_sub(CUT_MARKER.chars().count());
+    let mut out: String = text.chars().take(keep).collect();
+    if let Some(amp) = out.rfind('&')
+        && out.get(amp..).is_some_and(|rest| !rest.contains(';'))
+    {
+        out.truncate(amp);
+    }
+    out.push_str(CUT_MARKER);
+    out
+}
+
+/// What Slack must not do with our messages: expand links or names.
+fn slack_message(text: &str, blocks: Vec<Value>) -> Value {
+    json!({
+        "text": cut(&slack_escape(text), SLACK_SECTION_CHARS),
+        "blocks": blocks,
+        "parse": "none",
+        "link_names": false,
+        "unfurl_links": false,
+        "unfurl_media": false,
+    })
+}
+
+/// A header block: plain text (never parsed), sanitized and cut.
+fn slack_header(text: &str) -> Value {
+    json!({"type": "header", "text": {"type": "plain_text", "text": cut(&sanitize(text), SLACK_HEADER_CHARS)}})
+}
+
+/// A section of escaped mrkdwn, cut to Slack's limit.
+fn slack_section(escaped: &str) -> Value {
+    json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(escaped, SLACK_SECTION_CHARS)}})
 }
 
 /// A field the approver edited, else the incident's or analysis' own.
@@ -147,27 +214,25 @@ fn review_note(message: &Message) -> Option<&'static str> {
 }
 
 pub fn slack(message: &Message) -> Value {
-    let mut blocks = vec![json!({
-        "type": "header",
-        "text": {"type": "plain_text", "text": headline(message)}
-    })];
+    let mut blocks = vec![slack_header(&headline(message))];
     let summary = summary(message);
     if !summary.is_empty() {
-        blocks.push(
-            json!({"type": "section", "text": {"type": "mrkdwn", "text": slack_escape(&summary)}}),
-        );
+        blocks.push(slack_section(&slack_escape(&summary)));
     }
     let causes: Vec<String> = root_causes(message)
         .iter()
         .map(|(c, p)| format!("• {} ({:.0}%)", slack_escape(c), p * 100.0))
         .collect();
     if !causes.is_empty() {
-        blocks.push(json!({"type": "section", "text": {"type": "mrkdwn", "text": format!("*Probable causes*\n{}", causes.join("\n"))}}));
+        blocks.push(slack_section(&format!(
+            "*Probable causes*\n{}",
+            causes.join("\n")
+        )));
     }
     if let Some(note) = review_note(message) {
         blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}));
     }
-    json!({"text": headline(message), "blocks": blocks})
+    slack_message(&headline(message), blocks)
 }
 
 /// A Jira Cloud create-issue body; Atlassian Document Format text nodes are
@@ -187,26 +252,30 @@ pub fn jira(message: &Message) -> Value {
         "fields": {
             "project": {"key": "OPS"},
             "issuetype": {"name": "Incident"},
-            "summary": headline(message).replace(['\r', '\n'], " "),
+            "summary": sanitize(&headline(message)).replace(['\r', '\n', '\t'], " ").chars().take(255).collect::<String>(),
             "labels": ["incident-responder"],
             "description": {"type": "doc", "version": 1, "content": content}
         }
     })
 }
 
+/// An ADF paragraph: its text node is literal (never markup), sanitized.
 fn paragraph(text: &str) -> Value {
-    json!({"type": "paragraph", "content": [{"type": "text", "text": text}]})
+    json!({"type": "paragraph", "content": [{"type": "text", "text": sanitize(text)}]})
 }
 
 /// The e-mail: plain text, and HTML with every value escaped. The subject
 /// loses CR and LF (no header injection).
 pub fn email(message: &Message) -> Email {
-    let subject: String = headline(message)
+    let subject: String = sanitize(&headline(message))
         .chars()
         .filter(|c| !c.is_control())
         .collect();
-    let summary = summary(message);
-    let causes = root_causes(message);
+    let summary = sanitize(&summary(message));
+    let causes: Vec<(String, f64)> = root_causes(message)
+        .into_iter()
+        .map(|(c, p)| (sanitize(&c), p))
+        .collect();
     let mut text = format!("{summary}\n\n");
     let mut html = format!(
         "<h1>{}</h1>\n<p>{}</p>\n",
@@ -238,10 +307,11 @@ pub fn email(message: &Message) -> Email {
     }
 }
 
-/// HTML text and attribute values: `&`, `<`, `>`, `"` and `'` escaped.
+/// HTML text and attribute values: sanitized, then `&`, `<`, `>`, `"` and
+/// `'` escaped.
 pub fn html_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
+    for c in sanitize(text).chars() {
         match c {
             '&' => out.push_str("&amp;"),
             '<' => out.push_str("&lt;"),
