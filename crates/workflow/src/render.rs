@@ -213,26 +213,95 @@ fn review_note(message: &Message) -> Option<&'static str> {
     }
 }
 
+/// The incident message in Slack: the header, then an attachment whose bar
+/// has the severity's colour, holding the facts (severity, service,
+/// status), the summary, the top cause with its confidence and evidence, and
+/// the remediation steps with their risk. The incident id travels as message
+/// metadata, so replies and updates can find the message again.
 pub fn slack(message: &Message) -> Value {
-    let mut blocks = vec![slack_header(&headline(message))];
+    let severity = edited(message, "severity")
+        .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""))
+        .to_owned();
+    let field = |label: &str, value: &str| json!({"type": "mrkdwn", "text": format!("*{label}*\n{}", slack_escape(value))});
+    let mut body = vec![json!({"type": "section", "fields": [
+        field("Severity", &severity),
+        field("Service", message.incident["service"].as_str().unwrap_or("-")),
+        field("Status", message.incident["status"].as_str().unwrap_or("-")),
+        field("Incident", message.incident_id()),
+    ]})];
     let summary = summary(message);
     if !summary.is_empty() {
-        blocks.push(slack_section(&slack_escape(&summary)));
+        body.push(slack_section(&slack_escape(&summary)));
     }
-    let causes: Vec<String> = root_causes(message)
-        .iter()
-        .map(|(c, p)| format!("• {} ({:.0}%)", slack_escape(c), p * 100.0))
+    if let Some(top) = message
+        .analysis
+        .as_ref()
+        .and_then(|a| a["root_causes"].as_array())
+        .and_then(|c| c.first())
+    {
+        let mut text = format!(
+            "*Probable cause* ({:.0}%): {}",
+            top["confidence"].as_f64().unwrap_or(0.0) * 100.0,
+            slack_escape(top["cause"].as_str().unwrap_or_default())
+        );
+        for evidence in top["evidence"].as_array().into_iter().flatten().take(3) {
+            text.push_str(&format!(
+                "\n> {}: `{}`",
+                slack_escape(evidence["kind"].as_str().unwrap_or("evidence")),
+                slack_escape(
+                    &evidence["detail"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .replace('`', "'")
+                )
+            ));
+        }
+        body.push(slack_section(&text));
+    }
+    let steps: Vec<String> = message
+        .analysis
+        .as_ref()
+        .and_then(|a| a["remediation"].as_array())
+        .into_iter()
+        .flatten()
+        .take(5)
+        .enumerate()
+        .map(|(i, r)| {
+            format!(
+                "{}. {} _(risk: {})_",
+                i + 1,
+                slack_escape(r["step"].as_str().unwrap_or_default()),
+                slack_escape(r["risk"].as_str().unwrap_or("unknown"))
+            )
+        })
         .collect();
-    if !causes.is_empty() {
-        blocks.push(slack_section(&format!(
-            "*Probable causes*\n{}",
-            causes.join("\n")
+    if !steps.is_empty() {
+        body.push(slack_section(&format!(
+            "*Remediation*\n{}",
+            steps.join("\n")
         )));
     }
     if let Some(note) = review_note(message) {
-        blocks.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}));
+        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}));
     }
-    slack_message(&headline(message), blocks)
+    let mut rendered = slack_message(&headline(message), vec![slack_header(&headline(message))]);
+    rendered["attachments"] = json!([{"color": severity_colour(&severity), "blocks": body}]);
+    rendered["metadata"] = json!({
+        "event_type": "incident_notification",
+        "event_payload": {"incident_id": message.incident_id(), "kind": message.kind},
+    });
+    rendered
+}
+
+/// The attachment bar's colour by severity.
+fn severity_colour(severity: &str) -> &'static str {
+    match severity {
+        "CRITICAL" => "#B00020",
+        "HIGH" => "#E65100",
+        "MEDIUM" => "#F9A825",
+        "LOW" => "#2E7D32",
+        _ => "#607D8B",
+    }
 }
 
 /// A Jira Cloud create-issue body; Atlassian Document Format text nodes are

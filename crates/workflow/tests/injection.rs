@@ -92,7 +92,17 @@ fn slack_messages_carry_no_live_mention_link_or_hidden_character() {
             assert_eq!(rendered["unfurl_links"], false);
             assert_eq!(rendered["unfurl_media"], false);
             assert_eq!(rendered["parse"], "none");
-            for block in rendered["blocks"].as_array().unwrap() {
+            let attached = rendered["attachments"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .flat_map(|a| a["blocks"].as_array().unwrap().iter());
+            for block in rendered["blocks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .chain(attached)
+            {
                 let limit = if block["type"] == "header" { 150 } else { 3000 };
                 if let Some(t) = block["text"]["text"].as_str() {
                     assert!(
@@ -108,7 +118,7 @@ fn slack_messages_carry_no_live_mention_link_or_hidden_character() {
     }
     let long = render::slack(&message(&"A".repeat(10_000)));
     assert!(
-        long["blocks"][1]["text"]["text"]
+        long["attachments"][0]["blocks"][1]["text"]["text"]
             .as_str()
             .unwrap()
             .ends_with("… (cut)"),

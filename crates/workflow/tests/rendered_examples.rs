@@ -1,0 +1,79 @@
+//! The messages of the demo incident as the renderers write them, kept in
+//! `docs/messages/` for people to read (and to paste the Slack JSON into
+//! Block Kit Builder). A change to a renderer shows here; `UPDATE_GOLDEN=1
+//! cargo test -p responder-workflow --test rendered_examples` rewrites them.
+
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
+
+use std::collections::BTreeMap;
+
+use responder_workflow::render::{self, Message};
+use serde_json::Value;
+
+const DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/messages");
+
+/// The Deliver input of the demo incident (`events/functions/deliver.json`).
+fn demo() -> Message {
+    let input: Value =
+        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
+    Message {
+        kind: "incident".to_owned(),
+        incident: input["incident"].clone(),
+        analysis: Some(input["analysis"].clone()),
+        approval: Some(input["approval"].clone()),
+    }
+}
+
+/// Keys sorted, whatever serde_json's map order in this build.
+fn sorted(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let ordered: BTreeMap<&String, Value> =
+                map.iter().map(|(k, v)| (k, sorted(v))).collect();
+            Value::Object(ordered.into_iter().map(|(k, v)| (k.clone(), v)).collect())
+        }
+        Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
+        other => other.clone(),
+    }
+}
+
+fn check(name: &str, rendered: &str) {
+    let path = format!("{DOCS}/{name}");
+    #[allow(clippy::disallowed_methods)]
+    // UPDATE_GOLDEN=1 rewrites the examples after a deliberate change.
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&path, rendered).unwrap();
+    }
+    let kept = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("{path}: {e}; UPDATE_GOLDEN=1 writes it"));
+    assert_eq!(
+        rendered, kept,
+        "{name} changed: review it, then UPDATE_GOLDEN=1"
+    );
+}
+
+fn json(value: &Value) -> String {
+    serde_json::to_string_pretty(&sorted(value)).unwrap() + "\n"
+}
+
+#[test]
+fn the_demo_incidents_messages_match_the_docs() {
+    let message = demo();
+    check("slack-incident.json", &json(&render::slack(&message)));
+    check(
+        "slack-approval-request.json",
+        &json(&render::approval_request("apr-9c070d467dc169b5", &message)),
+    );
+    check("jira-issue.json", &json(&render::jira(&message)));
+    let email = render::email(&message);
+    check(
+        "email.txt",
+        &format!("Subject: {}\n\n{}", email.subject, email.text),
+    );
+    check("email.html", &email.html);
+}
