@@ -304,15 +304,54 @@ fn severity_colour(severity: &str) -> &'static str {
     }
 }
 
-/// A Jira Cloud create-issue body; Atlassian Document Format text nodes are
-/// literal, so nothing in them is markup.
+/// A Jira Cloud create-issue body (REST v3). The description is Atlassian
+/// Document Format, whose text nodes are literal: nothing in them is markup.
+/// Evidence (log lines, metric values) goes in code blocks. The labels carry
+/// the incident id, so a retried delivery can find the issue it created.
 pub fn jira(message: &Message) -> Value {
-    let mut content = vec![paragraph(&summary(message))];
-    for (cause, p) in root_causes(message) {
+    let severity = edited(message, "severity")
+        .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""))
+        .to_owned();
+    let mut content = vec![heading("Summary"), paragraph(&summary(message))];
+    let causes = message
+        .analysis
+        .as_ref()
+        .and_then(|a| a["root_causes"].as_array())
+        .cloned()
+        .unwrap_or_default();
+    if !causes.is_empty() {
+        content.push(heading("Probable causes"));
+    }
+    for cause in &causes {
         content.push(paragraph(&format!(
-            "Probable cause ({:.0}%): {cause}",
-            p * 100.0
+            "{} ({:.0}%)",
+            cause["cause"].as_str().unwrap_or_default(),
+            cause["confidence"].as_f64().unwrap_or(0.0) * 100.0
         )));
+        for evidence in cause["evidence"].as_array().into_iter().flatten().take(5) {
+            let detail = sanitize(evidence["detail"].as_str().unwrap_or_default());
+            if !detail.trim().is_empty() {
+                content.push(json!({"type": "codeBlock", "attrs": {}, "content": [{"type": "text", "text": detail}]}));
+            }
+        }
+    }
+    let steps: Vec<Value> = message
+        .analysis
+        .as_ref()
+        .and_then(|a| a["remediation"].as_array())
+        .into_iter()
+        .flatten()
+        .map(|r| {
+            json!({"type": "listItem", "content": [paragraph(&format!(
+                "{} (risk: {})",
+                r["step"].as_str().unwrap_or_default(),
+                r["risk"].as_str().unwrap_or("unknown")
+            ))]})
+        })
+        .collect();
+    if !steps.is_empty() {
+        content.push(heading("Remediation"));
+        content.push(json!({"type": "orderedList", "content": steps}));
     }
     if let Some(note) = review_note(message) {
         content.push(paragraph(note));
@@ -322,15 +361,57 @@ pub fn jira(message: &Message) -> Value {
             "project": {"key": "OPS"},
             "issuetype": {"name": "Incident"},
             "summary": sanitize(&headline(message)).replace(['\r', '\n', '\t'], " ").chars().take(255).collect::<String>(),
-            "labels": ["incident-responder"],
+            "priority": {"name": jira_priority(&severity)},
+            "labels": jira_labels(message.incident_id(), &severity),
             "description": {"type": "doc", "version": 1, "content": content}
         }
     })
 }
 
+/// Jira's default priorities, by severity.
+fn jira_priority(severity: &str) -> &'static str {
+    match severity {
+        "CRITICAL" => "Highest",
+        "HIGH" => "High",
+        "LOW" => "Low",
+        _ => "Medium",
+    }
+}
+
+/// Labels have no spaces: the incident id and severity are safe already,
+/// anything else is replaced.
+fn jira_labels(incident_id: &str, severity: &str) -> Vec<String> {
+    let label = |text: String| -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                    c
+                } else {
+                    '_'
+                }
+            })
+            .take(255)
+            .collect()
+    };
+    vec![
+        "incident-responder".to_owned(),
+        label(format!("incident-{incident_id}")),
+        label(format!("severity-{}", severity.to_ascii_lowercase())),
+    ]
+}
+
+fn heading(text: &str) -> Value {
+    json!({"type": "heading", "attrs": {"level": 3}, "content": [{"type": "text", "text": text}]})
+}
+
 /// An ADF paragraph: its text node is literal (never markup), sanitized.
+/// ADF refuses empty text nodes: an empty paragraph has no content.
 fn paragraph(text: &str) -> Value {
-    json!({"type": "paragraph", "content": [{"type": "text", "text": sanitize(text)}]})
+    let text = sanitize(text);
+    if text.is_empty() {
+        return json!({"type": "paragraph", "content": []});
+    }
+    json!({"type": "paragraph", "content": [{"type": "text", "text": text}]})
 }
 
 /// The e-mail: plain text, and HTML with every value escaped. The subject
