@@ -33,6 +33,8 @@ pub struct WorkflowConfig {
     pub history_seed: Option<PathBuf>,
     /// `[workflow.analyzer]`: the built-in rules, or an OpenAI-compatible model.
     pub analyzer: crate::openai::AnalyzerConfig,
+    /// `[workflow.email]`: an SMTP relay for e-mails (the outbox keeps a copy).
+    pub email: crate::smtp::EmailConfig,
     /// Set from `[api] public_url` and `[api] link_secret_env` (never from
     /// this table): approval requests are then also e-mailed, with signed
     /// Approve and Reject links to `responder serve`.
@@ -86,6 +88,7 @@ impl Default for WorkflowConfig {
             ]),
             history_seed: None,
             analyzer: crate::openai::AnalyzerConfig::default(),
+            email: crate::smtp::EmailConfig::default(),
             approval_links: None,
         }
     }

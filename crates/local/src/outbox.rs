@@ -8,6 +8,7 @@ use responder_api::links::{ApprovalLink, LinkDecision};
 use responder_workflow::ports::Notifier;
 
 use crate::config::ApprovalLinks;
+use crate::smtp::EmailConfig;
 use responder_workflow::render::{self, Message};
 use responder_workflow::{Error, error::names};
 use serde_json::Value;
@@ -18,12 +19,19 @@ pub struct Outbox {
     pub dir: PathBuf,
     /// When set, approval requests are also e-mailed, with signed links.
     pub links: Option<ApprovalLinks>,
+    /// With a relay set, e-mails are sent over SMTP too.
+    pub email: EmailConfig,
 }
 
 impl Notifier for Outbox {
     async fn send(&self, channel: &str, message: &Message) -> responder_workflow::Result<String> {
         let path = deliver(&self.dir, channel, message)?;
-        Ok(path.display().to_string())
+        match (channel, &self.email.smtp) {
+            ("email", Some(relay)) => {
+                crate::smtp::send(&self.email, relay, &render::email(message)).await
+            }
+            _ => Ok(path.display().to_string()),
+        }
     }
 
     async fn request_approval(

@@ -82,6 +82,7 @@ pub fn registry(local: Arc<Local>) -> Registry {
         outbox: Outbox {
             dir: local.outbox_dir.clone(),
             links: config.approval_links.clone(),
+            email: config.email.clone(),
         },
         local: Arc::clone(&local),
     });

@@ -96,6 +96,7 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
     let outbox = Outbox {
         dir: dir.clone(),
         links: Some(links()),
+        email: Default::default(),
     };
     outbox
         .request_approval("apr-9c070d467dc169b5", &message())
@@ -111,6 +112,7 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
     let without = Outbox {
         dir: dir.join("plain"),
         links: None,
+        email: Default::default(),
     };
     without.request_approval("apr-1", &message()).await.unwrap();
     assert!(!dir.join("plain/approvals/apr-1.eml").exists());
