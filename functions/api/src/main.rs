@@ -30,13 +30,20 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 async fn main() -> Result<(), lambda_http::Error> {
     let env = Env::from_process();
     let sdk = sdk::load().await;
+    let app = app(&env, &sdk)?;
+    lambda_http::tracing::init_default_subscriber();
+    lambda_http::run(tower::ServiceExt::map_request(app, without_stage)).await
+}
+
+/// The router over the AWS backend, from the function's configuration.
+fn app(env: &Env, sdk: &aws_config::SdkConfig) -> Result<axum::Router, lambda_http::Error> {
     let api = AwsApi {
-        store: DynamoStore::from_sdk(&sdk, env.tables()?),
-        executions: SfnExecutions::from_sdk(&sdk, &env)?,
-        athena: AthenaHistory::from_sdk(&sdk, &env)?,
-        logs: InsightsLogs::from_sdk(&sdk, &env)?,
-        analyzer: BedrockAnalyzer::from_sdk(&sdk, &env)?,
-        archive: S3Archive::from_sdk(&sdk, &env)?,
+        store: DynamoStore::from_sdk(sdk, env.tables()?),
+        executions: SfnExecutions::from_sdk(sdk, env)?,
+        athena: AthenaHistory::from_sdk(sdk, env)?,
+        logs: InsightsLogs::from_sdk(sdk, env)?,
+        analyzer: BedrockAnalyzer::from_sdk(sdk, env)?,
+        archive: S3Archive::from_sdk(sdk, env)?,
         policy: env.policy()?,
     };
     let policy = match env.optional("WRITE_TOOLS") {
@@ -51,8 +58,34 @@ async fn main() -> Result<(), lambda_http::Error> {
         slack_signing_secret: env.optional("SLACK_SIGNING_SECRET").map(str::to_owned),
         link_secret: env.optional("LINK_SECRET").map(|s| s.as_bytes().to_vec()),
     };
-    lambda_http::tracing::init_default_subscriber();
-    lambda_http::run(router(Tools::new(Arc::new(api), policy), config)).await
+    Ok(router(Tools::new(Arc::new(api), policy), config))
+}
+
+/// A REST API passes the stage in the path (`/prod/mcp`); the routes are
+/// the same at every stage, so it is taken off before routing.
+fn without_stage<B>(mut request: lambda_http::http::Request<B>) -> lambda_http::http::Request<B> {
+    let stage = match request.extensions().get::<RequestContext>() {
+        Some(RequestContext::ApiGatewayV1(context)) => context.stage.clone(),
+        _ => None,
+    };
+    let Some(stage) = stage else {
+        return request;
+    };
+    let prefix = format!("/{stage}");
+    let path = request.uri().path();
+    let rest = match path.strip_prefix(&prefix) {
+        Some("") => "/",
+        Some(rest) if rest.starts_with('/') => rest,
+        _ => return request,
+    };
+    let target = match request.uri().query() {
+        Some(query) => format!("{rest}?{query}"),
+        None => rest.to_owned(),
+    };
+    if let Ok(uri) = target.parse() {
+        *request.uri_mut() = uri;
+    }
+    request
 }
 
 /// The IAM principal API Gateway authenticated: the user or role ARN of a
@@ -87,6 +120,58 @@ mod tests {
         assert_eq!(
             caller_of(&parts).as_deref(),
             Some("arn:aws:iam::111122223333:user/alice")
+        );
+    }
+
+    /// A REST API puts its stage in front of the path; the routes see it
+    /// without.
+    #[test]
+    fn the_stage_is_taken_off_the_path() {
+        let event = include_str!("../../../events/apigateway/rest-iam-mcp-tools-list.json");
+        let request = lambda_http::request::from_str(event).unwrap();
+        assert_eq!(request.uri().path(), "/prod/mcp");
+        assert_eq!(without_stage(request).uri().path(), "/mcp");
+        let root = event.replace("\"path\": \"/mcp\"", "\"path\": \"/\"");
+        let request = lambda_http::request::from_str(&root).unwrap();
+        assert_eq!(without_stage(request).uri().path(), "/");
+    }
+
+    /// The whole function on a real API Gateway request: the stage taken
+    /// off, the caller known, MCP answering a client that accepts only JSON.
+    #[tokio::test]
+    async fn an_api_gateway_request_reaches_mcp() {
+        use http_body_util::BodyExt;
+
+        let env = Env::from_pairs([
+            ("INCIDENTS_TABLE", "incidents"),
+            ("OCCURRENCES_TABLE", "occurrences"),
+            ("APPROVALS_TABLE", "approvals"),
+            ("CACHE_TABLE", "cache"),
+            ("IDEMPOTENCY_TABLE", "idempotency"),
+            (
+                "STATE_MACHINE_ARN",
+                "arn:aws:states:us-east-1:111122223333:stateMachine:IncidentResponse",
+            ),
+            ("ATHENA_WORKGROUP", "responder"),
+            ("ATHENA_DATABASE", "incidents"),
+            ("BEDROCK_MODEL_ID", "anthropic.claude-3-5-sonnet"),
+            ("ARCHIVE_BUCKET", "archive"),
+        ]);
+        let sdk = aws_config::SdkConfig::builder()
+            .region(aws_config::Region::new("us-east-1"))
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build();
+        let service = tower::ServiceExt::map_request(app(&env, &sdk).unwrap(), without_stage);
+        let event = include_str!("../../../events/apigateway/rest-iam-mcp-tools-list.json");
+        let request = lambda_http::request::from_str(event).unwrap();
+        let response = tower::ServiceExt::oneshot(service, request).await.unwrap();
+        assert_eq!(response.status(), 200);
+        let body = response.into_body().collect().await.unwrap().to_bytes();
+        let answer: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            answer["result"]["tools"].as_array().unwrap().len(),
+            14,
+            "{answer}"
         );
     }
 
