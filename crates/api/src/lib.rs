@@ -2,10 +2,16 @@
 //! same in Lambda (behind API Gateway) and on a laptop (`responder serve`).
 //!
 //! - [`tools`]: the tools, described once and served over MCP and REST;
-//! - [`backend`]: the port the tools call (SQLite and the local engine, or
-//!   DynamoDB, Athena and Step Functions);
-//! - [`sigv4`] and [`slack`]: request authentication;
-//! - [`http`]: the axum router.
+//! - [`mcp`]: the MCP server (rmcp): tools, `incident://` resources, the
+//!   `triage` prompt;
+//! - [`backend`]: the port the tools call (SQLite and the local engine in
+//!   `responder-local`; DynamoDB, Athena, Logs Insights, Bedrock, S3 and Step
+//!   Functions in `responder-aws`);
+//! - [`sql`]: the guard in front of `query_history`;
+//! - [`sigv4`], [`slack`] and [`links`]: request authentication (SigV4 as
+//!   API Gateway checks it, Slack's signatures, signed e-mail links);
+//! - [`http`]: the axum router;
+//! - [`error`]: the stable error names and their HTTP statuses.
 
 // Views are `serde_json::Value`s: `value["key"]` reads never panic (a
 // missing key is `Null`), and the only writes index objects built here.
