@@ -158,6 +158,7 @@ impl Config {
                 valid_seconds,
             });
         }
+        self.workflow.slack_target = slack_target(&self.workflow.slack, &var)?;
         let workflow = &mut self.workflow;
         if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
             anyhow::bail!(
@@ -172,6 +173,39 @@ impl Config {
             );
         }
         Ok(())
+    }
+}
+
+/// Where Slack messages go, from `[workflow.slack]` and its variables: a
+/// bot token with a channel, or an incoming webhook; none without either.
+fn slack_target(
+    slack: &responder_local::slack::SlackConfig,
+    var: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<responder_local::slack::SlackTarget>> {
+    use responder_local::slack::SlackTarget;
+    let read = |name: &str| {
+        var(name)
+            .filter(|v| !v.is_empty())
+            .with_context(|| format!("workflow.slack: the variable {name} is not set"))
+    };
+    match (&slack.bot_token_env, &slack.webhook_url_env) {
+        (Some(_), Some(_)) => {
+            anyhow::bail!("workflow.slack: set bot_token_env or webhook_url_env, not both")
+        }
+        (Some(token_env), None) => {
+            let channel = slack.channel.clone().context(
+                "workflow.slack: bot_token_env needs a channel (an id such as C0123456789)",
+            )?;
+            Ok(Some(SlackTarget::Bot {
+                api_base: slack.api_base.clone(),
+                token: read(token_env)?,
+                channel,
+            }))
+        }
+        (None, Some(url_env)) => Ok(Some(SlackTarget::Webhook {
+            url: read(url_env)?,
+        })),
+        (None, None) => Ok(None),
     }
 }
 
@@ -308,6 +342,22 @@ mod tests {
                 .contains("the variable LINK_KEY is not set"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn slack_needs_its_token_and_channel_and_keeps_the_token_out_of_debug_output() {
+        let mut config: Config = toml::from_str(
+            "[workflow.slack]\nbot_token_env = \"SLACK_BOT_TOKEN\"\nchannel = \"C0123456789\"\n",
+        )
+        .unwrap();
+        let env = |name: &str| (name == "SLACK_BOT_TOKEN").then(|| "xoxb-secret".to_owned());
+        config.apply_environment(env).unwrap();
+        assert!(config.workflow.slack_target.is_some());
+        assert!(!format!("{config:?}").contains("xoxb-secret"));
+        let mut no_channel: Config =
+            toml::from_str("[workflow.slack]\nbot_token_env = \"SLACK_BOT_TOKEN\"\n").unwrap();
+        let error = no_channel.apply_environment(env).unwrap_err();
+        assert!(error.to_string().contains("needs a channel"), "{error}");
     }
 
     #[test]

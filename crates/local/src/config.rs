@@ -35,6 +35,13 @@ pub struct WorkflowConfig {
     pub analyzer: crate::openai::AnalyzerConfig,
     /// `[workflow.email]`: an SMTP relay for e-mails (the outbox keeps a copy).
     pub email: crate::smtp::EmailConfig,
+    /// `[workflow.slack]`: a bot token and channel, or an incoming webhook
+    /// (the outbox keeps a copy).
+    pub slack: crate::slack::SlackConfig,
+    /// Set from `[workflow.slack]`'s variables when the configuration is
+    /// read (never from the file).
+    #[serde(skip)]
+    pub slack_target: Option<crate::slack::SlackTarget>,
     /// Set from `[api] public_url` and `[api] link_secret_env` (never from
     /// this table): approval requests are then also e-mailed, with signed
     /// Approve and Reject links to `responder serve`.
@@ -89,6 +96,8 @@ impl Default for WorkflowConfig {
             history_seed: None,
             analyzer: crate::openai::AnalyzerConfig::default(),
             email: crate::smtp::EmailConfig::default(),
+            slack: crate::slack::SlackConfig::default(),
+            slack_target: None,
             approval_links: None,
         }
     }

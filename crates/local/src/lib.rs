@@ -16,6 +16,7 @@ pub mod error;
 pub mod logs;
 pub mod openai;
 pub mod outbox;
+pub mod slack;
 pub mod smtp;
 pub mod store;
 pub mod workflow;

@@ -21,15 +21,18 @@ pub struct Outbox {
     pub links: Option<ApprovalLinks>,
     /// With a relay set, e-mails are sent over SMTP too.
     pub email: EmailConfig,
+    /// With a bot token or webhook set, Slack messages are posted too.
+    pub slack: Option<crate::slack::SlackSender>,
 }
 
 impl Notifier for Outbox {
     async fn send(&self, channel: &str, message: &Message) -> responder_workflow::Result<String> {
         let path = deliver(&self.dir, channel, message)?;
-        match (channel, &self.email.smtp) {
-            ("email", Some(relay)) => {
+        match (channel, &self.email.smtp, &self.slack) {
+            ("email", Some(relay), _) => {
                 crate::smtp::send(&self.email, relay, &render::email(message)).await
             }
+            ("slack", _, Some(slack)) => slack.post(&render::slack(message)).await,
             _ => Ok(path.display().to_string()),
         }
     }

@@ -83,6 +83,12 @@ pub fn registry(local: Arc<Local>) -> Registry {
             dir: local.outbox_dir.clone(),
             links: config.approval_links.clone(),
             email: config.email.clone(),
+            slack: config.slack_target.clone().map(|target| {
+                crate::slack::SlackSender::new(
+                    target,
+                    std::time::Duration::from_secs(config.slack.timeout_seconds),
+                )
+            }),
         },
         local: Arc::clone(&local),
     });

@@ -97,6 +97,7 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
         dir: dir.clone(),
         links: Some(links()),
         email: Default::default(),
+        slack: None,
     };
     outbox
         .request_approval("apr-9c070d467dc169b5", &message())
@@ -113,6 +114,7 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
         dir: dir.join("plain"),
         links: None,
         email: Default::default(),
+        slack: None,
     };
     without.request_approval("apr-1", &message()).await.unwrap();
     assert!(!dir.join("plain/approvals/apr-1.eml").exists());
