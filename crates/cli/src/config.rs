@@ -159,6 +159,7 @@ impl Config {
             });
         }
         self.workflow.slack_target = slack_target(&self.workflow.slack, &var)?;
+        self.workflow.jira_target = jira_target(&self.workflow.jira, &var)?;
         let workflow = &mut self.workflow;
         if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
             anyhow::bail!(
@@ -207,6 +208,33 @@ fn slack_target(
         })),
         (None, None) => Ok(None),
     }
+}
+
+/// Where Jira issues go: `[workflow.jira]` with its token's variable; none
+/// without a site.
+fn jira_target(
+    jira: &responder_local::jira::JiraConfig,
+    var: &impl Fn(&str) -> Option<String>,
+) -> anyhow::Result<Option<responder_local::jira::JiraTarget>> {
+    let Some(base_url) = &jira.base_url else {
+        return Ok(None);
+    };
+    let token_env = jira.api_token_env.as_deref().context(
+        "workflow.jira: base_url needs api_token_env (the variable holding an API token)",
+    )?;
+    if jira.email.is_empty() {
+        anyhow::bail!("workflow.jira: base_url needs email (the account the token belongs to)");
+    }
+    let token = var(token_env)
+        .filter(|v| !v.is_empty())
+        .with_context(|| format!("workflow.jira: the variable {token_env} is not set"))?;
+    Ok(Some(responder_local::jira::JiraTarget {
+        base_url: base_url.clone(),
+        email: jira.email.clone(),
+        token,
+        project: jira.project.clone(),
+        issue_type: jira.issue_type.clone(),
+    }))
 }
 
 /// Reads the API's secrets: `RESPONDER_ACCESS_KEY_ID`,

@@ -42,6 +42,12 @@ pub struct WorkflowConfig {
     /// read (never from the file).
     #[serde(skip)]
     pub slack_target: Option<crate::slack::SlackTarget>,
+    /// `[workflow.jira]`: a Jira Cloud site, account and project (the outbox
+    /// keeps a copy).
+    pub jira: crate::jira::JiraConfig,
+    /// Set from `[workflow.jira]` and its token's variable.
+    #[serde(skip)]
+    pub jira_target: Option<crate::jira::JiraTarget>,
     /// Set from `[api] public_url` and `[api] link_secret_env` (never from
     /// this table): approval requests are then also e-mailed, with signed
     /// Approve and Reject links to `responder serve`.
@@ -98,6 +104,8 @@ impl Default for WorkflowConfig {
             email: crate::smtp::EmailConfig::default(),
             slack: crate::slack::SlackConfig::default(),
             slack_target: None,
+            jira: crate::jira::JiraConfig::default(),
+            jira_target: None,
             approval_links: None,
         }
     }

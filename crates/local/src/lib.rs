@@ -13,6 +13,8 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod https;
+pub mod jira;
 pub mod logs;
 pub mod openai;
 pub mod outbox;

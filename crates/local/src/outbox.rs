@@ -23,18 +23,33 @@ pub struct Outbox {
     pub email: EmailConfig,
     /// With a bot token or webhook set, Slack messages are posted too.
     pub slack: Option<crate::slack::SlackSender>,
+    /// With a Jira site set, issues are created (once) and commented too.
+    pub jira: Option<crate::jira::JiraSender>,
 }
 
 impl Notifier for Outbox {
     async fn send(&self, channel: &str, message: &Message) -> responder_workflow::Result<String> {
         let path = deliver(&self.dir, channel, message)?;
-        match (channel, &self.email.smtp, &self.slack) {
-            ("email", Some(relay), _) => {
-                crate::smtp::send(&self.email, relay, &render::email(message)).await
+        // The outbox keeps a copy; a configured endpoint gets the message.
+        match channel {
+            "email" => {
+                if let Some(relay) = &self.email.smtp {
+                    return crate::smtp::send(&self.email, relay, &render::email(message)).await;
+                }
             }
-            ("slack", _, Some(slack)) => slack.post(&render::slack(message)).await,
-            _ => Ok(path.display().to_string()),
+            "slack" => {
+                if let Some(slack) = &self.slack {
+                    return slack.post(&render::slack(message)).await;
+                }
+            }
+            "jira" => {
+                if let Some(jira) = &self.jira {
+                    return jira.deliver(message).await;
+                }
+            }
+            _ => {}
         }
+        Ok(path.display().to_string())
     }
 
     async fn request_approval(

@@ -8,22 +8,12 @@
 
 use std::time::Duration;
 
-use http_body_util::{BodyExt, Full};
-use hyper::body::Bytes;
-use hyper_util::client::legacy::Client;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::rt::TokioExecutor;
 use responder_workflow::error::names;
 use responder_workflow::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// Attempts of one delivery when Slack answers 429.
-const MAX_ATTEMPTS: u32 = 3;
-/// The longest wait for a `Retry-After`.
-const MAX_WAIT: Duration = Duration::from_secs(30);
-/// Slack's answers are small; more is refused.
-const MAX_RESPONSE_BYTES: usize = 64 * 1024;
+use crate::https::{Https, refusal};
 
 /// `[workflow.slack]` in `responder.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -82,38 +72,25 @@ impl std::fmt::Debug for SlackTarget {
     }
 }
 
-type HttpsClient = Client<hyper_rustls::HttpsConnector<HttpConnector>, Full<Bytes>>;
-
 /// Sends Slack messages over HTTPS (or HTTP to a local test server).
 #[derive(Debug, Clone)]
 pub struct SlackSender {
     target: SlackTarget,
-    timeout: Duration,
-    /// The client, or why it could not be built (no system roots): every
-    /// delivery then fails with that reason.
-    client: std::result::Result<HttpsClient, String>,
+    https: Https,
 }
 
 impl SlackSender {
     pub fn new(target: SlackTarget, timeout: Duration) -> Self {
-        let client = hyper_rustls::HttpsConnectorBuilder::new()
-            .with_native_roots()
-            .map(|builder| {
-                Client::builder(TokioExecutor::new())
-                    .build(builder.https_or_http().enable_http1().build())
-            })
-            .map_err(|e| format!("no TLS root certificates on this machine: {e}"));
         Self {
             target,
-            timeout,
-            client,
+            https: Https::new(timeout),
         }
     }
 
     /// Posts one rendered message; returns where it went
     /// (`slack:<channel>/<ts>`, or `slack:webhook`).
     pub async fn post(&self, message: &Value) -> Result<String> {
-        let (url, body, token) = match &self.target {
+        let (url, body, headers) = match &self.target {
             SlackTarget::Bot {
                 api_base,
                 token,
@@ -124,110 +101,33 @@ impl SlackSender {
                 (
                     format!("{}/chat.postMessage", api_base.trim_end_matches('/')),
                     body,
-                    Some(token.as_str()),
+                    vec![("authorization", format!("Bearer {token}"))],
                 )
             }
-            SlackTarget::Webhook { url } => (url.clone(), message.clone(), None),
+            SlackTarget::Webhook { url } => (url.clone(), message.clone(), Vec::new()),
         };
-        let payload = Bytes::from(body.to_string());
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            let (status, retry_after, text) = self.send(&url, payload.clone(), token).await?;
-            if status == 429 && attempt < MAX_ATTEMPTS {
-                tokio::time::sleep(retry_after.unwrap_or(Duration::from_secs(1)).min(MAX_WAIT))
-                    .await;
-                continue;
-            }
-            return self.outcome(status, &text);
-        }
-    }
-
-    async fn send(
-        &self,
-        url: &str,
-        payload: Bytes,
-        token: Option<&str>,
-    ) -> Result<(u16, Option<Duration>, String)> {
-        let mut request =
-            hyper::Request::post(url).header("content-type", "application/json; charset=utf-8");
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let request = request
-            .body(Full::new(payload))
-            .map_err(|e| Error::new(names::DELIVERY_FAILED, format!("Slack request: {e}")))?;
-        let transient = |what: String| Error::new(names::DELIVERY_TRANSIENT, what);
-        let client = self
-            .client
-            .as_ref()
-            .map_err(|e| Error::new(names::DELIVERY_FAILED, e.clone()))?;
-        let response = tokio::time::timeout(self.timeout, client.request(request))
-            .await
-            .map_err(|_| {
-                transient(format!(
-                    "Slack did not answer within {} s",
-                    self.timeout.as_secs()
-                ))
-            })?
-            .map_err(|e| transient(format!("Slack could not be reached: {e}")))?;
-        let status = response.status().as_u16();
-        let retry_after = response
-            .headers()
-            .get("retry-after")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let body = http_body_util::Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
-            .collect()
-            .await
-            .map_err(|e| transient(format!("Slack's answer: {e}")))?
-            .to_bytes();
-        Ok((
-            status,
-            retry_after,
-            String::from_utf8_lossy(&body).into_owned(),
-        ))
-    }
-
-    fn outcome(&self, status: u16, text: &str) -> Result<String> {
-        let excerpt: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
-        match status {
-            200..=299 => {}
-            429 => {
-                return Err(Error::new(
-                    names::DELIVERY_TRANSIENT,
-                    "Slack answered 429 (rate limited) three times",
-                ));
-            }
-            500..=599 => {
-                return Err(Error::new(
-                    names::DELIVERY_TRANSIENT,
-                    format!("Slack answered {status}: {excerpt}"),
-                ));
-            }
-            _ => {
-                return Err(Error::new(
-                    names::DELIVERY_FAILED,
-                    format!("Slack answered {status}: {excerpt}"),
-                ));
-            }
+        let answer = self
+            .https
+            .send("Slack", "POST", &url, &headers, Some(body.to_string()))
+            .await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(refusal("Slack", &answer));
         }
         match &self.target {
             // An incoming webhook answers `ok`, as text.
             SlackTarget::Webhook { .. } => Ok("slack:webhook".to_owned()),
             SlackTarget::Bot { channel, .. } => {
-                let answer: Value = serde_json::from_str(text).map_err(|_| {
+                let reply: Value = serde_json::from_str(&answer.body).map_err(|_| {
                     Error::new(
                         names::DELIVERY_FAILED,
-                        format!("Slack's answer is not JSON: {excerpt}"),
+                        format!("Slack's answer is not JSON: {}", answer.excerpt()),
                     )
                 })?;
-                if answer["ok"].as_bool() == Some(true) {
-                    let ts = answer["ts"].as_str().unwrap_or_default();
+                if reply["ok"].as_bool() == Some(true) {
+                    let ts = reply["ts"].as_str().unwrap_or_default();
                     return Ok(format!("slack:{channel}/{ts}"));
                 }
-                let code = answer["error"].as_str().unwrap_or("unknown_error");
+                let code = reply["error"].as_str().unwrap_or("unknown_error");
                 let name = if code == "ratelimited" {
                     names::DELIVERY_TRANSIENT
                 } else {

@@ -89,6 +89,12 @@ pub fn registry(local: Arc<Local>) -> Registry {
                     std::time::Duration::from_secs(config.slack.timeout_seconds),
                 )
             }),
+            jira: config.jira_target.clone().map(|target| {
+                crate::jira::JiraSender::new(
+                    target,
+                    std::time::Duration::from_secs(config.jira.timeout_seconds),
+                )
+            }),
         },
         local: Arc::clone(&local),
     });

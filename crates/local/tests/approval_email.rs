@@ -98,6 +98,7 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
         links: Some(links()),
         email: Default::default(),
         slack: None,
+        jira: None,
     };
     outbox
         .request_approval("apr-9c070d467dc169b5", &message())
@@ -115,6 +116,7 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
         links: None,
         email: Default::default(),
         slack: None,
+        jira: None,
     };
     without.request_approval("apr-1", &message()).await.unwrap();
     assert!(!dir.join("plain/approvals/apr-1.eml").exists());

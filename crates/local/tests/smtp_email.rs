@@ -96,6 +96,7 @@ fn outbox(relay: &str, name: &str) -> Outbox {
             timeout_seconds: 5,
         },
         slack: None,
+        jira: None,
     }
 }
 

@@ -378,26 +378,43 @@ fn jira_priority(severity: &str) -> &'static str {
     }
 }
 
-/// Labels have no spaces: the incident id and severity are safe already,
-/// anything else is replaced.
+/// A Jira label: no spaces; anything but letters, digits, `-` and `_` is
+/// replaced.
+fn label(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(255)
+        .collect()
+}
+
+/// The label that finds an incident's issue again (`incident-<id>`).
+pub fn jira_label(incident_id: &str) -> String {
+    label(&format!("incident-{incident_id}"))
+}
+
 fn jira_labels(incident_id: &str, severity: &str) -> Vec<String> {
-    let label = |text: String| -> String {
-        text.chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                    c
-                } else {
-                    '_'
-                }
-            })
-            .take(255)
-            .collect()
-    };
     vec![
         "incident-responder".to_owned(),
-        label(format!("incident-{incident_id}")),
-        label(format!("severity-{}", severity.to_ascii_lowercase())),
+        jira_label(incident_id),
+        label(&format!("severity-{}", severity.to_ascii_lowercase())),
     ]
+}
+
+/// The comment a later message (a recovery) adds to the incident's issue:
+/// an ADF document.
+pub fn jira_comment(message: &Message) -> Value {
+    let mut content = vec![paragraph(&headline(message))];
+    let summary = summary(message);
+    if !summary.is_empty() {
+        content.push(paragraph(&summary));
+    }
+    json!({"type": "doc", "version": 1, "content": content})
 }
 
 fn heading(text: &str) -> Value {
