@@ -50,14 +50,9 @@ pub struct AwsApi {
     pub policy: Policy,
 }
 
-/// A workflow error as the API reports it: its name first, in the message.
-fn failed(e: responder_workflow::Error) -> ApiError {
-    ApiError::unavailable(format!("{}: {}", e.name(), e.message()))
-}
-
 impl Backend for AwsApi {
     async fn ready(&self) -> Result<()> {
-        self.store.ready().await.map_err(failed)
+        self.store.ready().await.map_err(ApiError::from)
     }
 
     async fn list_incidents(&self, filter: &IncidentFilter) -> Result<Vec<Incident>> {
@@ -84,7 +79,7 @@ impl Backend for AwsApi {
                         limit,
                     )
                     .await
-                    .map_err(failed)?,
+                    .map_err(ApiError::from)?,
             );
         }
         incidents.retain(|i| {
@@ -101,20 +96,20 @@ impl Backend for AwsApi {
     }
 
     async fn incident_view(&self, id: &str) -> Result<Option<Value>> {
-        let Some(incident) = self.store.incident(id).await.map_err(failed)? else {
+        let Some(incident) = self.store.incident(id).await.map_err(ApiError::from)? else {
             return Ok(None);
         };
         let (analysis, usage) = self
             .store
             .analysis_record(id)
             .await
-            .map_err(failed)?
+            .map_err(ApiError::from)?
             .unwrap_or((Value::Null, Value::Null));
         let approval = self
             .store
             .approvals_where(Some(id), false)
             .await
-            .map_err(failed)?
+            .map_err(ApiError::from)?
             .pop()
             .map(|a| {
                 json!({
@@ -124,9 +119,9 @@ impl Backend for AwsApi {
                     "channels": a.channels,
                 })
             });
-        let deliveries = self.store.deliveries(id).await.map_err(failed)?;
+        let deliveries = self.store.deliveries(id).await.map_err(ApiError::from)?;
         // The report (written when the workflow ends) holds the alert.
-        let report = self.archive.report_of(id).await.map_err(failed)?;
+        let report = self.archive.report_of(id).await.map_err(ApiError::from)?;
         Ok(Some(json!({
             "incident": incident,
             "alert": report.as_ref().map_or(Value::Null, |r| r["alert"].clone()),
@@ -143,7 +138,7 @@ impl Backend for AwsApi {
             .store
             .analysis_record(id)
             .await
-            .map_err(failed)?
+            .map_err(ApiError::from)?
             .and_then(|(analysis, _)| serde_json::from_value(analysis).ok()))
     }
 
@@ -154,7 +149,7 @@ impl Backend for AwsApi {
             .store
             .approvals_where(None, true)
             .await
-            .map_err(failed)?
+            .map_err(ApiError::from)?
         {
             // Kept a day past the deadline: past it, nothing waits any more.
             if approval.kept_until - 86_400 < now {
@@ -164,7 +159,7 @@ impl Backend for AwsApi {
                 .store
                 .incident(&approval.incident_id)
                 .await
-                .map_err(failed)?
+                .map_err(ApiError::from)?
             else {
                 continue;
             };
@@ -183,7 +178,7 @@ impl Backend for AwsApi {
     }
 
     async fn execution_view(&self, id: &str) -> Result<Option<Value>> {
-        self.executions.view(id).await.map_err(failed)
+        self.executions.view(id).await.map_err(ApiError::from)
     }
 
     async fn query_archive(&self, sql: &str) -> Result<QueryRows> {
@@ -194,7 +189,7 @@ impl Backend for AwsApi {
                     e.message().to_owned(),
                 )
             } else {
-                failed(e)
+                e.into()
             }
         })?;
         Ok(QueryRows {
@@ -226,7 +221,7 @@ impl Backend for AwsApi {
                 search.limit,
             )
             .await
-            .map_err(failed)?;
+            .map_err(ApiError::from)?;
         Ok(lines
             .into_iter()
             .map(|l| FoundLine {
@@ -240,22 +235,26 @@ impl Backend for AwsApi {
     async fn analyze(&self, input: &AnalysisInput) -> Result<(Analysis, bool)> {
         let key = responder_workflow::steps::cache_key(&input.alert, &self.analyzer.id());
         let now = Utc::now();
-        if let Some(analysis) = self.store.get(&key, now).await.map_err(failed)? {
+        if let Some(analysis) = self.store.get(&key, now).await.map_err(ApiError::from)? {
             return Ok((analysis, true));
         }
-        let analyzed = self.analyzer.analyze(input).await.map_err(failed)?;
+        let analyzed = self.analyzer.analyze(input).await.map_err(ApiError::from)?;
         if !analyzed.analysis.degraded {
             let expires = now + chrono::Duration::seconds(self.policy.cache_ttl_seconds);
             self.store
                 .put(&key, &analyzed.analysis, expires)
                 .await
-                .map_err(failed)?;
+                .map_err(ApiError::from)?;
         }
         Ok((analyzed.analysis, false))
     }
 
     async fn ask(&self, prompt: &str) -> Result<Option<String>> {
-        self.analyzer.ask(prompt).await.map(Some).map_err(failed)
+        self.analyzer
+            .ask(prompt)
+            .await
+            .map(Some)
+            .map_err(ApiError::from)
     }
 
     async fn decide(
@@ -268,7 +267,7 @@ impl Backend for AwsApi {
             .store
             .approvals_where(Some(incident_id), true)
             .await
-            .map_err(failed)?
+            .map_err(ApiError::from)?
             .pop()
         else {
             return Err(ApiError::conflict(format!(
@@ -302,12 +301,12 @@ impl Backend for AwsApi {
                     e.message()
                 )));
             }
-            Err(e) => return Err(failed(e)),
+            Err(e) => return Err(e.into()),
         }
         self.store
             .mark_approval(&approval.id, recorded)
             .await
-            .map_err(failed)?;
+            .map_err(ApiError::from)?;
         Ok(Decided {
             incident_id: incident_id.to_owned(),
             approval_id: approval.id,
@@ -328,7 +327,10 @@ impl Backend for AwsApi {
     }
 
     async fn start(&self, payload: &Value) -> Result<String> {
-        self.executions.start_fresh(payload).await.map_err(failed)
+        self.executions
+            .start_fresh(payload)
+            .await
+            .map_err(ApiError::from)
     }
 
     async fn audit(&self, entry: &AuditEntry) -> Result<()> {
@@ -337,7 +339,7 @@ impl Backend for AwsApi {
         self.store
             .put_audit(&entry.at, &nonce, &doc)
             .await
-            .map_err(failed)
+            .map_err(ApiError::from)
     }
 }
 

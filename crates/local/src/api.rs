@@ -82,10 +82,6 @@ fn store_error(e: impl std::fmt::Display) -> ApiError {
     ApiError::unavailable(format!("Store.Transient: {e}"))
 }
 
-fn workflow_error(e: responder_workflow::Error) -> ApiError {
-    ApiError::unavailable(format!("{}: {}", e.name(), e.message()))
-}
-
 impl Backend for LocalApi {
     async fn ready(&self) -> Result<()> {
         let conn = self.local.db.conn();
@@ -331,15 +327,15 @@ impl Backend for LocalApi {
         let key = responder_workflow::steps::cache_key(&input.alert, &analyzer.id());
         let now = Utc::now();
         let db = &self.local.db;
-        if let Some(analysis) = db.get(&key, now).await.map_err(workflow_error)? {
+        if let Some(analysis) = db.get(&key, now).await.map_err(ApiError::from)? {
             return Ok((analysis, true));
         }
-        let analyzed = analyzer.analyze(input).await.map_err(workflow_error)?;
+        let analyzed = analyzer.analyze(input).await.map_err(ApiError::from)?;
         let ttl = Duration::seconds(self.local.config.policy().cache_ttl_seconds);
         if !analyzed.analysis.degraded {
             db.put(&key, &analyzed.analysis, now + ttl)
                 .await
-                .map_err(workflow_error)?;
+                .map_err(ApiError::from)?;
         }
         Ok((analyzed.analysis, false))
     }
@@ -355,10 +351,7 @@ impl Backend for LocalApi {
             .await
             .map_err(|e| ApiError::unavailable(e.to_string()))?
             .map(Some)
-            .map_err(|e| {
-                let e = responder_workflow::Error::from(e);
-                ApiError::unavailable(format!("{}: {}", e.name(), e.message()))
-            })
+            .map_err(|e| ApiError::from(responder_workflow::Error::from(e)))
     }
 
     async fn decide(

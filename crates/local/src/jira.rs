@@ -15,6 +15,8 @@ use responder_workflow::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use responder_api::sigv4::uri_encode;
+
 use crate::https::{Https, refusal};
 
 /// `[workflow.jira]` in `responder.toml`.
@@ -113,7 +115,7 @@ impl JiraSender {
         let jql = format!("labels = \"{label}\"");
         let url = self.url(&format!(
             "/rest/api/3/search/jql?jql={}&fields=key&maxResults=1",
-            encode_query(&jql)
+            uri_encode(&jql, true)
         ));
         let answer = self
             .https
@@ -155,7 +157,10 @@ impl JiraSender {
 
     async fn comment(&self, key: &str, message: &Message) -> Result<String> {
         let body = json!({"body": render::jira_comment(message)});
-        let url = self.url(&format!("/rest/api/3/issue/{}/comment", encode_query(key)));
+        let url = self.url(&format!(
+            "/rest/api/3/issue/{}/comment",
+            uri_encode(key, true)
+        ));
         let answer = self
             .https
             .send(
@@ -171,16 +176,4 @@ impl JiraSender {
         }
         Ok(format!("jira:{key}"))
     }
-}
-
-/// Percent-encodes a query value (RFC 3986 unreserved characters kept).
-fn encode_query(text: &str) -> String {
-    text.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                char::from(b).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
 }

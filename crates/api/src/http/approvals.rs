@@ -141,9 +141,8 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
     response
 }
 
-/// Untrusted text (an alarm's title, a model's summary) for the page:
-/// control characters dropped, then HTML-escaped as the e-mails are.
+/// Untrusted text (an alarm's title, a model's summary) for the page,
+/// sanitized and HTML-escaped as the e-mails are.
 fn escape(text: &str) -> String {
-    let printable: String = text.chars().filter(|c| !c.is_control()).collect();
-    responder_workflow::render::html_escape(&printable)
+    responder_workflow::render::html_escape(text)
 }
