@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use responder_core::NormalizeOptions;
 use responder_local::{Db, Local, WorkflowConfig};
-use responder_sfn::{Definition, Engine, ManualClock, SeededRandom, Store};
+use responder_sfn::{Clock, Definition, Engine, ManualClock, SeededRandom, Store};
 
 /// The local backends and the engine, as `responder run` and `serve` set
 /// them up, on an empty data directory: the demo logs and history, the
@@ -22,6 +22,22 @@ pub struct LocalSetup {
 /// A [`LocalSetup`] in a temporary directory named after the test.
 #[allow(clippy::unwrap_used)] // Test set-up: a failure is the test's failure.
 pub fn local_setup(name: &str, seed: u64) -> LocalSetup {
+    #[allow(clippy::unwrap_used)] // A constant that parses.
+    let clock = Arc::new(ManualClock::new("2026-11-20T09:15:00Z".parse().unwrap()));
+    local_setup_with(name, seed, WorkflowConfig::default(), clock)
+}
+
+/// A [`LocalSetup`] over `config` (its logs folder and history seed are
+/// the demo's) and `clock`: a [`ManualClock`] jumps to a timer's deadline
+/// as soon as a task waits, so tasks that wait on a real server (HTTP
+/// senders) need the [`responder_sfn::SystemClock`].
+#[allow(clippy::unwrap_used)] // Test set-up: a failure is the test's failure.
+pub fn local_setup_with(
+    name: &str,
+    seed: u64,
+    config: WorkflowConfig,
+    clock: Arc<dyn Clock>,
+) -> LocalSetup {
     let dir = std::env::temp_dir().join(format!("responder-e2e-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let db_path = dir.join("responder.db");
@@ -30,7 +46,7 @@ pub fn local_setup(name: &str, seed: u64) -> LocalSetup {
         config: WorkflowConfig {
             logs_dir: events_dir().join("demo/logs"),
             history_seed: None,
-            ..WorkflowConfig::default()
+            ..config
         },
         normalize: NormalizeOptions::default(),
         outbox_dir: dir.join("outbox"),
@@ -43,9 +59,7 @@ pub fn local_setup(name: &str, seed: u64) -> LocalSetup {
         Store::open(&db_path).unwrap(),
         Arc::new(responder_local::registry(Arc::clone(&local))),
     )
-    .with_clock(Arc::new(ManualClock::new(
-        "2026-11-20T09:15:00Z".parse().unwrap(),
-    )))
+    .with_clock(clock)
     .with_random(Arc::new(SeededRandom::new(seed)));
     let asl =
         std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();

@@ -126,13 +126,20 @@ async fn an_investigation_waits_for_approval_then_notifies() {
         .call("get_incident", json!({ "incident_id": incident_id }))
         .await;
     assert_eq!(view["incident"]["status"], "NOTIFIED", "{view}");
-    let channels: Vec<&str> = view["deliveries"]
+    let deliveries: Vec<(&str, &str)> = view["deliveries"]
         .as_array()
         .unwrap()
         .iter()
-        .map(|d| d["channel"].as_str().unwrap())
+        .map(|d| (d["channel"].as_str().unwrap(), d["kind"].as_str().unwrap()))
         .collect();
-    assert_eq!(channels, ["email", "slack"]);
+    assert_eq!(
+        deliveries,
+        [
+            ("email", "incident"),
+            ("slack", "approval"),
+            ("slack", "incident")
+        ]
+    );
     let done = api
         .call("get_execution", json!({ "execution_id": execution }))
         .await;

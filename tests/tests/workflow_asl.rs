@@ -68,7 +68,7 @@ async fn every_path_ends_in_an_explicit_state() {
     let asl =
         std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
     let definition = Definition::load(&asl, &HashMap::new()).unwrap();
-    assert_eq!(definition.state_count(), 30);
+    assert_eq!(definition.state_count(), 32);
     // Every function is a placeholder CDK substitutes.
     let text: Value = serde_json::from_str(&asl).unwrap();
     let resources = collect_resources(&text);
@@ -155,10 +155,24 @@ async fn a_cache_hit_skips_the_analyzer() {
 }
 
 #[tokio::test]
-async fn a_duplicate_delivery_and_a_repeat_stop_after_registering() {
-    for (case, end) in [("Duplicate", "Duplicate"), ("Repeat", "Repeat")] {
+async fn a_duplicate_delivery_stops_after_registering_and_a_repeat_after_its_notice() {
+    let execution = run_case("Duplicate").await;
+    assert_eq!(execution.status, Status::Succeeded);
+    assert_eq!(
+        states_entered(&execution),
+        [
+            "NormalizeAlert",
+            "ForEachAlert",
+            "RegisterAlert",
+            "RouteDecision",
+            "Duplicate"
+        ]
+    );
+    // A repeat is told in the incident's Slack thread; Slack being down
+    // (after the retries) never fails the execution.
+    for case in ["Repeat", "RepeatWithSlackDown"] {
         let execution = run_case(case).await;
-        assert_eq!(execution.status, Status::Succeeded);
+        assert_eq!(execution.status, Status::Succeeded, "{case}");
         assert_eq!(
             states_entered(&execution),
             [
@@ -166,9 +180,12 @@ async fn a_duplicate_delivery_and_a_repeat_stop_after_registering() {
                 "ForEachAlert",
                 "RegisterAlert",
                 "RouteDecision",
-                end
+                "NotifyRepeat",
+                "Repeat"
             ]
         );
+        let notice = input_of(&execution, "NotifyRepeat");
+        assert_eq!(notice["registration"]["decision"], "REPEAT");
     }
 }
 
@@ -190,7 +207,9 @@ async fn a_rejection_suppresses_the_incident() {
     let execution = run_case("Rejected").await;
     assert_eq!(execution.status, Status::Succeeded);
     assert!(!entered(&execution, "Distribute"));
+    assert!(entered(&execution, "TellSuppression"));
     let suppress = input_of(&execution, "Suppress");
+    assert_eq!(suppress["notice"]["status"], "SENT");
     assert_eq!(suppress["approval"]["Error"], "Approval.Rejected");
     assert_eq!(suppress["approval"]["Cause"], "false positive: load test");
 }

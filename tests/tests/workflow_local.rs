@@ -100,6 +100,8 @@ async fn an_incident_lives_through_new_duplicate_repeat_recovery_and_a_cached_re
             .occurrences,
         2
     );
+    // The second occurrence is told in the incident's Slack thread.
+    assert_eq!(s.outbox(), 2);
 
     // Back to OK: resolved with its time to recover; Slack is told.
     let recovery = s.run(alarm(OK, None)).await;
@@ -111,7 +113,7 @@ async fn an_incident_lives_through_new_duplicate_repeat_recovery_and_a_cached_re
     let resolved = s.local.db.incident(&incident.id).unwrap().unwrap();
     assert_eq!(resolved.status.as_str(), "RESOLVED");
     assert!(resolved.time_to_recover_seconds.unwrap() > 0);
-    assert_eq!(s.outbox(), 2);
+    assert_eq!(s.outbox(), 3);
 
     // Later the same failure: a new incident whose analysis comes from the cache.
     let later = s

@@ -20,6 +20,13 @@
 //! | `WRITE_TOOLS` (comma-separated) | the API: the write tools served | all four; `none` for none |
 //! | `ALLOWED_ORIGINS` (comma-separated) | the API: browser origins on `/mcp` | none |
 //! | `WEBHOOK_TOKEN`, `SLACK_SIGNING_SECRET`, `LINK_SECRET` | the API's optional routes | route off when unset |
+//! | `SLACK_BOT_TOKEN` and `SLACK_CHANNEL`, or `SLACK_WEBHOOK_URL` | Deliver, RequestApproval: Slack | the outbox |
+//! | `JIRA_BASE_URL`, `JIRA_EMAIL`, `JIRA_API_TOKEN`, `JIRA_PROJECT` (`OPS`), `JIRA_ISSUE_TYPE` (`Task`) | Deliver: Jira | the outbox |
+//! | `SECRET_ARNS` (comma-separated) | every function: Secrets Manager secrets whose JSON sets the secret variables above | none |
+//!
+//! The secret variables (tokens, signing secrets, the webhook URL) belong
+//! in Secrets Manager: `SECRET_ARNS` names the secrets, each a JSON object
+//! of such variables, read once at cold start (`crate::secrets`).
 
 use std::collections::{BTreeMap, HashMap};
 use std::str::FromStr;
@@ -32,10 +39,20 @@ use crate::bedrock::{BedrockSettings, Prices};
 use crate::dynamodb::Tables;
 use crate::poll::Polling;
 
-/// The environment, read once.
-#[derive(Debug, Clone, Default)]
+/// The environment, read once, with the secrets of `SECRET_ARNS` merged in
+/// (`crate::secrets`).
+#[derive(Clone, Default)]
 pub struct Env {
     vars: HashMap<String, String>,
+}
+
+/// Names only: values may be secrets.
+impl std::fmt::Debug for Env {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut names: Vec<&String> = self.vars.keys().collect();
+        names.sort();
+        f.debug_struct("Env").field("names", &names).finish()
+    }
 }
 
 impl Env {
@@ -54,6 +71,11 @@ impl Env {
                 .map(|(k, v)| (k.to_owned(), v.to_owned()))
                 .collect(),
         }
+    }
+
+    /// Sets `name` (a secret read at start-up).
+    pub fn set(&mut self, name: &str, value: String) {
+        self.vars.insert(name.to_owned(), value);
     }
 
     pub fn optional(&self, name: &str) -> Option<&str> {

@@ -303,6 +303,26 @@ impl IncidentStore for DynamoStore {
         }
         self.put(&self.tables.incidents, item).await
     }
+
+    async fn delivery(
+        &self,
+        incident_id: &str,
+        channel: &str,
+        kind: &str,
+    ) -> Result<Option<Delivery>> {
+        let id = format!("delivery#{incident_id}#{channel}#{kind}");
+        let Some(item) = self.get(&self.tables.incidents, "id", &id).await? else {
+            return Ok(None);
+        };
+        Ok(Some(Delivery {
+            incident_id: incident_id.to_owned(),
+            channel: channel.to_owned(),
+            kind: kind.to_owned(),
+            status: optional_text(&item, "delivery_status").unwrap_or_default(),
+            location: optional_text(&item, "location"),
+            error: optional_text(&item, "error"),
+        }))
+    }
 }
 
 impl AnalysisCache for DynamoStore {

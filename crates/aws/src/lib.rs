@@ -16,5 +16,6 @@ pub mod notifier;
 pub mod poll;
 pub mod s3;
 pub mod sdk;
+pub mod secrets;
 pub mod ses;
 pub mod sfn;

@@ -203,6 +203,8 @@ async fn a_retried_delivery_is_sent_once() {
         incident: json!({"id": "inc-20261120-687557cf", "title": "checkout-api-errors", "severity": "HIGH"}),
         analysis: None,
         approval: None,
+        alert: None,
+        execution: None,
     };
     let first = steps::deliver(&notifier, &store, &store, &input, Utc::now())
         .await
@@ -286,6 +288,7 @@ async fn ses_sends_the_rendered_email() {
         incident: json!({"id": "inc-1", "title": "checkout-api-errors <script>", "severity": "HIGH"}),
         analysis: Some(json!({"summary": "Pool exhausted", "root_causes": []})),
         approval: None,
+        ..Message::default()
     };
     let id = mailer.send(&render::email(&message)).await.unwrap();
     assert!(!id.is_empty());

@@ -180,10 +180,10 @@ impl Config {
 /// Where Slack messages go, from `[workflow.slack]` and its variables: a
 /// bot token with a channel, or an incoming webhook; none without either.
 fn slack_target(
-    slack: &responder_local::slack::SlackConfig,
+    slack: &responder_notify::slack::SlackConfig,
     var: &impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<Option<responder_local::slack::SlackTarget>> {
-    use responder_local::slack::SlackTarget;
+) -> anyhow::Result<Option<responder_notify::slack::SlackTarget>> {
+    use responder_notify::slack::SlackTarget;
     let read = |name: &str| {
         var(name)
             .filter(|v| !v.is_empty())
@@ -213,9 +213,9 @@ fn slack_target(
 /// Where Jira issues go: `[workflow.jira]` with its token's variable; none
 /// without a site.
 fn jira_target(
-    jira: &responder_local::jira::JiraConfig,
+    jira: &responder_notify::jira::JiraConfig,
     var: &impl Fn(&str) -> Option<String>,
-) -> anyhow::Result<Option<responder_local::jira::JiraTarget>> {
+) -> anyhow::Result<Option<responder_notify::jira::JiraTarget>> {
     let Some(base_url) = &jira.base_url else {
         return Ok(None);
     };
@@ -228,7 +228,7 @@ fn jira_target(
     let token = var(token_env)
         .filter(|v| !v.is_empty())
         .with_context(|| format!("workflow.jira: the variable {token_env} is not set"))?;
-    Ok(Some(responder_local::jira::JiraTarget {
+    Ok(Some(responder_notify::jira::JiraTarget {
         base_url: base_url.clone(),
         email: jira.email.clone(),
         token,

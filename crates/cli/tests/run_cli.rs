@@ -190,7 +190,11 @@ fn a_rejection_from_another_shell_suppresses_the_incident() {
     let finished = run.wait_with_output().unwrap();
     assert_eq!(finished.status.code(), Some(0), "{}", stdout(&finished));
     assert!(stdout(&finished).contains("Suppress"));
-    assert!(outbox_files(&data).is_empty());
+    // No notification: only the rejection, told in the request's thread.
+    assert_eq!(
+        outbox_files(&data),
+        [format!("slack/{incident}-suppressed.json")]
+    );
     let list = stdout(&responder(&data, &["incidents", "list"]));
     assert!(list.contains("SUPPRESSED"), "{list}");
     // Nothing is left to decide.

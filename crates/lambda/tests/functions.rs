@@ -50,6 +50,9 @@ impl Aws {
         AwsNotifier {
             outbox: self.archive.clone(),
             mailer: None,
+            slack: None,
+            jira: None,
+            region: None,
         }
     }
 }

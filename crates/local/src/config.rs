@@ -37,17 +37,17 @@ pub struct WorkflowConfig {
     pub email: crate::smtp::EmailConfig,
     /// `[workflow.slack]`: a bot token and channel, or an incoming webhook
     /// (the outbox keeps a copy).
-    pub slack: crate::slack::SlackConfig,
+    pub slack: responder_notify::slack::SlackConfig,
     /// Set from `[workflow.slack]`'s variables when the configuration is
     /// read (never from the file).
     #[serde(skip)]
-    pub slack_target: Option<crate::slack::SlackTarget>,
+    pub slack_target: Option<responder_notify::slack::SlackTarget>,
     /// `[workflow.jira]`: a Jira Cloud site, account and project (the outbox
     /// keeps a copy).
-    pub jira: crate::jira::JiraConfig,
+    pub jira: responder_notify::jira::JiraConfig,
     /// Set from `[workflow.jira]` and its token's variable.
     #[serde(skip)]
-    pub jira_target: Option<crate::jira::JiraTarget>,
+    pub jira_target: Option<responder_notify::jira::JiraTarget>,
     /// Set from `[api] public_url` and `[api] link_secret_env` (never from
     /// this table): approval requests are then also e-mailed, with signed
     /// Approve and Reject links to `responder serve`.
@@ -102,9 +102,9 @@ impl Default for WorkflowConfig {
             history_seed: None,
             analyzer: crate::openai::AnalyzerConfig::default(),
             email: crate::smtp::EmailConfig::default(),
-            slack: crate::slack::SlackConfig::default(),
+            slack: responder_notify::slack::SlackConfig::default(),
             slack_target: None,
-            jira: crate::jira::JiraConfig::default(),
+            jira: responder_notify::jira::JiraConfig::default(),
             jira_target: None,
             approval_links: None,
         }

@@ -22,9 +22,9 @@ pub struct Outbox {
     /// With a relay set, e-mails are sent over SMTP too.
     pub email: EmailConfig,
     /// With a bot token or webhook set, Slack messages are posted too.
-    pub slack: Option<crate::slack::SlackSender>,
+    pub slack: Option<responder_notify::slack::SlackSender>,
     /// With a Jira site set, issues are created (once) and commented too.
-    pub jira: Option<crate::jira::JiraSender>,
+    pub jira: Option<responder_notify::jira::JiraSender>,
 }
 
 impl Notifier for Outbox {
@@ -39,7 +39,7 @@ impl Notifier for Outbox {
             }
             "slack" => {
                 if let Some(slack) = &self.slack {
-                    return slack.post(&render::slack(message)).await;
+                    return slack.deliver(message).await;
                 }
             }
             "jira" => {
@@ -65,6 +65,14 @@ impl Notifier for Outbox {
             let email = approval_email(links, message, chrono::Utc::now().timestamp());
             let mail = dir.join(format!("{}.eml", safe_name(approval_id)));
             write_atomically(&dir, &mail, &eml(&email))?;
+            if let Some(relay) = &self.email.smtp {
+                crate::smtp::send(&self.email, relay, &email).await?;
+            }
+        }
+        // With Slack configured, the request is posted with its buttons,
+        // and its location is the thread later messages reply in.
+        if let Some(slack) = &self.slack {
+            return slack.request_approval(approval_id, message).await;
         }
         Ok(path.display().to_string())
     }

@@ -137,6 +137,31 @@ impl IncidentStore for Db {
             .map_err(store)?;
         Ok(())
     }
+
+    async fn delivery(
+        &self,
+        incident_id: &str,
+        channel: &str,
+        kind: &str,
+    ) -> Result<Option<Delivery>> {
+        self.conn()
+            .query_row(
+                "SELECT status, location, error FROM deliveries WHERE incident_id = ?1 AND channel = ?2 AND kind = ?3",
+                params![incident_id, channel, kind],
+                |row| {
+                    Ok(Delivery {
+                        incident_id: incident_id.to_owned(),
+                        channel: channel.to_owned(),
+                        kind: kind.to_owned(),
+                        status: row.get(0)?,
+                        location: row.get(1)?,
+                        error: row.get(2)?,
+                    })
+                },
+            )
+            .optional()
+            .map_err(store)
+    }
 }
 
 /// Whether the stored incident is at `incident.version - 1` (absent for 1).

@@ -84,13 +84,13 @@ pub fn registry(local: Arc<Local>) -> Registry {
             links: config.approval_links.clone(),
             email: config.email.clone(),
             slack: config.slack_target.clone().map(|target| {
-                crate::slack::SlackSender::new(
+                responder_notify::slack::SlackSender::new(
                     target,
                     std::time::Duration::from_secs(config.slack.timeout_seconds),
                 )
             }),
             jira: config.jira_target.clone().map(|target| {
-                crate::jira::JiraSender::new(
+                responder_notify::jira::JiraSender::new(
                     target,
                     std::time::Duration::from_secs(config.jira.timeout_seconds),
                 )

@@ -27,6 +27,7 @@ fn message() -> Message {
             json!({"summary": "Click <a href=\"http://evil.example\">here</a>", "root_causes": []}),
         ),
         approval: None,
+        ..Message::default()
     }
 }
 

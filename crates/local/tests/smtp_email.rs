@@ -77,6 +77,7 @@ fn message() -> Message {
         incident: json!({"id": "inc-20261120-687557cf", "title": "checkout-api-errors <b>", "severity": "CRITICAL"}),
         analysis: Some(json!({"summary": "Calls time out <script>x</script>", "root_causes": []})),
         approval: None,
+        ..Message::default()
     }
 }
 

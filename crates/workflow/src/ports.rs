@@ -76,6 +76,14 @@ pub trait IncidentStore: Send + Sync {
 
     /// Keeps the latest state of one delivery (incident, channel, kind).
     fn record_delivery(&self, delivery: &Delivery) -> impl Future<Output = Result<()>> + Send;
+
+    /// The latest state of one delivery, if it was made.
+    fn delivery(
+        &self,
+        incident_id: &str,
+        channel: &str,
+        kind: &str,
+    ) -> impl Future<Output = Result<Option<Delivery>>> + Send;
 }
 
 /// One delivery's latest state, for people and the console.

@@ -4,23 +4,81 @@
 //! the renderers are pure, so every adapter (file outbox, S3, SES, HTTP)
 //! sends the same bytes.
 
+use responder_core::Routing;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// What is delivered: the incident, its analysis and the decision taken.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// `incident`, `recovery` or `approval`.
+    /// `incident`, `recovery`, `approval`, `repeat` (the alarm fired again;
+    /// a Slack thread reply) or `suppressed` (rejected; a thread reply).
     pub kind: String,
     pub incident: Value,
     pub analysis: Option<Value>,
     pub approval: Option<Value>,
+    /// Where the alarm's tags route it: the Jira project, the runbook.
+    #[serde(default)]
+    pub routing: Routing,
+    /// The execution that handles the incident (a Step Functions ARN in
+    /// AWS), for the link to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub execution: Option<String>,
+    /// The first Slack message of the incident (`slack:<channel>/<ts>`):
+    /// later messages are replies in its thread.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub thread: Option<String>,
+    /// Links the deployment builds (the incident's page, its log query):
+    /// never a URL from an alert or from the model.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub links: Vec<Link>,
+}
+
+/// A link to one of our own pages, with what it opens.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Link {
+    pub label: String,
+    pub url: String,
 }
 
 impl Message {
+    /// A message of `kind` about `incident`, with nothing else known yet.
+    pub fn new(kind: &str, incident: Value) -> Self {
+        Self {
+            kind: kind.to_owned(),
+            incident,
+            ..Self::default()
+        }
+    }
+
     pub fn incident_id(&self) -> &str {
         self.incident["id"].as_str().unwrap_or("incident")
     }
+
+    /// The links people may follow: ours, and the runbook from the alarm's
+    /// tags when it is an `https` URL (tags are the account owner's, not
+    /// the alert's text or the model's).
+    pub fn followable_links(&self) -> Vec<Link> {
+        let mut links = self.links.clone();
+        if let Some(runbook) = self.routing.runbook.as_deref().and_then(safe_url) {
+            links.push(Link {
+                label: "Runbook".to_owned(),
+                url: runbook,
+            });
+        }
+        links
+    }
+}
+
+/// An `https` URL without spaces, quotes, angle brackets or `|` (which
+/// would end a Slack link or an HTML attribute), at most 2000 characters.
+pub fn safe_url(url: &str) -> Option<String> {
+    let url = url.trim();
+    let plain = url
+        .chars()
+        .all(|c| c.is_ascii_graphic() && !matches!(c, '"' | '\'' | '<' | '>' | '|' | '`'));
+    (url.starts_with("https://") && url.len() > "https://".len() && url.len() <= 2000 && plain)
+        .then(|| url.to_owned())
 }
 
 /// An e-mail: the subject carries severity and title.
@@ -219,6 +277,9 @@ fn review_note(message: &Message) -> Option<&'static str> {
 /// the remediation steps with their risk. The incident id travels as message
 /// metadata, so replies and updates can find the message again.
 pub fn slack(message: &Message) -> Value {
+    if matches!(message.kind.as_str(), "repeat" | "suppressed") {
+        return slack_reply(message);
+    }
     let severity = edited(message, "severity")
         .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""))
         .to_owned();
@@ -284,13 +345,83 @@ pub fn slack(message: &Message) -> Value {
     if let Some(note) = review_note(message) {
         body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}));
     }
+    if let Some(note) = decision_note(message) {
+        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&slack_escape(&note), SLACK_SECTION_CHARS)}]}));
+    }
+    if let Some(links) = slack_links(message) {
+        body.push(links);
+    }
     let mut rendered = slack_message(&headline(message), vec![slack_header(&headline(message))]);
     rendered["attachments"] = json!([{"color": severity_colour(&severity), "blocks": body}]);
+    with_metadata(rendered, message)
+}
+
+/// The incident id as message metadata, so replies and updates can find
+/// the message again.
+fn with_metadata(mut rendered: Value, message: &Message) -> Value {
     rendered["metadata"] = json!({
         "event_type": "incident_notification",
         "event_payload": {"incident_id": message.incident_id(), "kind": message.kind},
     });
     rendered
+}
+
+/// A short reply in the incident's thread: the alarm fired again, or the
+/// incident was suppressed.
+fn slack_reply(message: &Message) -> Value {
+    let text = match message.kind.as_str() {
+        "repeat" => format!(
+            "Fired again: {} occurrences so far, the last at {}.",
+            message.incident["occurrences"].as_u64().unwrap_or(0),
+            message.incident["last_seen_at"].as_str().unwrap_or("-")
+        ),
+        _ => decision_note(message).unwrap_or_else(|| "Suppressed: nothing was sent.".to_owned()),
+    };
+    let escaped = slack_escape(&text);
+    with_metadata(slack_message(&text, vec![slack_section(&escaped)]), message)
+}
+
+/// Who decided, and what: "Approved by alice: comment", "Rejected: reason".
+fn decision_note(message: &Message) -> Option<String> {
+    let approval = message.approval.as_ref()?;
+    if let Some(approver) = approval["approver"].as_str() {
+        return Some(
+            match approval["comment"]
+                .as_str()
+                .filter(|c| !c.trim().is_empty())
+            {
+                Some(comment) => format!("Approved by {approver}: {comment}"),
+                None => format!("Approved by {approver}."),
+            },
+        );
+    }
+    match approval["Error"].as_str()? {
+        "Approval.Rejected" => Some(format!(
+            "Rejected: {}",
+            approval["Cause"]
+                .as_str()
+                .filter(|c| !c.trim().is_empty())
+                .unwrap_or("no reason given")
+        )),
+        "States.Timeout" => Some("Suppressed: no decision before the approval timeout.".to_owned()),
+        _ => None,
+    }
+}
+
+/// Our links as a context line of `<url|label>`: the URLs are checked by
+/// [`safe_url`] (nothing in them can end the link), the labels are ours.
+fn slack_links(message: &Message) -> Option<Value> {
+    let links: Vec<String> = message
+        .followable_links()
+        .iter()
+        .filter_map(|link| {
+            let url = safe_url(&link.url)?;
+            Some(format!("<{url}|{}>", slack_escape(&link.label)))
+        })
+        .collect();
+    (!links.is_empty()).then(|| {
+        json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&links.join("  ·  "), SLACK_SECTION_CHARS)}]})
+    })
 }
 
 /// The attachment bar's colour by severity.
@@ -356,9 +487,25 @@ pub fn jira(message: &Message) -> Value {
     if let Some(note) = review_note(message) {
         content.push(paragraph(note));
     }
+    if let Some(note) = decision_note(message) {
+        content.push(paragraph(&note));
+    }
+    let mut links: Vec<Value> = Vec::new();
+    for link in message.followable_links() {
+        let Some(url) = safe_url(&link.url) else {
+            continue;
+        };
+        if !links.is_empty() {
+            links.push(json!({"type": "text", "text": " · "}));
+        }
+        links.push(json!({"type": "text", "text": sanitize(&link.label), "marks": [{"type": "link", "attrs": {"href": url}}]}));
+    }
+    if !links.is_empty() {
+        content.push(json!({"type": "paragraph", "content": links}));
+    }
     json!({
         "fields": {
-            "project": {"key": "OPS"},
+            "project": {"key": jira_project(message).unwrap_or_else(|| "OPS".to_owned())},
             "issuetype": {"name": "Incident"},
             "summary": sanitize(&headline(message)).replace(['\r', '\n', '\t'], " ").chars().take(255).collect::<String>(),
             "priority": {"name": jira_priority(&severity)},
@@ -366,6 +513,18 @@ pub fn jira(message: &Message) -> Value {
             "description": {"type": "doc", "version": 1, "content": content}
         }
     })
+}
+
+/// The Jira project the alarm's tags name (`jira-project`), if it is a
+/// valid project key (an uppercase letter, then 1 to 9 uppercase letters,
+/// digits or `_`); else the deployment's own project applies.
+pub fn jira_project(message: &Message) -> Option<String> {
+    let key = message.routing.jira_project.as_deref()?.trim();
+    let mut chars = key.chars();
+    let valid = chars.next().is_some_and(|c| c.is_ascii_uppercase())
+        && (2..=10).contains(&key.len())
+        && chars.all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '_');
+    valid.then(|| key.to_owned())
 }
 
 /// Jira's default priorities, by severity.
@@ -466,6 +625,32 @@ pub fn email(message: &Message) -> Email {
     if let Some(note) = review_note(message) {
         text.push_str(&format!("\n{note}\n"));
         html.push_str(&format!("<p><em>{}</em></p>\n", html_escape(note)));
+    }
+    if let Some(note) = decision_note(message) {
+        let note = sanitize(&note);
+        text.push_str(&format!("\n{note}\n"));
+        html.push_str(&format!("<p>{}</p>\n", html_escape(&note)));
+    }
+    let links: Vec<(String, String)> = message
+        .followable_links()
+        .iter()
+        .filter_map(|link| Some((sanitize(&link.label), safe_url(&link.url)?)))
+        .collect();
+    if !links.is_empty() {
+        text.push('\n');
+        html.push_str("<p>");
+    }
+    for (i, (label, url)) in links.iter().enumerate() {
+        text.push_str(&format!("{label}: {url}\n"));
+        let separator = if i == 0 { "" } else { " &middot; " };
+        html.push_str(&format!(
+            "{separator}<a href=\"{}\">{}</a>",
+            html_escape(url),
+            html_escape(label)
+        ));
+    }
+    if !links.is_empty() {
+        html.push_str("</p>\n");
     }
     Email {
         subject,

@@ -35,6 +35,7 @@ fn message(text: &str) -> Message {
             "root_causes": [{"cause": text, "confidence": 0.9, "evidence": []}],
         })),
         approval: None,
+        ..Message::default()
     }
 }
 
@@ -156,4 +157,41 @@ fn emails_have_no_markup_links_or_header_breaks_from_the_text() {
             assert!(!email.html.contains(tag), "{tag} in {}", email.html);
         }
     }
+}
+
+/// A runbook tag is followed only when it is a plain `https` URL: nothing in
+/// it can end a Slack link, open an HTML attribute or run script.
+#[test]
+fn a_runbook_tag_that_is_not_a_plain_https_url_is_dropped_everywhere() {
+    for runbook in [
+        "javascript:alert(1)",
+        "https://evil.example/|<!channel>",
+        "https://evil.example/\"><script>alert(1)</script>",
+        "http://plain.example/runbook",
+        "https://evil.example/a b",
+    ] {
+        let mut message = message("checkout-api-errors");
+        message.routing.runbook = Some(runbook.to_owned());
+        let slack = render::slack(&message).to_string();
+        let jira = render::jira(&message).to_string();
+        let email = render::email(&message);
+        for (channel, text) in [
+            ("slack", &slack),
+            ("jira", &jira),
+            ("email", &email.html),
+            ("email", &email.text),
+        ] {
+            assert!(
+                !text.contains("Runbook"),
+                "{channel} kept {runbook:?}: {text}"
+            );
+        }
+    }
+    let mut message = message("checkout-api-errors");
+    message.routing.runbook = Some("https://wiki.example.com/runbooks/checkout".to_owned());
+    assert!(
+        render::slack(&message)
+            .to_string()
+            .contains("<https://wiki.example.com/runbooks/checkout|Runbook>")
+    );
 }

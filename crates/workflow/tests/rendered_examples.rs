@@ -12,7 +12,8 @@
 
 use std::collections::BTreeMap;
 
-use responder_workflow::render::{self, Message};
+use responder_core::Routing;
+use responder_workflow::render::{self, Link, Message};
 use serde_json::Value;
 
 const DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/messages");
@@ -26,6 +27,18 @@ fn demo() -> Message {
         incident: input["incident"].clone(),
         analysis: Some(input["analysis"].clone()),
         approval: Some(input["approval"].clone()),
+        // The alarm's tags (`jira-project`, `runbook`) and the link the AWS
+        // deployment adds: the execution in the Step Functions console.
+        routing: Routing {
+            jira_project: Some("PAY".to_owned()),
+            runbook: Some("https://wiki.example.com/runbooks/checkout-api".to_owned()),
+            ..Routing::default()
+        },
+        links: vec![Link {
+            label: "Execution".to_owned(),
+            url: "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn%3Aaws%3Astates%3Aeu-west-1%3A123456789012%3Aexecution%3Aincident-response%3Ainc-20261120-687557cf".to_owned(),
+        }],
+        ..Message::default()
     }
 }
 
@@ -76,4 +89,10 @@ fn the_demo_incidents_messages_match_the_docs() {
         &format!("Subject: {}\n\n{}", email.subject, email.text),
     );
     check("email.html", &email.html);
+    let repeat = Message {
+        kind: "repeat".to_owned(),
+        incident: serde_json::json!({"id": "inc-20261120-687557cf", "occurrences": 5, "last_seen_at": "2026-11-20T09:24:07Z"}),
+        ..Message::default()
+    };
+    check("slack-repeat-reply.json", &json(&render::slack(&repeat)));
 }

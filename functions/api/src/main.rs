@@ -19,8 +19,8 @@ use responder_aws::config::Env;
 use responder_aws::dynamodb::DynamoStore;
 use responder_aws::logs_insights::InsightsLogs;
 use responder_aws::s3::S3Archive;
-use responder_aws::sdk;
 use responder_aws::sfn::SfnExecutions;
+use responder_aws::{sdk, secrets};
 
 /// As in every function: mimalloc.
 #[global_allocator]
@@ -28,8 +28,8 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[tokio::main(flavor = "current_thread")]
 async fn main() -> Result<(), lambda_http::Error> {
-    let env = Env::from_process();
     let sdk = sdk::load().await;
+    let env = secrets::load(&sdk).await?;
     let app = app(&env, &sdk)?;
     lambda_http::tracing::init_default_subscriber();
     lambda_http::run(tower::ServiceExt::map_request(app, without_stage)).await

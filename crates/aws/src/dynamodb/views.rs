@@ -12,7 +12,7 @@ use serde_json::json;
 use super::*;
 
 /// The delivery kinds the workflow sends.
-const DELIVERY_KINDS: [&str; 2] = ["incident", "recovery"];
+const DELIVERY_KINDS: [&str; 5] = ["approval", "incident", "repeat", "recovery", "suppressed"];
 /// The channels the workflow delivers to.
 const CHANNELS: [&str; 3] = ["slack", "jira", "email"];
 /// Approvals read by a scan at most (the table holds only live approvals:

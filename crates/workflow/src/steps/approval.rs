@@ -9,7 +9,7 @@ use super::deliver::once;
 use super::{modify_incident, rfc3339};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
-use crate::ports::{ApprovalRequest, Approvals, Idempotency, IncidentStore, Notifier};
+use crate::ports::{ApprovalRequest, Approvals, Delivery, Idempotency, IncidentStore, Notifier};
 use crate::render::Message;
 
 #[derive(Debug, Deserialize)]
@@ -21,6 +21,12 @@ pub struct ApprovalInput {
     pub analysis: Option<Value>,
     #[serde(default)]
     pub channels: Vec<String>,
+    /// The normalized alert: its routing tags (the runbook link).
+    #[serde(default)]
+    pub alert: Option<Value>,
+    /// The execution's id (`$$.Execution.Id`), for the link to it.
+    #[serde(default)]
+    pub execution: Option<String>,
 }
 
 /// The approval id people and buttons see: derived from the token, so a
@@ -80,15 +86,32 @@ where
     })
     .await?;
     let message = Message {
-        kind: "approval".to_owned(),
-        incident: input.incident.clone(),
         analysis: input.analysis.clone(),
-        approval: None,
+        routing: input
+            .alert
+            .as_ref()
+            .and_then(|alert| serde_json::from_value(alert["routing"].clone()).ok())
+            .unwrap_or_default(),
+        execution: input.execution.clone(),
+        ..Message::new("approval", input.incident.clone())
     };
     let key = format!("approval:{id}");
-    once(idempotency, &key, now, || async {
+    let result = once(idempotency, &key, now, || async {
         let request = notifier.request_approval(&id, &message).await?;
         Ok(json!({"approval_id": id, "request": request}))
     })
-    .await
+    .await?;
+    // The request is the incident's first Slack message: later messages
+    // (the decision, repeats, the recovery) reply in its thread.
+    store
+        .record_delivery(&Delivery {
+            incident_id: incident_id.to_owned(),
+            channel: "slack".to_owned(),
+            kind: "approval".to_owned(),
+            status: "SENT".to_owned(),
+            location: result["request"].as_str().map(str::to_owned),
+            error: None,
+        })
+        .await?;
+    Ok(result)
 }

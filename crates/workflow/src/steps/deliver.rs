@@ -17,7 +17,8 @@ const RECORD_EXPIRY_DAYS: i64 = 7;
 #[derive(Debug, Deserialize)]
 pub struct DeliverInput {
     pub channel: String,
-    /// `incident` (the default) or `recovery`.
+    /// `incident` (the default), `recovery`, `repeat` or `suppressed` (the
+    /// last two are Slack thread replies).
     #[serde(default)]
     pub kind: Option<String>,
     pub incident: Value,
@@ -25,7 +26,17 @@ pub struct DeliverInput {
     pub analysis: Option<Value>,
     #[serde(default)]
     pub approval: Option<Value>,
+    /// The normalized alert: its routing tags (Jira project, runbook).
+    #[serde(default)]
+    pub alert: Option<Value>,
+    /// The execution's id (`$$.Execution.Id`), for the link to it.
+    #[serde(default)]
+    pub execution: Option<String>,
 }
+
+/// The kinds of message that only make sense as a reply in the thread of
+/// an earlier Slack message.
+const REPLY_KINDS: [&str; 2] = ["repeat", "suppressed"];
 
 /// Deliver: one message to one channel, at most once per (incident,
 /// channel, kind) however often the task runs.
@@ -56,13 +67,42 @@ where
             ),
         ));
     }
+    let reply_only = REPLY_KINDS.contains(&kind.as_str());
+    let thread = if input.channel == "slack" {
+        slack_thread(store, incident_id).await?
+    } else {
+        None
+    };
+    let mut key = format!("deliver:{incident_id}:{}:{kind}", input.channel);
+    if reply_only {
+        if input.channel != "slack" || thread.is_none() {
+            return Ok(skipped(&input.channel, "no Slack message to reply to"));
+        }
+        if kind == "repeat" {
+            let occurrences = input.incident["occurrences"].as_u64().unwrap_or(0);
+            if !worth_a_reply(occurrences) {
+                return Ok(skipped(
+                    &input.channel,
+                    "repeats are told at 2, 5, 10, 20, 50, ... occurrences",
+                ));
+            }
+            key.push_str(&format!(":{occurrences}"));
+        }
+    }
     let message = Message {
         kind: kind.clone(),
         incident: input.incident.clone(),
         analysis: input.analysis.clone(),
         approval: input.approval.clone(),
+        routing: input
+            .alert
+            .as_ref()
+            .and_then(|alert| serde_json::from_value(alert["routing"].clone()).ok())
+            .unwrap_or_default(),
+        execution: input.execution.clone(),
+        thread,
+        links: Vec::new(),
     };
-    let key = format!("deliver:{incident_id}:{}:{kind}", input.channel);
     let result = once(idempotency, &key, now, || async {
         let location = notifier.send(&input.channel, &message).await?;
         Ok(json!({"channel": input.channel, "status": "SENT", "location": location}))
@@ -79,6 +119,38 @@ where
         })
         .await?;
     Ok(result)
+}
+
+/// Where the incident's first Slack message went (the approval request,
+/// else the incident message): later Slack messages reply in its thread.
+pub(crate) async fn slack_thread<S: IncidentStore>(
+    store: &S,
+    incident_id: &str,
+) -> Result<Option<String>> {
+    for kind in ["approval", "incident"] {
+        if let Some(delivery) = store.delivery(incident_id, "slack", kind).await?
+            && delivery.status == "SENT"
+            && let Some(location) = delivery.location
+        {
+            return Ok(Some(location));
+        }
+    }
+    Ok(None)
+}
+
+fn skipped(channel: &str, why: &str) -> Value {
+    json!({"channel": channel, "status": "SKIPPED", "reason": why})
+}
+
+/// Repeats worth a thread reply: the 2nd, 5th, 10th, 20th, 50th, 100th...
+/// occurrence (a 1-2-5 series), so that a storm of a thousand repeats makes
+/// ten replies, not a thousand.
+pub fn worth_a_reply(occurrences: u64) -> bool {
+    let mut n = occurrences;
+    while n >= 10 && n.is_multiple_of(10) {
+        n /= 10;
+    }
+    occurrences >= 2 && matches!(n, 1 | 2 | 5)
 }
 
 /// Runs `work` once for `key`: a repeat gets the first result back; a
@@ -114,5 +186,16 @@ where
                 Err(error)
             }
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::worth_a_reply;
+
+    #[test]
+    fn repeats_are_told_on_a_1_2_5_series() {
+        let told: Vec<u64> = (1..=1000).filter(|&n| worth_a_reply(n)).collect();
+        assert_eq!(told, [2, 5, 10, 20, 50, 100, 200, 500, 1000]);
     }
 }

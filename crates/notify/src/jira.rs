@@ -98,6 +98,9 @@ impl JiraSender {
     /// Delivers one message: creates the incident's issue once, or comments
     /// on it for a recovery. Returns `jira:<KEY>`.
     pub async fn deliver(&self, message: &Message) -> Result<String> {
+        if message.kind == "repeat" || message.kind == "suppressed" {
+            return Ok("jira:none (only Slack replies to repeats and suppressions)".to_owned());
+        }
         let existing = self.find(message.incident_id()).await?;
         match (message.kind.as_str(), existing) {
             ("recovery", Some(key)) => self.comment(&key, message).await,
@@ -135,7 +138,9 @@ impl JiraSender {
 
     async fn create(&self, message: &Message) -> Result<String> {
         let mut body = render::jira(message);
-        body["fields"]["project"] = json!({"key": self.target.project});
+        // The alarm's `jira-project` tag, else the configured project.
+        let project = render::jira_project(message).unwrap_or_else(|| self.target.project.clone());
+        body["fields"]["project"] = json!({"key": project});
         body["fields"]["issuetype"] = json!({"name": self.target.issue_type});
         let answer = self
             .https

@@ -19,7 +19,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
-use responder_local::slack::{SlackSender, SlackTarget};
+use responder_notify::slack::{SlackSender, SlackTarget};
 use serde_json::{Value, json};
 
 /// What the fake Slack was sent, and what it answers next.
@@ -91,7 +91,7 @@ async fn a_message_is_posted_with_the_token_to_the_channel() {
         json!({"ok": true, "channel": "C0123456789", "ts": "1732094047.000100"}),
     )])
     .await;
-    let location = sender(&base).post(&message()).await.unwrap();
+    let location = sender(&base).post(&message(), None).await.unwrap();
     assert_eq!(location, "slack:C0123456789/1732094047.000100");
     let fake = fake.lock().unwrap();
     let (headers, body) = &fake.requests[0];
@@ -110,7 +110,7 @@ async fn a_429_is_retried_after_its_retry_after() {
     ])
     .await;
     let started = Instant::now();
-    let location = sender(&base).post(&message()).await.unwrap();
+    let location = sender(&base).post(&message(), None).await.unwrap();
     assert_eq!(location, "slack:C0123456789/1.2");
     assert!(
         started.elapsed() >= Duration::from_secs(1),
@@ -127,11 +127,11 @@ async fn three_429s_are_transient_and_a_5xx_too() {
         json!({"ok": false, "error": "ratelimited"}),
     )])
     .await;
-    let error = sender(&base).post(&message()).await.unwrap_err();
+    let error = sender(&base).post(&message(), None).await.unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient");
     assert_eq!(fake.lock().unwrap().requests.len(), 3);
     let (base, _) = fake_slack(vec![(503, None, json!({"ok": false}))]).await;
-    let error = sender(&base).post(&message()).await.unwrap_err();
+    let error = sender(&base).post(&message(), None).await.unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient");
 }
 
@@ -143,7 +143,7 @@ async fn a_refusal_fails_the_channel_without_the_token_in_the_error() {
         json!({"ok": false, "error": "channel_not_found"}),
     )])
     .await;
-    let error = sender(&base).post(&message()).await.unwrap_err();
+    let error = sender(&base).post(&message(), None).await.unwrap_err();
     assert_eq!(error.name(), "Delivery.Failed");
     assert_eq!(
         error.message(),
@@ -155,7 +155,7 @@ async fn a_refusal_fails_the_channel_without_the_token_in_the_error() {
         json!({"ok": false, "error": "invalid_auth"}),
     )])
     .await;
-    let error = sender(&base).post(&message()).await.unwrap_err();
+    let error = sender(&base).post(&message(), None).await.unwrap_err();
     assert_eq!(error.name(), "Delivery.Failed");
     assert!(!error.message().contains("xoxb"), "{}", error.message());
 }
@@ -168,7 +168,7 @@ async fn no_server_is_transient() {
         .local_addr()
         .unwrap();
     let error = sender(&format!("http://{closed}/api"))
-        .post(&message())
+        .post(&message(), None)
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient", "{}", error.message());

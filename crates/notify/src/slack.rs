@@ -9,6 +9,7 @@
 use std::time::Duration;
 
 use responder_workflow::error::names;
+use responder_workflow::render::{self, Message};
 use responder_workflow::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -87,9 +88,28 @@ impl SlackSender {
         }
     }
 
-    /// Posts one rendered message; returns where it went
-    /// (`slack:<channel>/<ts>`, or `slack:webhook`).
-    pub async fn post(&self, message: &Value) -> Result<String> {
+    /// Delivers one message of the workflow: rendered, and with a bot
+    /// token a reply in the thread of the incident's first message (the
+    /// incident and recovery messages are also shown in the channel).
+    pub async fn deliver(&self, message: &Message) -> Result<String> {
+        let mut rendered = render::slack(message);
+        if message.thread.is_some() && matches!(message.kind.as_str(), "incident" | "recovery") {
+            rendered["reply_broadcast"] = Value::Bool(true);
+        }
+        self.post(&rendered, message.thread.as_deref()).await
+    }
+
+    /// Asks the approvers, with Approve and Reject buttons.
+    pub async fn request_approval(&self, approval_id: &str, message: &Message) -> Result<String> {
+        self.post(&render::approval_request(approval_id, message), None)
+            .await
+    }
+
+    /// Posts one rendered message, in the thread of `thread` (a location
+    /// this sender returned: `slack:<channel>/<ts>`) when it is a message
+    /// of the same channel; returns where it went (`slack:<channel>/<ts>`,
+    /// or `slack:webhook`: an incoming webhook cannot reply in a thread).
+    pub async fn post(&self, message: &Value, thread: Option<&str>) -> Result<String> {
         let (url, body, headers) = match &self.target {
             SlackTarget::Bot {
                 api_base,
@@ -98,6 +118,9 @@ impl SlackSender {
             } => {
                 let mut body = message.clone();
                 body["channel"] = Value::String(channel.clone());
+                if let Some(ts) = thread.and_then(|t| thread_ts(t, channel)) {
+                    body["thread_ts"] = Value::String(ts.to_owned());
+                }
                 (
                     format!("{}/chat.postMessage", api_base.trim_end_matches('/')),
                     body,
@@ -139,5 +162,25 @@ impl SlackSender {
                 ))
             }
         }
+    }
+}
+
+/// The `ts` of a message this sender posted to `channel`, from its location
+/// (`slack:<channel>/<ts>`).
+fn thread_ts<'a>(location: &'a str, channel: &str) -> Option<&'a str> {
+    let (posted_to, ts) = location.strip_prefix("slack:")?.split_once('/')?;
+    (posted_to == channel && !ts.is_empty()).then_some(ts)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::thread_ts;
+
+    #[test]
+    fn replies_only_in_threads_of_the_same_channel() {
+        assert_eq!(thread_ts("slack:C1/1700.01", "C1"), Some("1700.01"));
+        assert_eq!(thread_ts("slack:C2/1700.01", "C1"), None);
+        assert_eq!(thread_ts("slack:webhook", "C1"), None);
+        assert_eq!(thread_ts("outbox/slack/inc.json", "C1"), None);
     }
 }

@@ -19,7 +19,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use responder_local::jira::{JiraSender, JiraTarget};
+use responder_notify::jira::{JiraSender, JiraTarget};
 use responder_workflow::render::Message;
 use serde_json::{Value, json};
 
@@ -118,6 +118,7 @@ fn message(kind: &str) -> Message {
         incident: json!({"id": "inc-20261120-687557cf", "title": "checkout-api-errors", "severity": "CRITICAL"}),
         analysis: Some(json!({"summary": "Calls time out", "root_causes": [], "remediation": []})),
         approval: None,
+        ..Message::default()
     }
 }
 
@@ -197,4 +198,25 @@ async fn a_refused_issue_fails_the_channel_and_names_jiras_reason() {
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient");
+}
+
+#[tokio::test]
+async fn the_alarms_jira_project_tag_chooses_the_project_when_it_is_a_project_key() {
+    let (base, jira) = fake_jira().await;
+    let jira_sender = sender(&base);
+    let mut tagged = message("incident");
+    tagged.routing.jira_project = Some("PAY".to_owned());
+    jira_sender.deliver(&tagged).await.unwrap();
+
+    let mut other = message("incident");
+    other.incident["id"] = json!("inc-20261120-00000002");
+    other.routing.jira_project = Some("PAY\" OR project = SECRET".to_owned());
+    jira_sender.deliver(&other).await.unwrap();
+
+    let jira = jira.lock().unwrap();
+    assert_eq!(jira.issues[0].1["project"]["key"], "PAY");
+    assert_eq!(
+        jira.issues[1].1["project"]["key"], "SRE",
+        "not a project key: the configured project"
+    );
 }
