@@ -160,6 +160,15 @@ impl Config {
         }
         self.workflow.slack_target = slack_target(&self.workflow.slack, &var)?;
         self.workflow.jira_target = jira_target(&self.workflow.jira, &var)?;
+        let email = &mut self.workflow.email;
+        if let Some(name) = &email.password_env {
+            let password = var(name)
+                .with_context(|| format!("workflow.email: the variable {name} is not set"))?;
+            email.password = Some(responder_local::smtp::Password(password));
+        }
+        if email.password.is_some() && email.username.is_none() {
+            anyhow::bail!("workflow.email: password_env needs a username");
+        }
         let workflow = &mut self.workflow;
         if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
             anyhow::bail!(

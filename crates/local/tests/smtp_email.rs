@@ -13,7 +13,7 @@
 use std::sync::{Arc, Mutex};
 
 use responder_local::outbox::Outbox;
-use responder_local::smtp::EmailConfig;
+use responder_local::smtp::{EmailConfig, Password, SmtpTls};
 use responder_workflow::ports::Notifier;
 use responder_workflow::render::Message;
 use serde_json::json;
@@ -35,40 +35,86 @@ async fn relay(rcpt_reply: &'static str) -> (String, Arc<Mutex<Heard>>) {
     let record = Arc::clone(&heard);
     tokio::spawn(async move {
         let (socket, _) = listener.accept().await.unwrap();
-        let (read, mut write) = socket.into_split();
-        let mut lines = BufReader::new(read).lines();
-        write.write_all(b"220 relay.test ESMTP\r\n").await.unwrap();
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let upper = line.to_ascii_uppercase();
-            record.lock().unwrap().commands.push(line.clone());
-            let reply: &[u8] = if upper.starts_with("EHLO") {
-                b"250-relay.test\r\n250 8BITMIME\r\n"
-            } else if upper.starts_with("MAIL FROM") {
-                b"250 OK\r\n"
-            } else if upper.starts_with("RCPT TO") {
-                rcpt_reply.as_bytes()
-            } else if upper == "DATA" {
-                write.write_all(b"354 go on\r\n").await.unwrap();
-                let mut data = String::new();
-                while let Some(line) = lines.next_line().await.unwrap() {
-                    if line == "." {
-                        break;
-                    }
-                    data.push_str(&line);
-                    data.push('\n');
-                }
-                record.lock().unwrap().data = data;
-                b"250 queued as 42\r\n"
-            } else if upper.starts_with("QUIT") {
-                write.write_all(b"221 bye\r\n").await.unwrap();
-                break;
-            } else {
-                b"250 OK\r\n"
-            };
-            write.write_all(reply).await.unwrap();
-        }
+        converse(socket, rcpt_reply, record).await;
     });
     (addr, heard)
+}
+
+/// A relay that speaks TLS from the first byte (SMTPS) with a certificate
+/// for 127.0.0.1 from a test authority, whose PEM it returns.
+async fn tls_relay() -> (String, Arc<Mutex<Heard>>, String) {
+    let ca_key = rcgen::KeyPair::generate().unwrap();
+    let mut ca_params = rcgen::CertificateParams::new(Vec::<String>::new()).unwrap();
+    ca_params.is_ca = rcgen::IsCa::Ca(rcgen::BasicConstraints::Unconstrained);
+    let ca = rcgen::CertifiedIssuer::self_signed(ca_params, ca_key).unwrap();
+    let key = rcgen::KeyPair::generate().unwrap();
+    let leaf = rcgen::CertificateParams::new(vec!["127.0.0.1".to_owned()])
+        .unwrap()
+        .signed_by(&key, &ca)
+        .unwrap();
+    let config = tokio_rustls::rustls::ServerConfig::builder()
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            tokio_rustls::rustls::pki_types::PrivateKeyDer::try_from(key.serialize_der()).unwrap(),
+        )
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let heard = Arc::new(Mutex::new(Heard::default()));
+    let record = Arc::clone(&heard);
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            // A client that does not trust the authority ends the handshake.
+            if let Ok(tls) = acceptor.accept(socket).await {
+                converse(tls, "250 OK\r\n", Arc::clone(&record)).await;
+            }
+        }
+    });
+    (addr, heard, ca.pem())
+}
+
+/// One SMTP conversation, recorded.
+async fn converse<S>(socket: S, rcpt_reply: &'static str, record: Arc<Mutex<Heard>>)
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let (read, mut write) = tokio::io::split(socket);
+    let mut lines = BufReader::new(read).lines();
+    write.write_all(b"220 relay.test ESMTP\r\n").await.unwrap();
+    while let Ok(Some(line)) = lines.next_line().await {
+        let upper = line.to_ascii_uppercase();
+        record.lock().unwrap().commands.push(line.clone());
+        let reply: &[u8] = if upper.starts_with("EHLO") {
+            b"250-relay.test\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n"
+        } else if upper.starts_with("AUTH") {
+            b"235 2.7.0 accepted\r\n"
+        } else if upper.starts_with("MAIL FROM") {
+            b"250 OK\r\n"
+        } else if upper.starts_with("RCPT TO") {
+            rcpt_reply.as_bytes()
+        } else if upper == "DATA" {
+            write.write_all(b"354 go on\r\n").await.unwrap();
+            let mut data = String::new();
+            while let Some(line) = lines.next_line().await.unwrap() {
+                if line == "." {
+                    break;
+                }
+                data.push_str(&line);
+                data.push('\n');
+            }
+            record.lock().unwrap().data = data;
+            b"250 queued as 42\r\n"
+        } else if upper.starts_with("QUIT") {
+            write.write_all(b"221 bye\r\n").await.unwrap();
+            break;
+        } else {
+            b"250 OK\r\n"
+        };
+        write.write_all(reply).await.unwrap();
+        write.flush().await.unwrap();
+    }
 }
 
 fn message() -> Message {
@@ -95,6 +141,7 @@ fn outbox(relay: &str, name: &str) -> Outbox {
                 "sre@example.com".to_owned(),
             ],
             timeout_seconds: 5,
+            ..EmailConfig::default()
         },
         slack: None,
         jira: None,
@@ -168,4 +215,52 @@ async fn a_refused_recipient_fails_the_channel_and_a_busy_relay_is_retried() {
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient", "{}", error.message());
+}
+
+#[tokio::test]
+async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
+    let (addr, heard, ca_pem) = tls_relay().await;
+    let dir = std::env::temp_dir().join(format!("responder-smtp-ca-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let ca_file = dir.join("relay-ca.pem");
+    std::fs::write(&ca_file, ca_pem).unwrap();
+    let mut tls = outbox(&addr, "tls");
+    tls.email.tls = Some(SmtpTls::Tls);
+    tls.email.ca_file = Some(ca_file);
+    tls.email.username = Some("ir@example.com".to_owned());
+    tls.email.password = Some(Password("relay-password".to_owned()));
+    let location = tls.send("email", &message()).await.unwrap();
+    assert_eq!(location, format!("smtp://{addr}"));
+    {
+        let heard = heard.lock().unwrap();
+        let commands = heard.commands.join("\n");
+        assert!(commands.contains("AUTH PLAIN"), "{commands}");
+        assert!(
+            heard
+                .data
+                .contains("Subject: [CRITICAL] checkout-api-errors")
+        );
+    }
+
+    // Without the authority, the relay's certificate is refused: no e-mail.
+    let mut untrusted = outbox(&addr, "untrusted");
+    untrusted.email.tls = Some(SmtpTls::Tls);
+    let error = untrusted.send("email", &message()).await.unwrap_err();
+    assert!(error.message().contains(&addr), "{}", error.message());
+
+    // A password is never sent in plain text.
+    let (plain, heard) = relay("250 OK\r\n").await;
+    let mut login = outbox(&plain, "plain-login");
+    login.email.username = Some("ir@example.com".to_owned());
+    login.email.password = Some(Password("relay-password".to_owned()));
+    let error = login.send("email", &message()).await.unwrap_err();
+    assert_eq!(error.name(), "Delivery.Failed");
+    assert!(
+        error.message().contains("never sent in plain text"),
+        "{}",
+        error.message()
+    );
+    assert!(!error.message().contains("relay-password"));
+    assert!(heard.lock().unwrap().commands.is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
 }
