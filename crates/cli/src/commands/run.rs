@@ -237,17 +237,18 @@ fn print_summary(workspace: &Workspace, execution: &Execution) -> anyhow::Result
             );
         }
         let conn = workspace.local.db.conn();
-        let mut stmt = conn.prepare("SELECT channel, status, COALESCE(location, error, '') FROM deliveries WHERE incident_id = ?1 ORDER BY channel")?;
+        let mut stmt = conn.prepare("SELECT channel, kind, status, COALESCE(location, error, '') FROM deliveries WHERE incident_id = ?1 ORDER BY channel, kind")?;
         let rows = stmt.query_map(params![id], |r| {
             Ok((
                 r.get::<_, String>(0)?,
                 r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
             ))
         })?;
         for row in rows {
-            let (channel, status, where_) = row?;
-            say!("  {channel:<6} {status:<6} {where_}");
+            let (channel, kind, status, where_) = row?;
+            say!("  {channel:<6} {kind:<10} {status:<6} {where_}");
         }
     }
     Ok(())
