@@ -87,11 +87,7 @@ where
     .await?;
     let message = Message {
         analysis: input.analysis.clone(),
-        routing: input
-            .alert
-            .as_ref()
-            .and_then(|alert| serde_json::from_value(alert["routing"].clone()).ok())
-            .unwrap_or_default(),
+        routing: super::routing_of(input.alert.as_ref()),
         execution: input.execution.clone(),
         ..Message::new("approval", input.incident.clone())
     };

@@ -94,11 +94,7 @@ where
         incident: input.incident.clone(),
         analysis: input.analysis.clone(),
         approval: input.approval.clone(),
-        routing: input
-            .alert
-            .as_ref()
-            .and_then(|alert| serde_json::from_value(alert["routing"].clone()).ok())
-            .unwrap_or_default(),
+        routing: super::routing_of(input.alert.as_ref()),
         execution: input.execution.clone(),
         thread,
         links: Vec::new(),

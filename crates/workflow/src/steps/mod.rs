@@ -94,3 +94,11 @@ where
         "incident '{id}' kept changing under {MAX_CONFLICTS} attempts to update it"
     )))
 }
+
+/// Where the alert's tags route it (empty without an alert, or when its
+/// routing does not read).
+pub(crate) fn routing_of(alert: Option<&Value>) -> responder_core::Routing {
+    alert
+        .and_then(|alert| serde_json::from_value(alert["routing"].clone()).ok())
+        .unwrap_or_default()
+}
