@@ -14,26 +14,44 @@ run: ## Run the workflow on the demo alarm, from an empty data dir (.responder/d
 
 .PHONY: test
 # Pinned Python tools in .venv-tools: moto (the local AWS the adapter tests
-# start), awscurl and the MCP Python SDK (the real clients of the API), and
-# cargo-lambda (for `make package`).
+# start), awscurl and the MCP Python SDK (the real clients of the API),
+# cfn-lint (the CDK templates), and cargo-lambda (for `make package`).
 MOTO_VERSION := 5.2.5
 AWSCURL_VERSION := 0.44
 MCP_VERSION := 2.3.0
-TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)
+CFN_LINT_VERSION := 1.58.0
+TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)-$(CFN_LINT_VERSION)
+# The CDK app's packages, exactly as cdk/package-lock.json pins them.
+CDK_MODULES := cdk/node_modules/.package-lock.json
 
 .PHONY: tools
-tools: $(TOOLS) ## Install the pinned test tools (moto server, awscurl, MCP SDK) into .venv-tools
+tools: $(TOOLS) $(CDK_MODULES) ## Install the pinned test tools (moto server, awscurl, MCP SDK, cfn-lint; the CDK app's npm packages)
 $(TOOLS):
 	python3 -m venv .venv-tools
-	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)" "awscurl==$(AWSCURL_VERSION)" "mcp==$(MCP_VERSION)"
+	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)" "awscurl==$(AWSCURL_VERSION)" "mcp==$(MCP_VERSION)" "cfn-lint==$(CFN_LINT_VERSION)"
+	touch $@
+$(CDK_MODULES): cdk/package-lock.json
+	cd cdk && npm ci --no-audit --no-fund
 	touch $@
 
-test: tools ## Run every check: formatting, clippy, all tests, the real API clients (what CI runs)
+test: tools ## Run every check: formatting, clippy, all tests, the real API clients, the CDK app (what CI runs)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
 	cargo build --locked -p responder
 	tests/clients/run.sh
+	cd cdk && npm test
+	.venv-tools/bin/cfn-lint --non-zero-exit-code error cdk/cdk.out.test/*.template.json
+
+.PHONY: cdk-test
+cdk-test: tools ## The CDK app only: synthesize every environment offline, assertions, cdk-nag, cfn-lint
+	cd cdk && npm test
+	.venv-tools/bin/cfn-lint --non-zero-exit-code error cdk/cdk.out.test/*.template.json
+
+.PHONY: synth
+ENV ?= dev
+synth: ## Synthesize the stack of ENV (dev, stage, prod) from the packages of `make package`
+	cd cdk && npx cdk synth -c env=$(ENV) --quiet
 
 .PHONY: build
 build: ## Build the workspace

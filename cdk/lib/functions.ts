@@ -1,0 +1,105 @@
+/**
+ * The Lambda functions, one per crate in `functions/`, and what each one
+ * needs: its environment and the exact actions it may take on each table.
+ * The lists follow the adapters in `crates/aws`: a call a function makes
+ * that is not here fails with `Store.Rejected`, which is the point.
+ */
+
+/** The five tables of `crates/aws/src/dynamodb.rs`. */
+export type TableName = 'incidents' | 'occurrences' | 'approvals' | 'cache' | 'idempotency';
+
+/** What a function reads or writes, beyond its own logs. */
+export interface FunctionNeeds {
+  /** DynamoDB actions by table (`Query` also covers the table's indexes). */
+  readonly tables?: Partial<Record<TableName, readonly string[]>>;
+  /** Archive bucket prefixes it reads and writes. */
+  readonly archiveRead?: readonly string[];
+  readonly archiveWrite?: readonly string[];
+  readonly athena?: boolean;
+  readonly logsInsights?: boolean;
+  readonly bedrock?: boolean;
+  /** The model id only (the cache key names the analyzer). */
+  readonly analyzerId?: boolean;
+  readonly policy?: boolean;
+  readonly secrets?: readonly ('slack' | 'jira' | 'api')[];
+  readonly email?: boolean;
+  /** Step Functions calls: the API starts executions and answers task tokens. */
+  readonly stepFunctions?: boolean;
+}
+
+export interface FunctionSpec {
+  /** The crate's folder name, the asset's folder under `target/lambda/`. */
+  readonly crate: string;
+  /** The ASL placeholder it fills (`${RegisterAlertFunctionArn}`), if a task. */
+  readonly substitution?: string;
+  readonly needs: FunctionNeeds;
+}
+
+const INCIDENT_WRITES = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
+const IDEMPOTENCY = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'];
+
+export const FUNCTIONS: readonly FunctionSpec[] = [
+  { crate: 'normalize-alert', substitution: 'NormalizeAlertFunctionArn', needs: {} },
+  {
+    crate: 'register-alert',
+    substitution: 'RegisterAlertFunctionArn',
+    needs: {
+      tables: { incidents: INCIDENT_WRITES, occurrences: ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:ConditionCheckItem'] },
+      policy: true,
+    },
+  },
+  { crate: 'query-history', substitution: 'QueryHistoryFunctionArn', needs: { athena: true, policy: true, archiveRead: ['incidents/*'] } },
+  { crate: 'query-logs', substitution: 'QueryLogsFunctionArn', needs: { logsInsights: true } },
+  { crate: 'check-cache', substitution: 'CheckCacheFunctionArn', needs: { tables: { cache: ['dynamodb:GetItem'] }, analyzerId: true } },
+  {
+    crate: 'analyze',
+    substitution: 'AnalyzeFunctionArn',
+    needs: { tables: { cache: ['dynamodb:PutItem'], incidents: ['dynamodb:PutItem'] }, bedrock: true, policy: true },
+  },
+  {
+    crate: 'request-approval',
+    substitution: 'RequestApprovalFunctionArn',
+    needs: {
+      tables: { approvals: ['dynamodb:PutItem'], incidents: INCIDENT_WRITES, idempotency: IDEMPOTENCY },
+      archiveWrite: ['outbox/*'],
+      policy: true,
+      secrets: ['slack'],
+    },
+  },
+  {
+    crate: 'deliver',
+    substitution: 'DeliverFunctionArn',
+    needs: {
+      tables: { incidents: ['dynamodb:GetItem', 'dynamodb:PutItem'], idempotency: IDEMPOTENCY },
+      archiveWrite: ['outbox/*'],
+      secrets: ['slack', 'jira'],
+      email: true,
+    },
+  },
+  {
+    crate: 'record-outcome',
+    substitution: 'RecordOutcomeFunctionArn',
+    needs: {
+      tables: { incidents: INCIDENT_WRITES, cache: ['dynamodb:DeleteItem'] },
+      archiveWrite: ['incidents/*', 'reports/*'],
+      analyzerId: true,
+    },
+  },
+  {
+    crate: 'api',
+    needs: {
+      tables: {
+        incidents: [...INCIDENT_WRITES, 'dynamodb:UpdateItem', 'dynamodb:Query', 'dynamodb:BatchGetItem'],
+        approvals: ['dynamodb:GetItem', 'dynamodb:Scan', 'dynamodb:UpdateItem', 'dynamodb:DeleteItem'],
+        cache: ['dynamodb:GetItem', 'dynamodb:PutItem'],
+      },
+      archiveRead: ['reports/*', 'incidents/*'],
+      athena: true,
+      logsInsights: true,
+      bedrock: true,
+      policy: true,
+      secrets: ['slack', 'api'],
+      stepFunctions: true,
+    },
+  },
+];
