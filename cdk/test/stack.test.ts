@@ -5,11 +5,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
-import { Match } from 'aws-cdk-lib/assertions';
+import { App } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
 
 import { ENVIRONMENTS } from '../lib/config.js';
 import { FUNCTIONS } from '../lib/functions.js';
-import { synth } from './support.js';
+import { IncidentResponderStack } from '../lib/stack.js';
+import { standInAssets, synth } from './support.js';
 
 const ENVS = Object.keys(ENVIRONMENTS);
 
@@ -223,4 +225,25 @@ test('each environment’s template is written for cfn-lint', () => {
     fs.writeFileSync(file, JSON.stringify(synth(env).json, null, 1));
     assert.ok(fs.statSync(file).size > 10_000);
   }
+});
+
+test('source CIDRs add a resource policy that refuses other addresses; an SES sender adds e-mail to Deliver only', () => {
+  const app = new App({ context: { assets: standInAssets() } });
+  const config = { ...ENVIRONMENTS.prod, allowedSourceCidrs: ['203.0.113.0/24'], email: { from: 'oncall@example.com', to: ['sre@example.com'] } };
+  const stack = new IncidentResponderStack(app, 'Restricted', { config, assetsDir: app.node.tryGetContext('assets') });
+  const template = Template.fromStack(stack);
+  template.hasResourceProperties('AWS::ApiGateway::RestApi', {
+    Policy: Match.objectLike({
+      Statement: Match.arrayWith([
+        Match.objectLike({ Effect: 'Deny', Condition: { NotIpAddress: { 'aws:SourceIp': ['203.0.113.0/24'] } } }),
+      ]),
+    }),
+  });
+  const withEmail = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+    (fn: any) => fn.Properties.Environment?.Variables?.EMAIL_FROM === 'oncall@example.com',
+  );
+  assert.equal(withEmail.length, 1);
+  const ses = statements(template.toJSON()).filter(({ statement }) => actions(statement).includes('ses:SendEmail'));
+  assert.equal(ses.length, 1);
+  assert.ok(JSON.stringify(ses[0]!.statement.Resource).includes(':identity/example.com'));
 });
