@@ -312,6 +312,53 @@ fn draw(out: &mut String, flow: &Flow, ox: f64, oy: f64, status: &HashMap<String
     }
 }
 
+/// Each state's status from an execution's history events (as
+/// `get_execution` gives them: `id`, `previous_event_id`, `type`, `name`).
+/// A failure event names no state: it belongs to the state its chain of
+/// previous events entered last. A state that failed and then exited (a
+/// retry that worked, or a Catch) is `Caught`.
+pub fn statuses(events: &[Value], finished: bool) -> HashMap<String, StateStatus> {
+    let mut state_of_event: HashMap<u64, String> = HashMap::new();
+    let mut entered: HashMap<String, bool> = HashMap::new();
+    let mut failed: HashSet<String> = HashSet::new();
+    let mut exited: HashSet<String> = HashSet::new();
+    for event in events {
+        let id = event["id"].as_u64().unwrap_or(0);
+        let kind = event["type"].as_str().unwrap_or_default();
+        let name = if kind.ends_with("StateEntered") || kind.ends_with("StateExited") {
+            event["name"].as_str().map(str::to_owned)
+        } else {
+            event["previous_event_id"]
+                .as_u64()
+                .and_then(|previous| state_of_event.get(&previous).cloned())
+        };
+        let Some(name) = name else {
+            continue;
+        };
+        state_of_event.insert(id, name.clone());
+        if kind.ends_with("StateEntered") {
+            entered.insert(name, true);
+        } else if kind.ends_with("StateExited") {
+            exited.insert(name);
+        } else if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
+            failed.insert(name);
+        }
+    }
+    entered
+        .into_keys()
+        .map(|name| {
+            let status = match (failed.contains(&name), exited.contains(&name)) {
+                (true, true) => StateStatus::Caught,
+                (true, false) if finished => StateStatus::Failed,
+                (false, true) => StateStatus::Succeeded,
+                _ if finished => StateStatus::Failed,
+                _ => StateStatus::Running,
+            };
+            (name, status)
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -431,5 +478,28 @@ mod tests {
             serde_json::json!({"StartAt": "<script>", "States": {"<script>": {"Type": "Succeed"}}});
         let drawn = super::svg(&hostile, &HashMap::new()).unwrap_or_default();
         assert!(!drawn.contains("<script>") && drawn.contains("&lt;script&gt;"));
+    }
+
+    #[test]
+    fn statuses_follow_the_history_and_a_failure_belongs_to_its_state() {
+        let events: Vec<Value> = serde_json::from_value(serde_json::json!([
+            {"id": 1, "type": "ExecutionStarted"},
+            {"id": 2, "previous_event_id": 1, "type": "TaskStateEntered", "name": "NormalizeAlert"},
+            {"id": 3, "previous_event_id": 2, "type": "TaskScheduled"},
+            {"id": 4, "previous_event_id": 3, "type": "TaskStateExited", "name": "NormalizeAlert"},
+            {"id": 5, "previous_event_id": 4, "type": "TaskStateEntered", "name": "QueryLogs"},
+            {"id": 6, "previous_event_id": 5, "type": "TaskFailed", "error": "Logs.Failed"},
+            {"id": 7, "previous_event_id": 6, "type": "TaskStateExited", "name": "QueryLogs"},
+            {"id": 8, "previous_event_id": 7, "type": "TaskStateEntered", "name": "RequestApproval"},
+            {"id": 9, "previous_event_id": 8, "type": "TaskScheduled"}
+        ]))
+        .unwrap_or_default();
+        let running = statuses(&events, false);
+        assert_eq!(running.get("NormalizeAlert"), Some(&StateStatus::Succeeded));
+        assert_eq!(running.get("QueryLogs"), Some(&StateStatus::Caught));
+        assert_eq!(running.get("RequestApproval"), Some(&StateStatus::Running));
+        assert_eq!(running.get("Analyze"), None);
+        let ended = statuses(&events, true);
+        assert_eq!(ended.get("RequestApproval"), Some(&StateStatus::Failed));
     }
 }
