@@ -87,6 +87,9 @@ pub struct ApiSecrets {
     pub webhook_token: Option<String>,
     pub slack_signing_secret: Option<String>,
     pub link_secret: Option<Vec<u8>>,
+    /// `RESPONDER_CONSOLE_TOKEN`: the console's token (else `serve` makes
+    /// one at random on every start).
+    pub console_token: Option<String>,
 }
 
 impl std::fmt::Debug for ApiSecrets {
@@ -255,7 +258,10 @@ fn api_secrets(
     var: &impl Fn(&str) -> Option<String>,
 ) -> anyhow::Result<ApiSecrets> {
     use responder_api::sigv4::Credential;
-    let mut secrets = ApiSecrets::default();
+    let mut secrets = ApiSecrets {
+        console_token: var("RESPONDER_CONSOLE_TOKEN").filter(|t| !t.is_empty()),
+        ..ApiSecrets::default()
+    };
     match (
         var("RESPONDER_ACCESS_KEY_ID"),
         var("RESPONDER_SECRET_ACCESS_KEY"),

@@ -36,7 +36,19 @@ pub enum StateStatus {
 }
 
 impl StateStatus {
-    fn class(self) -> &'static str {
+    /// What a person reads in the legend.
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::NotRun => "not run",
+            Self::Running => "running",
+            Self::Succeeded => "succeeded",
+            Self::Caught => "failed, then caught",
+            Self::Failed => "failed",
+        }
+    }
+
+    /// The CSS class of the state's box.
+    pub fn class(self) -> &'static str {
         match self {
             Self::NotRun => "not-run",
             Self::Running => "running",

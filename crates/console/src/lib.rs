@@ -7,3 +7,7 @@
 #![allow(clippy::indexing_slicing)]
 
 pub mod graph;
+pub mod http;
+pub mod pages;
+
+pub use http::router;

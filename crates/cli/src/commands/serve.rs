@@ -97,7 +97,18 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
             config.api.region,
             secrets.credentials.len()
         );
-        axum::serve(listener, router(tools, http))
+        let mut app = router(tools.clone(), http);
+        // The console: pages for people, on loopback only, behind a token.
+        if local.ip().is_loopback() {
+            let token = secrets.console_token.clone().unwrap_or_else(random_token);
+            let definition: serde_json::Value = serde_json::from_str(crate::local::WORKFLOW)
+                .context("the state machine file is not JSON")?;
+            app = app.merge(responder_console::router(tools, token.clone(), definition));
+            eprintln!("responder serve: console at http://{local}/console/login?token={token}");
+        } else {
+            eprintln!("responder serve: no console: it is served on a loopback address only");
+        }
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown())
             .await
             .context("the server stopped")?;
@@ -125,6 +136,13 @@ fn run_mcp(config: &Config) -> anyhow::Result<ExitCode> {
         running.waiting().await.context("the MCP session failed")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// 128 random bits, hex: the console's token for this start.
+fn random_token() -> String {
+    use responder_sfn::Random as _;
+    let random = responder_sfn::OsRandom;
+    format!("{:016x}{:016x}", random.next_u64(), random.next_u64())
 }
 
 /// Moves executions on: at once when woken (a start, a decision), else on
