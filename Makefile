@@ -21,11 +21,13 @@ AWSCURL_VERSION := 0.44
 MCP_VERSION := 2.3.0
 CFN_LINT_VERSION := 1.58.0
 TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)-$(CFN_LINT_VERSION)
-# The CDK app's packages, exactly as cdk/package-lock.json pins them.
+# The CDK app's packages, exactly as cdk/package-lock.json pins them, and
+# the browser tests' (playwright-core, driving Debian's chromium).
 CDK_MODULES := cdk/node_modules/.package-lock.json
+BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 
 .PHONY: tools
-tools: $(TOOLS) $(CDK_MODULES) ## Install the pinned test tools (moto server, awscurl, MCP SDK, cfn-lint; the CDK app's npm packages)
+tools: $(TOOLS) $(CDK_MODULES) $(BROWSER_MODULES) /usr/bin/chromium ## Install the pinned test tools (moto server, awscurl, MCP SDK, cfn-lint; the CDK app's and browser tests' npm packages; Debian's chromium)
 $(TOOLS):
 	python3 -m venv .venv-tools
 	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)" "awscurl==$(AWSCURL_VERSION)" "mcp==$(MCP_VERSION)" "cfn-lint==$(CFN_LINT_VERSION)"
@@ -33,13 +35,21 @@ $(TOOLS):
 $(CDK_MODULES): cdk/package-lock.json
 	cd cdk && npm ci --no-audit --no-fund
 	touch $@
+$(BROWSER_MODULES): tests/browser/package-lock.json
+	cd tests/browser && npm ci --no-audit --no-fund
+	touch $@
+# Playwright never downloads a browser here: it drives Debian's.
+/usr/bin/chromium:
+	apt="apt-get"; [ "$$(id -u)" = 0 ] || apt="sudo apt-get"; \
+	$$apt install -y -q chromium || { $$apt update -q && $$apt install -y -q chromium; }
 
-test: tools ## Run every check: formatting, clippy, all tests, the real API clients, the CDK app (what CI runs)
+test: tools ## Run every check: formatting, clippy, all tests, the real API clients, the console in Chromium, the CDK app (what CI runs)
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
 	cargo build --locked -p responder
 	tests/clients/run.sh
+	tests/browser/run.sh
 	cd cdk && npm test
 	.venv-tools/bin/cfn-lint --non-zero-exit-code error cdk/cdk.out.test/*.template.json
 
