@@ -78,6 +78,18 @@ impl Workspace {
         })
     }
 
+    /// Approves every approval `execution_id` waits for, with the routed
+    /// channels; returns how many.
+    pub fn approve_waiting(&self, execution_id: &str, approver: &str) -> anyhow::Result<usize> {
+        let waiting = self.local.db.waiting_approvals(execution_id)?;
+        for approval in &waiting {
+            let decision = serde_json::json!({"decision": "APPROVED", "reviewed": true, "approver": approver, "channels": approval.channels});
+            self.engine.send_task_success(&approval.token, decision)?;
+            self.local.db.decide_approval(&approval.id, "APPROVED")?;
+        }
+        Ok(waiting.len())
+    }
+
     /// The API's backend over this workspace (`serve`, `mcp`, `approve`).
     pub fn api(&self) -> LocalApi {
         LocalApi::new(

@@ -25,6 +25,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 mod commands;
 mod config;
 mod local;
+mod storm;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -51,6 +52,8 @@ enum Command {
     Normalize(commands::normalize::Args),
     /// Run the incident workflow on a payload, on this machine.
     Run(commands::run::Args),
+    /// Replay an archive of alert payloads (or a generated storm) and print what happened.
+    Replay(commands::replay::Args),
     /// Approve an incident waiting for a decision.
     Approve(commands::decide::ApproveArgs),
     /// Reject an incident waiting for a decision.
@@ -83,6 +86,7 @@ fn main() -> ExitCode {
         Command::Normalize(args) => commands::normalize::run(&args, &config),
         Command::Sfn(command) => commands::sfn::run(command),
         Command::Run(args) => commands::run::run(&args, &config),
+        Command::Replay(args) => commands::replay::run(&args, &config),
         Command::Approve(args) => commands::decide::approve(&args, &config),
         Command::Reject(args) => commands::decide::reject(&args, &config),
         Command::Incidents(command) => commands::incidents::run(&command, &config),

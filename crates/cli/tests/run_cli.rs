@@ -402,3 +402,74 @@ fn mcp_over_stdio_answers_a_desktop_clients_handshake_and_tools_list() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status}");
 }
+
+#[test]
+fn a_replayed_storm_makes_one_analysis_per_cause_and_no_duplicate_notification() {
+    let data = data_dir("replay");
+    std::fs::create_dir_all(&data).unwrap();
+    let storm = data.join("storm.jsonl");
+    let out = responder(
+        &data,
+        &[
+            "replay",
+            "--generate",
+            "600",
+            "--causes",
+            "12",
+            "--redeliveries",
+            "0.2",
+            "--auto-approve",
+            "--json",
+            storm.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let summary: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for key in [
+        "events",
+        "incidents_created",
+        "duplicates_suppressed",
+        "repeats_grouped",
+        "recoveries",
+        "analyzer_calls",
+        "cache_hits",
+        "deliveries",
+        "transitions",
+        "estimated_cost_usd",
+        "wall_seconds",
+    ] {
+        assert!(summary.get(key).is_some(), "{key} is missing: {summary}");
+    }
+    assert_eq!(summary["events"], 600);
+    assert_eq!(
+        summary["analyzer_calls"], 12,
+        "one analysis per root cause: {summary}"
+    );
+    assert_eq!(summary["duplicate_notifications"], 0);
+    let incidents = summary["incidents_created"].as_u64().unwrap();
+    assert!(incidents >= 12, "{summary}");
+    assert_eq!(
+        summary["cache_hits"].as_u64().unwrap(),
+        incidents - 12,
+        "every later incident of a cause reuses its analysis"
+    );
+    assert!(
+        summary["duplicates_suppressed"].as_u64().unwrap() > 60,
+        "{summary}"
+    );
+    assert_eq!(summary["executions"]["succeeded"], 600);
+    assert!(summary["estimated_cost_usd"].as_f64().unwrap() > 0.0);
+
+    // The same archive again: every event is a redelivery now.
+    let again = responder(&data, &["replay", "--json", storm.to_str().unwrap()]);
+    let summary: serde_json::Value = serde_json::from_slice(&again.stdout).unwrap();
+    assert_eq!(summary["incidents_created"], 0, "{summary}");
+    assert_eq!(summary["duplicates_suppressed"], 600);
+    assert_eq!(summary["analyzer_calls"], 0);
+    let _ = std::fs::remove_dir_all(&data);
+}

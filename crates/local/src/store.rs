@@ -64,7 +64,11 @@ impl IncidentStore for Db {
         incident: Option<&Incident>,
     ) -> Result<Write> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(store)?;
+        // IMMEDIATE: the write lock first (see responder_sfn::Store), so that
+        // concurrent registrations wait instead of failing.
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(store)?;
         let seen: bool = tx
             .query_row(
                 "SELECT 1 FROM occurrences WHERE dedup_key = ?1",
@@ -100,7 +104,9 @@ impl IncidentStore for Db {
 
     async fn update(&self, incident: &Incident) -> Result<Write> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(store)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(store)?;
         if !at_expected_version(&tx, incident)? {
             return Ok(Write::Conflict);
         }
@@ -230,7 +236,9 @@ impl Idempotency for Db {
         in_progress_expiry: DateTime<Utc>,
     ) -> Result<Begin> {
         let mut conn = self.conn();
-        let tx = conn.transaction().map_err(store)?;
+        let tx = conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(store)?;
         let row: Option<(String, Option<String>, String)> = tx
             .query_row(
                 "SELECT status, result, expires_at FROM idempotency WHERE key = ?1",

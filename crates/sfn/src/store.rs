@@ -240,7 +240,10 @@ impl Store {
     /// Answers and heartbeats that arrived for an execution's tasks, once each.
     pub(crate) fn take_answers(&self, execution_id: &str) -> Result<Vec<Answer>, EngineError> {
         let mut conn = self.conn();
-        let tx = conn.transaction()?;
+        // IMMEDIATE: a deferred transaction that reads and then writes is
+        // refused at once ("database is locked") when another connection
+        // wrote in between; busy_timeout only waits for a lock taken first.
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut out = Vec::new();
         {
             let mut stmt = tx.prepare_cached(

@@ -4,6 +4,7 @@ pub mod decide;
 pub mod executions;
 pub mod incidents;
 pub mod normalize;
+pub mod replay;
 pub mod run;
 pub mod serve;
 pub mod sfn;

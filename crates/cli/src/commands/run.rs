@@ -56,14 +56,7 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
     while execution.status == Status::Running {
         for approval in workspace.local.db.waiting_approvals(&execution.id)? {
             if args.auto_approve {
-                let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "auto-approve", "channels": approval.channels});
-                workspace
-                    .engine
-                    .send_task_success(&approval.token, decision)?;
-                workspace
-                    .local
-                    .db
-                    .decide_approval(&approval.id, "APPROVED")?;
+                workspace.approve_waiting(&execution.id, "auto-approve")?;
                 say!("  approved automatically ({})", approval.id);
             } else if interactive {
                 answer_on_terminal(&workspace, &approval)?;
