@@ -31,6 +31,9 @@ pub struct WorkflowConfig {
     /// Past incidents (JSON lines, the archive's columns) loaded into the
     /// history archive when the database opens; loading twice changes nothing.
     pub history_seed: Option<PathBuf>,
+    /// `[workflow.faults]`: failures injected into the local backends (tests,
+    /// drills). Off by default.
+    pub faults: crate::faults::Faults,
     /// `[workflow.analyzer]`: the built-in rules, or an OpenAI-compatible model.
     pub analyzer: crate::openai::AnalyzerConfig,
     /// `[workflow.email]`: an SMTP relay for e-mails (the outbox keeps a copy).
@@ -102,6 +105,7 @@ impl Default for WorkflowConfig {
             history_seed: None,
             analyzer: crate::openai::AnalyzerConfig::default(),
             email: crate::smtp::EmailConfig::default(),
+            faults: crate::faults::Faults::default(),
             slack: responder_notify::slack::SlackConfig::default(),
             slack_target: None,
             jira: responder_notify::jira::JiraConfig::default(),

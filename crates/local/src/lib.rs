@@ -13,6 +13,7 @@ pub mod api;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod faults;
 pub mod logs;
 pub mod openai;
 pub mod outbox;

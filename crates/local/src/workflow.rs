@@ -64,6 +64,7 @@ struct Adapters {
     logs: LogFolder,
     analyzer: LocalAnalyzer,
     outbox: Outbox,
+    faults: crate::faults::Injector,
 }
 
 /// A registry with every function of the workflow.
@@ -96,6 +97,7 @@ pub fn registry(local: Arc<Local>) -> Registry {
                 )
             }),
         },
+        faults: crate::faults::Injector::new(config.faults.clone()),
         local: Arc::clone(&local),
     });
     let mut r = Registry::new();
@@ -111,9 +113,11 @@ pub fn registry(local: Arc<Local>) -> Registry {
         steps::register_alert(&a.local.db, &a.policy, &input, Utc::now()).await
     });
     add(&mut r, &adapters, "QueryHistory", |a, input| async move {
+        a.faults.history().await?;
         steps::query_history(&a.local.db, &a.policy, &steps::parse(&input)?).await
     });
     add(&mut r, &adapters, "QueryLogs", |a, input| async move {
+        a.faults.logs().await?;
         steps::query_logs(&a.logs, &steps::parse(&input)?).await
     });
     add(&mut r, &adapters, "CheckCache", |a, input| async move {
@@ -121,7 +125,11 @@ pub fn registry(local: Arc<Local>) -> Registry {
         steps::check_cache(&a.local.db, &a.analyzer.id(), &input, Utc::now()).await
     });
     add(&mut r, &adapters, "Analyze", |a, input| async move {
-        let input = steps::parse(&input)?;
+        let input: steps::AnalyzeInput = steps::parse(&input)?;
+        // The fallback runs the built-in rules: a fault is the model's.
+        if !input.fallback {
+            a.faults.analyzer()?;
+        }
         let db = &a.local.db;
         let analyzed = steps::analyze(&a.analyzer, db, db, &a.policy, &input, Utc::now()).await?;
         serde_json::to_value(&analyzed.analysis).map_err(Error::corrupt)

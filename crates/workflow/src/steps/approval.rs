@@ -92,11 +92,33 @@ where
         ..Message::new("approval", input.incident.clone())
     };
     let key = format!("approval:{id}");
-    let result = once(idempotency, &key, now, || async {
+    let asked = once(idempotency, &key, now, || async {
         let request = notifier.request_approval(&id, &message).await?;
         Ok(json!({"approval_id": id, "request": request}))
     })
-    .await?;
+    .await;
+    let result = match asked {
+        Ok(result) => result,
+        // Slack down must not lose the incident: the request is stored, so
+        // the API, the console and the CLI can still decide it, and the
+        // failure is kept where people look.
+        Err(error) if error.name().starts_with("Delivery.") => {
+            store
+                .record_delivery(&Delivery {
+                    incident_id: incident_id.to_owned(),
+                    channel: "slack".to_owned(),
+                    kind: "approval".to_owned(),
+                    status: "FAILED".to_owned(),
+                    location: None,
+                    error: Some(error.message().to_owned()),
+                })
+                .await?;
+            return Ok(
+                json!({"approval_id": id, "request": null, "request_error": error.message()}),
+            );
+        }
+        Err(error) => return Err(error),
+    };
     // The request is the incident's first Slack message: later messages
     // (the decision, repeats, the recovery) reply in its thread.
     store
