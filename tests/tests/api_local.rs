@@ -394,3 +394,69 @@ async fn a_waiting_execution_resumes_in_a_new_process() {
         .await;
     assert_eq!(view["incident"]["status"], "NOTIFIED");
 }
+
+/// The bad-input corpus through `POST /events` over the local backend: each
+/// payload refused with 400 and its error's name and reason, and nothing
+/// stored, no execution started.
+#[tokio::test]
+async fn the_bad_input_corpus_is_refused_by_post_events_and_nothing_is_stored() {
+    use axum::body::Body;
+    use http_body_util::BodyExt;
+    use responder_api::http::{Auth, HttpConfig, router};
+    use tower::ServiceExt;
+
+    let api = setup("bad-input");
+    let app = router(
+        api.tools.clone(),
+        HttpConfig {
+            auth: Auth::Gateway(Arc::new(|_| {
+                Some("arn:aws:iam::111122223333:user/alice".to_owned())
+            })),
+            allowed_origins: Vec::new(),
+            webhook_token: None,
+            slack_signing_secret: None,
+            link_secret: None,
+        },
+    );
+    let corpus = responder_e2e::bad_inputs();
+    assert!(corpus.len() >= 20, "{} bad inputs", corpus.len());
+    for (path, kind, reason) in &corpus {
+        let body = std::fs::read(path).unwrap();
+        let request = axum::http::Request::post("/events")
+            .header("content-type", "application/json")
+            .body(Body::from(body))
+            .unwrap();
+        let response = app.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let bytes = response.into_body().collect().await.unwrap().to_bytes();
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(
+            status == axum::http::StatusCode::BAD_REQUEST
+                || status == axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+            "{}: {status} {text}",
+            path.display()
+        );
+        assert!(
+            text.contains(kind.as_str()),
+            "{}: {text} does not name {kind}",
+            path.display()
+        );
+        // The route reads the JSON itself; what parses goes to the normalizer,
+        // whose reason the corpus lists.
+        let parses = serde_json::from_slice::<Value>(&std::fs::read(path).unwrap()).is_ok();
+        let said = if parses { reason.as_str() } else { "JSON" };
+        assert!(
+            text.contains(said),
+            "{}: {text} does not say {said}",
+            path.display()
+        );
+    }
+    assert!(
+        api.api.local.db.incidents(10).unwrap().is_empty(),
+        "no incident stored"
+    );
+    assert!(
+        api.api.engine.store().list(10).unwrap().is_empty(),
+        "no execution started"
+    );
+}

@@ -342,3 +342,43 @@ async fn slack_down_fails_that_channel_only_and_jira_refusing_fails_jira_only() 
     );
     redelivery_changes_nothing(&s).await;
 }
+
+#[tokio::test]
+async fn an_smtp_relay_that_is_down_fails_email_after_its_retries_and_the_rest_delivers() {
+    let closed = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .to_string();
+    let mut config = WorkflowConfig::default();
+    config.email.smtp = Some(closed);
+    config.email.timeout_seconds = 2;
+    let s = local_setup_with("fault-smtp", 3, config, Arc::new(SystemClock));
+    let execution = run(&s).await;
+    assert_eq!(execution.status, Status::Succeeded, "{:?}", execution.error);
+    // Three channels tried once, e-mail three times more.
+    assert_eq!(
+        task_attempts(&execution, "Deliver"),
+        6,
+        "e-mail was retried"
+    );
+    let delivered = deliveries(&s);
+    assert!(
+        delivered.contains(&("email".into(), "incident".into(), "FAILED".into())),
+        "{delivered:?}"
+    );
+    assert!(
+        delivered.contains(&("slack".into(), "incident".into(), "SENT".into())),
+        "{delivered:?}"
+    );
+    assert!(
+        delivered.contains(&("jira".into(), "incident".into(), "SENT".into())),
+        "{delivered:?}"
+    );
+    assert_eq!(
+        s.local.db.incidents(10).unwrap()[0].status.as_str(),
+        "NOTIFIED"
+    );
+    redelivery_changes_nothing(&s).await;
+}

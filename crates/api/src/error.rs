@@ -17,6 +17,8 @@ pub mod names {
     pub const QUERY_REJECTED: &str = "QueryRejected";
     /// The alert payload was refused by normalization.
     pub const INVALID_ALERT: &str = "InvalidAlert";
+    /// A payload of a kind no normalizer takes (an EC2 event, say).
+    pub const UNSUPPORTED_SOURCE: &str = "UnsupportedSource";
     /// A store, the engine or the analyzer failed; retrying may help.
     pub const UNAVAILABLE: &str = "Unavailable";
 }
@@ -55,7 +57,10 @@ impl ApiError {
     /// The status the REST routes answer with.
     pub fn status(&self) -> u16 {
         match self.name {
-            names::INVALID_INPUT | names::QUERY_REJECTED | names::INVALID_ALERT => 400,
+            names::INVALID_INPUT
+            | names::QUERY_REJECTED
+            | names::INVALID_ALERT
+            | names::UNSUPPORTED_SOURCE => 400,
             names::TOOL_DISABLED => 403,
             names::NOT_FOUND => 404,
             names::CONFLICT => 409,
