@@ -271,7 +271,7 @@ async fn rest_tools_answer_with_status_codes_and_error_names() {
             "/tools/analyze_alert",
             r#"{"payload": {"foo": 1}}"#,
             400,
-            "InvalidAlert",
+            "UnsupportedSource",
         ),
     ];
     for (path, body, expected, name) in cases {
