@@ -9,30 +9,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-BIN=target/debug/responder
 VENV=.venv-tools/bin
 PORT=${CLIENTS_PORT:-18787}
-URL="http://127.0.0.1:$PORT"
-WORK=$(mktemp -d)
-export RESPONDER_DATA_DIR="$WORK/data"
+source tests/serve.sh
 export RESPONDER_ACCESS_KEY_ID=AKIDCLIENTTEST
 export RESPONDER_SECRET_ACCESS_KEY=client-test-secret-key
 # E-mail approval requests with signed links to this server.
-export RESPONDER_PUBLIC_URL="$URL"
+export RESPONDER_PUBLIC_URL="http://127.0.0.1:$PORT"
 export RESPONDER_LINK_SECRET=client-test-link-key
-cleanup() {
-  [[ -n "${SERVER:-}" ]] && kill "$SERVER" 2>/dev/null && wait "$SERVER" 2>/dev/null
-  rm -rf "$WORK"
-}
-trap cleanup EXIT
-
-"$BIN" serve --addr "127.0.0.1:$PORT" 2>"$WORK/serve.log" &
-SERVER=$!
-for _ in $(seq 50); do
-  curl -sf "$URL/health" >/dev/null && break
-  sleep 0.1
-done
-curl -sf "$URL/health" >/dev/null || { cat "$WORK/serve.log"; echo "clients: the server did not start" >&2; exit 1; }
+start_serve clients "$PORT"
 
 awscurl() {
   "$VENV/awscurl" --service execute-api --region us-east-1 \

@@ -140,3 +140,47 @@ pub fn states_entered(execution: &responder_sfn::Execution) -> Vec<String> {
         .filter_map(|e| e.details.name.clone())
         .collect()
 }
+
+/// How a test answers an approval request.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// The task's output: `{"decision": "APPROVED", ...}`.
+    Approve(serde_json::Value),
+    /// `Approval.Rejected`, with the reason as its cause.
+    Reject(&'static str),
+}
+
+impl LocalSetup {
+    /// Runs `payload` to its end on the engine, answering every approval it
+    /// waits for with `decide`.
+    #[allow(clippy::unwrap_used)] // Test set-up: a failure is the test's failure.
+    pub async fn run_deciding(
+        &self,
+        payload: serde_json::Value,
+        decide: impl Fn(&responder_local::db::PendingApproval) -> Answer,
+    ) -> responder_sfn::Execution {
+        let mut execution = self
+            .engine
+            .execute(&self.definition, "IncidentResponse", None, payload)
+            .await
+            .unwrap();
+        while execution.status == responder_sfn::Status::Running {
+            for approval in self.local.db.waiting_approvals(&execution.id).unwrap() {
+                match decide(&approval) {
+                    Answer::Approve(output) => {
+                        self.engine
+                            .send_task_success(&approval.token, output)
+                            .unwrap();
+                    }
+                    Answer::Reject(reason) => {
+                        self.engine
+                            .send_task_failure(&approval.token, "Approval.Rejected", reason)
+                            .unwrap();
+                    }
+                }
+            }
+            execution = self.engine.run(&execution.id).await.unwrap();
+        }
+        execution
+    }
+}

@@ -18,7 +18,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use responder_e2e::{LocalSetup, events_dir, local_setup_with, states_entered};
+use responder_e2e::{Answer, LocalSetup, events_dir, local_setup_with, states_entered};
 use responder_local::WorkflowConfig;
 use responder_local::faults::{Faults, QueryFault};
 use responder_notify::{JiraTarget, SlackTarget};
@@ -39,21 +39,10 @@ fn manual() -> Arc<dyn Clock> {
 
 /// Runs the alarm to the end, approving with the routed channels.
 async fn run(s: &LocalSetup) -> Execution {
-    let mut execution = s
-        .engine
-        .execute(&s.definition, "IncidentResponse", None, alarm())
-        .await
-        .unwrap();
-    while execution.status == Status::Running {
-        for approval in s.local.db.waiting_approvals(&execution.id).unwrap() {
-            let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "test", "channels": approval.channels});
-            s.engine
-                .send_task_success(&approval.token, decision)
-                .unwrap();
-        }
-        execution = s.engine.run(&execution.id).await.unwrap();
-    }
-    execution
+    s.run_deciding(alarm(), |approval| {
+        Answer::Approve(json!({"decision": "APPROVED", "reviewed": true, "approver": "test", "channels": approval.channels}))
+    })
+    .await
 }
 
 /// (channel, kind, status) of every delivery.

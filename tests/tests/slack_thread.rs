@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use axum::Router;
 use axum::extract::State;
 use axum::routing::post;
-use responder_e2e::{LocalSetup, events_dir, local_setup_with, states_entered};
+use responder_e2e::{Answer, LocalSetup, events_dir, local_setup_with, states_entered};
 use responder_local::WorkflowConfig;
 use responder_notify::SlackTarget;
 use responder_sfn::{Execution, Status, SystemClock};
@@ -71,36 +71,16 @@ fn alarm(file: &str, at: Option<&str>) -> Value {
 const ALARM: &str = "eventbridge/metric-alarm-lambda-errors.json";
 const OK: &str = "eventbridge/metric-alarm-lambda-errors-ok.json";
 
-/// Runs one payload; an approval request gets `decide`'s answer.
+/// Runs one payload; an approval request is approved by alice, or rejected.
 async fn run(s: &LocalSetup, payload: Value, approve: bool) -> Execution {
-    let mut execution = s
-        .engine
-        .execute(&s.definition, "IncidentResponse", None, payload)
-        .await
-        .unwrap();
-    while execution.status == Status::Running {
-        let token = s
-            .local
-            .db
-            .waiting_approvals(&execution.id)
-            .unwrap()
-            .remove(0)
-            .token;
+    s.run_deciding(payload, |_| {
         if approve {
-            let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "alice", "channels": ["slack"]});
-            s.engine.send_task_success(&token, decision).unwrap();
+            Answer::Approve(json!({"decision": "APPROVED", "reviewed": true, "approver": "alice", "channels": ["slack"]}))
         } else {
-            s.engine
-                .send_task_failure(
-                    &token,
-                    "Approval.Rejected",
-                    "a known deploy, already rolled back",
-                )
-                .unwrap();
+            Answer::Reject("a known deploy, already rolled back")
         }
-        execution = s.engine.run(&execution.id).await.unwrap();
-    }
-    execution
+    })
+    .await
 }
 
 #[tokio::test]

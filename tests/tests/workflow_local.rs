@@ -10,7 +10,7 @@
     clippy::indexing_slicing
 )]
 
-use responder_e2e::{LocalSetup, events_dir, local_setup, states_entered};
+use responder_e2e::{Answer, LocalSetup, events_dir, local_setup, states_entered};
 use responder_sfn::{Execution, Status};
 use serde_json::{Value, json};
 
@@ -31,24 +31,12 @@ fn setup(name: &str) -> Setup {
 impl Setup {
     /// Runs one payload to the end, approving whatever asks.
     async fn run(&self, payload: Value) -> Execution {
-        let mut execution = self
-            .engine
-            .execute(&self.definition, "IncidentResponse", None, payload)
-            .await
-            .unwrap();
-        while execution.status == Status::Running {
-            let token = self
-                .local
-                .db
-                .waiting_approvals(&execution.id)
-                .unwrap()
-                .remove(0)
-                .token;
-            let decision = json!({"decision": "APPROVED", "reviewed": true, "channels": ["slack"]});
-            self.engine.send_task_success(&token, decision).unwrap();
-            execution = self.engine.run(&execution.id).await.unwrap();
-        }
-        execution
+        self.run_deciding(payload, |_| {
+            Answer::Approve(
+                json!({"decision": "APPROVED", "reviewed": true, "channels": ["slack"]}),
+            )
+        })
+        .await
     }
 
     fn outbox(&self) -> usize {

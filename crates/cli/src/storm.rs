@@ -195,26 +195,24 @@ impl Storm {
             .map(|t| t.with_timezone(&Utc))
             .unwrap_or_default();
         let mut sent: Vec<Value> = Vec::with_capacity(self.events);
-        // Every cause fires once first, so that each is a root cause.
-        let mut order: Vec<usize> = (0..causes.len()).collect();
-        order.truncate(self.events);
         while sent.len() < self.events {
             if !sent.is_empty() && sent.len() >= causes.len() && rng.unit() < self.redeliveries {
                 let again = sent[rng.below(sent.len())].clone();
                 sent.push(again);
                 continue;
             }
-            let k = match order.get(sent.len()) {
-                Some(&k) if sent.len() < causes.len() => k,
-                _ => {
-                    let mut pick = rng.unit() * total;
-                    let mut k = 0;
-                    while k + 1 < weights.len() && pick >= weights[k] {
-                        pick -= weights[k];
-                        k += 1;
-                    }
-                    k
+            // Every cause fires once first, so that each is a root cause;
+            // then the weights choose.
+            let k = if sent.len() < causes.len() {
+                sent.len()
+            } else {
+                let mut pick = rng.unit() * total;
+                let mut k = 0;
+                while k + 1 < weights.len() && pick >= weights[k] {
+                    pick -= weights[k];
+                    k += 1;
                 }
+                k
             };
             at += Duration::milliseconds(200 + rng.below(4_000) as i64);
             let cause = &mut causes[k];

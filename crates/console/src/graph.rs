@@ -330,26 +330,16 @@ fn draw(out: &mut String, flow: &Flow, ox: f64, oy: f64, status: &HashMap<String
 /// previous events entered last. A state that failed and then exited (a
 /// retry that worked, or a Catch) is `Caught`.
 pub fn statuses(events: &[Value], finished: bool) -> HashMap<String, StateStatus> {
-    let mut state_of_event: HashMap<u64, String> = HashMap::new();
-    let mut entered: HashMap<String, bool> = HashMap::new();
-    let mut failed: HashSet<String> = HashSet::new();
-    let mut exited: HashSet<String> = HashSet::new();
-    for event in events {
-        let id = event["id"].as_u64().unwrap_or(0);
-        let kind = event["type"].as_str().unwrap_or_default();
-        let name = if kind.ends_with("StateEntered") || kind.ends_with("StateExited") {
-            event["name"].as_str().map(str::to_owned)
-        } else {
-            event["previous_event_id"]
-                .as_u64()
-                .and_then(|previous| state_of_event.get(&previous).cloned())
-        };
+    let mut entered: HashSet<&str> = HashSet::new();
+    let mut failed: HashSet<&str> = HashSet::new();
+    let mut exited: HashSet<&str> = HashSet::new();
+    for (event, name) in events.iter().zip(state_of_each(events)) {
         let Some(name) = name else {
             continue;
         };
-        state_of_event.insert(id, name.clone());
+        let kind = event["type"].as_str().unwrap_or_default();
         if kind.ends_with("StateEntered") {
-            entered.insert(name, true);
+            entered.insert(name);
         } else if kind.ends_with("StateExited") {
             exited.insert(name);
         } else if kind.ends_with("Failed") || kind.ends_with("TimedOut") {
@@ -357,16 +347,40 @@ pub fn statuses(events: &[Value], finished: bool) -> HashMap<String, StateStatus
         }
     }
     entered
-        .into_keys()
+        .into_iter()
         .map(|name| {
-            let status = match (failed.contains(&name), exited.contains(&name)) {
+            let status = match (failed.contains(name), exited.contains(name)) {
                 (true, true) => StateStatus::Caught,
                 (true, false) if finished => StateStatus::Failed,
                 (false, true) => StateStatus::Succeeded,
                 _ if finished => StateStatus::Failed,
                 _ => StateStatus::Running,
             };
-            (name, status)
+            (name.to_owned(), status)
+        })
+        .collect()
+}
+
+/// The state each event belongs to: its own name for a state's Entered and
+/// Exited events, else the state of the event before it in its chain
+/// (`previous_event_id`). Events outside any state get `None`.
+pub fn state_of_each(events: &[Value]) -> Vec<Option<&str>> {
+    let mut state_of_event: HashMap<u64, &str> = HashMap::new();
+    events
+        .iter()
+        .map(|event| {
+            let kind = event["type"].as_str().unwrap_or_default();
+            let name = if kind.ends_with("StateEntered") || kind.ends_with("StateExited") {
+                event["name"].as_str()
+            } else {
+                event["previous_event_id"]
+                    .as_u64()
+                    .and_then(|previous| state_of_event.get(&previous).copied())
+            };
+            if let (Some(name), Some(id)) = (name, event["id"].as_u64()) {
+                state_of_event.insert(id, name);
+            }
+            name
         })
         .collect()
 }

@@ -221,27 +221,15 @@ async fn incident(State(console): State<Arc<Console>>, Path(id): Path<String>) -
         Ok(view) => view,
         Err(response) => return response,
     };
-    view["audit"] = json!(audit_of(console.api(), &id));
+    match console.api().local.db.audit_of(&id) {
+        Ok(audit) => view["audit"] = json!(audit),
+        Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, "Store", &e.to_string()),
+    }
     let title = view["incident"]["title"]
         .as_str()
         .unwrap_or("Incident")
         .to_owned();
     page(&title, &pages::incident(&view, &console.csrf()))
-}
-
-/// The audit trail of one incident, oldest first.
-fn audit_of(api: &LocalApi, incident_id: &str) -> Vec<Value> {
-    let conn = api.local.db.conn();
-    let Ok(mut stmt) = conn.prepare(
-        "SELECT at, caller, action, outcome FROM audit WHERE incident_id = ?1 ORDER BY seq",
-    ) else {
-        return Vec::new();
-    };
-    stmt.query_map([incident_id], |r| {
-        Ok(json!({"at": r.get::<_, String>(0)?, "caller": r.get::<_, String>(1)?, "tool": r.get::<_, String>(2)?, "outcome": r.get::<_, String>(3)?}))
-    })
-    .map(|rows| rows.filter_map(Result::ok).collect())
-    .unwrap_or_default()
 }
 
 /// The decision forms' fields.

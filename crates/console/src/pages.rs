@@ -331,17 +331,10 @@ pub fn execution(view: &Value, definition: &Value) -> String {
     body.push_str("</div><aside id=\"state-details\"><p>Click a state to see its input, output and error.</p></aside></div>");
     // Each state's events, hidden until its box is clicked.
     body.push_str("<div hidden id=\"state-events\">");
-    let mut by_state: std::collections::BTreeMap<String, Vec<&Value>> = Default::default();
-    let mut current: std::collections::HashMap<u64, String> = Default::default();
-    for event in view["events"].as_array().into_iter().flatten() {
-        let id = event["id"].as_u64().unwrap_or(0);
-        let name = event["name"].as_str().map(str::to_owned).or_else(|| {
-            event["previous_event_id"]
-                .as_u64()
-                .and_then(|p| current.get(&p).cloned())
-        });
+    let events = view["events"].as_array().map_or(&[][..], Vec::as_slice);
+    let mut by_state: std::collections::BTreeMap<&str, Vec<&Value>> = Default::default();
+    for (event, name) in events.iter().zip(graph::state_of_each(events)) {
         if let Some(name) = name {
-            current.insert(id, name.clone());
             by_state.entry(name).or_default().push(event);
         }
     }

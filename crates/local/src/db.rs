@@ -228,6 +228,24 @@ impl Db {
         incident_in(&self.conn(), id)
     }
 
+    /// The audit trail of one incident, oldest first: `at`, `caller`,
+    /// `tool` and `outcome` of each write.
+    pub fn audit_of(&self, incident_id: &str) -> Result<Vec<serde_json::Value>, LocalError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT at, caller, action, outcome FROM audit WHERE incident_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([incident_id], |r| {
+            Ok(serde_json::json!({
+                "at": r.get::<_, String>(0)?,
+                "caller": r.get::<_, String>(1)?,
+                "tool": r.get::<_, String>(2)?,
+                "outcome": r.get::<_, String>(3)?,
+            }))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// Incidents, most recent first.
     pub fn incidents(&self, limit: usize) -> Result<Vec<Incident>, LocalError> {
         let conn = self.conn();
