@@ -43,7 +43,10 @@ $(BROWSER_MODULES): tests/browser/package-lock.json
 	apt="apt-get"; [ "$$(id -u)" = 0 ] || apt="sudo apt-get"; \
 	$$apt install -y -q chromium || { $$apt update -q && $$apt install -y -q chromium; }
 
+# No incremental caches: they only grow target/ (1.9 GB per test run).
+test: export CARGO_INCREMENTAL = 0
 test: tools ## Run every check: formatting, clippy, all tests, the real API clients, the console in Chromium, the CDK app (what CI runs)
+	tests/leftovers.sh start
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
@@ -52,6 +55,7 @@ test: tools ## Run every check: formatting, clippy, all tests, the real API clie
 	tests/browser/run.sh
 	cd cdk && npm test
 	.venv-tools/bin/cfn-lint --non-zero-exit-code error cdk/cdk.out.test/*.template.json
+	tests/leftovers.sh check
 
 .PHONY: cdk-test
 cdk-test: tools ## The CDK app only: synthesize every environment offline, assertions, cdk-nag, cfn-lint

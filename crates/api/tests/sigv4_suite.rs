@@ -132,22 +132,25 @@ impl Parsed {
     }
 }
 
-#[allow(clippy::disallowed_methods)] // Cargo tells tests where it is.
+/// The suite's folder in the `aws-sigv4` crate's sources (a dev-dependency,
+/// so cargo has fetched them before this test runs). Cargo says where they
+/// are; the listing is limited to the host platform, so that a cargo cache
+/// holding only the host's crates (a fresh machine) is enough. If even that
+/// fails offline, cargo may fetch what it lacks.
 fn suite_dir() -> PathBuf {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let output = std::process::Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--offline"])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .unwrap();
-    assert!(output.status.success(), "cargo metadata failed");
-    let metadata: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+    let host = host_triple();
+    let offline = cargo_metadata(&["--offline", "--filter-platform", &host]);
+    let metadata = offline.or_else(|offline_error| {
+        cargo_metadata(&["--filter-platform", &host])
+            .map_err(|online_error| format!("{offline_error}\n{online_error}"))
+    });
+    let metadata = metadata.unwrap_or_else(|e| panic!("cannot find the SigV4 test suite: {e}"));
     let manifest = metadata["packages"]
         .as_array()
         .unwrap()
         .iter()
         .find(|p| p["name"] == "aws-sigv4")
-        .expect("aws-sigv4 is in the lock file (aws-config depends on it)")["manifest_path"]
+        .expect("aws-sigv4 is a dev-dependency of responder-api")["manifest_path"]
         .as_str()
         .unwrap()
         .to_owned();
@@ -155,6 +158,39 @@ fn suite_dir() -> PathBuf {
         .parent()
         .unwrap()
         .join("aws-signing-test-suite/v4")
+}
+
+#[allow(clippy::disallowed_methods)] // Cargo tells tests where it is.
+fn cargo_metadata(args: &[&str]) -> Result<serde_json::Value, String> {
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(&cargo)
+        .args(["metadata", "--format-version", "1", "--locked"])
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .map_err(|e| format!("cannot run {cargo}: {e}"))?;
+    if !output.status.success() {
+        return Err(format!(
+            "`cargo metadata {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr).trim()
+        ));
+    }
+    serde_json::from_slice(&output.stdout).map_err(|e| format!("cargo metadata's output: {e}"))
+}
+
+/// The host's target triple, as `rustc -vV` prints it.
+fn host_triple() -> String {
+    let output = std::process::Command::new("rustc")
+        .arg("-vV")
+        .output()
+        .expect("rustc runs");
+    String::from_utf8_lossy(&output.stdout)
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .expect("rustc -vV names the host")
+        .trim()
+        .to_owned()
 }
 
 struct Case {

@@ -1,5 +1,12 @@
 //! A moto server for the integration tests: started once per test binary
-//! on a free loopback port, stopped when the binary exits.
+//! on a free loopback port, and gone when the binary exits, however it exits.
+//!
+//! The server lives in a `static`, and statics are never dropped, so no
+//! kill-on-drop handle can stop it. Instead a small shell watches the test
+//! binary: it starts moto, then reads its standard input, a pipe whose only
+//! writer is this process. When the test binary exits (normally, by a
+//! panic, or killed), the kernel closes the pipe, the read ends, and the
+//! shell kills moto and waits for it.
 //!
 //! `MOTO_SERVER` names the executable; by default the one `make tools`
 //! installs in `.venv-tools/` (pinned moto 5.2.5), else `moto_server` on PATH.
@@ -15,17 +22,14 @@ use aws_sdk_dynamodb::config::Credentials;
 
 pub struct Moto {
     pub url: String,
-    _child: ChildGuard,
+    /// The watching shell; its standard input stays open while we live.
+    _watchdog: Child,
 }
 
-struct ChildGuard(Child);
-
-impl Drop for ChildGuard {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+/// Runs `"$0" "$@"` (moto) in the background until standard input ends.
+const WATCHDOG: &str = r#""$0" "$@" & server=$!
+trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; exit 0' EXIT
+cat >/dev/null"#;
 
 fn executable() -> PathBuf {
     #[allow(clippy::disallowed_methods)]
@@ -52,16 +56,28 @@ pub fn moto() -> &'static Moto {
             .local_addr()
             .unwrap()
             .port();
-        let child = Command::new(executable())
+        let server = executable();
+        assert!(
+            server.components().count() == 1 || server.exists(),
+            "no moto_server at {}: run `make tools` or set MOTO_SERVER",
+            server.display()
+        );
+        let mut watchdog = Command::new("sh")
+            .args(["-c", WATCHDOG])
+            .arg(&server)
             .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdin(Stdio::piped())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
-            .unwrap_or_else(|e| {
-                panic!("cannot start moto_server ({e}): run `make tools` or set MOTO_SERVER")
-            });
+            .unwrap_or_else(|e| panic!("cannot start sh to watch moto_server: {e}"));
         let started = Instant::now();
         while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                watchdog.try_wait().unwrap().is_none(),
+                "moto_server ({}) exited at once: run `make tools` or set MOTO_SERVER",
+                server.display()
+            );
             assert!(
                 started.elapsed() < Duration::from_secs(30),
                 "moto_server did not listen within 30 s"
@@ -70,7 +86,7 @@ pub fn moto() -> &'static Moto {
         }
         Moto {
             url: format!("http://127.0.0.1:{port}"),
-            _child: ChildGuard(child),
+            _watchdog: watchdog,
         }
     })
 }
