@@ -261,6 +261,63 @@ async fn the_archive_answers_sql_and_refuses_writes() {
 }
 
 #[tokio::test]
+async fn a_cte_named_in_a_nested_scope_does_not_open_other_tables() {
+    let api = setup("sql-scope");
+    api.investigate(alarm()).await;
+    for sql in [
+        "WITH a AS (WITH approvals AS (SELECT 1) SELECT 1) SELECT id, token, status FROM approvals",
+        "WITH a AS (WITH sfn_task_tokens AS (SELECT 1) SELECT 1) SELECT token FROM sfn_task_tokens",
+        "WITH a AS (WITH sqlite_master AS (SELECT 1) SELECT 1) SELECT sql FROM sqlite_master",
+        "WITH a AS (WITH x AS (SELECT 1) SELECT 1) SELECT * FROM pragma_database_list",
+    ] {
+        let refused = api
+            .tools
+            .call("query_history", json!({ "sql": sql }), &Caller("x".to_owned()))
+            .await
+            .unwrap_err();
+        assert_eq!(refused.name, "QueryRejected", "{sql}: {refused}");
+    }
+}
+
+#[tokio::test]
+async fn a_query_that_never_ends_stops_and_blocks_no_other_call() {
+    let api = setup("sql-forever");
+    let limits = responder_local::archive::QueryLimits {
+        timeout: std::time::Duration::from_secs(2),
+        ..Default::default()
+    };
+    let api = Arc::new(Api {
+        tools: Tools::new(
+            Arc::new(api.api.clone().with_query_limits(limits)),
+            ToolPolicy::default(),
+        ),
+        api: api.api,
+    });
+    let forever = {
+        let api = Arc::clone(&api);
+        tokio::spawn(async move {
+            api.tools
+                .call(
+                    "query_history",
+                    json!({ "sql": "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c" }),
+                    &Caller("x".to_owned()),
+                )
+                .await
+        })
+    };
+    tokio::task::yield_now().await;
+    // WHEN other calls arrive while the query runs
+    let listed = api.call("list_incidents", json!({})).await;
+    let ready = api.api.local.db.conn().query_row("SELECT 1", [], |r| r.get::<_, i64>(0));
+    // THEN they are answered before it ends, and it ends at its limit
+    assert!(listed["incidents"].is_array());
+    assert_eq!(ready.unwrap(), 1);
+    assert!(!forever.is_finished(), "the query should still be running");
+    let refused = forever.await.unwrap().unwrap_err();
+    assert_eq!(refused.name, "QueryTimeout", "{refused}");
+}
+
+#[tokio::test]
 async fn logs_are_searched_in_a_window() {
     let api = setup("logs");
     let found = api

@@ -15,6 +15,10 @@ pub mod names {
     pub const TOOL_DISABLED: &str = "ToolDisabled";
     /// `query_history` refused the SQL (not one SELECT, a table not allowed).
     pub const QUERY_REJECTED: &str = "QueryRejected";
+    /// `query_history` ran longer than its time limit.
+    pub const QUERY_TIMEOUT: &str = "QueryTimeout";
+    /// `query_history` made a value or a result larger than its limit.
+    pub const QUERY_TOO_LARGE: &str = "QueryTooLarge";
     /// The alert payload was refused by normalization.
     pub const INVALID_ALERT: &str = "InvalidAlert";
     /// A payload of a kind no normalizer takes (an EC2 event, say).
@@ -59,6 +63,8 @@ impl ApiError {
         match self.name {
             names::INVALID_INPUT
             | names::QUERY_REJECTED
+            | names::QUERY_TIMEOUT
+            | names::QUERY_TOO_LARGE
             | names::INVALID_ALERT
             | names::UNSUPPORTED_SOURCE => 400,
             names::TOOL_DISABLED => 403,

@@ -9,12 +9,11 @@
 //! The backend runs it read-only as well (a `query_only` SQLite connection;
 //! an Athena workgroup whose role can only read the archive).
 
-use std::collections::HashSet;
 use std::ops::ControlFlow;
 
 use sqlparser::ast::{
-    Expr, LimitClause, ObjectName, Query, SetExpr, Statement, Value, visit_expressions,
-    visit_relations,
+    Expr, LimitClause, ObjectName, ObjectNamePart, Query, SetExpr, Statement, TableFactor, Value,
+    Visit, Visitor, visit_expressions,
 };
 use sqlparser::dialect::GenericDialect;
 use sqlparser::parser::Parser;
@@ -30,7 +29,7 @@ pub const ALLOWED_TABLES: &[&str] = &["incident_history"];
 
 /// Functions a query may call: aggregates, and scalar functions on text,
 /// numbers and dates that exist in SQLite and in Athena (Trino).
-const ALLOWED_FUNCTIONS: &[&str] = &[
+pub const ALLOWED_FUNCTIONS: &[&str] = &[
     "count",
     "sum",
     "avg",
@@ -121,35 +120,95 @@ fn check_body(body: &SetExpr) -> Result<(), ApiError> {
     }
 }
 
-/// Every table read is allowlisted, or a name the query's `WITH` defines.
+/// Every table read is allowlisted, or a name that a `WITH` defines *where
+/// the read is in its scope*: the query that holds the `WITH` (its body and
+/// every one of its CTEs, as SQLite sees them) and the queries nested inside
+/// it. A name defined in a nested query is not in scope outside it: there
+/// SQLite reads the real table of that name.
 fn check_tables(query: &Query) -> Result<(), ApiError> {
-    let mut defined: HashSet<String> = HashSet::new();
-    collect_cte_names(query, &mut defined);
-    let outcome = visit_relations(query, |name: &ObjectName| {
-        let full = name.to_string().to_ascii_lowercase();
-        let last = full.rsplit('.').next().unwrap_or(&full).trim_matches('"');
-        if ALLOWED_TABLES.contains(&last) || defined.contains(&full) {
-            ControlFlow::Continue(())
-        } else {
-            ControlFlow::Break(name.to_string())
-        }
-    });
-    match outcome {
-        ControlFlow::Break(table) => Err(rejected(format!(
-            "table '{table}' is not allowed; query_history reads: {}",
-            ALLOWED_TABLES.join(", ")
-        ))),
+    let mut scope = CteScope::default();
+    match query.visit(&mut scope) {
+        ControlFlow::Break(refused) => Err(rejected(refused)),
         ControlFlow::Continue(()) => Ok(()),
     }
 }
 
-fn collect_cte_names(query: &Query, into: &mut HashSet<String>) {
-    if let Some(with) = &query.with {
-        for cte in &with.cte_tables {
-            into.insert(cte.alias.name.value.to_ascii_lowercase());
-            collect_cte_names(&cte.query, into);
+/// The CTE names in scope while walking a query: one frame per enclosing
+/// query (pushed when the walk enters it, popped when it leaves).
+#[derive(Default)]
+struct CteScope {
+    frames: Vec<Vec<String>>,
+}
+
+impl CteScope {
+    fn defines(&self, name: &str) -> bool {
+        self.frames.iter().flatten().any(|cte| cte == name)
+    }
+}
+
+impl Visitor for CteScope {
+    type Break = String;
+
+    fn pre_visit_query(&mut self, query: &Query) -> ControlFlow<String> {
+        let names = query.with.as_ref().map_or_else(Vec::new, |with| {
+            with.cte_tables
+                .iter()
+                .map(|cte| cte.alias.name.value.to_ascii_lowercase())
+                .collect()
+        });
+        self.frames.push(names);
+        ControlFlow::Continue(())
+    }
+
+    fn post_visit_query(&mut self, _query: &Query) -> ControlFlow<String> {
+        self.frames.pop();
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<String> {
+        match factor {
+            TableFactor::Table { args: None, .. }
+            | TableFactor::Derived { .. }
+            | TableFactor::NestedJoin { .. } => ControlFlow::Continue(()),
+            // Table-valued functions (json_each, pragma_table_info, UNNEST,
+            // TABLE(...)) read what their arguments name, not the archive.
+            other => ControlFlow::Break(format!(
+                "'{}' is not allowed in FROM; query_history reads the tables: {}",
+                short(&other.to_string()),
+                ALLOWED_TABLES.join(", ")
+            )),
         }
     }
+
+    fn pre_visit_relation(&mut self, name: &ObjectName) -> ControlFlow<String> {
+        let refuse = || {
+            ControlFlow::Break(format!(
+                "table '{}' is not allowed; query_history reads: {}",
+                short(&name.to_string()),
+                ALLOWED_TABLES.join(", ")
+            ))
+        };
+        // Only plain, unqualified names: `main.approvals` and the like
+        // would name another schema or database.
+        let [ObjectNamePart::Identifier(ident)] = name.0.as_slice() else {
+            return refuse();
+        };
+        let table = ident.value.to_ascii_lowercase();
+        if ALLOWED_TABLES.contains(&table.as_str()) || self.defines(&table) {
+            ControlFlow::Continue(())
+        } else {
+            refuse()
+        }
+    }
+}
+
+/// A name or clause as quoted back in an error: at most 80 characters.
+fn short(text: &str) -> String {
+    let mut out: String = text.chars().take(80).collect();
+    if text.chars().count() > 80 {
+        out.push('…');
+    }
+    out
 }
 
 fn check_functions(query: &Query) -> Result<(), ApiError> {
@@ -291,9 +350,50 @@ mod tests {
             "SELECT * FROM incident_history JOIN sqlite_master ON 1 = 1",
             "SELECT * FROM incident_history WHERE incident_id IN (SELECT token FROM approvals)",
             "WITH x AS (SELECT * FROM idempotency) SELECT * FROM x",
+            "SELECT * FROM main.incident_history",
+            "SELECT * FROM pragma_database_list",
+            "SELECT * FROM sqlite_master",
         ] {
             let message = name_of(sql);
             assert!(message.starts_with("table '"), "{sql}: {message}");
+        }
+    }
+
+    #[test]
+    fn a_cte_name_is_in_scope_only_inside_the_query_that_defines_it() {
+        // SQLite resolves the outer `approvals` to the real table: the
+        // nested definition must not make it look like a CTE.
+        for sql in [
+            "WITH a AS (WITH approvals AS (SELECT 1) SELECT 1) SELECT id, token, status FROM approvals",
+            "SELECT (WITH approvals AS (SELECT 1 AS token) SELECT token FROM approvals), (SELECT token FROM approvals) FROM incident_history",
+            "SELECT * FROM incident_history WHERE incident_id IN (WITH sfn_task_tokens AS (SELECT 1) SELECT 1) UNION SELECT token FROM sfn_task_tokens",
+            "WITH a AS (WITH audit AS (SELECT 1) SELECT * FROM audit) SELECT * FROM a JOIN audit ON 1 = 1",
+        ] {
+            let message = name_of(sql);
+            assert!(message.starts_with("table '"), "{sql}: {message}");
+        }
+    }
+
+    #[test]
+    fn ctes_see_each_other_and_nested_queries_see_outer_ctes() {
+        for sql in [
+            "WITH a AS (SELECT * FROM b), b AS (SELECT * FROM incident_history) SELECT * FROM a",
+            "WITH r AS (SELECT * FROM incident_history) SELECT * FROM r WHERE incident_id IN (SELECT incident_id FROM r)",
+            "WITH RECURSIVE n(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM n WHERE x < 5) SELECT x FROM n",
+        ] {
+            check(sql).unwrap();
+        }
+    }
+
+    #[test]
+    fn table_valued_functions_are_refused() {
+        for sql in [
+            "SELECT * FROM json_each('[1]')",
+            "SELECT * FROM pragma_table_info('approvals')",
+            "SELECT * FROM incident_history, json_each(incident_history.root_cause)",
+        ] {
+            let message = name_of(sql);
+            assert!(message.contains("not allowed"), "{sql}: {message}");
         }
     }
 

@@ -46,6 +46,10 @@ pub struct ApiConfig {
     pub webhook_token_env: Option<String>,
     pub slack_signing_secret_env: Option<String>,
     pub link_secret_env: Option<String>,
+    /// `query_history`: the longest a query may run, and the largest result
+    /// (the JSON of its rows) it may return.
+    pub query_timeout_ms: u64,
+    pub query_max_result_bytes: usize,
     /// Resolved at load time from the variables above; never in the file.
     #[serde(skip)]
     pub secrets: ApiSecrets,
@@ -63,7 +67,20 @@ impl Default for ApiConfig {
             webhook_token_env: None,
             slack_signing_secret_env: None,
             link_secret_env: None,
+            query_timeout_ms: 5_000,
+            query_max_result_bytes: 1024 * 1024,
             secrets: ApiSecrets::default(),
+        }
+    }
+}
+
+impl ApiConfig {
+    /// `query_history`'s limits.
+    pub fn query_limits(&self) -> responder_local::archive::QueryLimits {
+        responder_local::archive::QueryLimits {
+            timeout: std::time::Duration::from_millis(self.query_timeout_ms),
+            max_result_bytes: self.query_max_result_bytes,
+            ..Default::default()
         }
     }
 }

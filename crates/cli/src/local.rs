@@ -26,6 +26,7 @@ pub struct Workspace {
     pub local: Arc<Local>,
     pub engine: Arc<Engine>,
     pub definition: Arc<Definition>,
+    query_limits: responder_local::archive::QueryLimits,
 }
 
 impl Workspace {
@@ -75,6 +76,7 @@ impl Workspace {
             local,
             engine: Arc::new(engine),
             definition,
+            query_limits: config.api.query_limits(),
         })
     }
 
@@ -97,5 +99,6 @@ impl Workspace {
             Arc::clone(&self.engine),
             Arc::clone(&self.definition),
         )
+        .with_query_limits(self.query_limits)
     }
 }

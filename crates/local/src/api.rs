@@ -18,12 +18,12 @@ use responder_core::{Incident, IncidentStatus};
 use responder_sfn::{Definition, Engine, Status};
 use responder_workflow::ports::{AnalysisCache, Analyzer};
 use responder_workflow::steps::resolve_by_hand;
-use rusqlite::types::ValueRef;
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
 
 use crate::analyzer::LocalAnalyzer;
+use crate::archive::{ArchiveQueries, QueryLimits};
 use crate::error::LocalError;
 use crate::workflow::Local;
 
@@ -39,16 +39,26 @@ pub struct LocalApi {
     /// Woken when an execution starts or a decision is taken, so that the
     /// runner moves it on at once instead of at its next tick.
     pub wake: Arc<Notify>,
+    /// `query_history`, on the archive alone.
+    archive: ArchiveQueries,
 }
 
 impl LocalApi {
     pub fn new(local: Arc<Local>, engine: Arc<Engine>, definition: Arc<Definition>) -> Self {
+        let archive = local.db.archive_queries(QueryLimits::default());
         Self {
             local,
             engine,
             definition,
             wake: Arc::new(Notify::new()),
+            archive,
         }
+    }
+
+    /// `query_history`'s limits (`[api] query_timeout_ms`, ...).
+    pub fn with_query_limits(mut self, limits: QueryLimits) -> Self {
+        self.archive = self.local.db.archive_queries(limits);
+        self
     }
 
     fn analyzer(&self) -> LocalAnalyzer {
@@ -295,14 +305,7 @@ impl Backend for LocalApi {
     }
 
     async fn query_archive(&self, sql: &str) -> Result<QueryRows> {
-        let conn = self.local.db.conn();
-        // Read-only for this query, whatever the guard let through.
-        conn.execute_batch("PRAGMA query_only = ON")
-            .map_err(store_error)?;
-        let result = run_query(&conn, sql);
-        conn.execute_batch("PRAGMA query_only = OFF")
-            .map_err(store_error)?;
-        result
+        self.archive.run(sql).await
     }
 
     async fn search_logs(&self, search: &LogSearch) -> Result<Vec<FoundLine>> {
@@ -487,38 +490,6 @@ impl LocalApi {
             .max_by_key(|input| input.as_object().map_or(0, serde_json::Map::len))
             .cloned()
     }
-}
-
-fn run_query(conn: &rusqlite::Connection, sql: &str) -> Result<QueryRows> {
-    let query_error = |e: rusqlite::Error| {
-        ApiError::new(
-            responder_api::error::names::QUERY_REJECTED,
-            format!("the query failed: {e}"),
-        )
-    };
-    let mut stmt = conn.prepare(sql).map_err(query_error)?;
-    let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
-    let width = columns.len();
-    let mut rows = stmt.query([]).map_err(query_error)?;
-    let mut out = Vec::new();
-    while let Some(row) = rows.next().map_err(query_error)? {
-        let mut values = Vec::with_capacity(width);
-        for i in 0..width {
-            values.push(match row.get_ref(i).map_err(query_error)? {
-                ValueRef::Null => Value::Null,
-                ValueRef::Integer(n) => json!(n),
-                ValueRef::Real(x) => json!(x),
-                ValueRef::Text(t) => json!(String::from_utf8_lossy(t)),
-                ValueRef::Blob(b) => json!(hex_of(b)),
-            });
-        }
-        out.push(values);
-    }
-    Ok(QueryRows { columns, rows: out })
-}
-
-fn hex_of(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 /// The log groups configured for routing, plus the folders found under the

@@ -1,13 +1,14 @@
 //! The local database: incidents, occurrences, the analysis cache,
 //! approvals, deliveries and the history archive, in one SQLite file.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Mutex, MutexGuard};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
 use responder_core::Incident;
 
+use crate::archive::{ArchiveQueries, QueryLimits};
 use crate::error::LocalError;
 
 const SCHEMA: &str = "
@@ -82,8 +83,13 @@ CREATE TABLE IF NOT EXISTS audit (
     details     TEXT NOT NULL,
     outcome     TEXT NOT NULL
 );
--- The history archive: the same columns as the Athena table.
-CREATE TABLE IF NOT EXISTS incident_history (
+";
+
+/// The history archive: the same columns as the Athena table, in a file of
+/// its own (attached as `archive`), so that `query_history` can open that
+/// file alone and reach nothing else.
+const ARCHIVE_SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS archive.incident_history (
     incident_id             TEXT PRIMARY KEY,
     signature               TEXT NOT NULL,
     resource                TEXT NOT NULL,
@@ -95,6 +101,9 @@ CREATE TABLE IF NOT EXISTS incident_history (
 );
 ";
 
+/// The archive's file name, next to the main database.
+pub const ARCHIVE_FILE: &str = "history.sqlite";
+
 /// Columns added after the first release, for databases created before.
 const ADDED_COLUMNS: [&str; 2] = [
     "ALTER TABLE approvals ADD COLUMN expires_at TEXT",
@@ -102,6 +111,25 @@ const ADDED_COLUMNS: [&str; 2] = [
 ];
 
 pub use responder_workflow::history::{HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
+
+/// Databases made before the archive had its own file kept it in the main
+/// one: move its rows over, once.
+fn move_archive_out_of_main(conn: &Connection) -> Result<(), LocalError> {
+    let in_main: bool = conn.query_row(
+        "SELECT count(*) > 0 FROM main.sqlite_master WHERE type = 'table' AND name = 'incident_history'",
+        [],
+        |r| r.get(0),
+    )?;
+    if in_main {
+        conn.execute_batch(
+            "BEGIN;
+             INSERT OR IGNORE INTO archive.incident_history SELECT * FROM main.incident_history;
+             DROP TABLE main.incident_history;
+             COMMIT;",
+        )?;
+    }
+    Ok(())
+}
 
 /// An approval waiting for a decision. The token is for the engine only.
 #[derive(Debug, Clone)]
@@ -115,32 +143,43 @@ pub struct PendingApproval {
 #[derive(Debug)]
 pub struct Db {
     conn: Mutex<Connection>,
+    archive_path: PathBuf,
 }
 
 impl Db {
+    /// Opens (creating if needed) the database at `path` and the history
+    /// archive next to it ([`ARCHIVE_FILE`]).
     pub fn open(path: &Path) -> Result<Self, LocalError> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
             std::fs::create_dir_all(dir).map_err(|e| LocalError::io(dir, &e))?;
         }
+        let archive_path = dir.map_or_else(|| PathBuf::from(ARCHIVE_FILE), |d| d.join(ARCHIVE_FILE));
+        // The archive first, so that it is in WAL mode before it is attached.
+        drop(responder_sfn::open_wal(&archive_path)?);
         let conn = responder_sfn::open_wal(path)?;
-        Self::with(conn)
-    }
-
-    pub fn in_memory() -> Result<Self, LocalError> {
-        Self::with(Connection::open_in_memory()?)
-    }
-
-    fn with(conn: Connection) -> Result<Self, LocalError> {
+        conn.execute(
+            "ATTACH DATABASE ?1 AS archive",
+            params![archive_path.to_string_lossy()],
+        )?;
         conn.execute_batch(SCHEMA)?;
+        conn.execute_batch(ARCHIVE_SCHEMA)?;
         for column in ADDED_COLUMNS {
             match conn.execute_batch(column) {
                 Err(e) if e.to_string().contains("duplicate column name") => {}
                 other => other?,
             }
         }
+        move_archive_out_of_main(&conn)?;
         Ok(Self {
             conn: Mutex::new(conn),
+            archive_path,
         })
+    }
+
+    /// Runs `query_history`'s SQL on the archive alone (see [`crate::archive`]).
+    pub fn archive_queries(&self, limits: QueryLimits) -> ArchiveQueries {
+        ArchiveQueries::new(&self.archive_path, limits)
     }
 
     pub fn conn(&self) -> MutexGuard<'_, Connection> {

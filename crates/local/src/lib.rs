@@ -10,6 +10,7 @@
 
 pub mod analyzer;
 pub mod api;
+pub mod archive;
 pub mod config;
 pub mod db;
 pub mod error;
