@@ -272,7 +272,11 @@ async fn a_cte_named_in_a_nested_scope_does_not_open_other_tables() {
     ] {
         let refused = api
             .tools
-            .call("query_history", json!({ "sql": sql }), &Caller("x".to_owned()))
+            .call(
+                "query_history",
+                json!({ "sql": sql }),
+                &Caller("x".to_owned()),
+            )
             .await
             .unwrap_err();
         assert_eq!(refused.name, "QueryRejected", "{sql}: {refused}");
@@ -308,7 +312,12 @@ async fn a_query_that_never_ends_stops_and_blocks_no_other_call() {
     tokio::task::yield_now().await;
     // WHEN other calls arrive while the query runs
     let listed = api.call("list_incidents", json!({})).await;
-    let ready = api.api.local.db.conn().query_row("SELECT 1", [], |r| r.get::<_, i64>(0));
+    let ready = api
+        .api
+        .local
+        .db
+        .conn()
+        .query_row("SELECT 1", [], |r| r.get::<_, i64>(0));
     // THEN they are answered before it ends, and it ends at its limit
     assert!(listed["incidents"].is_array());
     assert_eq!(ready.unwrap(), 1);
@@ -473,6 +482,7 @@ async fn the_bad_input_corpus_is_refused_by_post_events_and_nothing_is_stored() 
             webhook_token: None,
             slack_signing_secret: None,
             link_secret: None,
+            slack: responder_api::http::SlackSettings::default(),
         },
     );
     let corpus = responder_e2e::bad_inputs();

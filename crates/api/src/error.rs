@@ -11,6 +11,8 @@ pub mod names {
     pub const NOT_FOUND: &str = "NotFound";
     /// The incident has no approval waiting, or is not open.
     pub const CONFLICT: &str = "Conflict";
+    /// A Slack user pressed a decision button without being an approver.
+    pub const NOT_AN_APPROVER: &str = "NotAnApprover";
     /// The tool is a write tool that the configuration turned off.
     pub const TOOL_DISABLED: &str = "ToolDisabled";
     /// `query_history` refused the SQL (not one SELECT, a table not allowed).
@@ -67,7 +69,7 @@ impl ApiError {
             | names::QUERY_TOO_LARGE
             | names::INVALID_ALERT
             | names::UNSUPPORTED_SOURCE => 400,
-            names::TOOL_DISABLED => 403,
+            names::TOOL_DISABLED | names::NOT_AN_APPROVER => 403,
             names::NOT_FOUND => 404,
             names::CONFLICT => 409,
             _ => 503,

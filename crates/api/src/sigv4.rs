@@ -142,6 +142,9 @@ pub struct Verifier {
     normalize_path: bool,
     credentials: Arc<HashMap<String, Credential>>,
     clock: Arc<dyn Clock>,
+    /// The host names (with port, if any) this server answers to; empty:
+    /// any signed `host`.
+    hosts: Arc<Vec<String>>,
 }
 
 impl fmt::Debug for Verifier {
@@ -169,7 +172,17 @@ impl Verifier {
             normalize_path: true,
             credentials: Arc::new(credentials),
             clock: Arc::new(SystemClock),
+            hosts: Arc::new(Vec::new()),
         }
+    }
+
+    /// Accepts only requests whose signed `host` is one of `hosts`
+    /// (`responder.example.com`, `127.0.0.1:8080`; compared without case):
+    /// a request signed for another server is refused even when it arrives
+    /// here with that `Host`.
+    pub fn with_hosts(mut self, hosts: Vec<String>) -> Self {
+        self.hosts = Arc::new(hosts.into_iter().map(|h| h.to_ascii_lowercase()).collect());
+        self
     }
 
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
@@ -207,6 +220,7 @@ impl Verifier {
                 "'Host' or ':authority' must be a 'SignedHeader' in the AWS Authorization.",
             ));
         }
+        self.check_host(request.headers)?;
         let credential = self
             .credentials
             .get(auth.access_key_id)
@@ -221,9 +235,16 @@ impl Verifier {
             &self.region,
             &self.service,
         );
+        // SigV4 signatures are 64 lower-case hex digits: another spelling of
+        // the same bytes is not the signature that was computed.
+        let well_formed = auth.signature.len() == 64
+            && auth
+                .signature
+                .bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
         let provided = hex::decode(auth.signature)
             .ok()
-            .filter(|s| s.len() == 32)
+            .filter(|_| well_formed)
             .ok_or_else(|| denied(DeniedKind::InvalidSignature, SIGNATURE_MISMATCH))?;
         let mut mac = mac_with(&key);
         mac.update(string_to_sign.as_bytes());
@@ -234,6 +255,27 @@ impl Verifier {
             access_key_id: auth.access_key_id.to_owned(),
             name: credential.name.clone(),
         })
+    }
+
+    fn check_host(&self, headers: &[(&str, &str)]) -> Result<(), Denied> {
+        if self.hosts.is_empty() {
+            return Ok(());
+        }
+        let host = header_values(headers, "host")
+            .first()
+            .map(|h| h.trim().to_ascii_lowercase())
+            .unwrap_or_default();
+        if self.hosts.iter().any(|h| *h == host) {
+            Ok(())
+        } else {
+            Err(denied(
+                DeniedKind::InvalidSignature,
+                format!(
+                    "The request was signed for host '{}', which is not this server's.",
+                    host.chars().take(100).collect::<String>()
+                ),
+            ))
+        }
     }
 
     fn check_skew(&self, date: &AmzDate) -> Result<(), Denied> {
@@ -586,8 +628,13 @@ pub fn signing_key(secret: &str, day: &str, region: &str, service: &str) -> Vec<
 /// Percent-encodes all but the unreserved characters (and `/` in paths),
 /// with upper-case hex, as SigV4 wants.
 pub fn uri_encode(text: &str, encode_slash: bool) -> String {
-    let mut out = String::with_capacity(text.len());
-    for &b in text.as_bytes() {
+    uri_encode_bytes(text.as_bytes(), encode_slash)
+}
+
+/// [`uri_encode`] of any bytes: a decoded `%FF` is encoded back as `%FF`.
+fn uri_encode_bytes(bytes: &[u8], encode_slash: bool) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    for &b in bytes {
         let keep = b.is_ascii_alphanumeric()
             || matches!(b, b'-' | b'_' | b'.' | b'~')
             || (b == b'/' && !encode_slash);
@@ -629,7 +676,7 @@ fn canonical_query(query: &str) -> String {
         .filter(|p| !p.is_empty())
         .map(|p| {
             let (k, v) = p.split_once('=').unwrap_or((p, ""));
-            let encode = |s: &str| uri_encode(&String::from_utf8_lossy(&percent_decode(s)), true);
+            let encode = |s: &str| uri_encode_bytes(&percent_decode(s), true);
             (encode(k), encode(v))
         })
         .collect();
@@ -698,6 +745,12 @@ mod tests {
     fn query_parameters_are_sorted_and_reencoded() {
         assert_eq!(canonical_query("b=2&a=1&a=0&c"), "a=0&a=1&b=2&c=");
         assert_eq!(canonical_query("k=a%20b&s=x y"), "k=a%20b&s=x%20y");
+    }
+
+    #[test]
+    fn bytes_that_are_not_utf_8_keep_their_escape() {
+        // botocore signs `%FF` as `%FF`; a lossy decode made it `%EF%BF%BD`.
+        assert_eq!(canonical_query("k=%FF%fe"), "k=%FF%FE");
     }
 
     #[test]

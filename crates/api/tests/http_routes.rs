@@ -398,10 +398,21 @@ fn slack_request(
     timestamp: i64,
     secret: &str,
 ) -> axum::http::Request<axum::body::Body> {
+    slack_press(SLACK_APPROVER, action, value, timestamp, secret)
+}
+
+fn slack_press(
+    user: &str,
+    action: &str,
+    value: &str,
+    timestamp: i64,
+    secret: &str,
+) -> axum::http::Request<axum::body::Body> {
     let payload = json!({
         "type": "block_actions",
-        "user": {"id": "U024BE7LH", "username": "oncall"},
+        "user": {"id": user, "username": "oncall"},
         "actions": [{"action_id": action, "value": value, "type": "button"}],
+        "response_url": "https://hooks.slack.com/actions/T0001/1234/abcd",
     });
     let body = format!("payload={}", urlencode(&payload.to_string()));
     let signature = responder_api::slack::sign(secret.as_bytes(), timestamp, body.as_bytes());
@@ -455,6 +466,122 @@ async fn a_signed_slack_button_decides_and_an_unsigned_one_does_nothing() {
     let state = fake.state.lock().unwrap();
     assert_eq!(state.decisions[0].2, "slack:U024BE7LH");
     assert!(matches!(state.decisions[0].1, Decision::Reject { .. }));
+    let (url, reply) = state.slack_replies.last().unwrap();
+    assert_eq!(url, "https://hooks.slack.com/actions/T0001/1234/abcd");
+    assert_eq!(reply["replace_original"], true);
+}
+
+#[tokio::test]
+async fn a_press_by_someone_not_an_approver_is_refused_ephemerally_and_audited() {
+    // GIVEN approvers listed by user id, and a press by someone else
+    let fake = Fake::seeded();
+    let app = app(&fake);
+    let now = chrono::Utc::now().timestamp();
+    // WHEN they press Approve
+    let (status, _, body) = send(
+        &app,
+        slack_press("U0MALLORY", "approve", "apr-1", now, SLACK_SECRET),
+    )
+    .await;
+    // THEN nothing is decided, they are told why in a message only they see,
+    // and the refusal is in the audit trail
+    assert_eq!(status, 200, "{body}");
+    let state = fake.state.lock().unwrap();
+    assert!(state.decisions.is_empty());
+    let (_, reply) = state.slack_replies.last().unwrap();
+    assert_eq!(reply["response_type"], "ephemeral");
+    assert_eq!(reply["replace_original"], false);
+    assert!(
+        reply["text"]
+            .as_str()
+            .unwrap()
+            .contains("not an approver for CRITICAL"),
+        "{reply}"
+    );
+    let audit = state.audit.last().unwrap();
+    assert_eq!(audit.caller, "slack:U0MALLORY");
+    assert_eq!(audit.action, "approve_incident");
+    assert!(audit.outcome.contains("NotAnApprover"), "{audit:?}");
+}
+
+#[tokio::test]
+async fn a_forged_response_url_is_not_called() {
+    let fake = Fake::seeded();
+    let app = app(&fake);
+    let payload = json!({
+        "type": "block_actions",
+        "user": {"id": SLACK_APPROVER},
+        "actions": [{"action_id": "reject", "value": "apr-1"}],
+        "response_url": "http://169.254.169.254/latest/meta-data/",
+    });
+    let body = format!("payload={}", urlencode(&payload.to_string()));
+    let now = chrono::Utc::now().timestamp();
+    let signature = responder_api::slack::sign(SLACK_SECRET.as_bytes(), now, body.as_bytes());
+    let request = unsigned(
+        "POST",
+        "/slack/interactions",
+        &[
+            ("content-type", "application/x-www-form-urlencoded"),
+            ("x-slack-request-timestamp", &now.to_string()),
+            ("x-slack-signature", &signature),
+        ],
+        &body,
+    );
+    let (status, _, _) = send(&app, request).await;
+    assert_eq!(status, 200);
+    assert!(fake.state.lock().unwrap().slack_replies.is_empty());
+}
+
+#[tokio::test]
+async fn write_tools_govern_every_way_in() {
+    // GIVEN a read-only server
+    let fake = Fake::seeded();
+    let app = app_with(&fake, ToolPolicy::new(Vec::new()).unwrap());
+    let alarm = include_str!("../../../events/eventbridge/metric-alarm-lambda-errors.json");
+    // WHEN an alert arrives through /events or a webhook
+    let (status, _, text) = send(&app, signed("POST", "/events", &[], alarm)).await;
+    assert_eq!(status, 403, "{text}");
+    assert_eq!(json_of(&text)["error"], "ToolDisabled");
+    let alertmanager = include_str!("../../../events/alertmanager/firing.json");
+    let (status, _, text) = send(
+        &app,
+        unsigned(
+            "POST",
+            "/webhooks/alertmanager",
+            &[("authorization", &format!("Bearer {WEBHOOK_TOKEN}"))],
+            alertmanager,
+        ),
+    )
+    .await;
+    assert_eq!(status, 403, "{text}");
+    // ... or an approver presses Approve in Slack, or opens an e-mail link
+    let now = chrono::Utc::now().timestamp();
+    let (_, _, body) = send(&app, slack_request("approve", "apr-1", now, SLACK_SECRET)).await;
+    assert!(
+        json_of(&body)["text"]
+            .as_str()
+            .unwrap()
+            .contains("turned off"),
+        "{body}"
+    );
+    let token = links::sign(
+        LINK_SECRET,
+        &ApprovalLink {
+            incident_id: "inc-1".to_owned(),
+            decision: LinkDecision::Approve,
+            expires_at: now + 600,
+        },
+    );
+    let (status, _, _) = send(
+        &app,
+        unsigned("POST", &format!("/approvals/{token}"), &[], ""),
+    )
+    .await;
+    assert_eq!(status, 403);
+    // THEN nothing started and nothing was decided
+    let state = fake.state.lock().unwrap();
+    assert!(state.started.is_empty());
+    assert!(state.decisions.is_empty());
 }
 
 #[tokio::test]
@@ -569,6 +696,7 @@ async fn behind_api_gateway_the_vouched_principal_is_the_caller() {
         webhook_token: None,
         slack_signing_secret: None,
         link_secret: None,
+        slack: responder_api::http::SlackSettings::default(),
     };
     let app = router(Tools::new(Arc::clone(&fake), ToolPolicy::default()), config);
     let body = r#"{"incident_id": "inc-1", "reason": "maintenance window"}"#;
@@ -592,4 +720,38 @@ async fn behind_api_gateway_the_vouched_principal_is_the_caller() {
             .0,
         404
     );
+}
+
+#[tokio::test]
+async fn a_header_value_that_is_not_utf_8_is_refused() {
+    let app = app(&Fake::seeded());
+    let mut request = signed("GET", "/tools", &[("x-note", "plain")], "");
+    request.headers_mut().insert(
+        "x-note",
+        axum::http::HeaderValue::from_bytes(b"caf\xe9").unwrap(),
+    );
+    let (status, response, text) = send(&app, request).await;
+    assert_eq!(status, 403, "{text}");
+    assert_eq!(
+        response.headers()["x-amzn-errortype"],
+        "InvalidSignatureException"
+    );
+    assert!(text.contains("x-note"), "{text}");
+}
+
+#[test]
+fn the_routers_state_prints_no_secret() {
+    let fake = Fake::seeded();
+    let state = responder_api::http::AppState {
+        tools: responder_api::tools::Tools::new(
+            std::sync::Arc::clone(&fake),
+            ToolPolicy::default(),
+        ),
+        config: http_config(&fake),
+    };
+    let text = format!("{state:?}");
+    for secret in [WEBHOOK_TOKEN, SLACK_SECRET, SECRET, "link-secret"] {
+        assert!(!text.contains(secret), "{secret} in {text}");
+    }
+    assert!(text.contains("webhook_token: \"<set>\""), "{text}");
 }

@@ -529,3 +529,83 @@ fn our_signer_and_verifier_agree() {
         .unwrap();
     assert_eq!(caller.name, "alice");
 }
+
+#[test]
+fn an_upper_case_signature_is_not_the_signature() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "get-vanilla")
+        .unwrap();
+    case.request.verify(&case.verifier).unwrap();
+    let mut request = case.request.clone();
+    let auth = request.header_mut("authorization");
+    let (head, signature) = auth.split_once("Signature=").unwrap();
+    *auth = format!("{head}Signature={}", signature.to_ascii_uppercase());
+    let error = request.verify(&case.verifier).unwrap_err();
+    assert_eq!(error.kind, DeniedKind::InvalidSignature);
+}
+
+#[test]
+fn a_request_signed_for_another_host_is_refused_when_the_hosts_are_known() {
+    let case = cases()
+        .into_iter()
+        .find(|c| c.name == "get-vanilla")
+        .unwrap();
+    // The suite's requests are signed for example.amazonaws.com.
+    let ours = case
+        .verifier
+        .clone()
+        .with_hosts(vec!["Example.AmazonAWS.com".to_owned()]);
+    case.request.verify(&ours).unwrap();
+    let elsewhere = case
+        .verifier
+        .clone()
+        .with_hosts(vec!["responder.example.org".to_owned()]);
+    let error = case.request.verify(&elsewhere).unwrap_err();
+    assert_eq!(error.kind, DeniedKind::InvalidSignature);
+    assert!(
+        error.message.contains("example.amazonaws.com"),
+        "{}",
+        error.message
+    );
+}
+
+/// botocore (through awscurl 0.44) signed `GET /tools?filter=%FF%FEx&b=2`:
+/// bytes that are not UTF-8 keep their escapes in the canonical query.
+#[test]
+fn a_botocore_signature_over_bytes_that_are_not_utf_8_is_accepted() {
+    let now = DateTime::parse_from_rfc3339("2026-12-02T13:34:53Z")
+        .unwrap()
+        .with_timezone(&Utc);
+    let verifier = Verifier::new(
+        "execute-api",
+        "us-east-1",
+        HashMap::from([(
+            "AKIDEXAMPLE".to_owned(),
+            Credential {
+                name: "alice".into(),
+                secret_access_key: "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY".into(),
+                session_token: None,
+            },
+        )]),
+    )
+    .with_clock(Arc::new(Fixed(now)));
+    let headers = [
+        ("host", "127.0.0.1:8080"),
+        ("x-amz-date", "20261202T133453Z"),
+        (
+            "authorization",
+            "AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20261202/us-east-1/execute-api/aws4_request, SignedHeaders=host;x-amz-date, Signature=aec5dd3d65842775b35f9fead19049b171d02744eade3b2ea2b3f55d0932d541",
+        ),
+    ];
+    let caller = verifier
+        .verify(&Request {
+            method: "GET",
+            path: "/tools",
+            query: "filter=%FF%FEx&b=2",
+            headers: &headers,
+            body: b"",
+        })
+        .unwrap();
+    assert_eq!(caller.name, "alice");
+}

@@ -38,6 +38,10 @@ pub struct ApiConfig {
     /// `link_secret_env`, approval requests are also e-mailed to the outbox
     /// with signed Approve and Reject links to it.
     pub public_url: Option<String>,
+    /// The host names (with port) clients reach this server by, as they sign
+    /// them (`responder.example.com`, `127.0.0.1:8080`): a request signed for
+    /// any other host is refused. `public_url`'s host is added. Empty: any.
+    pub hosts: Vec<String>,
     /// The write tools served; all four if absent, none if empty.
     pub write_tools: Option<Vec<String>>,
     /// Environment variables holding the secrets of the optional routes:
@@ -50,6 +54,15 @@ pub struct ApiConfig {
     /// (the JSON of its rows) it may return.
     pub query_timeout_ms: u64,
     pub query_max_result_bytes: usize,
+    /// The most connections open at once (one more is closed at once), and
+    /// how long a client may take to send a request's headers.
+    pub max_connections: usize,
+    pub header_read_timeout_ms: u64,
+    /// Who may press Approve and Reject in Slack (`users`, `groups`, and per
+    /// `severity`); nobody if empty.
+    pub slack_approvers: responder_api::slack::SlackApprovers,
+    /// Replies to Slack presses go only to `response_url`s under this prefix.
+    pub slack_response_url_prefix: String,
     /// Resolved at load time from the variables above; never in the file.
     #[serde(skip)]
     pub secrets: ApiSecrets,
@@ -63,18 +76,47 @@ impl Default for ApiConfig {
             credentials: Vec::new(),
             allowed_origins: Vec::new(),
             public_url: None,
+            hosts: Vec::new(),
             write_tools: None,
             webhook_token_env: None,
             slack_signing_secret_env: None,
             link_secret_env: None,
             query_timeout_ms: 5_000,
             query_max_result_bytes: 1024 * 1024,
+            max_connections: 256,
+            header_read_timeout_ms: 10_000,
+            slack_approvers: responder_api::slack::SlackApprovers::default(),
+            slack_response_url_prefix: "https://hooks.slack.com/".to_owned(),
             secrets: ApiSecrets::default(),
         }
     }
 }
 
 impl ApiConfig {
+    /// The host names SigV4 requests must be signed for: `hosts`, and
+    /// `public_url`'s host (with its port, if it has one).
+    pub fn signed_hosts(&self) -> Vec<String> {
+        let mut hosts = self.hosts.clone();
+        if let Some(authority) = self
+            .public_url
+            .as_deref()
+            .and_then(|url| url.split_once("://"))
+            .map(|(_, rest)| rest.split('/').next().unwrap_or_default())
+            .filter(|a| !a.is_empty())
+        {
+            hosts.push(authority.to_owned());
+        }
+        hosts
+    }
+
+    /// The HTTP server's limits.
+    pub fn server_limits(&self) -> responder_api::http::ServerLimits {
+        responder_api::http::ServerLimits {
+            max_connections: self.max_connections.max(1),
+            header_read_timeout: std::time::Duration::from_millis(self.header_read_timeout_ms),
+        }
+    }
+
     /// `query_history`'s limits.
     pub fn query_limits(&self) -> responder_local::archive::QueryLimits {
         responder_local::archive::QueryLimits {
@@ -179,6 +221,15 @@ impl Config {
             });
         }
         self.workflow.slack_target = slack_target(&self.workflow.slack, &var)?;
+        let bot = matches!(
+            self.workflow.slack_target,
+            Some(responder_notify::slack::SlackTarget::Bot { .. })
+        );
+        if self.api.slack_approvers.uses_groups() && !bot {
+            anyhow::bail!(
+                "api.slack_approvers names user groups: they are read with the bot token of [workflow.slack] (bot_token_env), which is not set"
+            );
+        }
         self.workflow.jira_target = jira_target(&self.workflow.jira, &var)?;
         let email = &mut self.workflow.email;
         if let Some(name) = &email.password_env {

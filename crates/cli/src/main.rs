@@ -1,11 +1,19 @@
 //! `responder`: incident-responder on one machine.
 
-/// Prints a line on standard output. A closed pipe (`| head`) is the
-/// reader's choice: the line is dropped instead of panicking.
+/// Prints a line on standard output, with what could drive or deceive a
+/// terminal taken out (escape sequences and other control characters,
+/// bidirectional overrides, zero-width characters): alarm, log and model
+/// text is untrusted. A closed pipe (`| head`) is the reader's choice: the
+/// line is dropped instead of panicking.
 macro_rules! say {
+    () => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stdout().lock());
+    }};
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stdout().lock(), $($arg)*);
+        let text = responder_workflow::render::sanitize(&format!($($arg)*));
+        let _ = writeln!(std::io::stdout().lock(), "{text}");
     }};
 }
 
@@ -13,7 +21,8 @@ macro_rules! say {
 macro_rules! say_inline {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = write!(std::io::stdout().lock(), $($arg)*);
+        let text = responder_workflow::render::sanitize(&format!($($arg)*));
+        let _ = write!(std::io::stdout().lock(), "{text}");
     }};
 }
 

@@ -227,6 +227,7 @@ fn main() {
             webhook_token: None,
             slack_signing_secret: None,
             link_secret: None,
+            slack: responder_api::http::SlackSettings::default(),
         };
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap().to_string();

@@ -190,7 +190,11 @@ impl From<rusqlite::Error> for Failure {
     }
 }
 
-fn collect(conn: &Connection, sql: &str, limits: QueryLimits) -> std::result::Result<QueryRows, Failure> {
+fn collect(
+    conn: &Connection,
+    sql: &str,
+    limits: QueryLimits,
+) -> std::result::Result<QueryRows, Failure> {
     let mut stmt = conn.prepare(sql)?;
     let columns: Vec<String> = stmt.column_names().map(str::to_owned).collect();
     let width = columns.len();
@@ -234,12 +238,16 @@ fn json_len(value: &Value) -> usize {
 
 fn hex_of(bytes: &[u8]) -> String {
     use std::fmt::Write as _;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
-        let _ = write!(out, "{b:02x}");
-        out
-    })
+    bytes
+        .iter()
+        .fold(String::with_capacity(bytes.len() * 2), |mut out, b| {
+            let _ = write!(out, "{b:02x}");
+            out
+        })
 }
 
 fn store_error(e: rusqlite::Error) -> ApiError {
-    ApiError::unavailable(format!("Store.Transient: cannot open the history archive: {e}"))
+    ApiError::unavailable(format!(
+        "Store.Transient: cannot open the history archive: {e}"
+    ))
 }

@@ -154,7 +154,8 @@ impl Db {
         if let Some(dir) = dir {
             std::fs::create_dir_all(dir).map_err(|e| LocalError::io(dir, &e))?;
         }
-        let archive_path = dir.map_or_else(|| PathBuf::from(ARCHIVE_FILE), |d| d.join(ARCHIVE_FILE));
+        let archive_path =
+            dir.map_or_else(|| PathBuf::from(ARCHIVE_FILE), |d| d.join(ARCHIVE_FILE));
         // The archive first, so that it is in WAL mode before it is attached.
         drop(responder_sfn::open_wal(&archive_path)?);
         let conn = responder_sfn::open_wal(path)?;

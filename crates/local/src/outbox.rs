@@ -29,7 +29,7 @@ pub struct Outbox {
 
 impl Notifier for Outbox {
     async fn send(&self, channel: &str, message: &Message) -> responder_workflow::Result<String> {
-        let path = deliver(&self.dir, channel, message)?;
+        let path = deliver(&self.dir, &self.email, channel, message)?;
         // The outbox keeps a copy; a configured endpoint gets the message.
         match channel {
             "email" => {
@@ -64,7 +64,7 @@ impl Notifier for Outbox {
         if let Some(links) = &self.links {
             let email = approval_email(links, message, chrono::Utc::now().timestamp());
             let mail = dir.join(format!("{}.eml", safe_name(approval_id)));
-            write_atomically(&dir, &mail, &eml(&email))?;
+            write_atomically(&dir, &mail, &eml(&self.email, &email)?)?;
             if let Some(relay) = &self.email.smtp {
                 crate::smtp::send(&self.email, relay, &email).await?;
             }
@@ -101,7 +101,12 @@ pub fn approval_email(links: &ApprovalLinks, message: &Message, now: i64) -> ren
 
 /// Writes the delivery for `channel`; returns the file. Writing the same
 /// delivery again replaces the file.
-pub fn deliver(outbox: &Path, channel: &str, message: &Message) -> Result<PathBuf, Error> {
+pub fn deliver(
+    outbox: &Path,
+    email: &EmailConfig,
+    channel: &str,
+    message: &Message,
+) -> Result<PathBuf, Error> {
     let id = safe_name(message.incident_id());
     let kind = safe_name(&message.kind);
     let (dir, name, body) = match channel {
@@ -118,7 +123,7 @@ pub fn deliver(outbox: &Path, channel: &str, message: &Message) -> Result<PathBu
         "email" => (
             "email",
             format!("{id}-{kind}.eml"),
-            eml(&render::email(message)),
+            eml(email, &render::email(message))?,
         ),
         other => {
             return Err(Error::new(
@@ -151,16 +156,10 @@ fn pretty(value: &Value) -> String {
     serde_json::to_string_pretty(value).unwrap_or_default()
 }
 
-/// An RFC 5322 message with a plain-text and an HTML part.
-fn eml(email: &render::Email) -> String {
-    let boundary = "responder-alternative";
-    let crlf = |text: &str| text.replace("\r\n", "\n").replace('\n', "\r\n");
-    format!(
-        "From: incident-responder <incident-responder@localhost>\r\nTo: oncall@localhost\r\nSubject: {}\r\nMIME-Version: 1.0\r\nContent-Type: multipart/alternative; boundary=\"{boundary}\"\r\n\r\n--{boundary}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{}\r\n--{boundary}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{}\r\n--{boundary}--\r\n",
-        email.subject,
-        crlf(&email.text),
-        crlf(&email.html)
-    )
+/// The e-mail as the relay would receive it (see [`crate::smtp::mime_message`]).
+fn eml(config: &EmailConfig, email: &render::Email) -> Result<String, Error> {
+    let message = crate::smtp::mime_message(config, email)?;
+    Ok(String::from_utf8_lossy(&message.formatted()).into_owned())
 }
 
 /// File names from ids: letters, digits, `-` and `_` only.

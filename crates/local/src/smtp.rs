@@ -103,20 +103,11 @@ impl EmailConfig {
     }
 }
 
-/// Sends one e-mail; returns where it went (`smtp://host:port`). A refused
-/// recipient or message (5xx) is `Delivery.Failed`; a busy or unreachable
-/// relay (4xx, a timeout, a closed connection) is `Delivery.Transient`,
-/// which the state machine retries.
-pub async fn send(config: &EmailConfig, relay: &str, email: &Email) -> Result<String> {
-    let (host, port) = relay
-        .rsplit_once(':')
-        .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
-        .ok_or_else(|| {
-            Error::new(
-                names::DELIVERY_FAILED,
-                format!("workflow.email.smtp must be host:port, got '{relay}'"),
-            )
-        })?;
+/// The e-mail as MIME, built by lettre: a random boundary, headers encoded
+/// (RFC 2047 for a subject that is not plain ASCII), each part's body
+/// encoded so that no line of it can end the part or start another. What
+/// the relay receives and what the outbox keeps are this same message.
+pub fn mime_message(config: &EmailConfig, email: &Email) -> Result<Message> {
     let mailbox = |text: &str, what: &str| {
         text.parse::<Mailbox>().map_err(|e| {
             Error::new(
@@ -131,12 +122,29 @@ pub async fn send(config: &EmailConfig, relay: &str, email: &Email) -> Result<St
     for to in &config.to {
         builder = builder.to(mailbox(to, "to")?);
     }
-    let message = builder
+    builder
         .multipart(MultiPart::alternative_plain_html(
             email.text.clone(),
             email.html.clone(),
         ))
-        .map_err(|e| Error::new(names::DELIVERY_FAILED, format!("the e-mail: {e}")))?;
+        .map_err(|e| Error::new(names::DELIVERY_FAILED, format!("the e-mail: {e}")))
+}
+
+/// Sends one e-mail; returns where it went (`smtp://host:port`). A refused
+/// recipient or message (5xx) is `Delivery.Failed`; a busy or unreachable
+/// relay (4xx, a timeout, a closed connection) is `Delivery.Transient`,
+/// which the state machine retries.
+pub async fn send(config: &EmailConfig, relay: &str, email: &Email) -> Result<String> {
+    let (host, port) = relay
+        .rsplit_once(':')
+        .and_then(|(h, p)| Some((h, p.parse::<u16>().ok()?)))
+        .ok_or_else(|| {
+            Error::new(
+                names::DELIVERY_FAILED,
+                format!("workflow.email.smtp must be host:port, got '{relay}'"),
+            )
+        })?;
+    let message = mime_message(config, email)?;
     let mut transport = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(host)
         .port(port)
         .timeout(Some(Duration::from_secs(config.timeout_seconds)));

@@ -52,6 +52,69 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// The subject and the leaf parts (content type, decoded body) of a MIME
+/// message, as a mail client reads them.
+fn parts_of(raw: &[u8]) -> (String, Vec<(String, String)>) {
+    let mail = mailparse::parse_mail(raw).unwrap();
+    let subject = mail
+        .headers
+        .iter()
+        .find(|h| h.get_key_ref().eq_ignore_ascii_case("subject"))
+        .map(mailparse::MailHeader::get_value)
+        .unwrap_or_default();
+    let mut leaves = Vec::new();
+    let mut stack = vec![&mail];
+    while let Some(part) = stack.pop() {
+        if part.subparts.is_empty() {
+            leaves.push((part.ctype.mimetype.clone(), part.get_body().unwrap()));
+        } else {
+            stack.extend(part.subparts.iter().rev());
+        }
+    }
+    (subject, leaves)
+}
+
+#[tokio::test]
+async fn text_that_imitates_a_mime_boundary_adds_no_part() {
+    // GIVEN a title, a model summary and a comment that each try to close
+    // the text part and open an HTML part of their own
+    let injection = "\n--responder-alternative\nContent-Type: text/html\n\n<a href=\"https://evil.example/approve\">Approve</a>\n";
+    let mut message = message();
+    message.incident["title"] = json!(format!("disk full{injection}"));
+    message.analysis = Some(json!({ "summary": format!("look{injection}"), "root_causes": [] }));
+    message.approval = Some(json!({ "comment": format!("ok{injection}") }));
+    let dir = std::env::temp_dir().join(format!("responder-mime-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let outbox = Outbox {
+        dir: dir.clone(),
+        links: Some(links()),
+        email: Default::default(),
+        slack: None,
+        jira: None,
+    };
+    // WHEN the approval e-mail and the incident e-mail are written
+    outbox.request_approval("apr-1", &message).await.unwrap();
+    message.kind = "incident".to_owned();
+    outbox.send("email", &message).await.unwrap();
+    // THEN each has exactly the text and the HTML part, and the attacker's
+    // link is nowhere a link
+    for file in [
+        "approvals/apr-1.eml",
+        "email/inc-20261120-687557cf-incident.eml",
+    ] {
+        let raw = std::fs::read(dir.join(file)).unwrap();
+        let (_, parts) = parts_of(&raw);
+        let kinds: Vec<&str> = parts.iter().map(|(kind, _)| kind.as_str()).collect();
+        assert_eq!(kinds, ["text/plain", "text/html"], "{file}");
+        let html = &parts[1].1;
+        assert!(
+            !html.contains("<a href=\"https://evil.example"),
+            "{file}: {html}"
+        );
+        assert!(!String::from_utf8_lossy(&raw).contains("boundary=\"responder-alternative\""));
+    }
+}
+
 #[test]
 fn each_link_is_signed_for_this_incident_and_one_decision() {
     let email = approval_email(&links(), &message(), 1_000);
@@ -105,13 +168,11 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
         .request_approval("apr-9c070d467dc169b5", &message())
         .await
         .unwrap();
-    let eml = std::fs::read_to_string(dir.join("approvals/apr-9c070d467dc169b5.eml")).unwrap();
-    assert!(eml.contains("Subject: Approval needed: "), "{eml}");
-    assert_eq!(
-        tokens(&eml).len(),
-        4,
-        "two links, in the text part and the HTML part"
-    );
+    let eml = std::fs::read(dir.join("approvals/apr-9c070d467dc169b5.eml")).unwrap();
+    let (subject, parts) = parts_of(&eml);
+    assert!(subject.starts_with("Approval needed: "), "{subject}");
+    let links: usize = parts.iter().map(|(_, body)| tokens(body).len()).sum();
+    assert_eq!(links, 4, "two links, in the text part and the HTML part");
     let without = Outbox {
         dir: dir.join("plain"),
         links: None,

@@ -6,6 +6,7 @@
 //! `Delivery.Failed` with Slack's error code. The token is never in an
 //! error or a log.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use responder_workflow::error::names;
@@ -162,6 +163,136 @@ impl SlackSender {
                 ))
             }
         }
+    }
+}
+
+/// A boxed future of a Slack call whose error is a sentence.
+pub type BoxedFuture<T> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = std::result::Result<T, String>> + Send>>;
+/// Posts to a `response_url`.
+pub type ReplyFn = Arc<dyn Fn(String, Value) -> BoxedFuture<()> + Send + Sync>;
+/// Reads a user group's members.
+pub type MembersFn = Arc<dyn Fn(String) -> BoxedFuture<Vec<String>> + Send + Sync>;
+
+/// What the API needs of Slack for its buttons: replies to a press's
+/// `response_url`, and the members of the approvers' user groups
+/// (`usergroups.users.list`, with the bot token's `usergroups:read`).
+#[derive(Clone)]
+pub struct SlackInteractivity {
+    https: Https,
+    api_base: String,
+    token: Option<String>,
+}
+
+/// The token stays out of debug output.
+impl std::fmt::Debug for SlackInteractivity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackInteractivity")
+            .field("api_base", &self.api_base)
+            .field("token", &self.token.as_ref().map(|_| "<set>"))
+            .finish_non_exhaustive()
+    }
+}
+
+impl SlackInteractivity {
+    /// `token`: the bot token, needed only to read user groups.
+    pub fn new(api_base: &str, token: Option<String>, timeout: Duration) -> Self {
+        Self {
+            https: Https::new(timeout),
+            api_base: api_base.trim_end_matches('/').to_owned(),
+            token,
+        }
+    }
+
+    /// From where Slack messages go: a bot target lends its token.
+    pub fn of(target: Option<&SlackTarget>, timeout: Duration) -> Self {
+        match target {
+            Some(SlackTarget::Bot {
+                api_base, token, ..
+            }) => Self::new(api_base, Some(token.clone()), timeout),
+            _ => Self::new(&SlackConfig::default().api_base, None, timeout),
+        }
+    }
+
+    pub fn reads_groups(&self) -> bool {
+        self.token.is_some()
+    }
+
+    /// [`reply`](Self::reply) as the API's router takes it
+    /// (`responder_api::http::SlackReply`).
+    pub fn reply_fn(self: &Arc<Self>) -> ReplyFn {
+        let slack = Arc::clone(self);
+        Arc::new(move |url: String, body: Value| {
+            let slack = Arc::clone(&slack);
+            Box::pin(async move { slack.reply(&url, &body).await })
+        })
+    }
+
+    /// [`members`](Self::members) as the approver check takes it
+    /// (`responder_api::slack::GroupMembers`); none without a bot token.
+    pub fn members_fn(self: &Arc<Self>) -> Option<MembersFn> {
+        let slack = Arc::clone(self);
+        self.reads_groups().then(|| {
+            Arc::new(move |group: String| {
+                let slack = Arc::clone(&slack);
+                Box::pin(async move { slack.members(&group).await }) as BoxedFuture<Vec<String>>
+            }) as MembersFn
+        })
+    }
+
+    /// Posts a reply to a press (`response_url`, no token needed).
+    pub async fn reply(&self, response_url: &str, body: &Value) -> std::result::Result<(), String> {
+        let answer = self
+            .https
+            .send("Slack", "POST", response_url, &[], Some(body.to_string()))
+            .await
+            .map_err(|e| e.to_string())?;
+        if (200..300).contains(&answer.status) {
+            Ok(())
+        } else {
+            Err(format!(
+                "Slack answered {}: {}",
+                answer.status,
+                answer.excerpt()
+            ))
+        }
+    }
+
+    /// The user ids of a user group.
+    pub async fn members(&self, group: &str) -> std::result::Result<Vec<String>, String> {
+        let token = self.token.as_ref().ok_or("no Slack bot token")?;
+        if !group.chars().all(|c| c.is_ascii_alphanumeric()) {
+            return Err(format!("'{group}' is not a user-group id"));
+        }
+        let url = format!("{}/usergroups.users.list?usergroup={group}", self.api_base);
+        let answer = self
+            .https
+            .send(
+                "Slack",
+                "GET",
+                &url,
+                &[("authorization", format!("Bearer {token}"))],
+                None,
+            )
+            .await
+            .map_err(|e| e.to_string())?;
+        let reply: Value = serde_json::from_str(&answer.body)
+            .map_err(|_| format!("Slack's answer is not JSON: {}", answer.excerpt()))?;
+        if reply["ok"].as_bool() != Some(true) {
+            return Err(format!(
+                "Slack refused: {}",
+                reply["error"].as_str().unwrap_or("unknown_error")
+            ));
+        }
+        Ok(reply["users"]
+            .as_array()
+            .map(|users| {
+                users
+                    .iter()
+                    .filter_map(|u| u.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default())
     }
 }
 

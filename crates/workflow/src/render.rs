@@ -100,7 +100,7 @@ pub fn approval_request(approval_id: &str, message: &Message) -> Value {
         vec![
             slack_header(&title),
             slack_section(&slack_escape(&summary(message))),
-            json!({"type": "context", "elements": [{"type": "mrkdwn", "text": format!("`responder approve {id}` or `responder reject {id} --reason ...`")}]}),
+            json!({"type": "context", "elements": [{"type": "mrkdwn", "verbatim": true, "text": format!("`responder approve {id}` or `responder reject {id} --reason ...`")}]}),
             json!({"type": "actions", "elements": [
                 {"type": "button", "style": "primary", "text": {"type": "plain_text", "text": "Approve"}, "action_id": "approve", "value": approval_id},
                 {"type": "button", "style": "danger", "text": {"type": "plain_text", "text": "Reject"}, "action_id": "reject", "value": approval_id}
@@ -214,7 +214,7 @@ fn slack_header(text: &str) -> Value {
 
 /// A section of escaped mrkdwn, cut to Slack's limit.
 fn slack_section(escaped: &str) -> Value {
-    json!({"type": "section", "text": {"type": "mrkdwn", "text": cut(escaped, SLACK_SECTION_CHARS)}})
+    json!({"type": "section", "text": {"type": "mrkdwn", "verbatim": true, "text": cut(escaped, SLACK_SECTION_CHARS)}})
 }
 
 /// A field the approver edited, else the incident's or analysis' own.
@@ -283,7 +283,7 @@ pub fn slack(message: &Message) -> Value {
     let severity = edited(message, "severity")
         .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""))
         .to_owned();
-    let field = |label: &str, value: &str| json!({"type": "mrkdwn", "text": format!("*{label}*\n{}", slack_escape(value))});
+    let field = |label: &str, value: &str| json!({"type": "mrkdwn", "verbatim": true, "text": format!("*{label}*\n{}", slack_escape(value))});
     let mut body = vec![json!({"type": "section", "fields": [
         field("Severity", &severity),
         field("Service", message.incident["service"].as_str().unwrap_or("-")),
@@ -343,10 +343,10 @@ pub fn slack(message: &Message) -> Value {
         )));
     }
     if let Some(note) = review_note(message) {
-        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": note}]}));
+        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "verbatim": true, "text": note}]}));
     }
     if let Some(note) = decision_note(message) {
-        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&slack_escape(&note), SLACK_SECTION_CHARS)}]}));
+        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "verbatim": true, "text": cut(&slack_escape(&note), SLACK_SECTION_CHARS)}]}));
     }
     if let Some(links) = slack_links(message) {
         body.push(links);
@@ -420,7 +420,7 @@ fn slack_links(message: &Message) -> Option<Value> {
         })
         .collect();
     (!links.is_empty()).then(|| {
-        json!({"type": "context", "elements": [{"type": "mrkdwn", "text": cut(&links.join("  ·  "), SLACK_SECTION_CHARS)}]})
+        json!({"type": "context", "elements": [{"type": "mrkdwn", "verbatim": true, "text": cut(&links.join("  ·  "), SLACK_SECTION_CHARS)}]})
     })
 }
 

@@ -195,3 +195,36 @@ fn a_runbook_tag_that_is_not_a_plain_https_url_is_dropped_everywhere() {
             .contains("<https://wiki.example.com/runbooks/checkout|Runbook>")
     );
 }
+
+/// Every `mrkdwn` text object in a rendered Slack message.
+fn mrkdwn_objects<'a>(value: &'a Value, out: &mut Vec<&'a Value>) {
+    match value {
+        Value::Array(items) => items.iter().for_each(|v| mrkdwn_objects(v, out)),
+        Value::Object(map) => {
+            if map.get("type") == Some(&json!("mrkdwn")) {
+                out.push(value);
+            }
+            map.values().for_each(|v| mrkdwn_objects(v, out));
+        }
+        _ => {}
+    }
+}
+
+#[test]
+fn slack_parses_no_mention_or_link_of_its_own_in_mrkdwn() {
+    // `verbatim: true` stops Slack auto-linking bare URLs and channel names
+    // and parsing mentions; our own `<url|label>` links still work.
+    for text in corpus() {
+        for rendered in [
+            render::slack(&message(&text)),
+            render::approval_request("apr-1", &message(&text)),
+        ] {
+            let mut found = Vec::new();
+            mrkdwn_objects(&rendered, &mut found);
+            assert!(!found.is_empty());
+            for object in found {
+                assert_eq!(object["verbatim"], json!(true), "{object}");
+            }
+        }
+    }
+}

@@ -57,6 +57,7 @@ fn app(env: &Env, sdk: &aws_config::SdkConfig) -> Result<axum::Router, lambda_ht
         webhook_token: env.optional("WEBHOOK_TOKEN").map(str::to_owned),
         slack_signing_secret: env.optional("SLACK_SIGNING_SECRET").map(str::to_owned),
         link_secret: env.optional("LINK_SECRET").map(|s| s.as_bytes().to_vec()),
+        slack: responder_aws::api::slack_settings(env)?,
     };
     Ok(router(Tools::new(Arc::new(api), policy), config))
 }

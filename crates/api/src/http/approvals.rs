@@ -10,8 +10,10 @@ use axum::response::{Html, IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::AppState;
-use crate::backend::{AuditEntry, Backend, Decision};
+use crate::backend::{Backend, Decided};
+use crate::error::ApiError;
 use crate::links::{self, ApprovalLink, LinkDecision, LinkError};
+use crate::tools::Caller;
 
 pub async fn confirm<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
@@ -56,34 +58,26 @@ pub async fn decide<B: Backend>(
         Ok(link) => link,
         Err(page) => return *page,
     };
-    let decision = match link.decision {
-        LinkDecision::Approve => Decision::Approve {
-            comment: Some("approved from the e-mail link".to_owned()),
-            severity: None,
-            channels: None,
-            summary: None,
-        },
-        LinkDecision::Reject => Decision::Reject {
-            reason: "rejected from the e-mail link".to_owned(),
-        },
+    // The same door as every other decision: the tool checks the write
+    // policy (api.write_tools) and audits with the caller `email-link`.
+    let (tool, arguments) = match link.decision {
+        LinkDecision::Approve => (
+            "approve_incident",
+            json!({ "incident_id": link.incident_id, "comment": "approved from the e-mail link" }),
+        ),
+        LinkDecision::Reject => (
+            "reject_incident",
+            json!({ "incident_id": link.incident_id, "reason": "rejected from the e-mail link" }),
+        ),
     };
-    let backend = state.tools.backend();
-    let caller = "email-link";
-    let outcome = backend.decide(&link.incident_id, &decision, caller).await;
-    let entry = AuditEntry::of(
-        caller,
-        format!("email-link:{}", link.decision.as_str()),
-        Some(link.incident_id.clone()),
-        json!({ "expires_at": link.expires_at }),
-        &outcome,
-    );
-    if let Err(e) = backend.audit(&entry).await {
-        return page(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "Not recorded",
-            &escape(&e.message),
-        );
-    }
+    let outcome = state
+        .tools
+        .call(tool, arguments, &Caller("email-link".to_owned()))
+        .await
+        .and_then(|value| {
+            serde_json::from_value::<Decided>(value)
+                .map_err(|e| ApiError::unavailable(format!("the decision's answer: {e}")))
+        });
     match outcome {
         Ok(decided) => page(
             StatusCode::OK,

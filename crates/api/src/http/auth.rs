@@ -34,11 +34,18 @@ pub async fn authenticate<B: Backend>(
     };
     let caller = match &state.config.auth {
         Auth::SigV4(verifier) => {
-            let headers: Vec<(&str, &str)> = parts
-                .headers
-                .iter()
-                .map(|(name, value)| (name.as_str(), value.to_str().unwrap_or_default()))
-                .collect();
+            // A value that is not UTF-8 cannot be canonicalized as it was
+            // signed (reading it as empty let any bytes pass): refused.
+            let mut headers: Vec<(&str, &str)> = Vec::with_capacity(parts.headers.len());
+            for (name, value) in &parts.headers {
+                let Ok(text) = std::str::from_utf8(value.as_bytes()) else {
+                    return refused(&Denied {
+                        kind: DeniedKind::InvalidSignature,
+                        message: format!("The value of header '{name}' is not UTF-8 text."),
+                    });
+                };
+                headers.push((name.as_str(), text));
+            }
             let verified = verifier.verify(&sigv4::Request {
                 method: parts.method.as_str(),
                 path: parts.uri.path(),

@@ -15,6 +15,9 @@
 mod approvals;
 mod auth;
 mod routes;
+mod server;
+
+pub use server::{ServerLimits, serve};
 
 use std::sync::Arc;
 
@@ -73,8 +76,9 @@ impl Auth {
     }
 }
 
-/// What the router needs besides the tools.
-#[derive(Debug, Clone)]
+/// What the router needs besides the tools. Its debug output names which
+/// secrets are set, never their values.
+#[derive(Clone)]
 pub struct HttpConfig {
     /// How `/mcp`, `/tools` and `/events` are authenticated.
     pub auth: Auth,
@@ -88,6 +92,82 @@ pub struct HttpConfig {
     pub slack_signing_secret: Option<String>,
     /// The key of e-mail approval links; the routes answer 404 without one.
     pub link_secret: Option<Vec<u8>>,
+    /// Who may decide with Slack's buttons, and how replies reach Slack.
+    pub slack: SlackSettings,
+}
+
+impl std::fmt::Debug for HttpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let set = |present: bool| if present { "<set>" } else { "<unset>" };
+        f.debug_struct("HttpConfig")
+            .field("auth", &self.auth)
+            .field("allowed_origins", &self.allowed_origins)
+            .field("webhook_token", &set(self.webhook_token.is_some()))
+            .field(
+                "slack_signing_secret",
+                &set(self.slack_signing_secret.is_some()),
+            )
+            .field("link_secret", &set(self.link_secret.is_some()))
+            .field("slack", &self.slack)
+            .finish()
+    }
+}
+
+/// Posts a reply to a Slack interaction's `response_url`.
+pub type SlackReply = Arc<
+    dyn Fn(
+            String,
+            serde_json::Value,
+        )
+            -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<(), String>> + Send>>
+        + Send
+        + Sync,
+>;
+
+/// Slack's buttons: who may press them, and where replies go.
+#[derive(Clone)]
+pub struct SlackSettings {
+    pub approvers: crate::slack::ApproverCheck,
+    /// Posts replies; without it, replies are only in the response body.
+    pub reply: Option<SlackReply>,
+    /// Replies go only to `response_url`s under this prefix (Slack's own,
+    /// `https://hooks.slack.com/`): a forged URL in a payload is not called.
+    pub response_url_prefix: String,
+}
+
+impl Default for SlackSettings {
+    fn default() -> Self {
+        Self {
+            approvers: crate::slack::ApproverCheck::default(),
+            reply: None,
+            response_url_prefix: "https://hooks.slack.com/".to_owned(),
+        }
+    }
+}
+
+impl std::fmt::Debug for SlackSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SlackSettings")
+            .field("approvers", &self.approvers)
+            .field("replies", &self.reply.is_some())
+            .field("response_url_prefix", &self.response_url_prefix)
+            .finish()
+    }
+}
+
+impl SlackSettings {
+    /// Posts `body` to `url` if it is Slack's; a failure is logged, not
+    /// returned: the decision stands whether or not the reply arrives.
+    pub async fn reply(&self, url: &str, body: &serde_json::Value) {
+        let Some(reply) = &self.reply else { return };
+        if !url.starts_with(&self.response_url_prefix) {
+            tracing::warn!(prefix = %self.response_url_prefix, "Slack response_url is not Slack's; no reply sent.");
+            return;
+        }
+        if let Err(e) = reply(url.to_owned(), body.clone()).await {
+            tracing::warn!(error = %e, "The reply to Slack was not delivered.");
+        }
+    }
 }
 
 /// The shared state of the handlers.

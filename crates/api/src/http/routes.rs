@@ -14,7 +14,7 @@ use subtle::ConstantTimeEq;
 
 use super::AppState;
 use super::auth::message;
-use crate::backend::{AuditEntry, Backend, Decision};
+use crate::backend::{AuditEntry, Backend};
 use crate::error::ApiError;
 use crate::mcp::implementation;
 use crate::tools::{Caller, ToolSpec, normalize_payload};
@@ -130,7 +130,10 @@ async fn intake<B: Backend>(
     body: &[u8],
     expected_source: Option<&str>,
 ) -> Response {
-    let outcome = start_from_body(state, body, expected_source).await;
+    let outcome = match state.tools.permit("start_investigation") {
+        Ok(()) => start_from_body(state, body, expected_source).await,
+        Err(e) => Err(e),
+    };
     let details = match &outcome {
         Ok(v) => v.clone(),
         Err(_) => json!({ "bytes": body.len() }),
@@ -189,6 +192,9 @@ struct Interaction {
     user: SlackUser,
     #[serde(default)]
     actions: Vec<SlackAction>,
+    /// Where replies to this press go (`https://hooks.slack.com/actions/...`).
+    #[serde(default)]
+    response_url: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -209,7 +215,11 @@ struct InteractionForm {
 }
 
 /// `POST /slack/interactions`: an Approve or Reject button of an approval
-/// request (`value` is the approval id). The answer replaces the message.
+/// request (`value` is the approval id). Only configured approvers decide;
+/// anyone else gets an ephemeral reply saying why, and the press is
+/// audited. The decision goes through the same tools as every other way
+/// in, so `api.write_tools` governs it too. Replies go to the press's
+/// `response_url` (and, for clients that read it, the response body).
 pub async fn slack_interaction<B: Backend>(
     State(state): State<Arc<AppState<B>>>,
     headers: HeaderMap,
@@ -249,17 +259,9 @@ pub async fn slack_interaction<B: Backend>(
     let Some(action) = interaction.actions.first() else {
         return message(StatusCode::BAD_REQUEST, "payload.actions is empty");
     };
-    let caller = Caller(format!("slack:{}", interaction.user.id));
-    let decision = match action.action_id.as_str() {
-        "approve" => Decision::Approve {
-            comment: Some("approved in Slack".to_owned()),
-            severity: None,
-            channels: None,
-            summary: None,
-        },
-        "reject" => Decision::Reject {
-            reason: "rejected in Slack".to_owned(),
-        },
+    let (tool, verb) = match action.action_id.as_str() {
+        "approve" => ("approve_incident", "Approved"),
+        "reject" => ("reject_incident", "Rejected"),
         other => {
             return message(
                 StatusCode::BAD_REQUEST,
@@ -270,51 +272,69 @@ pub async fn slack_interaction<B: Backend>(
             );
         }
     };
-    let result = decide_approval(&state, &action.value, &decision, &caller).await;
-    let text = match &result {
-        Ok(incident) => format!(
-            "{} by <@{}>: {incident}",
-            if matches!(decision, Decision::Approve { .. }) {
-                "Approved"
-            } else {
-                "Rejected"
-            },
-            interaction.user.id
-        ),
-        Err(e) => format!("Could not record the decision: {}", e.message),
+    let user = &interaction.user.id;
+    let caller = Caller(format!("slack:{user}"));
+    let reply = match press(&state, tool, &action.value, &caller).await {
+        Ok(incident_id) => json!({
+            "replace_original": true,
+            "text": format!("{verb} by <@{user}>: {incident_id}"),
+        }),
+        Err(e) => json!({
+            "response_type": "ephemeral",
+            "replace_original": false,
+            "text": format!("Not recorded: {}", e.message),
+        }),
     };
-    Json(json!({ "replace_original": true, "text": text })).into_response()
+    if let Some(url) = interaction.response_url.as_deref() {
+        state.config.slack.reply(url, &reply).await;
+    }
+    Json(reply).into_response()
 }
 
-/// Decides an approval named by its id (Slack buttons carry the id, never
-/// the task token), and audits it.
-async fn decide_approval<B: Backend>(
+/// A press of `tool` on the approval `approval_id` (Slack buttons carry the
+/// id, never the task token): checked against the approvers, then decided
+/// through the tool, which checks the write policy and audits. A refused
+/// approver is audited here.
+async fn press<B: Backend>(
     state: &AppState<B>,
+    tool: &str,
     approval_id: &str,
-    decision: &Decision,
     caller: &Caller,
 ) -> Result<String, ApiError> {
     let backend = state.tools.backend();
     let pending = backend.pending_approvals().await?;
-    let outcome = match pending.iter().find(|p| p.approval_id == approval_id) {
-        Some(p) => backend
-            .decide(&p.incident_id, decision, &caller.0)
-            .await
-            .map(|d| d.incident_id),
-        None => Err(ApiError::conflict(format!(
+    let Some(approval) = pending.iter().find(|p| p.approval_id == approval_id) else {
+        return Err(ApiError::conflict(format!(
             "approval '{}' is not pending (decided already, or expired)",
             approval_id.chars().take(80).collect::<String>()
-        ))),
+        )));
     };
-    let entry = AuditEntry::of(
-        &caller.0,
-        "slack:decision",
-        outcome.as_ref().ok().cloned(),
-        json!({ "approval_id": approval_id, "decision": decision }),
-        &outcome,
-    );
-    backend.audit(&entry).await?;
-    outcome
+    let user = caller.0.trim_start_matches("slack:");
+    if let Err(reason) = state
+        .config
+        .slack
+        .approvers
+        .check(user, approval.severity)
+        .await
+    {
+        let refused = Err(ApiError::new(crate::error::names::NOT_AN_APPROVER, reason));
+        let entry = AuditEntry::of(
+            &caller.0,
+            tool,
+            Some(approval.incident_id.clone()),
+            json!({ "approval_id": approval_id, "via": "slack" }),
+            &refused,
+        );
+        backend.audit(&entry).await?;
+        return refused;
+    }
+    let arguments = if tool == "approve_incident" {
+        json!({ "incident_id": approval.incident_id, "comment": "approved in Slack" })
+    } else {
+        json!({ "incident_id": approval.incident_id, "reason": "rejected in Slack" })
+    };
+    state.tools.call(tool, arguments, caller).await?;
+    Ok(approval.incident_id.clone())
 }
 
 /// The `payload` field of an `application/x-www-form-urlencoded` body.

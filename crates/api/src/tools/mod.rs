@@ -108,6 +108,21 @@ impl<B: Backend> Tools<B> {
             .collect()
     }
 
+    /// Whether the write `tool` is on: every way a write comes in asks this
+    /// (`/events` and the webhooks are `start_investigation`; Slack buttons,
+    /// e-mail links, the console and the CLI decide through
+    /// `approve_incident` and `reject_incident`).
+    pub fn permit(&self, tool: &str) -> Result<(), ApiError> {
+        match catalogue().iter().find(|t| t.name == tool) {
+            Some(spec) if self.policy.allows(spec) => Ok(()),
+            Some(_) => Err(ApiError::new(
+                names::TOOL_DISABLED,
+                format!("tool '{tool}' is turned off by api.write_tools"),
+            )),
+            None => Err(ApiError::not_found(format!("no tool named '{tool}'"))),
+        }
+    }
+
     /// Runs a tool. Writes are audited, whether they succeed or not.
     pub async fn call(
         &self,
@@ -118,12 +133,7 @@ impl<B: Backend> Tools<B> {
         let Some(spec) = catalogue().iter().find(|t| t.name == name) else {
             return Err(ApiError::not_found(format!("no tool named '{name}'")));
         };
-        if !self.policy.allows(spec) {
-            return Err(ApiError::new(
-                names::TOOL_DISABLED,
-                format!("tool '{name}' is turned off by api.write_tools"),
-            ));
-        }
+        self.permit(name)?;
         let arguments = match arguments {
             Value::Null => Value::Object(serde_json::Map::new()),
             other => other,

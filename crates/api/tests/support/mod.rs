@@ -16,8 +16,9 @@ use responder_api::backend::{
     QueryRows, Result,
 };
 use responder_api::error::ApiError;
-use responder_api::http::{Auth, HttpConfig, router};
+use responder_api::http::{Auth, HttpConfig, SlackReply, SlackSettings, router};
 use responder_api::sigv4::{self, Credential, Verifier};
+use responder_api::slack::{ApproverCheck, SlackApprovers};
 use responder_api::tools::{ToolPolicy, Tools};
 use responder_core::analysis::{Analysis, AnalysisInput, RuleAnalyzer};
 use responder_core::{Incident, IncidentStatus, Severity};
@@ -33,6 +34,8 @@ pub const LINK_SECRET: &[u8] = b"link-secret";
 /// What the fake backend holds and what it was asked to do.
 #[derive(Debug, Default)]
 pub struct State {
+    /// Replies posted to Slack `response_url`s: (url, body).
+    pub slack_replies: Vec<(String, Value)>,
     pub incidents: Vec<Incident>,
     pub pending: Vec<PendingApproval>,
     pub analyses: HashMap<String, Analysis>,
@@ -250,15 +253,43 @@ pub fn verifier() -> Verifier {
     )
 }
 
+/// The Slack user allowed to decide in the tests.
+pub const SLACK_APPROVER: &str = "U024BE7LH";
+
 pub fn app_with(fake: &Arc<Fake>, policy: ToolPolicy) -> Router {
-    let config = HttpConfig {
+    router(Tools::new(Arc::clone(fake), policy), http_config(fake))
+}
+
+/// The router's configuration in the tests: every secret set.
+pub fn http_config(fake: &Arc<Fake>) -> HttpConfig {
+    let replies = Arc::clone(fake);
+    let reply: SlackReply = Arc::new(move |url: String, body: Value| {
+        replies
+            .state
+            .lock()
+            .unwrap()
+            .slack_replies
+            .push((url, body));
+        Box::pin(async { Ok(()) })
+    });
+    HttpConfig {
         auth: Auth::SigV4(verifier()),
         allowed_origins: vec!["http://localhost:6274".to_owned()],
         webhook_token: Some(WEBHOOK_TOKEN.to_owned()),
         slack_signing_secret: Some(SLACK_SECRET.to_owned()),
         link_secret: Some(LINK_SECRET.to_vec()),
-    };
-    router(Tools::new(Arc::clone(fake), policy), config)
+        slack: SlackSettings {
+            approvers: ApproverCheck::new(
+                SlackApprovers {
+                    users: vec![SLACK_APPROVER.to_owned()],
+                    ..SlackApprovers::default()
+                },
+                None,
+            ),
+            reply: Some(reply),
+            ..SlackSettings::default()
+        },
+    }
 }
 
 pub fn app(fake: &Arc<Fake>) -> Router {

@@ -63,7 +63,7 @@ fn decide(config: &Config, tool: &str, arguments: Value) -> anyhow::Result<Strin
     let workspace = Workspace::open(config, false)?;
     let tools = Tools::new(Arc::new(workspace.api()), ToolPolicy::default());
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()?;
     let decided = runtime
         .block_on(tools.call(tool, arguments, &Caller("cli".to_owned())))

@@ -13,7 +13,10 @@ pub mod sfn;
 /// (its stable name first) and exit 2.
 pub fn finish(result: anyhow::Result<std::process::ExitCode>) -> std::process::ExitCode {
     result.unwrap_or_else(|error| {
-        eprintln!("{error:#}");
+        eprintln!(
+            "{}",
+            responder_workflow::render::sanitize(&format!("{error:#}"))
+        );
         std::process::ExitCode::from(2)
     })
 }

@@ -43,7 +43,7 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
     // Each state is printed as it completes, while the run goes on.
     let workspace = Workspace::open_with(config, true, Some(std::sync::Arc::new(print_states)))?;
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()?;
     let mut execution = runtime.block_on(workspace.engine.execute(
         &workspace.definition,

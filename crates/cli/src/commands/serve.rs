@@ -11,11 +11,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
-use responder_api::http::{Auth, HttpConfig, router};
+use responder_api::http::{Auth, HttpConfig, SlackSettings, router};
 use responder_api::mcp::McpServer;
 use responder_api::sigv4::Verifier;
+use responder_api::slack::ApproverCheck;
 use responder_api::tools::{Caller, ToolPolicy, Tools};
 use responder_local::LocalApi;
+use responder_notify::slack::SlackInteractivity;
 use rmcp::ServiceExt;
 
 use crate::config::Config;
@@ -72,15 +74,19 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let api = workspace.api();
     let tools = tools(config, api.clone())?;
     let http = HttpConfig {
-        auth: Auth::SigV4(Verifier::new(
-            "execute-api",
-            &config.api.region,
-            secrets.credentials.clone(),
-        )),
+        auth: Auth::SigV4(
+            Verifier::new(
+                "execute-api",
+                &config.api.region,
+                secrets.credentials.clone(),
+            )
+            .with_hosts(config.api.signed_hosts()),
+        ),
         allowed_origins: config.api.allowed_origins.clone(),
         webhook_token: secrets.webhook_token.clone(),
         slack_signing_secret: secrets.slack_signing_secret.clone(),
         link_secret: secrets.link_secret.clone(),
+        slack: slack_settings(config),
     };
     let addr = args.addr.clone().unwrap_or_else(|| config.api.addr.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -108,8 +114,7 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
         } else {
             eprintln!("responder serve: no console: it is served on a loopback address only");
         }
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown())
+        responder_api::http::serve(listener, app, config.api.server_limits(), shutdown())
             .await
             .context("the server stopped")?;
         eprintln!("responder serve: stopped");
@@ -136,6 +141,20 @@ fn run_mcp(config: &Config) -> anyhow::Result<ExitCode> {
         running.waiting().await.context("the MCP session failed")?;
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// Slack's buttons: the approvers, and replies and group lookups through
+/// Slack's API (with the bot token of `[workflow.slack]`, if any).
+fn slack_settings(config: &Config) -> SlackSettings {
+    let slack = Arc::new(SlackInteractivity::of(
+        config.workflow.slack_target.as_ref(),
+        Duration::from_secs(config.workflow.slack.timeout_seconds),
+    ));
+    SlackSettings {
+        approvers: ApproverCheck::new(config.api.slack_approvers.clone(), slack.members_fn()),
+        reply: Some(slack.reply_fn()),
+        response_url_prefix: config.api.slack_response_url_prefix.clone(),
+    }
 }
 
 /// 128 random bits, hex: the console's token for this start.

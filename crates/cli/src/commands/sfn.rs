@@ -126,7 +126,7 @@ fn execute(args: &RunArgs) -> Result<ExitCode, String> {
         engine = engine.with_mocks(mocks);
     }
     let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_time()
+        .enable_all()
         .build()
         .map_err(|e| format!("RuntimeError: {e}"))?;
     // No handler is registered: an unmocked task fails with `States.Runtime`

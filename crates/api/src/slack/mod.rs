@@ -2,6 +2,10 @@
 //! `v0:{X-Slack-Request-Timestamp}:{raw body}` with the app's signing
 //! secret, compared in constant time, within five minutes of now.
 
+pub mod approvers;
+
+pub use approvers::{ApproverCheck, ApproverList, GroupMembers, SlackApprovers};
+
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
