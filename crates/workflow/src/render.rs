@@ -95,7 +95,7 @@ pub struct Email {
 pub fn approval_request(approval_id: &str, message: &Message) -> Value {
     let id = slack_escape(message.incident_id());
     let title = format!("Approval needed: {}", headline(message));
-    slack_message(
+    let request = slack_message(
         &title,
         vec![
             slack_header(&title),
@@ -106,6 +106,13 @@ pub fn approval_request(approval_id: &str, message: &Message) -> Value {
                 {"type": "button", "style": "danger", "text": {"type": "plain_text", "text": "Reject"}, "action_id": "reject", "value": approval_id}
             ]}),
         ],
+    );
+    with_metadata(
+        request,
+        &Message {
+            kind: "approval".to_owned(),
+            ..message.clone()
+        },
     )
 }
 
@@ -359,9 +366,14 @@ pub fn slack(message: &Message) -> Value {
 /// The incident id as message metadata, so replies and updates can find
 /// the message again.
 fn with_metadata(mut rendered: Value, message: &Message) -> Value {
+    let mut payload = json!({"incident_id": message.incident_id(), "kind": message.kind});
+    if message.kind == "repeat" {
+        // Each told repeat is its own delivery.
+        payload["occurrences"] = message.incident["occurrences"].clone();
+    }
     rendered["metadata"] = json!({
         "event_type": "incident_notification",
-        "event_payload": {"incident_id": message.incident_id(), "kind": message.kind},
+        "event_payload": payload,
     });
     rendered
 }
