@@ -231,6 +231,12 @@ impl Config {
             );
         }
         self.workflow.jira_target = jira_target(&self.workflow.jira, &var)?;
+        if let Some(name) = &self.workflow.analyzer.api_key_env {
+            let key = var(name)
+                .filter(|v| !v.is_empty())
+                .with_context(|| format!("workflow.analyzer: the variable {name} is not set"))?;
+            self.workflow.analyzer.api_key = Some(responder_local::openai::ApiKey(key));
+        }
         let email = &mut self.workflow.email;
         if let Some(name) = &email.password_env {
             let password = var(name)

@@ -37,7 +37,7 @@ impl Analyzer for LocalAnalyzer {
             });
         }
         let started = Instant::now();
-        let analysis = crate::openai::analyze(&self.config, input)?;
+        let analysis = crate::openai::analyze(&self.config, input).await?;
         Ok(Analyzed {
             analysis,
             usage: Some(Usage {

@@ -348,11 +348,8 @@ impl Backend for LocalApi {
         if !config.uses_model() {
             return Ok(None);
         }
-        let prompt = prompt.to_owned();
-        // The model client is blocking: keep it off the runtime's threads.
-        tokio::task::spawn_blocking(move || crate::openai::ask(&config, &prompt))
+        crate::openai::ask(&config, prompt)
             .await
-            .map_err(|e| ApiError::unavailable(e.to_string()))?
             .map(Some)
             .map_err(|e| ApiError::from(responder_workflow::Error::from(e)))
     }

@@ -118,13 +118,14 @@ fn input(lines: &[&str]) -> AnalysisInput {
     }
 }
 
-#[test]
-fn a_model_answer_becomes_a_ranked_checked_analysis() {
+#[tokio::test]
+async fn a_model_answer_becomes_a_ranked_checked_analysis() {
     let (port, seen) = server(http("200 OK", &completion(&answer())));
     let analysis = analyze(
         &config(port),
         &input(&["ERROR PaymentGatewayError: connect ETIMEDOUT 10.20.4.17:443"]),
     )
+    .await
     .unwrap();
     assert_eq!(analysis.analyzer, "llama3.1");
     assert_eq!(analysis.prompt_version, prompt::PROMPT_VERSION);
@@ -148,8 +149,8 @@ fn a_model_answer_becomes_a_ranked_checked_analysis() {
     );
 }
 
-#[test]
-fn each_failure_has_its_error_name() {
+#[tokio::test]
+async fn each_failure_has_its_error_name() {
     let cases = [
         (http("429 Too Many Requests", "{}"), "Analyzer.Throttled"),
         (
@@ -172,6 +173,7 @@ fn each_failure_has_its_error_name() {
     for (response, expected) in cases {
         let (port, seen) = server(response);
         let error = analyze(&config(port), &input(&[]))
+            .await
             .unwrap_err()
             .into_states_error();
         assert_eq!(error.error, expected, "{}", error.cause);
@@ -181,6 +183,7 @@ fn each_failure_has_its_error_name() {
     out_of_range["root_causes"][0]["confidence"] = json!(3);
     let (port, seen) = server(http("200 OK", &completion(&out_of_range)));
     let error = analyze(&config(port), &input(&[]))
+        .await
         .unwrap_err()
         .into_states_error();
     assert_eq!(error.error, "Analyzer.InvalidOutput");
@@ -188,8 +191,22 @@ fn each_failure_has_its_error_name() {
     seen.join().unwrap();
 }
 
-#[test]
-fn a_chunked_response_is_read() {
+#[tokio::test]
+async fn an_api_key_goes_as_a_bearer_token_and_never_into_debug_output() {
+    let (port, seen) = server(http("200 OK", &completion(&answer())));
+    let mut config = config(port);
+    config.api_key = Some(responder_local::openai::ApiKey("sk-test-123".to_owned()));
+    analyze(&config, &input(&[])).await.unwrap();
+    let request = seen.join().unwrap().to_ascii_lowercase();
+    assert!(
+        request.contains("authorization: bearer sk-test-123"),
+        "{request}"
+    );
+    assert!(!format!("{config:?}").contains("sk-test-123"));
+}
+
+#[tokio::test]
+async fn a_chunked_response_is_read() {
     let body = completion(&answer());
     let (first, second) = body.split_at(body.len() / 2);
     let response = format!(
@@ -198,25 +215,27 @@ fn a_chunked_response_is_read() {
         second.len()
     );
     let (port, seen) = server(response);
-    assert!(analyze(&config(port), &input(&[])).is_ok());
+    assert!(analyze(&config(port), &input(&[])).await.is_ok());
     seen.join().unwrap();
 }
 
-#[test]
-fn a_server_that_is_down_or_https_is_named() {
+#[tokio::test]
+async fn a_server_that_is_down_or_not_http_is_named() {
     let port = TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
         .port();
     let error = analyze(&config(port), &input(&[]))
+        .await
         .unwrap_err()
         .into_states_error();
     assert_eq!(error.error, "Analyzer.Unavailable");
-    let mut https = config(port);
-    https.endpoint = "https://api.example.com/v1".to_owned();
+    let mut other = config(port);
+    other.endpoint = "ftp://models.example.com/v1".to_owned();
     assert_eq!(
-        analyze(&https, &input(&[]))
+        analyze(&other, &input(&[]))
+            .await
             .unwrap_err()
             .into_states_error()
             .error,
@@ -281,9 +300,9 @@ async fn the_workflow_falls_back_to_the_rules_when_the_model_is_down() {
         Store::open(&db_path).unwrap(),
         Arc::new(responder_local::registry(Arc::clone(&local))),
     )
-    .with_clock(Arc::new(ManualClock::new(
-        "2026-11-20T09:15:00Z".parse().unwrap(),
-    )))
+    .with_clock(Arc::new(
+        ManualClock::new("2026-11-20T09:15:00Z".parse().unwrap()).standing_still_while_tasks_run(),
+    ))
     .with_random(Arc::new(SeededRandom::new(5)));
     let asl = include_str!("../../../statemachine/incident-response.asl.json");
     let definition = Arc::new(Definition::load(asl, &responder_local::substitutions()).unwrap());
@@ -333,4 +352,67 @@ async fn the_workflow_falls_back_to_the_rules_when_the_model_is_down() {
         .count();
     assert_eq!(attempts, 4);
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A model server that takes its time: it holds `expected` requests until
+/// `release` is sent (or ten seconds pass, so a regression fails instead
+/// of hanging), then answers each.
+fn slow_server(expected: usize, release: std::sync::mpsc::Receiver<()>) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    listener.set_nonblocking(true).unwrap();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        let started = std::time::Instant::now();
+        let mut released = false;
+        loop {
+            if let Ok((stream, _)) = listener.accept() {
+                held.push(stream);
+            }
+            released |= release.try_recv().is_ok();
+            if (released && held.len() >= expected)
+                || started.elapsed() > std::time::Duration::from_secs(10)
+            {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        for mut stream in held {
+            stream.set_nonblocking(false).unwrap();
+            let mut buffer = [0u8; 65536];
+            let _ = stream.read(&mut buffer);
+            let _ = stream.write_all(http("200 OK", &completion(&answer())).as_bytes());
+        }
+    });
+    port
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_slow_model_holds_no_worker_thread() {
+    use responder_workflow::ports::Analyzer as _;
+    // GIVEN a model that answers only when released, and as many analyses
+    // waiting on it as the runtime has worker threads
+    let (release, released) = std::sync::mpsc::channel();
+    let analyzer = responder_local::analyzer::LocalAnalyzer {
+        config: config(slow_server(2, released)),
+    };
+    let waiting: Vec<_> = (0..2)
+        .map(|_| {
+            let analyzer = analyzer.clone();
+            tokio::spawn(async move { analyzer.analyze(&input(&[])).await })
+        })
+        .collect();
+    tokio::task::yield_now().await;
+    // WHEN other work arrives meanwhile (what /health would be)
+    let other = tokio::spawn(async { "answered" }).await.unwrap();
+    // THEN it is done while the analyses still wait for the model
+    assert_eq!(other, "answered");
+    assert!(
+        waiting.iter().all(|w| !w.is_finished()),
+        "the model has not answered yet"
+    );
+    release.send(()).unwrap();
+    for analysis in waiting {
+        analysis.await.unwrap().unwrap();
+    }
 }

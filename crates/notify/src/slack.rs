@@ -1,10 +1,10 @@
 //! Slack over HTTPS (`[workflow.slack]`): `chat.postMessage` with a bot
 //! token, or an incoming webhook. The message is the renderer's Block Kit
-//! (escaped, no unfurling). A 429 is retried after its `Retry-After` (at
-//! most 3 attempts, waits capped at 30 s); a 5xx or a network failure is
-//! `Delivery.Transient` (the state machine retries); any other refusal is
-//! `Delivery.Failed` with Slack's error code. The token is never in an
-//! error or a log.
+//! (escaped, no unfurling). One attempt per call: a 429 (or `ratelimited`)
+//! is `Delivery.Throttled` and a 5xx or a network failure
+//! `Delivery.Transient`, both retried by the state machine; any other
+//! refusal is `Delivery.Failed` with Slack's error code. The token is never
+//! in an error or a log.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -153,7 +153,7 @@ impl SlackSender {
                 }
                 let code = reply["error"].as_str().unwrap_or("unknown_error");
                 let name = if code == "ratelimited" {
-                    names::DELIVERY_TRANSIENT
+                    names::DELIVERY_THROTTLED
                 } else {
                     names::DELIVERY_FAILED
                 };

@@ -1,7 +1,8 @@
 //! Slack over HTTP against a server on 127.0.0.1 that records each request
 //! and answers as Slack does: the exact request (`chat.postMessage`, the
-//! bearer token, the channel, no unfurling), `Retry-After` honoured on 429,
-//! 5xx retried by the state machine (`Delivery.Transient`), a refusal
+//! bearer token, the channel, no unfurling), one request per call (429 is
+//! `Delivery.Throttled`, 5xx `Delivery.Transient`: the state machine
+//! retries), a refusal
 //! (`ok: false`) failing the channel, and the token in no error.
 
 #![allow(
@@ -12,7 +13,7 @@
 )]
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::State;
@@ -103,36 +104,38 @@ async fn a_message_is_posted_with_the_token_to_the_channel() {
 }
 
 #[tokio::test]
-async fn a_429_is_retried_after_its_retry_after() {
+async fn a_429_is_throttled_after_one_request_with_its_retry_after_told() {
+    // The state machine is the one retry layer: the sender does not wait
+    // inside the task (its wait could outlast the task's timeout).
     let (base, fake) = fake_slack(vec![
-        (429, Some("1"), json!({"ok": false, "error": "ratelimited"})),
+        (429, Some("7"), json!({"ok": false, "error": "ratelimited"})),
         (200, None, json!({"ok": true, "ts": "1.2"})),
     ])
     .await;
-    let started = Instant::now();
-    let location = sender(&base).post(&message(), None).await.unwrap();
-    assert_eq!(location, "slack:C0123456789/1.2");
+    let error = sender(&base).post(&message(), None).await.unwrap_err();
+    assert_eq!(error.name(), "Delivery.Throttled");
     assert!(
-        started.elapsed() >= Duration::from_secs(1),
-        "waited as Retry-After asked"
+        error.message().contains("Retry-After: 7 s"),
+        "{}",
+        error.message()
     );
-    assert_eq!(fake.lock().unwrap().requests.len(), 2);
+    assert_eq!(fake.lock().unwrap().requests.len(), 1);
 }
 
 #[tokio::test]
-async fn three_429s_are_transient_and_a_5xx_too() {
-    let (base, fake) = fake_slack(vec![(
-        429,
-        Some("0"),
+async fn ratelimited_is_throttled_and_a_5xx_transient() {
+    let (base, _) = fake_slack(vec![(
+        200,
+        None,
         json!({"ok": false, "error": "ratelimited"}),
     )])
     .await;
     let error = sender(&base).post(&message(), None).await.unwrap_err();
-    assert_eq!(error.name(), "Delivery.Transient");
-    assert_eq!(fake.lock().unwrap().requests.len(), 3);
-    let (base, _) = fake_slack(vec![(503, None, json!({"ok": false}))]).await;
+    assert_eq!(error.name(), "Delivery.Throttled");
+    let (base, fake) = fake_slack(vec![(503, None, json!({"ok": false}))]).await;
     let error = sender(&base).post(&message(), None).await.unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient");
+    assert_eq!(fake.lock().unwrap().requests.len(), 1);
 }
 
 #[tokio::test]

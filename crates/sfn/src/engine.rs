@@ -324,8 +324,10 @@ impl Engine {
                 continue;
             }
             let sleep = match exec.next_timer() {
-                Some(at) => self.clock.sleep_until(at),
-                None => futures::future::pending().boxed(),
+                Some(at) if !self.clock.stands_still_while_tasks_run() => {
+                    self.clock.sleep_until(at)
+                }
+                _ => futures::future::pending().boxed(),
             };
             futures::select_biased! {
                 done = in_flight.next() => {

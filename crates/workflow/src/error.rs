@@ -36,6 +36,8 @@ pub mod names {
     pub const ANALYZER_REJECTED: &str = "Analyzer.Rejected";
     pub const ANALYZER_INVALID_OUTPUT: &str = "Analyzer.InvalidOutput";
     pub const DELIVERY_TRANSIENT: &str = "Delivery.Transient";
+    /// The destination answered 429: retried after a longer wait.
+    pub const DELIVERY_THROTTLED: &str = "Delivery.Throttled";
     pub const DELIVERY_FAILED: &str = "Delivery.Failed";
     pub const UNKNOWN_CHANNEL: &str = "Delivery.UnknownChannel";
     pub const CONFIG: &str = "Config.Invalid";
