@@ -22,7 +22,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::document::{to_document, to_value};
 use crate::error::{Failure, Kind};
-use crate::poll::full_jitter;
 
 /// The tool the model must call: its input is the analysis.
 pub const TOOL_NAME: &str = "record_incident_analysis";
@@ -51,9 +50,8 @@ pub struct BedrockSettings {
     pub token_budget: usize,
     pub prices: Prices,
     /// Attempts on ThrottlingException / ModelNotReadyException.
-    pub attempts: u32,
-    pub backoff_base: Duration,
-    pub backoff_cap: Duration,
+    /// The most one Converse call may take (the SDK's operation timeout).
+    pub timeout: Duration,
 }
 
 #[derive(Debug, Clone)]
@@ -67,9 +65,13 @@ impl BedrockAnalyzer {
         Self { client, settings }
     }
 
-    /// With SDK retries off (see `crate::sdk`).
+    /// With SDK retries off and the call bounded (see `crate::sdk`).
     pub fn from_sdk(sdk: &aws_config::SdkConfig, env: &crate::config::Env) -> Result<Self> {
-        Ok(Self::new(crate::sdk::bedrock_client(sdk), env.bedrock()?))
+        let settings = env.bedrock()?;
+        Ok(Self::new(
+            crate::sdk::bedrock_client(sdk, settings.timeout),
+            settings,
+        ))
     }
 
     fn tool_config(&self) -> Result<ToolConfiguration> {
@@ -93,41 +95,22 @@ impl BedrockAnalyzer {
 }
 
 impl BedrockAnalyzer {
-    /// Sends a Converse request, retrying throttling and transient errors
-    /// with full jitter up to the configured attempts.
+    /// Sends a Converse request, once: the state machine retries
+    /// `Analyzer.Throttled` and `Analyzer.Unavailable` (one retry layer), and
+    /// the SDK client's operation timeout bounds the call.
     async fn send(
         &self,
         request: impl Fn()
             -> aws_sdk_bedrockruntime::operation::converse::builders::ConverseFluentBuilder,
     ) -> Result<aws_sdk_bedrockruntime::operation::converse::ConverseOutput> {
-        let mut attempt = 0;
-        loop {
-            match request().send().await {
-                Ok(out) => return Ok(out),
-                Err(e) => {
-                    let failure = Failure::of("Converse", &e);
-                    let retryable = failure.kind != Kind::Rejected;
-                    attempt += 1;
-                    if !retryable || attempt >= self.settings.attempts {
-                        return Err(match failure.kind {
-                            Kind::Throttled => {
-                                Error::new(names::ANALYZER_THROTTLED, failure.message)
-                            }
-                            Kind::Transient => {
-                                Error::new(names::ANALYZER_UNAVAILABLE, failure.message)
-                            }
-                            Kind::Rejected => Error::new(names::ANALYZER_REJECTED, failure.message),
-                        });
-                    }
-                    let pause = full_jitter(
-                        self.settings.backoff_base,
-                        self.settings.backoff_cap,
-                        attempt,
-                    );
-                    tokio::time::sleep(pause).await;
-                }
+        request().send().await.map_err(|e| {
+            let failure = Failure::of("Converse", &e);
+            match failure.kind {
+                Kind::Throttled => Error::new(names::ANALYZER_THROTTLED, failure.message),
+                Kind::Transient => Error::new(names::ANALYZER_UNAVAILABLE, failure.message),
+                Kind::Rejected => Error::new(names::ANALYZER_REJECTED, failure.message),
             }
-        }
+        })
     }
 
     /// A free question (`analyze_incidents`): the answer's text.

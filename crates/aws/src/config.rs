@@ -9,6 +9,7 @@
 //! | `ATHENA_WORKGROUP`, `ATHENA_DATABASE` | QueryHistory | required |
 //! | `BEDROCK_MODEL_ID` | Analyze, CheckCache | required |
 //! | `BEDROCK_MAX_TOKENS` | Analyze | 2000 |
+//! | `BEDROCK_TIMEOUT_SECONDS` | Analyze: one Converse call at most (within Analyze's 115 s budget) | 90 |
 //! | `BEDROCK_PRICE_INPUT_PER_1K`, `BEDROCK_PRICE_OUTPUT_PER_1K` | Analyze (cost) | 0.003, 0.015 |
 //! | `TOKEN_BUDGET` | Analyze | 6000 |
 //! | `EMAIL_FROM`, `EMAIL_TO` (comma-separated) | Deliver | e-mail to the outbox when unset |
@@ -177,9 +178,7 @@ impl Env {
                 input_per_1k: self.parsed("BEDROCK_PRICE_INPUT_PER_1K", 0.003)?,
                 output_per_1k: self.parsed("BEDROCK_PRICE_OUTPUT_PER_1K", 0.015)?,
             },
-            attempts: 3,
-            backoff_base: Duration::from_millis(500),
-            backoff_cap: Duration::from_secs(4),
+            timeout: Duration::from_secs(self.parsed("BEDROCK_TIMEOUT_SECONDS", 90)?),
         })
     }
 

@@ -18,7 +18,9 @@ use crate::s3::{S3Archive, safe_key};
 use crate::ses::SesMailer;
 
 /// How long Slack or Jira may take to answer (the task times out at 30 s).
-const HTTP_TIMEOUT: Duration = Duration::from_secs(10);
+/// One call to Slack or Jira at most; a delivery's calls fit in Deliver's
+/// budget (`responder_workflow::budget::DELIVERY_CALLS`).
+const HTTP_TIMEOUT: Duration = Duration::from_secs(8);
 
 #[derive(Debug, Clone)]
 pub struct AwsNotifier {

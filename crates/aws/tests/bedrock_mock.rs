@@ -30,7 +30,6 @@ use aws_sdk_bedrockruntime::types::{
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
 use responder_aws::bedrock::{BedrockAnalyzer, BedrockSettings, Prices, TOOL_NAME};
 use responder_aws::document::to_document;
-use responder_aws::sdk::no_sdk_retries;
 use responder_core::analysis::AnalysisInput;
 use responder_core::{NormalizeOptions, normalize};
 use responder_workflow::ports::Analyzer;
@@ -47,9 +46,7 @@ fn settings() -> BedrockSettings {
             input_per_1k: 0.003,
             output_per_1k: 0.015,
         },
-        attempts: 3,
-        backoff_base: Duration::ZERO,
-        backoff_cap: Duration::ZERO,
+        timeout: Duration::from_secs(90),
     }
 }
 
@@ -57,7 +54,7 @@ fn settings() -> BedrockSettings {
 /// in production (`responder_aws::sdk::bedrock_client`).
 fn analyzer(rule: &Rule, mode: RuleMode) -> BedrockAnalyzer {
     let client = mock_client!(aws_sdk_bedrockruntime, mode, [rule], |c| c
-        .retry_config(no_sdk_retries()));
+        .retry_config(aws_config::retry::RetryConfig::disabled()));
     BedrockAnalyzer::new(client, settings())
 }
 
@@ -154,23 +151,9 @@ async fn the_analysis_comes_through_the_forced_tool_with_usage_and_cost() {
 }
 
 #[tokio::test]
-async fn throttling_is_retried_then_succeeds() {
-    let rule = mock!(Client::converse)
-        .sequence()
-        .error(throttled)
-        .times(2)
-        .output(|| reply(answer(), StopReason::ToolUse))
-        .build();
-    let analyzed = analyzer(&rule, RuleMode::Sequential)
-        .analyze(&input())
-        .await
-        .unwrap();
-    assert_eq!(analyzed.analysis.analyzer, MODEL);
-    assert_eq!(rule.num_calls(), 3);
-}
-
-#[tokio::test]
-async fn throttling_past_the_attempts_is_analyzer_throttled() {
+async fn throttling_is_analyzer_throttled_after_one_call() {
+    // One retry layer: the state machine retries Analyzer.Throttled; the
+    // analyzer and the SDK each try once.
     let rule = mock!(Client::converse)
         .sequence()
         .error(throttled)
@@ -181,7 +164,7 @@ async fn throttling_past_the_attempts_is_analyzer_throttled() {
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Analyzer.Throttled");
-    assert_eq!(rule.num_calls(), 3);
+    assert_eq!(rule.num_calls(), 1);
 }
 
 #[tokio::test]

@@ -247,6 +247,7 @@ impl Config {
             anyhow::bail!("workflow.email: password_env needs a username");
         }
         let workflow = &mut self.workflow;
+        workflow.check_budgets().map_err(anyhow::Error::msg)?;
         if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
             anyhow::bail!(
                 "workflow.timeout_policy is '{}'; expected deliver or suppress",
@@ -475,6 +476,19 @@ mod tests {
             toml::from_str("[workflow.slack]\nbot_token_env = \"SLACK_BOT_TOKEN\"\n").unwrap();
         let error = no_channel.apply_environment(env).unwrap_err();
         assert!(error.to_string().contains("needs a channel"), "{error}");
+    }
+
+    #[test]
+    fn a_timeout_that_outlasts_its_task_is_refused_by_name() {
+        let mut config: Config =
+            toml::from_str("[workflow.slack]\ntimeout_seconds = 20\n").unwrap();
+        let error = config.apply_environment(|_: &str| None).unwrap_err();
+        assert!(
+            error
+                .to_string()
+                .contains("workflow.slack.timeout_seconds: 2 call(s) of up to 20 s"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -21,6 +21,7 @@ use std::future::Future;
 
 pub use lambda_runtime::Error;
 use lambda_runtime::{Diagnostic, LambdaEvent, service_fn};
+use responder_workflow::budget;
 use serde_json::Value;
 
 /// A workflow error as Lambda reports it: `errorType` is the name the
@@ -37,10 +38,12 @@ impl From<TaskError> for Diagnostic {
     }
 }
 
-/// Runs a handler as the function: JSON logs through tracing (Lambda's
-/// `AWS_LAMBDA_LOG_FORMAT`/`AWS_LAMBDA_LOG_LEVEL` are honoured), one
-/// invocation at a time.
-pub async fn run<F, Fut>(handler: F) -> Result<(), lambda_runtime::Error>
+/// Runs a handler as the function `function` (its name in the state
+/// machine): JSON logs through tracing (Lambda's `AWS_LAMBDA_LOG_FORMAT`/
+/// `AWS_LAMBDA_LOG_LEVEL` are honoured), one invocation at a time, each
+/// within its budget (`responder_workflow::budget`) and a second before the
+/// invocation's own deadline, whichever comes first.
+pub async fn run<F, Fut>(function: &'static str, handler: F) -> Result<(), lambda_runtime::Error>
 where
     F: Fn(Value) -> Fut,
     Fut: Future<Output = responder_workflow::Result<Value>>,
@@ -48,7 +51,16 @@ where
     lambda_runtime::tracing::init_default_subscriber();
     let handler = &handler;
     lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| async move {
-        handler(event.payload).await.map_err(TaskError)
+        let left = event
+            .context
+            .deadline()
+            .duration_since(std::time::SystemTime::now())
+            .unwrap_or_default()
+            .saturating_sub(std::time::Duration::from_secs(1));
+        let budget = budget::of(function).min(left);
+        budget::within(function, budget, handler(event.payload))
+            .await
+            .map_err(TaskError)
     }))
     .await
 }

@@ -25,7 +25,6 @@ use responder_aws::logs_insights::InsightsLogs;
 use responder_aws::notifier::AwsNotifier;
 use responder_aws::poll::Polling;
 use responder_aws::s3::S3Archive;
-use responder_aws::sdk::no_sdk_retries;
 use responder_core::NormalizeOptions;
 use responder_lambda::handlers;
 use responder_workflow::Policy;
@@ -98,7 +97,7 @@ fn bedrock() -> (BedrockAnalyzer, aws_smithy_mocks::Rule) {
             .unwrap()
     });
     let client = mock_client!(aws_sdk_bedrockruntime, RuleMode::MatchAny, [&rule], |c| c
-        .retry_config(no_sdk_retries()));
+        .retry_config(aws_config::retry::RetryConfig::disabled()));
     let settings = BedrockSettings {
         model_id: MODEL.into(),
         max_tokens: 1500,
@@ -107,9 +106,7 @@ fn bedrock() -> (BedrockAnalyzer, aws_smithy_mocks::Rule) {
             input_per_1k: 0.003,
             output_per_1k: 0.015,
         },
-        attempts: 3,
-        backoff_base: Duration::ZERO,
-        backoff_cap: Duration::ZERO,
+        timeout: Duration::from_secs(90),
     };
     (BedrockAnalyzer::new(client, settings), rule)
 }

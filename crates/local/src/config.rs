@@ -116,6 +116,41 @@ impl Default for WorkflowConfig {
 }
 
 impl WorkflowConfig {
+    /// Checks that each task's calls, at their configured timeouts, fit in
+    /// the task's budget (`responder_workflow::budget`): a delivery to
+    /// Slack, Jira or a relay, and a model's answer. Names the setting.
+    pub fn check_budgets(&self) -> Result<(), String> {
+        use responder_workflow::budget::{delivery_calls, fits};
+        let seconds = std::time::Duration::from_secs;
+        fits(
+            "Deliver",
+            "workflow.slack.timeout_seconds",
+            delivery_calls("slack"),
+            seconds(self.slack.timeout_seconds),
+        )?;
+        fits(
+            "Deliver",
+            "workflow.jira.timeout_seconds",
+            delivery_calls("jira"),
+            seconds(self.jira.timeout_seconds),
+        )?;
+        fits(
+            "Deliver",
+            "workflow.email.timeout_seconds",
+            delivery_calls("email"),
+            seconds(self.email.timeout_seconds),
+        )?;
+        if self.analyzer.uses_model() {
+            fits(
+                "Analyze",
+                "workflow.analyzer.timeout_seconds",
+                1,
+                seconds(self.analyzer.timeout_seconds),
+            )?;
+        }
+        Ok(())
+    }
+
     /// The routing and timing decisions the workflow's steps take.
     pub fn policy(&self) -> responder_workflow::Policy {
         responder_workflow::Policy {

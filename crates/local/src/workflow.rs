@@ -12,7 +12,7 @@ use chrono::Utc;
 use responder_core::NormalizeOptions;
 use responder_sfn::{Registry, StatesError, TaskRequest};
 use responder_workflow::ports::Analyzer;
-use responder_workflow::{Error, Policy, steps};
+use responder_workflow::{Error, Policy, budget, steps};
 use serde_json::Value;
 
 use crate::analyzer::LocalAnalyzer;
@@ -164,10 +164,12 @@ where
     Fut: Future<Output = responder_workflow::Result<Value>> + Send + 'static,
 {
     let adapters = Arc::clone(adapters);
+    let function = name.to_owned();
     registry.register(name, move |request: TaskRequest| {
         let running = step(Arc::clone(&adapters), request.input);
+        let function = function.clone();
         Box::pin(async move {
-            running
+            budget::within(&function, budget::of(&function), running)
                 .await
                 .map_err(|e| StatesError::new(e.name(), e.message()))
         })

@@ -43,7 +43,7 @@ impl Default for JiraConfig {
             api_token_env: None,
             project: "OPS".to_owned(),
             issue_type: "Task".to_owned(),
-            timeout_seconds: 10,
+            timeout_seconds: 8,
         }
     }
 }

@@ -41,6 +41,8 @@ pub mod names {
     pub const DELIVERY_FAILED: &str = "Delivery.Failed";
     pub const UNKNOWN_CHANNEL: &str = "Delivery.UnknownChannel";
     pub const CONFIG: &str = "Config.Invalid";
+    /// A task ran past its budget (`crate::budget`): retried.
+    pub const TASK_OUT_OF_TIME: &str = "Task.OutOfTime";
 }
 
 impl Error {

@@ -17,7 +17,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let store = DynamoStore::from_sdk(&sdk, env.tables().map_err(config_failure)?);
     let analyzer = BedrockAnalyzer::from_sdk(&sdk, &env).map_err(config_failure)?;
     let policy = env.policy().map_err(config_failure)?;
-    run(|input| {
+    run("Analyze", |input| {
         let (store, analyzer, policy) = (&store, &analyzer, &policy);
         async move { handlers::analyze(analyzer, store, store, policy, &input).await }
     })

@@ -16,7 +16,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let sdk = sdk::load().await;
     let store = DynamoStore::from_sdk(&sdk, env.tables().map_err(config_failure)?);
     let analyzer = BedrockAnalyzer::from_sdk(&sdk, &env).map_err(config_failure)?;
-    run(|input| {
+    run("CheckCache", |input| {
         let (store, analyzer) = (&store, &analyzer);
         async move { handlers::check_cache(store, analyzer, &input).await }
     })

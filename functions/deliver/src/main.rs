@@ -15,7 +15,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let env = secrets::load(&sdk).await.map_err(config_failure)?;
     let store = DynamoStore::from_sdk(&sdk, env.tables().map_err(config_failure)?);
     let notifier = AwsNotifier::from_sdk(&sdk, &env).map_err(config_failure)?;
-    run(|input| {
+    run("Deliver", |input| {
         let (store, notifier) = (&store, &notifier);
         async move { handlers::deliver(notifier, store, store, &input).await }
     })

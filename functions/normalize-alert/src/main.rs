@@ -11,7 +11,7 @@ use responder_lambda::{config_failure, handlers, run};
 async fn main() -> Result<(), responder_lambda::Error> {
     let env = Env::from_process();
     let options = env.normalize_options().map_err(config_failure)?;
-    run(|input| {
+    run("NormalizeAlert", |input| {
         let options = &options;
         async move { handlers::normalize_alert(options, &input) }
     })

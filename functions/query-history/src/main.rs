@@ -15,7 +15,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let sdk = sdk::load().await;
     let history = AthenaHistory::from_sdk(&sdk, &env).map_err(config_failure)?;
     let policy = env.policy().map_err(config_failure)?;
-    run(|input| {
+    run("QueryHistory", |input| {
         let (history, policy) = (&history, &policy);
         async move { handlers::query_history(history, policy, &input).await }
     })

@@ -14,7 +14,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let env = Env::from_process();
     let sdk = sdk::load().await;
     let logs = InsightsLogs::from_sdk(&sdk, &env).map_err(config_failure)?;
-    run(|input| {
+    run("QueryLogs", |input| {
         let logs = &logs;
         async move { handlers::query_logs(logs, &input).await }
     })

@@ -18,7 +18,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let store = DynamoStore::from_sdk(&sdk, env.tables().map_err(config_failure)?);
     let archive = S3Archive::from_sdk(&sdk, &env).map_err(config_failure)?;
     let analyzer = BedrockAnalyzer::from_sdk(&sdk, &env).map_err(config_failure)?;
-    run(|input| {
+    run("RecordOutcome", |input| {
         let (store, archive, analyzer) = (&store, &archive, &analyzer);
         async move { handlers::record_outcome(store, archive, store, analyzer, &input).await }
     })

@@ -15,7 +15,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let sdk = sdk::load().await;
     let store = DynamoStore::from_sdk(&sdk, env.tables().map_err(config_failure)?);
     let policy = env.policy().map_err(config_failure)?;
-    run(|input| {
+    run("RegisterAlert", |input| {
         let (store, policy) = (&store, &policy);
         async move { handlers::register_alert(store, policy, &input).await }
     })

@@ -16,7 +16,7 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let store = DynamoStore::from_sdk(&sdk, env.tables().map_err(config_failure)?);
     let notifier = AwsNotifier::from_sdk(&sdk, &env).map_err(config_failure)?;
     let policy = env.policy().map_err(config_failure)?;
-    run(|input| {
+    run("RequestApproval", |input| {
         let (store, notifier, policy) = (&store, &notifier, &policy);
         async move { handlers::request_approval(store, notifier, store, store, policy, &input).await }
     })
