@@ -68,7 +68,7 @@ async fn every_path_ends_in_an_explicit_state() {
     let asl =
         std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
     let definition = Definition::load(&asl, &HashMap::new()).unwrap();
-    assert_eq!(definition.state_count(), 32);
+    assert_eq!(definition.state_count(), 33);
     // Every function is a placeholder CDK substitutes.
     let text: Value = serde_json::from_str(&asl).unwrap();
     let resources = collect_resources(&text);
@@ -281,4 +281,14 @@ async fn an_invalid_alert_fails_cleanly_with_its_error_name() {
             .iter()
             .any(|s| s == "RegisterAlert")
     );
+}
+
+#[tokio::test]
+async fn an_approval_request_slack_refuses_is_asked_again_quietly_and_still_decided() {
+    let execution = run_case("ApprovalRequestNotSent").await;
+    assert_eq!(execution.status, Status::Succeeded);
+    assert!(entered(&execution, "RequestApprovalQuietly"));
+    let quiet = input_of(&execution, "RequestApprovalQuietly");
+    assert_eq!(quiet["approval_request_error"]["Error"], "Delivery.Failed");
+    assert!(entered(&execution, "Distribute"));
 }

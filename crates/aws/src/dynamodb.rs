@@ -415,6 +415,7 @@ impl Idempotency for DynamoStore {
             .table_name(&self.tables.idempotency)
             .item("id", s(key))
             .item("status", s("INPROGRESS"))
+            .item("effect_started", AttributeValue::Bool(false))
             .item("expiration", n(in_progress_expiry.timestamp()))
             .item(
                 "in_progress_expiration",
@@ -431,10 +432,29 @@ impl Idempotency for DynamoStore {
             .expression_attribute_values(":now_ms", n(now.timestamp_millis()))
             .expression_attribute_values(":inprogress", s("INPROGRESS"))
             .return_values_on_condition_check_failure(ReturnValuesOnConditionCheckFailure::AllOld)
+            .return_values(aws_sdk_dynamodb::types::ReturnValue::AllOld)
             .send()
             .await;
         let error = match result {
-            Ok(_) => return Ok(Begin::Started),
+            // An old INPROGRESS record was replaced: its attempt died.
+            Ok(out) => {
+                let old = out.attributes();
+                let in_progress = old
+                    .and_then(|o| o.get("status"))
+                    .and_then(|v| v.as_s().ok())
+                    .is_some_and(|s| s == "INPROGRESS");
+                if !in_progress {
+                    return Ok(Begin::Started);
+                }
+                let effect_may_have_happened = old
+                    .and_then(|o| o.get("effect_started"))
+                    .and_then(|v| v.as_bool().ok())
+                    .copied()
+                    .unwrap_or(true);
+                return Ok(Begin::TakenOver {
+                    effect_may_have_happened,
+                });
+            }
             Err(e) => e,
         };
         if !is_conditional_failure(&error) {
@@ -460,6 +480,27 @@ impl Idempotency for DynamoStore {
             ));
         }
         Ok(Begin::InProgress)
+    }
+
+    async fn effect_starts(&self, key: &str) -> Result<()> {
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.idempotency)
+            .key("id", s(key))
+            .update_expression("SET effect_started = :yes")
+            .condition_expression("#s = :inprogress")
+            .expression_attribute_names("#s", "status")
+            .expression_attribute_values(":inprogress", s("INPROGRESS"))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            // Taken over meanwhile: the new holder decides.
+            Err(e) if is_conditional_failure(&e) => Ok(()),
+            Err(e) => Err(store_error("UpdateItem", &e)),
+        }
     }
 
     async fn complete(&self, key: &str, result: &Value, expires_at: DateTime<Utc>) -> Result<()> {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use responder_notify::{JiraSender, JiraTarget, SlackSender, SlackTarget};
 use responder_workflow::error::names;
-use responder_workflow::ports::Notifier;
+use responder_workflow::ports::{Found, Notifier};
 use responder_workflow::render::{self, Link, Message};
 use responder_workflow::{Error, Result};
 
@@ -78,8 +78,8 @@ impl AwsNotifier {
 
 /// The execution's page in the Step Functions console.
 pub fn execution_url(region: &str, execution_arn: &str) -> String {
-    let region = responder_api::sigv4::uri_encode(region, true);
-    let arn = responder_api::sigv4::uri_encode(execution_arn, true);
+    let region = responder_notify::encode(region);
+    let arn = responder_notify::encode(execution_arn);
     format!(
         "https://{region}.console.aws.amazon.com/states/home?region={region}#/v2/executions/details/{arn}"
     )
@@ -179,6 +179,30 @@ impl Notifier for AwsNotifier {
                 let body = render::approval_request(approval_id, message);
                 self.to_outbox("approvals", approval_id, &body).await
             }
+        }
+    }
+
+    /// Slack and Jira are asked; SES cannot be (at most once); the outbox's
+    /// objects are written again, which changes nothing.
+    async fn find(&self, channel: &str, message: &Message) -> Result<Found> {
+        match channel {
+            "slack" => match &self.slack {
+                Some(slack) => slack.find(message).await,
+                None => Ok(Found::NotThere),
+            },
+            "jira" => match &self.jira {
+                Some(jira) => jira.find(message).await,
+                None => Ok(Found::NotThere),
+            },
+            "email" if self.mailer.is_some() => Ok(Found::CannotTell),
+            _ => Ok(Found::NotThere),
+        }
+    }
+
+    async fn find_approval_request(&self, _approval_id: &str, message: &Message) -> Result<Found> {
+        match &self.slack {
+            Some(slack) => slack.find_approval_request(message).await,
+            None => Ok(Found::NotThere),
         }
     }
 }

@@ -21,7 +21,7 @@ use responder_aws::sfn::SfnExecutions;
 use responder_core::{NormalizeOptions, normalize};
 use responder_workflow::Policy;
 use responder_workflow::ports::{
-    Archive, ArchiveRecord, Begin, Executions, Idempotency, IncidentStore, Notifier,
+    Archive, ArchiveRecord, Begin, Executions, Found, Idempotency, IncidentStore, Notifier,
 };
 use responder_workflow::render::{self, Message};
 use responder_workflow::steps::{self, DeliverInput, RegisterInput};
@@ -164,13 +164,26 @@ async fn idempotency_records_follow_the_powertools_life_cycle() {
         store.begin("k2", now, expiry).await.unwrap(),
         Begin::Started
     );
+    // An attempt that died before its effect is taken over as if new; one
+    // that died after it began its effect makes the next one look first.
     let later = expiry + Duration::seconds(1);
+    let later_expiry = later + Duration::minutes(5);
+    assert_eq!(
+        store.begin("k2", later, later_expiry).await.unwrap(),
+        Begin::TakenOver {
+            effect_may_have_happened: false
+        }
+    );
+    store.effect_starts("k2").await.unwrap();
+    let much_later = later_expiry + Duration::seconds(1);
     assert_eq!(
         store
-            .begin("k2", later, later + Duration::minutes(5))
+            .begin("k2", much_later, much_later + Duration::minutes(5))
             .await
             .unwrap(),
-        Begin::Started
+        Begin::TakenOver {
+            effect_may_have_happened: true
+        }
     );
 }
 
@@ -190,6 +203,18 @@ impl Notifier for CountingNotifier {
         _message: &Message,
     ) -> responder_workflow::Result<String> {
         Ok(id.to_owned())
+    }
+
+    async fn find(&self, _channel: &str, _message: &Message) -> responder_workflow::Result<Found> {
+        Ok(Found::NotThere)
+    }
+
+    async fn find_approval_request(
+        &self,
+        _id: &str,
+        _message: &Message,
+    ) -> responder_workflow::Result<Found> {
+        Ok(Found::NotThere)
     }
 }
 

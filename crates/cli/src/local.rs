@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::Context;
+use responder_api::tools::{Caller, ToolPolicy, Tools};
 use responder_local::{Db, Local, LocalApi};
 use responder_sfn::{Definition, Engine, Registry, Store};
 
@@ -27,6 +28,8 @@ pub struct Workspace {
     pub engine: Arc<Engine>,
     pub definition: Arc<Definition>,
     query_limits: responder_local::archive::QueryLimits,
+    /// `[api] write_tools`: every way a decision comes in obeys it.
+    write_tools: Option<Vec<String>>,
 }
 
 impl Workspace {
@@ -77,19 +80,44 @@ impl Workspace {
             engine: Arc::new(engine),
             definition,
             query_limits: config.api.query_limits(),
+            write_tools: config.api.write_tools.clone(),
         })
     }
 
-    /// Approves every approval `execution_id` waits for, with the routed
-    /// channels; returns how many.
-    pub fn approve_waiting(&self, execution_id: &str, approver: &str) -> anyhow::Result<usize> {
+    /// The API's tools over this workspace, with the configured write
+    /// policy: `serve`, `mcp`, `approve`, `reject` and `run`'s decisions all
+    /// decide through them (checked, audited with their caller).
+    pub fn tools(&self) -> anyhow::Result<Tools<LocalApi>> {
+        let policy = match &self.write_tools {
+            Some(names) => ToolPolicy::new(names.clone()).map_err(|e| anyhow::anyhow!("{e}"))?,
+            None => ToolPolicy::default(),
+        };
+        Ok(Tools::new(Arc::new(self.api()), policy))
+    }
+
+    /// Approves every approval `execution_id` waits for, through the tools
+    /// (as `caller`), with the routed channels; returns how many.
+    pub async fn approve_waiting(&self, execution_id: &str, caller: &str) -> anyhow::Result<usize> {
         let waiting = self.local.db.waiting_approvals(execution_id)?;
         for approval in &waiting {
-            let decision = serde_json::json!({"decision": "APPROVED", "reviewed": true, "approver": approver, "channels": approval.channels});
-            self.engine.send_task_success(&approval.token, decision)?;
-            self.local.db.decide_approval(&approval.id, "APPROVED")?;
+            let arguments = serde_json::json!({"incident_id": approval.incident_id, "comment": format!("approved automatically ({caller})")});
+            self.decide("approve_incident", arguments, caller).await?;
         }
         Ok(waiting.len())
+    }
+
+    /// Decides `incident_id` with the tool `tool` (`approve_incident` or
+    /// `reject_incident`) as `caller`; returns the tool's answer.
+    pub async fn decide(
+        &self,
+        tool: &str,
+        arguments: serde_json::Value,
+        caller: &str,
+    ) -> anyhow::Result<serde_json::Value> {
+        self.tools()?
+            .call(tool, arguments, &Caller(caller.to_owned()))
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
     }
 
     /// The API's backend over this workspace (`serve`, `mcp`, `approve`).

@@ -83,6 +83,8 @@ enum Command {
 }
 
 fn main() -> ExitCode {
+    // Test builds only: crash points named by FAILPOINTS.
+    responder_failpoints::setup();
     let cli = Cli::parse();
     let config = match config::Config::load(cli.config.as_deref()) {
         Ok(config) => config,

@@ -10,6 +10,7 @@ use responder_core::Incident;
 
 use crate::archive::{ArchiveQueries, QueryLimits};
 use crate::error::LocalError;
+use crate::holder::Holder;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS incidents (
@@ -105,9 +106,16 @@ CREATE TABLE IF NOT EXISTS archive.incident_history (
 pub const ARCHIVE_FILE: &str = "history.sqlite";
 
 /// Columns added after the first release, for databases created before.
-const ADDED_COLUMNS: [&str; 2] = [
+const ADDED_COLUMNS: [&str; 6] = [
     "ALTER TABLE approvals ADD COLUMN expires_at TEXT",
     "ALTER TABLE analyses ADD COLUMN usage TEXT",
+    // The process holding an INPROGRESS key, and whether it began its effect.
+    "ALTER TABLE idempotency ADD COLUMN holder TEXT",
+    "ALTER TABLE idempotency ADD COLUMN effect_started INTEGER NOT NULL DEFAULT 0",
+    // A decision's answer to the task token, kept until the token has it:
+    // a decision whose process died before answering is answered again.
+    "ALTER TABLE approvals ADD COLUMN answer TEXT",
+    "ALTER TABLE approvals ADD COLUMN answered INTEGER NOT NULL DEFAULT 0",
 ];
 
 pub use responder_workflow::history::{HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
@@ -144,6 +152,8 @@ pub struct PendingApproval {
 pub struct Db {
     conn: Mutex<Connection>,
     archive_path: PathBuf,
+    /// This process, as the holder of idempotency keys.
+    pub(crate) holder: Holder,
 }
 
 impl Db {
@@ -172,9 +182,11 @@ impl Db {
             }
         }
         move_archive_out_of_main(&conn)?;
+        let holders = dir.map_or_else(|| PathBuf::from("holders"), |d| d.join("holders"));
         Ok(Self {
             conn: Mutex::new(conn),
             archive_path,
+            holder: Holder::register(&holders)?,
         })
     }
 
@@ -253,15 +265,6 @@ impl Db {
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
-    }
-
-    /// Records the decision taken on an approval.
-    pub fn decide_approval(&self, id: &str, decision: &str) -> Result<(), LocalError> {
-        self.conn().execute(
-            "UPDATE approvals SET status = ?2, decision = ?2 WHERE id = ?1",
-            params![id, decision],
-        )?;
-        Ok(())
     }
 
     pub fn incident(&self, id: &str) -> Result<Option<Incident>, LocalError> {

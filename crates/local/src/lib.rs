@@ -15,6 +15,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod faults;
+pub mod holder;
 pub mod logs;
 pub mod openai;
 pub mod outbox;

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 
 use responder_api::links::{ApprovalLink, LinkDecision};
-use responder_workflow::ports::Notifier;
+use responder_workflow::ports::{Found, Notifier};
 
 use crate::config::ApprovalLinks;
 use crate::smtp::EmailConfig;
@@ -61,6 +61,14 @@ impl Notifier for Outbox {
         let dir = self.dir.join("approvals");
         let path = dir.join(format!("{}.json", safe_name(approval_id)));
         write_atomically(&dir, &path, &pretty(&body))?;
+        // With Slack configured, the request is posted with its buttons,
+        // and its location is the thread later messages reply in. It goes
+        // before the e-mail: an attempt that dies between the two is found
+        // in Slack afterwards, and the e-mail is then not sent twice.
+        let location = match &self.slack {
+            Some(slack) => slack.request_approval(approval_id, message).await?,
+            None => path.display().to_string(),
+        };
         if let Some(links) = &self.links {
             let email = approval_email(links, message, chrono::Utc::now().timestamp());
             let mail = dir.join(format!("{}.eml", safe_name(approval_id)));
@@ -69,12 +77,48 @@ impl Notifier for Outbox {
                 crate::smtp::send(&self.email, relay, &email).await?;
             }
         }
-        // With Slack configured, the request is posted with its buttons,
-        // and its location is the thread later messages reply in.
-        if let Some(slack) = &self.slack {
-            return slack.request_approval(approval_id, message).await;
+        Ok(location)
+    }
+
+    async fn find(&self, channel: &str, message: &Message) -> responder_workflow::Result<Found> {
+        match channel {
+            "slack" if self.slack.is_some() => match &self.slack {
+                Some(slack) => slack.find(message).await,
+                None => Ok(Found::NotThere),
+            },
+            "jira" if self.jira.is_some() => match &self.jira {
+                Some(jira) => jira.find(message).await,
+                None => Ok(Found::NotThere),
+            },
+            // A relay cannot be asked what it took.
+            "email" if self.email.smtp.is_some() => Ok(Found::CannotTell),
+            _ => Ok(in_outbox(&outbox_path(&self.dir, channel, message)?)),
         }
-        Ok(path.display().to_string())
+    }
+
+    async fn find_approval_request(
+        &self,
+        approval_id: &str,
+        message: &Message,
+    ) -> responder_workflow::Result<Found> {
+        match &self.slack {
+            Some(slack) => slack.find_approval_request(message).await,
+            None => Ok(in_outbox(
+                &self
+                    .dir
+                    .join("approvals")
+                    .join(format!("{}.json", safe_name(approval_id))),
+            )),
+        }
+    }
+}
+
+/// A file of the outbox is written whole or not at all (write, then rename).
+fn in_outbox(path: &Path) -> Found {
+    if path.exists() {
+        Found::At(path.display().to_string())
+    } else {
+        Found::NotThere
     }
 }
 
@@ -107,24 +151,24 @@ pub fn deliver(
     channel: &str,
     message: &Message,
 ) -> Result<PathBuf, Error> {
+    let path = outbox_path(outbox, channel, message)?;
+    let body = match channel {
+        "slack" => pretty(&render::slack(message)),
+        "jira" => pretty(&render::jira(message)),
+        _ => eml(email, &render::email(message))?,
+    };
+    let dir = path.parent().unwrap_or(outbox);
+    write_atomically(dir, &path, &body)?;
+    Ok(path)
+}
+
+/// Where the outbox keeps the delivery of `message` to `channel`.
+fn outbox_path(outbox: &Path, channel: &str, message: &Message) -> Result<PathBuf, Error> {
     let id = safe_name(message.incident_id());
     let kind = safe_name(&message.kind);
-    let (dir, name, body) = match channel {
-        "slack" => (
-            "slack",
-            format!("{id}-{kind}.json"),
-            pretty(&render::slack(message)),
-        ),
-        "jira" => (
-            "jira",
-            format!("{id}-{kind}.json"),
-            pretty(&render::jira(message)),
-        ),
-        "email" => (
-            "email",
-            format!("{id}-{kind}.eml"),
-            eml(email, &render::email(message))?,
-        ),
+    let name = match channel {
+        "slack" | "jira" => format!("{id}-{kind}.json"),
+        "email" => format!("{id}-{kind}.eml"),
         other => {
             return Err(Error::new(
                 names::UNKNOWN_CHANNEL,
@@ -135,10 +179,7 @@ pub fn deliver(
             ));
         }
     };
-    let dir = outbox.join(dir);
-    let path = dir.join(name);
-    write_atomically(&dir, &path, &body)?;
-    Ok(path)
+    Ok(outbox.join(channel).join(name))
 }
 
 /// Write then rename: a reader never sees half a message.

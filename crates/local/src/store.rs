@@ -239,36 +239,55 @@ impl Idempotency for Db {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(store)?;
-        let row: Option<(String, Option<String>, String)> = tx
+        let row: Option<(String, Option<String>, String, Option<String>, bool)> = tx
             .query_row(
-                "SELECT status, result, expires_at FROM idempotency WHERE key = ?1",
+                "SELECT status, result, expires_at, holder, effect_started FROM idempotency WHERE key = ?1",
                 params![key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
             )
             .optional()
             .map_err(store)?;
         let now_text = rfc3339(now);
-        match row {
-            Some((status, Some(result), expires))
+        let begun = match row {
+            Some((status, Some(result), expires, _, _))
                 if status == "COMPLETED" && expires > now_text =>
             {
                 return Ok(Begin::Completed(
                     serde_json::from_str(&result).map_err(Error::corrupt)?,
                 ));
             }
-            Some((status, _, expires)) if status == "INPROGRESS" && expires > now_text => {
-                return Ok(Begin::InProgress);
+            Some((status, _, expires, holder, effect_started)) if status == "INPROGRESS" => {
+                let holder = holder.unwrap_or_default();
+                // A live holder keeps the key until its record expires; a
+                // dead one (its process is gone) gives it up at once.
+                if expires > now_text && self.holder.is_alive(&holder) {
+                    return Ok(Begin::InProgress);
+                }
+                Begin::TakenOver {
+                    effect_may_have_happened: effect_started,
+                }
             }
-            _ => {}
-        }
+            _ => Begin::Started,
+        };
         tx.execute(
-            "INSERT INTO idempotency (key, status, result, expires_at) VALUES (?1, 'INPROGRESS', NULL, ?2)
-             ON CONFLICT (key) DO UPDATE SET status = 'INPROGRESS', result = NULL, expires_at = ?2",
-            params![key, rfc3339(in_progress_expiry)],
+            "INSERT INTO idempotency (key, status, result, expires_at, holder, effect_started)
+             VALUES (?1, 'INPROGRESS', NULL, ?2, ?3, 0)
+             ON CONFLICT (key) DO UPDATE SET status = 'INPROGRESS', result = NULL, expires_at = ?2, holder = ?3, effect_started = 0",
+            params![key, rfc3339(in_progress_expiry), self.holder.id()],
         )
         .map_err(store)?;
         tx.commit().map_err(store)?;
-        Ok(Begin::Started)
+        Ok(begun)
+    }
+
+    async fn effect_starts(&self, key: &str) -> Result<()> {
+        self.conn()
+            .execute(
+                "UPDATE idempotency SET effect_started = 1 WHERE key = ?1 AND status = 'INPROGRESS'",
+                params![key],
+            )
+            .map_err(store)?;
+        Ok(())
     }
 
     async fn complete(&self, key: &str, result: &Value, expires_at: DateTime<Utc>) -> Result<()> {

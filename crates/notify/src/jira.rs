@@ -15,9 +15,8 @@ use responder_workflow::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use responder_api::sigv4::uri_encode;
-
 use crate::https::{Https, refusal};
+use responder_workflow::ports::Found;
 
 /// `[workflow.jira]` in `responder.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -101,7 +100,7 @@ impl JiraSender {
         if message.kind == "repeat" || message.kind == "suppressed" {
             return Ok("jira:none (only Slack replies to repeats and suppressions)".to_owned());
         }
-        let existing = self.find(message.incident_id()).await?;
+        let existing = self.find_issue(message.incident_id()).await?;
         match (message.kind.as_str(), existing) {
             ("recovery", Some(key)) => self.comment(&key, message).await,
             ("recovery", None) => {
@@ -113,12 +112,12 @@ impl JiraSender {
     }
 
     /// The key of the issue labelled for this incident, if there is one.
-    async fn find(&self, incident_id: &str) -> Result<Option<String>> {
+    async fn find_issue(&self, incident_id: &str) -> Result<Option<String>> {
         let label = render::jira_label(incident_id);
         let jql = format!("labels = \"{label}\"");
         let url = self.url(&format!(
             "/rest/api/3/search/jql?jql={}&fields=key&maxResults=1",
-            uri_encode(&jql, true)
+            crate::encode(&jql)
         ));
         let answer = self
             .https
@@ -160,12 +159,49 @@ impl JiraSender {
         Ok(format!("jira:{key}"))
     }
 
-    async fn comment(&self, key: &str, message: &Message) -> Result<String> {
-        let body = json!({"body": render::jira_comment(message)});
+    /// Whether `message` is already in Jira: the incident's issue (found by
+    /// its label) for an incident message, a comment carrying our property
+    /// for a recovery. Returns `jira:<KEY>`, as [`deliver`](Self::deliver).
+    pub async fn find(&self, message: &Message) -> Result<Found> {
+        let Some(key) = self.find_issue(message.incident_id()).await? else {
+            return Ok(Found::NotThere);
+        };
+        if message.kind != "recovery" {
+            return Ok(Found::At(format!("jira:{key}")));
+        }
         let url = self.url(&format!(
-            "/rest/api/3/issue/{}/comment",
-            uri_encode(key, true)
+            "/rest/api/3/issue/{}/comment?expand=properties&maxResults=100&orderBy=-created",
+            crate::encode(&key)
         ));
+        let answer = self
+            .https
+            .send("Jira", "GET", &url, &self.headers(), None)
+            .await?;
+        if answer.status != 200 {
+            return Err(refusal("Jira", &answer));
+        }
+        let listed: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+        let ours = comment_property(message);
+        let there = listed["comments"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .flat_map(|c| c["properties"].as_array().into_iter().flatten())
+            .any(|p| p["key"] == COMMENT_PROPERTY && p["value"] == ours["value"]);
+        Ok(if there {
+            Found::At(format!("jira:{key}"))
+        } else {
+            Found::NotThere
+        })
+    }
+
+    async fn comment(&self, key: &str, message: &Message) -> Result<String> {
+        // The property lets a later attempt find this comment again.
+        let body = json!({
+            "body": render::jira_comment(message),
+            "properties": [comment_property(message)],
+        });
+        let url = self.url(&format!("/rest/api/3/issue/{}/comment", crate::encode(key)));
         let answer = self
             .https
             .send(
@@ -181,4 +217,14 @@ impl JiraSender {
         }
         Ok(format!("jira:{key}"))
     }
+}
+
+/// The comment property that marks our comments: which incident, which kind.
+const COMMENT_PROPERTY: &str = "incident-responder";
+
+fn comment_property(message: &Message) -> Value {
+    json!({
+        "key": COMMENT_PROPERTY,
+        "value": {"incident_id": message.incident_id(), "kind": message.kind},
+    })
 }

@@ -12,5 +12,19 @@ pub mod https;
 pub mod jira;
 pub mod slack;
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+
+/// What a query value keeps as it is: RFC 3986's unreserved characters.
+const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+/// `text` percent-encoded for a query value or a path segment.
+pub fn encode(text: &str) -> String {
+    utf8_percent_encode(text, UNRESERVED).to_string()
+}
+
 pub use jira::{JiraConfig, JiraSender, JiraTarget};
 pub use slack::{SlackConfig, SlackSender, SlackTarget};

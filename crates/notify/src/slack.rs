@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::https::{Https, refusal};
+use responder_workflow::ports::Found;
 
 /// `[workflow.slack]` in `responder.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -293,6 +294,74 @@ impl SlackInteractivity {
                     .collect()
             })
             .unwrap_or_default())
+    }
+}
+
+impl SlackSender {
+    /// Whether `message` is already in the channel: a message whose
+    /// metadata names its incident and kind (and count, for a repeat), in
+    /// its thread or in the channel's recent history. An incoming webhook
+    /// cannot be asked.
+    pub async fn find(&self, message: &Message) -> Result<Found> {
+        let payload = render::metadata_payload(message);
+        self.find_by(&payload, message.thread.as_deref()).await
+    }
+
+    /// Whether the approval request for `message`'s incident was posted.
+    pub async fn find_approval_request(&self, message: &Message) -> Result<Found> {
+        let request = Message {
+            kind: "approval".to_owned(),
+            ..message.clone()
+        };
+        self.find_by(&render::metadata_payload(&request), None)
+            .await
+    }
+
+    async fn find_by(&self, payload: &Value, thread: Option<&str>) -> Result<Found> {
+        let SlackTarget::Bot {
+            api_base,
+            token,
+            channel,
+        } = &self.target
+        else {
+            return Ok(Found::CannotTell);
+        };
+        let base = api_base.trim_end_matches('/');
+        let channel_q = crate::encode(channel);
+        let url = match thread.and_then(|t| thread_ts(t, channel)) {
+            Some(ts) => format!(
+                "{base}/conversations.replies?channel={channel_q}&ts={}&include_all_metadata=true&limit=200",
+                crate::encode(ts)
+            ),
+            None => format!(
+                "{base}/conversations.history?channel={channel_q}&include_all_metadata=true&limit=200"
+            ),
+        };
+        let headers = [("authorization", format!("Bearer {token}"))];
+        let answer = self
+            .https
+            .send("Slack", "GET", &url, &headers, None)
+            .await?;
+        if !(200..300).contains(&answer.status) {
+            return Err(refusal("Slack", &answer));
+        }
+        let reply: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
+        if reply["ok"].as_bool() != Some(true) {
+            let code = reply["error"].as_str().unwrap_or("unknown_error");
+            return Err(Error::new(
+                names::DELIVERY_TRANSIENT,
+                format!("Slack could not be asked for earlier messages: {code}"),
+            ));
+        }
+        let found = reply["messages"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|m| m["metadata"]["event_payload"] == *payload);
+        Ok(match found.and_then(|m| m["ts"].as_str()) {
+            Some(ts) => Found::At(format!("slack:{channel}/{ts}")),
+            None => Found::NotThere,
+        })
     }
 }
 

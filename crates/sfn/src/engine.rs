@@ -253,7 +253,12 @@ impl Engine {
         let id = exec.id.clone();
         let id = id.as_str();
         let mut in_flight: FuturesUnordered<Completion> = FuturesUnordered::new();
-        let mut answers = self.store.take_answers(id)?;
+        // This run starts from the stored snapshot (or a new execution):
+        // answers an earlier run took but never saved are replayed.
+        let mut answers = self.store.take_answers(id, true)?;
+        if !answers.is_empty() {
+            responder_failpoints::crash_at("engine.answers_taken");
+        }
         let mut reported = exec.history().len();
         while exec.status == Status::Running {
             let now = self.clock.now();
@@ -305,7 +310,10 @@ impl Engine {
             }
             if in_flight.is_empty() {
                 if exec.awaiting_callback() {
-                    answers = self.store.take_answers(id)?;
+                    answers = self.store.take_answers(id, false)?;
+                    if !answers.is_empty() {
+                        responder_failpoints::crash_at("engine.answers_taken");
+                    }
                     if answers.is_empty() {
                         // A wait on a person or another system: hand back to the caller.
                         self.store.save(&exec, def.text())?;

@@ -30,7 +30,9 @@ CREATE TABLE IF NOT EXISTS sfn_task_tokens (
     path         TEXT NOT NULL,
     invocation   INTEGER NOT NULL,
     -- waiting: the task waits; answered: an answer waits for the execution;
-    -- closed: the task ended (answered, failed, timed out or aborted).
+    -- taken: a run of the execution has the answer, which stays here until
+    -- the snapshot that holds its effect is saved (a crash before replays
+    -- it); closed: the task ended (answered, failed, timed out or aborted).
     state        TEXT NOT NULL,
     answer       TEXT,
     heartbeat_at TEXT,
@@ -116,10 +118,14 @@ impl Store {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
+    /// Saves the execution's snapshot and, in the same transaction, closes
+    /// the answers its runs have taken: the snapshot now holds their effect.
     pub(crate) fn save(&self, execution: &Execution, definition: &str) -> Result<(), EngineError> {
         let snapshot =
             serde_json::to_string(execution).map_err(|e| EngineError::Store(e.to_string()))?;
-        self.conn().prepare_cached(
+        let mut conn = self.conn();
+        let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        tx.prepare_cached(
             "INSERT INTO sfn_executions (id, name, state_machine, status, started_at, stopped_at, definition, snapshot)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
              ON CONFLICT (id) DO UPDATE SET status = ?4, stopped_at = ?6, snapshot = ?8",
@@ -134,6 +140,11 @@ impl Store {
                 definition,
                 snapshot
             ])?;
+        tx.prepare_cached(
+            "UPDATE sfn_task_tokens SET state = 'closed' WHERE execution_id = ?1 AND state = 'taken'",
+        )?
+        .execute(params![execution.id])?;
+        tx.commit()?;
         Ok(())
     }
 
@@ -237,8 +248,17 @@ impl Store {
         Ok(execution_id)
     }
 
-    /// Answers and heartbeats that arrived for an execution's tasks, once each.
-    pub(crate) fn take_answers(&self, execution_id: &str) -> Result<Vec<Answer>, EngineError> {
+    /// Answers and heartbeats that arrived for an execution's tasks, once
+    /// each per run. An answer is marked taken, not closed: it is closed
+    /// when the snapshot holding its effect is saved ([`save`](Self::save)).
+    /// A run that starts from the stored snapshot (`since_snapshot`) takes
+    /// the answers an earlier run took but never saved: a process that died
+    /// after taking an answer loses nothing.
+    pub(crate) fn take_answers(
+        &self,
+        execution_id: &str,
+        since_snapshot: bool,
+    ) -> Result<Vec<Answer>, EngineError> {
         let mut conn = self.conn();
         // IMMEDIATE: a deferred transaction that reads and then writes is
         // refused at once ("database is locked") when another connection
@@ -248,9 +268,11 @@ impl Store {
         {
             let mut stmt = tx.prepare_cached(
                 "SELECT token, path, invocation, state, answer, heartbeat_at FROM sfn_task_tokens
-                 WHERE execution_id = ?1 AND (state = 'answered' OR (state = 'waiting' AND heartbeat_at IS NOT NULL))",
+                 WHERE execution_id = ?1
+                   AND (state = 'answered' OR (state = 'taken' AND ?2)
+                        OR (state = 'waiting' AND heartbeat_at IS NOT NULL))",
             )?;
-            let rows = stmt.query_map(params![execution_id], |r| {
+            let rows = stmt.query_map(params![execution_id, since_snapshot], |r| {
                 Ok((
                     r.get::<_, String>(0)?,
                     r.get::<_, String>(1)?,
@@ -265,7 +287,7 @@ impl Store {
                 let path: Vec<usize> =
                     serde_json::from_str(&path).map_err(|e| EngineError::Store(e.to_string()))?;
                 let invocation = u64::try_from(invocation).unwrap_or(0);
-                let delivery = if state == "answered" {
+                let delivery = if state == "answered" || state == "taken" {
                     let answer = answer.unwrap_or_default();
                     serde_json::from_str(&answer).map_err(|e| EngineError::Store(e.to_string()))?
                 } else {
@@ -282,7 +304,7 @@ impl Store {
                 Delivery::Heartbeat(_) => {
                     "UPDATE sfn_task_tokens SET heartbeat_at = NULL WHERE token = ?1"
                 }
-                _ => "UPDATE sfn_task_tokens SET state = 'closed' WHERE token = ?1",
+                _ => "UPDATE sfn_task_tokens SET state = 'taken' WHERE token = ?1",
             };
             tx.execute(sql, params![token])?;
         }

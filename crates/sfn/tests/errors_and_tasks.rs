@@ -590,3 +590,71 @@ async fn a_damaged_snapshot_is_an_error_not_a_crash() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+/// The approval, then a task that may hang (the Slack post in flight).
+fn approval_then_deliver() -> Value {
+    json!({
+        "StartAt": "Approve",
+        "States": {
+            "Approve": {
+                "Type": "Task",
+                "Resource": "arn:aws:states:::lambda:invoke.waitForTaskToken",
+                "Parameters": {"FunctionName": "request-approval", "Payload": {"token.$": "$$.Task.Token"}},
+                "ResultPath": "$.decision",
+                "Next": "Deliver"
+            },
+            "Deliver": {"Type": "Task", "Resource": "arn:aws:lambda:local:000000000000:function:deliver", "ResultPath": "$.delivered", "End": true}
+        }
+    })
+}
+
+#[tokio::test]
+async fn an_answer_taken_by_a_run_that_died_is_replayed_after_a_restart() {
+    // GIVEN an execution waiting for its approval, answered
+    let dir = std::env::temp_dir().join(format!("responder-sfn-replay-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let db = dir.join("engine.db");
+    let (mut registry, calls) = approval_registry();
+    registry.register("deliver", |_| Box::pin(std::future::pending()));
+    let first = Engine::new(Store::open(&db).unwrap(), Arc::new(registry))
+        .with_random(Arc::new(SeededRandom::new(1)));
+    let definition = definition(&approval_then_deliver());
+    let waiting = first
+        .execute(
+            &definition,
+            "Incident",
+            Some("inc-5"),
+            json!({"id": "inc-5"}),
+        )
+        .await
+        .unwrap();
+    first
+        .send_task_success(&token_of(&calls), json!({"approved": true}))
+        .unwrap();
+    // WHEN a run takes the answer and the process dies while the next task
+    // runs (the run is dropped before it saved anything)
+    let died = tokio::time::timeout(
+        std::time::Duration::from_millis(300),
+        first.run(&waiting.id),
+    )
+    .await;
+    assert!(died.is_err(), "the delivery hangs");
+    drop(first);
+    // THEN a new process finds the answer again and the execution goes on
+    let mut registry = Registry::new();
+    registry.register("deliver", |_| Box::pin(async { Ok(json!("sent")) }));
+    let second = Engine::new(Store::open(&db).unwrap(), Arc::new(registry));
+    let done = second.run(&waiting.id).await.unwrap();
+    assert_eq!(done.status, Status::Succeeded);
+    assert_eq!(
+        done.output.as_ref().unwrap()["decision"],
+        json!({"approved": true})
+    );
+    // ... and the answer, now in the saved snapshot, is not replayed again.
+    assert!(
+        second
+            .send_task_success(&token_of(&calls), json!({}))
+            .is_err()
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

@@ -217,8 +217,23 @@ pub trait Approvals: Send + Sync {
     fn put_request(&self, request: &ApprovalRequest) -> impl Future<Output = Result<()>> + Send;
 }
 
+/// Whether a message is already at its destination, as a destination can
+/// tell: after an attempt died while sending, the next looks before it
+/// sends again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// It is there: where (the location a send would have returned).
+    At(String),
+    /// It is not there: sending is safe.
+    NotThere,
+    /// The destination cannot be asked (an SMTP relay, a Slack webhook): it
+    /// is not sent again, so it arrives at most once.
+    CannotTell,
+}
+
 /// Sends messages to people. A message sent twice is sent twice: the
-/// [`Idempotency`] port around it is what makes a retry safe.
+/// [`Idempotency`] port around it, and [`Notifier::find`] after a crash,
+/// are what make a retry safe.
 pub trait Notifier: Send + Sync {
     /// Sends to `channel` (`slack`, `jira`, `email`); returns where it went.
     fn send(&self, channel: &str, message: &Message)
@@ -230,6 +245,17 @@ pub trait Notifier: Send + Sync {
         approval_id: &str,
         message: &Message,
     ) -> impl Future<Output = Result<String>> + Send;
+
+    /// Looks for `message` at `channel`'s destination: Slack's messages by
+    /// their metadata, Jira's issue by its label, files in the outbox.
+    fn find(&self, channel: &str, message: &Message) -> impl Future<Output = Result<Found>> + Send;
+
+    /// Looks for the approval request `approval_id` (Slack, or the outbox).
+    fn find_approval_request(
+        &self,
+        approval_id: &str,
+        message: &Message,
+    ) -> impl Future<Output = Result<Found>> + Send;
 }
 
 /// Where an idempotent operation stands.
@@ -237,6 +263,11 @@ pub trait Notifier: Send + Sync {
 pub enum Begin {
     /// This caller holds the key: do the work, then `complete`.
     Started,
+    /// An earlier attempt held the key and is gone (its process died, or its
+    /// record expired): this caller holds it now. If the earlier attempt had
+    /// begun its effect ([`Idempotency::effect_starts`]), the effect may have
+    /// happened: look before doing it again.
+    TakenOver { effect_may_have_happened: bool },
     /// Another attempt holds it and has not finished (or crashed less than
     /// its expiry ago).
     InProgress,
@@ -245,8 +276,9 @@ pub enum Begin {
 }
 
 /// Idempotency records in the style of Powertools: a conditional put marks
-/// a key INPROGRESS until `complete` stores the result; an expired
-/// INPROGRESS record (a crashed attempt) may be taken over.
+/// a key INPROGRESS until `complete` stores the result; an INPROGRESS record
+/// whose holder is gone (locally: its process died; in AWS: its expiry, the
+/// task's timeout, passed) is taken over.
 pub trait Idempotency: Send + Sync {
     fn begin(
         &self,
@@ -261,6 +293,10 @@ pub trait Idempotency: Send + Sync {
         result: &Value,
         expires_at: DateTime<Utc>,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// Notes that the holder's side effect starts now: if the holder dies
+    /// from here on, whoever takes the key over must look before acting.
+    fn effect_starts(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Gives the key up after a failure, so that a retry can start again.
     fn release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;

@@ -366,16 +366,22 @@ pub fn slack(message: &Message) -> Value {
 /// The incident id as message metadata, so replies and updates can find
 /// the message again.
 fn with_metadata(mut rendered: Value, message: &Message) -> Value {
-    let mut payload = json!({"incident_id": message.incident_id(), "kind": message.kind});
-    if message.kind == "repeat" {
-        // Each told repeat is its own delivery.
-        payload["occurrences"] = message.incident["occurrences"].clone();
-    }
     rendered["metadata"] = json!({
         "event_type": "incident_notification",
-        "event_payload": payload,
+        "event_payload": metadata_payload(message),
     });
     rendered
+}
+
+/// What a Slack message's metadata says of it: its incident and kind (and,
+/// for a repeat, which one: each told repeat is its own delivery). A later
+/// attempt finds the message again by it.
+pub fn metadata_payload(message: &Message) -> Value {
+    let mut payload = json!({"incident_id": message.incident_id(), "kind": message.kind});
+    if message.kind == "repeat" {
+        payload["occurrences"] = message.incident["occurrences"].clone();
+    }
+    payload
 }
 
 /// A short reply in the incident's thread: the alarm fired again, or the

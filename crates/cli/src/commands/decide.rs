@@ -4,9 +4,6 @@
 
 use std::process::ExitCode;
 
-use std::sync::Arc;
-
-use responder_api::tools::{Caller, ToolPolicy, Tools};
 use serde_json::Value;
 
 use crate::config::Config;
@@ -61,13 +58,10 @@ pub fn reject(args: &RejectArgs, config: &Config) -> ExitCode {
 /// the same checks, the same audit record (caller `cli`).
 fn decide(config: &Config, tool: &str, arguments: Value) -> anyhow::Result<String> {
     let workspace = Workspace::open(config, false)?;
-    let tools = Tools::new(Arc::new(workspace.api()), ToolPolicy::default());
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?;
-    let decided = runtime
-        .block_on(tools.call(tool, arguments, &Caller("cli".to_owned())))
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let decided = runtime.block_on(workspace.decide(tool, arguments, "cli"))?;
     let field = |name: &str| {
         decided
             .get(name)

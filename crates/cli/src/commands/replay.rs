@@ -195,7 +195,11 @@ async fn replay_all(
                     .execute(&workspace.definition, STATE_MACHINE, None, payload)
                     .await?;
                 while auto_approve && execution.status == Status::Running {
-                    if workspace.approve_waiting(&execution.id, "replay")? == 0 {
+                    if workspace
+                        .approve_waiting(&execution.id, "cli:replay")
+                        .await?
+                        == 0
+                    {
                         break;
                     }
                     execution = workspace.engine.run(&execution.id).await?;

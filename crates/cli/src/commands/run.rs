@@ -56,10 +56,15 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
     while execution.status == Status::Running {
         for approval in workspace.local.db.waiting_approvals(&execution.id)? {
             if args.auto_approve {
-                workspace.approve_waiting(&execution.id, "auto-approve")?;
+                let arguments = json!({"incident_id": approval.incident_id, "comment": "approved automatically (responder run --auto-approve)"});
+                runtime.block_on(workspace.decide(
+                    "approve_incident",
+                    arguments,
+                    "cli:auto-approve",
+                ))?;
                 say!("  approved automatically ({})", approval.id);
             } else if interactive {
-                answer_on_terminal(&workspace, &approval)?;
+                runtime.block_on(answer_on_terminal(&workspace, &approval))?;
             } else if announced.insert(approval.id.clone()) {
                 let id = &approval.incident_id;
                 say!(
@@ -80,7 +85,12 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
     })
 }
 
-fn answer_on_terminal(workspace: &Workspace, approval: &PendingApproval) -> anyhow::Result<()> {
+/// Asks on the terminal, then decides through the same tools as every
+/// other way in (checked against `write_tools`, audited as `cli:terminal`).
+async fn answer_on_terminal(
+    workspace: &Workspace,
+    approval: &PendingApproval,
+) -> anyhow::Result<()> {
     say_inline!(
         "  approve {}? [y = approve / n = reject] ",
         approval.incident_id
@@ -88,21 +98,19 @@ fn answer_on_terminal(workspace: &Workspace, approval: &PendingApproval) -> anyh
     io::stdout().flush()?;
     let mut line = String::new();
     io::stdin().read_line(&mut line)?;
-    let db = &workspace.local.db;
+    let id = &approval.incident_id;
     if line.trim().eq_ignore_ascii_case("y") || line.trim().eq_ignore_ascii_case("yes") {
-        let decision = json!({"decision": "APPROVED", "reviewed": true, "approver": "terminal", "channels": approval.channels});
+        let arguments = json!({"incident_id": id, "comment": "approved at the terminal"});
         workspace
-            .engine
-            .send_task_success(&approval.token, decision)?;
-        Ok(db.decide_approval(&approval.id, "APPROVED")?)
+            .decide("approve_incident", arguments, "cli:terminal")
+            .await?;
     } else {
-        workspace.engine.send_task_failure(
-            &approval.token,
-            "Approval.Rejected",
-            "rejected at the terminal",
-        )?;
-        Ok(db.decide_approval(&approval.id, "REJECTED")?)
+        let arguments = json!({"incident_id": id, "reason": "rejected at the terminal"});
+        workspace
+            .decide("reject_incident", arguments, "cli:terminal")
+            .await?;
     }
+    Ok(())
 }
 
 /// Prints each state that completed among the new events (from `from`):

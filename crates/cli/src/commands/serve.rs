@@ -15,7 +15,7 @@ use responder_api::http::{Auth, HttpConfig, SlackSettings, router};
 use responder_api::mcp::McpServer;
 use responder_api::sigv4::Verifier;
 use responder_api::slack::ApproverCheck;
-use responder_api::tools::{Caller, ToolPolicy, Tools};
+use responder_api::tools::Caller;
 use responder_local::LocalApi;
 use responder_notify::slack::SlackInteractivity;
 use rmcp::ServiceExt;
@@ -55,14 +55,6 @@ pub fn mcp(_args: &McpArgs, config: &Config) -> ExitCode {
     super::finish(run_mcp(config))
 }
 
-fn tools(config: &Config, api: LocalApi) -> anyhow::Result<Tools<LocalApi>> {
-    let policy = match &config.api.write_tools {
-        Some(names) => ToolPolicy::new(names.clone()).map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => ToolPolicy::default(),
-    };
-    Ok(Tools::new(Arc::new(api), policy))
-}
-
 fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     let secrets = &config.api.secrets;
     if secrets.credentials.is_empty() {
@@ -72,7 +64,7 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
     }
     let workspace = Workspace::open(config, true)?;
     let api = workspace.api();
-    let tools = tools(config, api.clone())?;
+    let tools = workspace.tools()?;
     let http = HttpConfig {
         auth: Auth::SigV4(
             Verifier::new(
@@ -125,7 +117,7 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
 fn run_mcp(config: &Config) -> anyhow::Result<ExitCode> {
     let workspace = Workspace::open(config, true)?;
     let api = workspace.api();
-    let tools = tools(config, api.clone())?;
+    let tools = workspace.tools()?;
     #[allow(clippy::disallowed_methods)] // Who runs the client: the audit's caller.
     let user = std::env::var("USER").unwrap_or_else(|_| "unknown".to_owned());
     let server = McpServer::new(tools, Caller(format!("stdio:{user}")));

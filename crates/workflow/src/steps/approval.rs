@@ -27,6 +27,17 @@ pub struct ApprovalInput {
     /// The execution's id (`$$.Execution.Id`), for the link to it.
     #[serde(default)]
     pub execution: Option<String>,
+    /// False when the approvers could not be told (Slack throttled or down
+    /// past its retries): the request is stored all the same, the failure
+    /// (`request_error`) kept where people look.
+    #[serde(default = "yes")]
+    pub notify: bool,
+    #[serde(default)]
+    pub request_error: Option<String>,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// The approval id people and buttons see: derived from the token, so a
@@ -91,44 +102,50 @@ where
         execution: input.execution.clone(),
         ..Message::new("approval", input.incident.clone())
     };
+    if !input.notify {
+        let error = input
+            .request_error
+            .clone()
+            .unwrap_or_else(|| "the approvers could not be told".to_owned());
+        store
+            .record_delivery(&Delivery {
+                incident_id: incident_id.to_owned(),
+                channel: "slack".to_owned(),
+                kind: "approval".to_owned(),
+                status: "FAILED".to_owned(),
+                location: None,
+                error: Some(error.clone()),
+            })
+            .await?;
+        return Ok(json!({"approval_id": id, "request": null, "request_error": error}));
+    }
     let key = format!("approval:{id}");
-    let asked = once(idempotency, &key, now, || async {
-        let request = notifier.request_approval(&id, &message).await?;
-        Ok(json!({"approval_id": id, "request": request}))
-    })
-    .await;
-    let result = match asked {
-        Ok(result) => result,
-        // Slack down must not lose the incident: the request is stored, so
-        // the API, the console and the CLI can still decide it, and the
-        // failure is kept where people look.
-        Err(error) if error.name().starts_with("Delivery.") => {
-            store
-                .record_delivery(&Delivery {
-                    incident_id: incident_id.to_owned(),
-                    channel: "slack".to_owned(),
-                    kind: "approval".to_owned(),
-                    status: "FAILED".to_owned(),
-                    location: None,
-                    error: Some(error.message().to_owned()),
-                })
-                .await?;
-            return Ok(
-                json!({"approval_id": id, "request": null, "request_error": error.message()}),
-            );
-        }
-        Err(error) => return Err(error),
-    };
+    let result = once(
+        idempotency,
+        &key,
+        now,
+        || notifier.find_approval_request(&id, &message),
+        |location| json!({"approval_id": id, "request": location}),
+        || async {
+            let request = notifier.request_approval(&id, &message).await?;
+            Ok(json!({"approval_id": id, "request": request}))
+        },
+    )
+    // A Slack that refuses or stays down fails this attempt: the state
+    // machine retries it, then asks again quietly (`notify: false`), so the
+    // incident is never lost.
+    .await?;
     // The request is the incident's first Slack message: later messages
     // (the decision, repeats, the recovery) reply in its thread.
+    let status = result["status"].as_str().unwrap_or("SENT");
     store
         .record_delivery(&Delivery {
             incident_id: incident_id.to_owned(),
             channel: "slack".to_owned(),
             kind: "approval".to_owned(),
-            status: "SENT".to_owned(),
+            status: status.to_owned(),
             location: result["request"].as_str().map(str::to_owned),
-            error: None,
+            error: result["reason"].as_str().map(str::to_owned),
         })
         .await?;
     Ok(result)

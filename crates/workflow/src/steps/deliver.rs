@@ -5,13 +5,16 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use crate::error::{Error, Result, names};
-use crate::ports::{Begin, Delivery, Idempotency, IncidentStore, Notifier};
+use crate::ports::{Begin, Delivery, Found, Idempotency, IncidentStore, Notifier};
 use crate::render::Message;
 
-/// How long an attempt holds a key before another may take over (longer
-/// than any task's timeout), and how long a result is remembered (longer
-/// than any redelivery: EventBridge retries for 24 hours).
-const IN_PROGRESS_EXPIRY_SECONDS: i64 = 300;
+/// How long an attempt holds a key before another may take over when its
+/// death cannot be seen (in AWS): the task's timeout (30 s: the attempt is
+/// dead by then) and a margin. The state machine's retrier of
+/// `Idempotency.InProgress` waits longer than this in all. Locally a dead
+/// holder is seen at once. And how long a result is remembered (longer than
+/// any redelivery: EventBridge retries for 24 hours).
+pub const IN_PROGRESS_EXPIRY_SECONDS: i64 = 35;
 const RECORD_EXPIRY_DAYS: i64 = 7;
 
 #[derive(Debug, Deserialize)]
@@ -99,23 +102,37 @@ where
         thread,
         links: Vec::new(),
     };
-    let result = once(idempotency, &key, now, || async {
-        let location = notifier.send(&input.channel, &message).await?;
-        Ok(json!({"channel": input.channel, "status": "SENT", "location": location}))
-    })
+    let channel = input.channel.as_str();
+    let result = once(
+        idempotency,
+        &key,
+        now,
+        || notifier.find(channel, &message),
+        |location| json!({"channel": channel, "status": "SENT", "location": location}),
+        || async {
+            let location = notifier.send(channel, &message).await?;
+            Ok(json!({"channel": channel, "status": "SENT", "location": location}))
+        },
+    )
     .await?;
+    responder_failpoints::crash_at("deliver.completed");
+    let uncertain = result["status"] == UNCERTAIN;
     store
         .record_delivery(&Delivery {
             incident_id: incident_id.to_owned(),
             channel: input.channel.clone(),
             kind,
-            status: "SENT".to_owned(),
+            status: if uncertain { UNCERTAIN } else { "SENT" }.to_owned(),
             location: result["location"].as_str().map(str::to_owned),
-            error: None,
+            error: result["reason"].as_str().map(str::to_owned),
         })
         .await?;
     Ok(result)
 }
+
+/// The status of a delivery whose attempt died while sending to a
+/// destination that cannot be asked (an SMTP relay): not sent again.
+pub const UNCERTAIN: &str = "UNCERTAIN";
 
 /// Where the incident's first Slack message went (the approval request,
 /// else the incident message): later Slack messages reply in its thread.
@@ -151,37 +168,70 @@ pub fn worth_a_reply(occurrences: u64) -> bool {
 
 /// Runs `work` once for `key`: a repeat gets the first result back; a
 /// repeat while the first still runs fails with `Idempotency.InProgress`
-/// (the state machine retries it); a failure releases the key.
-pub(crate) async fn once<I, F, Fut>(
+/// (the state machine retries it); a failure releases the key. When the
+/// key is taken over from an attempt that died while doing the work, the
+/// destination is asked first (`find`): found, the work is done (`found`
+/// makes its result from the location); not there, it is done again;
+/// cannot tell, it is not done again and the result says `UNCERTAIN`.
+pub(crate) async fn once<I, L, LFut, F, Fut>(
     idempotency: &I,
     key: &str,
     now: DateTime<Utc>,
+    find: L,
+    found: impl FnOnce(&str) -> Value,
     work: F,
 ) -> Result<Value>
 where
     I: Idempotency,
+    L: FnOnce() -> LFut,
+    LFut: Future<Output = Result<Found>>,
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Value>>,
 {
     let expiry = now + Duration::seconds(IN_PROGRESS_EXPIRY_SECONDS);
+    let finish = |result: Value| async move {
+        let expires = now + Duration::days(RECORD_EXPIRY_DAYS);
+        idempotency.complete(key, &result, expires).await?;
+        Ok(result)
+    };
     match idempotency.begin(key, now, expiry).await? {
-        Begin::Completed(result) => Ok(result),
-        Begin::InProgress => Err(Error::new(
-            names::IN_PROGRESS,
-            format!("'{key}' is being done by another attempt"),
-        )),
-        Begin::Started => match work().await {
-            Ok(result) => {
-                let expires = now + Duration::days(RECORD_EXPIRY_DAYS);
-                idempotency.complete(key, &result, expires).await?;
-                Ok(result)
+        Begin::Completed(result) => return Ok(result),
+        Begin::InProgress => {
+            return Err(Error::new(
+                names::IN_PROGRESS,
+                format!("'{key}' is being done by another attempt"),
+            ));
+        }
+        Begin::TakenOver {
+            effect_may_have_happened: true,
+        } => match find().await? {
+            Found::At(location) => return finish(found(&location)).await,
+            Found::CannotTell => {
+                return finish(json!({
+                    "status": UNCERTAIN,
+                    "reason": "an earlier attempt stopped while sending, and this destination cannot be asked whether it arrived; it is not sent again (at most once)",
+                }))
+                .await;
             }
-            Err(error) => {
-                // If the release fails too, the record expires on its own.
-                let _ = idempotency.release(key).await;
-                Err(error)
-            }
+            Found::NotThere => {}
         },
+        Begin::Started
+        | Begin::TakenOver {
+            effect_may_have_happened: false,
+        } => {}
+    }
+    responder_failpoints::crash_at("deliver.started");
+    idempotency.effect_starts(key).await?;
+    match work().await {
+        Ok(result) => {
+            responder_failpoints::crash_at("deliver.sent");
+            finish(result).await
+        }
+        Err(error) => {
+            // If the release fails too, the record expires on its own.
+            let _ = idempotency.release(key).await;
+            Err(error)
+        }
     }
 }
 
