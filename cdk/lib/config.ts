@@ -44,6 +44,20 @@ export interface EnvConfig {
   };
   /** E-mail through SES: the verified sender and the recipients (none: the S3 outbox). */
   readonly email?: { readonly from: string; readonly to: readonly string[] };
+  /**
+   * Who may press Approve and Reject in Slack: user ids, user-group ids
+   * (read with the bot token), and per severity. Nobody when absent.
+   */
+  readonly slackApprovers?: SlackApprovers;
+}
+
+export interface ApproverList {
+  readonly users?: readonly string[];
+  readonly groups?: readonly string[];
+}
+
+export interface SlackApprovers extends ApproverList {
+  readonly severity?: Partial<Record<'CRITICAL' | 'HIGH' | 'MEDIUM' | 'LOW', ApproverList>>;
 }
 
 const common = {

@@ -25,6 +25,8 @@ export interface FunctionNeeds {
   readonly email?: boolean;
   /** Step Functions calls: the API starts executions and answers task tokens. */
   readonly stepFunctions?: boolean;
+  /** Slack's buttons: who may press them (`slackApprovers` of the environment). */
+  readonly slackButtons?: boolean;
 }
 
 export interface FunctionSpec {
@@ -33,6 +35,13 @@ export interface FunctionSpec {
   /** The ASL placeholder it fills (`${RegisterAlertFunctionArn}`), if a task. */
   readonly substitution?: string;
   readonly needs: FunctionNeeds;
+  /**
+   * The function's Lambda timeout, when its states allow it longer than the
+   * environment's `functionTimeout`: at least the `TimeoutSeconds` of every
+   * state that calls it (a test reads the ASL), so Lambda never cuts a task
+   * short of its budget (`responder_workflow::budget`).
+   */
+  readonly timeoutSeconds?: number;
 }
 
 const INCIDENT_WRITES = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem', 'dynamodb:ConditionCheckItem'];
@@ -48,13 +57,19 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       policy: true,
     },
   },
-  { crate: 'query-history', substitution: 'QueryHistoryFunctionArn', needs: { athena: true, policy: true, archiveRead: ['incidents/*'] } },
-  { crate: 'query-logs', substitution: 'QueryLogsFunctionArn', needs: { logsInsights: true } },
+  {
+    crate: 'query-history',
+    substitution: 'QueryHistoryFunctionArn',
+    needs: { athena: true, policy: true, archiveRead: ['incidents/*'] },
+    timeoutSeconds: 60,
+  },
+  { crate: 'query-logs', substitution: 'QueryLogsFunctionArn', needs: { logsInsights: true }, timeoutSeconds: 60 },
   { crate: 'check-cache', substitution: 'CheckCacheFunctionArn', needs: { tables: { cache: ['dynamodb:GetItem'] }, analyzerId: true } },
   {
     crate: 'analyze',
     substitution: 'AnalyzeFunctionArn',
     needs: { tables: { cache: ['dynamodb:PutItem'], incidents: ['dynamodb:PutItem'] }, bedrock: true, policy: true },
+    timeoutSeconds: 120,
   },
   {
     crate: 'request-approval',
@@ -100,6 +115,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       policy: true,
       secrets: ['slack', 'api'],
       stepFunctions: true,
+      slackButtons: true,
     },
   },
 ];

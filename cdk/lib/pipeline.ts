@@ -217,6 +217,9 @@ export class Pipeline extends Construct {
         }),
       );
     }
+    if (needs.slackButtons && config.slackApprovers) {
+      environment.SLACK_APPROVERS = JSON.stringify(config.slackApprovers);
+    }
     if (needs.stepFunctions) {
       environment.STATE_MACHINE_ARN = stateMachineArn;
       const executions = Arn.format(
@@ -242,7 +245,12 @@ export class Pipeline extends Construct {
       handler: 'bootstrap',
       code: lambda.Code.fromAsset(path.join(props.assetsDir, spec.crate, 'bootstrap.zip')),
       memorySize: config.memoryMb,
-      timeout: spec.crate === 'api' ? config.apiTimeout : config.functionTimeout,
+      timeout:
+        spec.crate === 'api'
+          ? config.apiTimeout
+          : spec.timeoutSeconds
+            ? Duration.seconds(spec.timeoutSeconds)
+            : config.functionTimeout,
       role,
       logGroup,
       loggingFormat: lambda.LoggingFormat.JSON,

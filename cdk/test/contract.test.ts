@@ -68,3 +68,37 @@ test('asl-validator catches a transition to a state that does not exist', () => 
   fs.writeFileSync(file, JSON.stringify(broken));
   assert.equal(validate(file).ok, false);
 });
+
+/** Every Task state of the ASL file, nested ones included. */
+function taskStates(states: Record<string, any>, out: [string, any][] = []): [string, any][] {
+  for (const [name, state] of Object.entries(states)) {
+    if (state.Type === 'Task') out.push([name, state]);
+    for (const branch of state.Branches ?? []) taskStates(branch.States, out);
+    const processor = state.ItemProcessor ?? state.Iterator;
+    if (processor) taskStates(processor.States, out);
+  }
+  return out;
+}
+
+test('each function may run as long as every state that calls it allows', () => {
+  const { template } = synth('prod');
+  const functions = template.findResources('AWS::Lambda::Function');
+  const timeoutOf = (crate: string): number => {
+    const found = Object.values(functions).find((f: any) =>
+      String(f.Properties.Description ?? '').startsWith(`incident-responder ${crate} `),
+    ) as { Properties: { Timeout: number } } | undefined;
+    assert.ok(found, `no function for ${crate}`);
+    return found.Properties.Timeout;
+  };
+  for (const [name, state] of taskStates(JSON.parse(asl).States)) {
+    const placeholder = (state.Resource.startsWith('${') ? state.Resource : state.Parameters?.FunctionName) as string;
+    const spec = FUNCTIONS.find((f) => `\${${f.substitution}}` === placeholder);
+    assert.ok(spec, `${name}: ${placeholder} is no function`);
+    if (typeof state.TimeoutSeconds === 'number') {
+      assert.ok(
+        timeoutOf(spec.crate) >= state.TimeoutSeconds,
+        `${name}: ${spec.crate} times out at ${timeoutOf(spec.crate)} s, its state allows ${state.TimeoutSeconds} s`,
+      );
+    }
+  }
+});

@@ -247,3 +247,16 @@ test('source CIDRs add a resource policy that refuses other addresses; an SES se
   assert.equal(ses.length, 1);
   assert.ok(JSON.stringify(ses[0]!.statement.Resource).includes(':identity/example.com'));
 });
+
+test('Slack approvers reach the API function only, as the JSON it reads', () => {
+  const app = new App({ context: { assets: standInAssets() } });
+  const slackApprovers = { users: ['U0ONCALL'], groups: ['S0SRE'], severity: { CRITICAL: { users: ['U0LEAD'] } } };
+  const config = { ...ENVIRONMENTS.prod, slackApprovers };
+  const stack = new IncidentResponderStack(app, 'Approvers', { config, assetsDir: app.node.tryGetContext('assets') });
+  const withApprovers = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter(
+    (fn: any) => fn.Properties.Environment?.Variables?.SLACK_APPROVERS !== undefined,
+  ) as any[];
+  assert.equal(withApprovers.length, 1);
+  assert.ok(String(withApprovers[0].Properties.Description).startsWith('incident-responder api '));
+  assert.deepEqual(JSON.parse(withApprovers[0].Properties.Environment.Variables.SLACK_APPROVERS), slackApprovers);
+});

@@ -265,7 +265,7 @@ impl Verifier {
             .first()
             .map(|h| h.trim().to_ascii_lowercase())
             .unwrap_or_default();
-        if self.hosts.iter().any(|h| *h == host) {
+        if self.hosts.contains(&host) {
             Ok(())
         } else {
             Err(denied(

@@ -433,7 +433,7 @@ mod tests {
             let _ = std::fs::write(path, &svg);
         }
         let drawn = boxes(&svg);
-        assert_eq!(drawn.len(), 32, "every state, nested ones included");
+        assert_eq!(drawn.len(), 33, "every state, nested ones included");
         let names: HashSet<&str> = drawn.iter().map(|b| b.0.as_str()).collect();
         for state in [
             "NormalizeAlert",

@@ -228,6 +228,15 @@ impl Approvals for Db {
     }
 }
 
+/// One row of the idempotency table.
+struct KeyRecord {
+    status: String,
+    result: Option<String>,
+    expires_at: String,
+    holder: Option<String>,
+    effect_started: bool,
+}
+
 impl Idempotency for Db {
     async fn begin(
         &self,
@@ -239,32 +248,43 @@ impl Idempotency for Db {
         let tx = conn
             .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
             .map_err(store)?;
-        let row: Option<(String, Option<String>, String, Option<String>, bool)> = tx
+        let row: Option<KeyRecord> = tx
             .query_row(
                 "SELECT status, result, expires_at, holder, effect_started FROM idempotency WHERE key = ?1",
                 params![key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)),
+                |r| {
+                    Ok(KeyRecord {
+                        status: r.get(0)?,
+                        result: r.get(1)?,
+                        expires_at: r.get(2)?,
+                        holder: r.get(3)?,
+                        effect_started: r.get(4)?,
+                    })
+                },
             )
             .optional()
             .map_err(store)?;
         let now_text = rfc3339(now);
         let begun = match row {
-            Some((status, Some(result), expires, _, _))
-                if status == "COMPLETED" && expires > now_text =>
-            {
+            Some(KeyRecord {
+                status,
+                result: Some(result),
+                expires_at,
+                ..
+            }) if status == "COMPLETED" && expires_at > now_text => {
                 return Ok(Begin::Completed(
                     serde_json::from_str(&result).map_err(Error::corrupt)?,
                 ));
             }
-            Some((status, _, expires, holder, effect_started)) if status == "INPROGRESS" => {
-                let holder = holder.unwrap_or_default();
+            Some(record) if record.status == "INPROGRESS" => {
+                let holder = record.holder.unwrap_or_default();
                 // A live holder keeps the key until its record expires; a
                 // dead one (its process is gone) gives it up at once.
-                if expires > now_text && self.holder.is_alive(&holder) {
+                if record.expires_at > now_text && self.holder.is_alive(&holder) {
                     return Ok(Begin::InProgress);
                 }
                 Begin::TakenOver {
-                    effect_may_have_happened: effect_started,
+                    effect_may_have_happened: record.effect_started,
                 }
             }
             _ => Begin::Started,

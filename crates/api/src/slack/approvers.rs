@@ -74,12 +74,15 @@ pub type MembersFuture = Pin<Box<dyn Future<Output = Result<Vec<String>, String>
 /// The members of a Slack user group (`usergroups.users.list`).
 pub type GroupMembers = Arc<dyn Fn(String) -> MembersFuture + Send + Sync>;
 
+/// Group members read, by group id, with when they were read.
+type MemberCache = Arc<Mutex<HashMap<String, (Instant, Vec<String>)>>>;
+
 /// Checks presses against the lists, remembering group members a while.
 #[derive(Clone)]
 pub struct ApproverCheck {
     approvers: SlackApprovers,
     members: Option<GroupMembers>,
-    cache: Arc<Mutex<HashMap<String, (Instant, Vec<String>)>>>,
+    cache: MemberCache,
 }
 
 impl std::fmt::Debug for ApproverCheck {
