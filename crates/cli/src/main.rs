@@ -33,6 +33,7 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 mod commands;
 mod config;
+mod eval;
 mod local;
 mod storm;
 
@@ -80,6 +81,8 @@ enum Command {
     Serve(commands::serve::ServeArgs),
     /// Speak MCP over stdin and stdout, for desktop MCP clients.
     Mcp(commands::serve::McpArgs),
+    /// Run the evaluation scenarios of a folder and score the analyses.
+    Eval(eval::Args),
 }
 
 fn main() -> ExitCode {
@@ -95,6 +98,7 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Normalize(args) => commands::normalize::run(&args, &config),
+        Command::Eval(args) => eval::run(&args, &config),
         Command::Sfn(command) => commands::sfn::run(command),
         Command::Run(args) => commands::run::run(&args, &config),
         Command::Replay(args) => commands::replay::run(&args, &config),

@@ -6,6 +6,7 @@
 
 pub mod alert;
 pub mod analysis;
+pub mod context;
 pub mod incident;
 pub mod limits;
 pub mod normalize;

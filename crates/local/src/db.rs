@@ -244,6 +244,56 @@ impl Db {
         Ok(added)
     }
 
+    /// Loads one past incident described by a hint (`NAMESPACE METRIC
+    /// RESOURCE ...; text`, as evaluation scenarios write them) under the
+    /// metric and resource it names: an incident of the same metric of the
+    /// same resource as `alert` is archived as one of `alert`'s own
+    /// (its signature and alarm); any other under a signature of its own.
+    pub fn seed_hinted(
+        &self,
+        alert: &responder_core::Alert,
+        incident_id: &str,
+        hint: &str,
+        opened_at: &str,
+        root_cause: Option<&str>,
+        resolution: Option<&str>,
+    ) -> Result<(), LocalError> {
+        use responder_core::context::Subject;
+        let past = Subject::from_hint(hint).ok_or_else(|| {
+            LocalError::named(
+                "Workflow.InvalidHistory",
+                format!(
+                    "the hint '{hint}' does not start with a namespace, a metric and a resource"
+                ),
+            )
+        })?;
+        let (signature, resource) = if past.same_metric(&Subject::of(alert)) {
+            (alert.signature.as_str().to_owned(), alert.resource.clone())
+        } else {
+            let basis = responder_core::SignatureBasis {
+                source: "history".to_owned(),
+                resource: past.resource_key(),
+                subject: past.key(),
+                template: String::new(),
+            };
+            (basis.signature().as_str().to_owned(), past.resource_key())
+        };
+        self.conn().execute(
+            "INSERT OR IGNORE INTO incident_history
+             (incident_id, signature, resource, opened_at, root_cause, resolution)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                incident_id,
+                signature,
+                resource,
+                opened_at,
+                root_cause,
+                resolution
+            ],
+        )?;
+        Ok(())
+    }
+
     /// The approvals an execution waits for (the engine's token still open).
     pub fn waiting_approvals(
         &self,

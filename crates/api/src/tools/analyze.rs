@@ -61,7 +61,9 @@ fn remediation_plan(incident_id: &str, analysis: &Analysis) -> Value {
     json!({
         "incident_id": incident_id,
         "based_on": {
-            "cause": top.map(|c| c.cause.as_str()),
+            "cause": top.map(|c| c.explanation.as_str()),
+            "component": top.map(|c| c.component.as_str()),
+            "category": top.map(|c| c.category.as_str()),
             "confidence": top.map(|c| c.confidence),
             "analyzer": analysis.analyzer,
             "degraded": analysis.degraded,
@@ -218,7 +220,9 @@ pub async fn analyze_incidents<B: Backend>(
             "service": row.service,
             "title": row.title,
             "opened_at": row.opened_at,
-            "top_cause": analysis.root_causes.first().map(|c| c.cause.as_str()),
+            "top_cause": analysis.root_causes.first().map(|c| c.explanation.as_str()),
+            "component": analysis.root_causes.first().map(|c| c.component.as_str()),
+            "category": analysis.root_causes.first().map(|c| c.category.as_str()),
         })).collect::<Vec<_>>(),
     }))
 }
@@ -234,7 +238,19 @@ fn digest(row: &Incident, analysis: &Analysis) -> String {
         .root_causes
         .iter()
         .take(3)
-        .map(|c| format!("{} ({:.2})", c.cause, c.confidence))
+        .map(|c| {
+            format!(
+                "{} in {} [{}] ({:.2})",
+                c.explanation,
+                if c.component.is_empty() {
+                    "?"
+                } else {
+                    &c.component
+                },
+                c.category,
+                c.confidence
+            )
+        })
         .collect();
     format!(
         "{} | {} | {} | {} | opened {}\nsummary: {}\ncauses: {}",
@@ -256,7 +272,11 @@ fn patterns(read: &[(Incident, Analysis)]) -> Value {
     for (row, analysis) in read {
         if let Some(cause) = analysis.root_causes.first() {
             *causes
-                .entry(cause.cause.chars().take(120).collect())
+                .entry(format!(
+                    "{}: {}",
+                    cause.category,
+                    cause.explanation.chars().take(120).collect::<String>()
+                ))
                 .or_default() += 1;
         }
         *services

@@ -1,15 +1,32 @@
 //! The analysis of an incident: one typed schema for every analyzer (the
 //! built-in rules, an OpenAI-compatible model, Bedrock), checked before it
 //! is stored or shown.
+//!
+//! Schema v2: each ranked cause names the `component` whose failure, change
+//! or limit caused the incident (the first thing to fix or roll back, often
+//! not the alarmed resource), its `category` (see [`Category`]), an
+//! `explanation`, a `confidence`, and its `evidence`: verbatim quotes of the
+//! context the analyzer was given. A quote that is not in that context is
+//! dropped and counted (`ungrounded_quotes`), never shown. Records of
+//! schema v1 (a `cause` text, no component or category) still read.
 
+mod category;
 mod context;
 pub mod prompt;
 mod rules;
 
 use serde::{Deserialize, Serialize};
 
+pub use category::Category;
 pub use context::{AnalysisInput, HistorySummary, LogContext, LogLine};
 pub use rules::{ANALYZER_NAME, RULES_VERSION, RuleAnalyzer};
+
+/// The schema version new analyses carry.
+pub const SCHEMA_VERSION: u32 = 2;
+
+fn schema_v1() -> u32 {
+    1
+}
 
 /// Limits on what an analysis may hold: model output is untrusted.
 pub mod limits {
@@ -19,11 +36,15 @@ pub mod limits {
     pub const MAX_REMEDIATION_STEPS: usize = 10;
     pub const MAX_NEXT_CHECKS: usize = 10;
     pub const MAX_TEXT_CHARS: usize = 2000;
+    pub const MAX_COMPONENT_CHARS: usize = 300;
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Analysis {
+    /// 2 for analyses made now; records without it are version 1.
+    #[serde(default = "schema_v1")]
+    pub schema_version: u32,
     /// One or two sentences for the on-call engineer.
     pub summary: String,
     /// Most likely first.
@@ -46,12 +67,24 @@ pub struct Analysis {
     /// Context that could not be read (history or logs unavailable).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub context_unavailable: Vec<String>,
+    /// Quotes dropped because the context given to the analyzer does not
+    /// hold them (a model's invention, or a line it misquoted).
+    #[serde(default)]
+    pub ungrounded_quotes: u32,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RootCause {
-    pub cause: String,
+    /// The resource whose failure, change or limit caused the incident: the
+    /// first thing to fix or roll back. Empty in schema v1 records.
+    #[serde(default)]
+    pub component: String,
+    #[serde(default)]
+    pub category: Category,
+    /// What happened, in a sentence or two (`cause` in schema v1).
+    #[serde(alias = "cause")]
+    pub explanation: String,
     /// From 0 to 1.
     pub confidence: f64,
     pub evidence: Vec<Evidence>,
@@ -61,7 +94,12 @@ pub struct RootCause {
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     pub kind: EvidenceKind,
+    /// A verbatim quote of the context (a log line or part of one, a
+    /// change, a past incident, the alarm's own figures).
     pub detail: String,
+    /// Where the quote comes from: the log group, `cloudtrail`, `history`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +109,8 @@ pub enum EvidenceKind {
     Metric,
     History,
     Alarm,
+    /// A change: a deploy, a configuration or permission change.
+    Change,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -88,6 +128,14 @@ pub enum Risk {
     High,
 }
 
+/// The shortest quote that counts as evidence.
+pub const MIN_QUOTE_CHARS: usize = 8;
+
+/// White space folded to single spaces, trimmed.
+pub fn fold_space(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// Why an analysis was refused; the name is `Analyzer.InvalidOutput`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("Analyzer.InvalidOutput: {0}")]
@@ -98,10 +146,28 @@ pub struct InvalidAnalysis(pub String);
 #[serde(deny_unknown_fields)]
 pub struct ModelAnswer {
     pub summary: String,
-    pub root_causes: Vec<RootCause>,
+    pub root_causes: Vec<ModelCause>,
     pub impact: String,
     pub remediation: Vec<Remediation>,
     pub next_checks: Vec<String>,
+}
+
+/// A ranked cause as a model writes it (`evidence` are quotes).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelCause {
+    pub component: String,
+    pub category: Category,
+    pub explanation: String,
+    pub confidence: f64,
+    pub evidence: Vec<ModelQuote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelQuote {
+    pub kind: EvidenceKind,
+    pub quote: String,
 }
 
 impl ModelAnswer {
@@ -114,10 +180,29 @@ impl ModelAnswer {
     ) -> Result<Analysis, InvalidAnalysis> {
         let answer: Self = serde_json::from_str(text.trim())
             .map_err(|e| InvalidAnalysis(format!("the answer does not match the schema: {e}")))?;
-        let mut root_causes = answer.root_causes;
+        let mut root_causes: Vec<RootCause> = answer
+            .root_causes
+            .into_iter()
+            .map(|c| RootCause {
+                component: c.component,
+                category: c.category,
+                explanation: c.explanation,
+                confidence: c.confidence,
+                evidence: c
+                    .evidence
+                    .into_iter()
+                    .map(|q| Evidence {
+                        kind: q.kind,
+                        detail: q.quote,
+                        source: None,
+                    })
+                    .collect(),
+            })
+            .collect();
         // Rank as promised even if the model did not.
         root_causes.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         let analysis = Analysis {
+            schema_version: SCHEMA_VERSION,
             summary: answer.summary,
             root_causes,
             impact: answer.impact,
@@ -129,6 +214,7 @@ impl ModelAnswer {
             degraded_reason: None,
             context_cut,
             context_unavailable: Vec::new(),
+            ungrounded_quotes: 0,
         };
         analysis.check()?;
         Ok(analysis)
@@ -136,6 +222,24 @@ impl ModelAnswer {
 }
 
 impl Analysis {
+    /// Keeps only the quotes that occur in `context` (what the analyzer was
+    /// given; white space folded on both sides): the others are dropped and
+    /// counted in `ungrounded_quotes`. Quotes shorter than 8 characters
+    /// prove nothing and go too.
+    pub fn ground(&mut self, context: &str) {
+        let context = fold_space(context);
+        let mut dropped = 0u32;
+        for cause in &mut self.root_causes {
+            cause.evidence.retain(|e| {
+                let quote = fold_space(&e.detail);
+                let kept = quote.chars().count() >= MIN_QUOTE_CHARS && context.contains(&quote);
+                dropped += u32::from(!kept);
+                kept
+            });
+        }
+        self.ungrounded_quotes += dropped;
+    }
+
     /// Parses and checks an analysis from untrusted JSON (a model's answer).
     pub fn from_untrusted_json(text: &str) -> Result<Self, InvalidAnalysis> {
         let analysis: Self = serde_json::from_str(text)
@@ -186,9 +290,16 @@ impl Analysis {
                 )));
             }
             if let Some(e) = too_long(
-                &format!("root_causes[{i}].cause"),
-                &cause.cause,
+                &format!("root_causes[{i}].explanation"),
+                &cause.explanation,
                 MAX_TEXT_CHARS,
+            ) {
+                return Err(e);
+            }
+            if let Some(e) = too_long(
+                &format!("root_causes[{i}].component"),
+                &cause.component,
+                MAX_COMPONENT_CHARS,
             ) {
                 return Err(e);
             }

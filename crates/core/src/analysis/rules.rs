@@ -6,7 +6,7 @@
 //! search), quoted as evidence, and never interpreted.
 
 use super::{
-    Analysis, AnalysisInput, Evidence, EvidenceKind, Remediation, Risk, RootCause, limits,
+    Analysis, AnalysisInput, Category, Evidence, EvidenceKind, Remediation, Risk, RootCause, limits,
 };
 use crate::limits::truncate_chars;
 
@@ -439,6 +439,7 @@ const LOG_PATTERNS: &[LogPattern] = &[
 ];
 
 struct Candidate {
+    category: Category,
     cause: String,
     confidence: f64,
     evidence: Vec<Evidence>,
@@ -475,6 +476,7 @@ impl RuleAnalyzer {
                 + 0.1 * (matching.len().min(3) as f64)
                 + if explains_metric { 0.15 } else { 0.0 };
             candidates.push(Candidate {
+                category: pattern_category(pattern.id),
                 cause: pattern.cause.to_owned(),
                 confidence: confidence.min(0.9),
                 evidence: matching
@@ -483,6 +485,7 @@ impl RuleAnalyzer {
                     .map(|l| Evidence {
                         kind: EvidenceKind::Log,
                         detail: truncate_chars(l, EVIDENCE_LINE_CHARS),
+                        source: None,
                     })
                     .collect(),
                 remediation: to_steps(pattern.remediation),
@@ -493,6 +496,7 @@ impl RuleAnalyzer {
             // A generic metric rule ranks below the specific log evidence.
             let explained = !candidates.is_empty() && !rule.explained_by.is_empty();
             candidates.push(Candidate {
+                category: metric_category(rule.metrics),
                 cause: rule.cause.to_owned(),
                 confidence: if explained { 0.4 } else { 0.6 },
                 evidence: metric.map(metric_evidence).into_iter().collect(),
@@ -502,6 +506,7 @@ impl RuleAnalyzer {
         }
         if candidates.is_empty() {
             candidates.push(Candidate {
+                category: Category::Unknown,
                 cause: format!(
                     "No known failure pattern matches; the alarm on {} crossed its threshold",
                     describe_metric(alert)
@@ -510,6 +515,7 @@ impl RuleAnalyzer {
                 evidence: vec![Evidence {
                     kind: EvidenceKind::Alarm,
                     detail: truncate_chars(&alert.message, EVIDENCE_LINE_CHARS),
+                    source: None,
                 }],
                 remediation: vec![Remediation {
                     step:
@@ -535,6 +541,7 @@ impl RuleAnalyzer {
             top.evidence.push(Evidence {
                 kind: EvidenceKind::History,
                 detail: truncate_chars(&detail, EVIDENCE_LINE_CHARS),
+                source: None,
             });
         }
         let mut remediation: Vec<Remediation> = Vec::new();
@@ -575,7 +582,9 @@ impl RuleAnalyzer {
             root_causes: candidates
                 .into_iter()
                 .map(|c| RootCause {
-                    cause: c.cause,
+                    component: alarmed_component(alert),
+                    category: c.category,
+                    explanation: c.cause,
                     confidence: (c.confidence * 100.0).round() / 100.0,
                     evidence: c.evidence,
                 })
@@ -597,8 +606,46 @@ impl RuleAnalyzer {
             degraded_reason: None,
             context_cut: Vec::new(),
             context_unavailable,
+            ungrounded_quotes: 0,
+            schema_version: super::SCHEMA_VERSION,
         }
     }
+}
+
+/// The category of a log pattern.
+fn pattern_category(id: &str) -> Category {
+    match id {
+        "timeout" => Category::Timeout,
+        "connection" => Category::DependencyFailure,
+        "memory" => Category::OutOfMemory,
+        "throttling" => Category::Throttling,
+        "access" => Category::PermissionDenied,
+        "disk" => Category::DiskFull,
+        "dns" | "tls" => Category::NetworkDnsTls,
+        _ => Category::Unknown,
+    }
+}
+
+/// The category a metric rule stands for.
+fn metric_category(metrics: &[&str]) -> Category {
+    match metrics.first().copied().unwrap_or_default() {
+        "Throttles" | "ThrottledRequests" => Category::Throttling,
+        "Duration" | "Latency" => Category::Timeout,
+        "5XXError" => Category::DependencyFailure,
+        "Errors" => Category::CodeException,
+        _ => Category::Unknown,
+    }
+}
+
+/// The alarmed resource by its name: the first dimension's value, else the
+/// alarm's name.
+fn alarmed_component(alert: &crate::alert::Alert) -> String {
+    alert
+        .metric
+        .as_ref()
+        .and_then(|m| m.dimensions.values().next().cloned())
+        .or_else(|| alert.alarm.as_ref().map(|a| a.name.clone()))
+        .unwrap_or_else(|| alert.resource.clone())
 }
 
 /// The alert's own log events (a Logs subscription) and the gathered lines.
@@ -654,6 +701,7 @@ fn metric_evidence(metric: &crate::alert::MetricDetails) -> Evidence {
     Evidence {
         kind: EvidenceKind::Metric,
         detail,
+        source: None,
     }
 }
 

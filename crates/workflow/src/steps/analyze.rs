@@ -1,6 +1,6 @@
 use chrono::{DateTime, Duration, Utc};
 use responder_core::Alert;
-use responder_core::analysis::{AnalysisInput, HistorySummary, LogContext, RuleAnalyzer};
+use responder_core::analysis::{AnalysisInput, HistorySummary, LogContext, RuleAnalyzer, prompt};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -27,6 +27,20 @@ pub struct AnalyzeInput {
     pub degraded_reason: Option<String>,
 }
 
+/// What the analyzer is given: the alert and the context gathered for it
+/// (a part whose branch failed is `None`).
+pub fn analysis_input(input: &AnalyzeInput) -> AnalysisInput {
+    let part = |name: &str| {
+        let value = input.context.get(name)?;
+        (value["available"].as_bool() == Some(true)).then(|| value.clone())
+    };
+    AnalysisInput {
+        alert: input.alert.clone(),
+        history: part("history").and_then(|v| serde_json::from_value::<HistorySummary>(v).ok()),
+        logs: part("logs").and_then(|v| serde_json::from_value::<LogContext>(v).ok()),
+    }
+}
+
 /// Analyze: the configured analyzer (or, as the fallback, the built-in
 /// rules); the answer is checked, cached unless degraded, and kept with the
 /// incident. Running it twice writes the same records twice.
@@ -43,15 +57,7 @@ where
     C: AnalysisCache,
     S: IncidentStore,
 {
-    let part = |name: &str| {
-        let value = input.context.get(name)?;
-        (value["available"].as_bool() == Some(true)).then(|| value.clone())
-    };
-    let analysis_input = AnalysisInput {
-        alert: input.alert.clone(),
-        history: part("history").and_then(|v| serde_json::from_value::<HistorySummary>(v).ok()),
-        logs: part("logs").and_then(|v| serde_json::from_value::<LogContext>(v).ok()),
-    };
+    let analysis_input = analysis_input(input);
     let mut analyzed = if input.fallback {
         let mut analysis = RuleAnalyzer.analyze(&analysis_input);
         analysis.degraded = true;
@@ -64,6 +70,8 @@ where
         analyzer.analyze(&analysis_input).await?
     };
     let analysis = &mut analyzed.analysis;
+    // A quote the analyzer was not given is dropped, and counted.
+    analysis.ground(&prompt::context_text(&analysis_input));
     if analysis.context_unavailable.is_empty() {
         if analysis_input.history.is_none() {
             analysis.context_unavailable.push("history".to_owned());

@@ -13,7 +13,7 @@ mod outcome;
 mod register;
 mod resolve;
 
-pub use analyze::{AnalyzeInput, analyze};
+pub use analyze::{AnalyzeInput, analysis_input, analyze};
 pub use approval::{ApprovalInput, approval_id, request_approval};
 pub use cache::{CacheInput, cache_key, check_cache};
 pub use context::{query_history, query_logs};
