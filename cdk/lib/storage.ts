@@ -27,6 +27,8 @@ const HISTORY_COLUMNS: [string, string][] = [
   ['incident_id', 'string'],
   ['signature', 'string'],
   ['resource', 'string'],
+  ['subject', 'string'],
+  ['service', 'string'],
   ['opened_at', 'string'],
   ['resolved_at', 'string'],
   ['root_cause', 'string'],

@@ -51,7 +51,19 @@ for _ in $(seq 100); do
   sleep 0.1
 done
 mail=$(ls -t "$mails"/*.eml | head -1)
-link=$(grep -o "$URL/approvals/[A-Za-z0-9_.-]*" "$mail" | head -1)
+# The e-mail is MIME (lettre encodes its parts): read it as a mail client would.
+link=$(python3 - "$mail" "$URL" <<'PY'
+import email, re, sys
+message = email.message_from_binary_file(open(sys.argv[1], "rb"))
+for part in message.walk():
+    if part.get_content_type() == "text/plain":
+        text = part.get_payload(decode=True).decode()
+        found = re.search(re.escape(sys.argv[2]) + r"/approvals/[A-Za-z0-9_.-]+", text)
+        if found:
+            print(found.group(0))
+            break
+PY
+)
 [[ -n "$link" ]] || { echo "clients: no approval link in $mail" >&2; exit 1; }
 page=$(curl -sf "$link")
 [[ "$page" == *'<form method="post">'* ]] || { echo "clients: no confirmation page at $link" >&2; exit 1; }

@@ -249,8 +249,7 @@ impl Backend for AwsApi {
         } else {
             search.log_groups.clone()
         };
-        let lines = self
-            .logs
+        self.logs
             .search(
                 &groups,
                 &search.filter,
@@ -259,15 +258,7 @@ impl Backend for AwsApi {
                 search.limit,
             )
             .await
-            .map_err(ApiError::from)?;
-        Ok(lines
-            .into_iter()
-            .map(|l| FoundLine {
-                log_group: l.log_group,
-                timestamp: Some(l.timestamp).filter(|t| !t.is_empty()),
-                message: l.message,
-            })
-            .collect())
+            .map_err(ApiError::from)
     }
 
     async fn analyze(&self, input: &AnalysisInput) -> Result<(Analysis, bool)> {

@@ -5,16 +5,16 @@
 
 use aws_sdk_athena::Client;
 use aws_sdk_athena::types::{QueryExecutionContext, QueryExecutionState, Row};
-use responder_core::analysis::HistorySummary;
+use responder_core::context::history::ArchivedIncident;
 use responder_workflow::error::names;
-use responder_workflow::history::{HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
+use responder_workflow::history::{candidate_of, candidate_sql};
 use responder_workflow::ports::{History, HistoryQuery};
 use responder_workflow::{Error, Result};
 
 use crate::error::named;
 use crate::poll::Polling;
 
-/// Rows read from one query at most (the causes query asks for 5).
+/// Rows read from one query at most (the candidate query asks for 200).
 const MAX_ROWS: usize = 1000;
 
 #[derive(Debug, Clone)]
@@ -201,36 +201,10 @@ pub fn literal(value: &str) -> String {
 }
 
 impl History for AthenaHistory {
-    async fn summary(&self, q: &HistoryQuery) -> Result<HistorySummary> {
-        let parameters = [q.signature.as_str(), q.resource.as_str(), q.since.as_str()];
-        let (summary, causes) = tokio::try_join!(
-            self.rows(HISTORY_SUMMARY_SQL, &parameters),
-            self.rows(HISTORY_CAUSES_SQL, &parameters)
-        )?;
-        let first = summary.into_iter().next().unwrap_or_default();
-        let cell = |i: usize| first.get(i).cloned().flatten().filter(|v| !v.is_empty());
-        let count = match cell(0) {
-            Some(text) => text.parse().map_err(|_| {
-                Error::new(
-                    names::HISTORY_FAILED,
-                    format!("COUNT(*) is not a number: '{text}'"),
-                )
-            })?,
-            None => 0,
-        };
-        Ok(HistorySummary {
-            count,
-            first_seen: cell(1),
-            last_seen: cell(2),
-            mean_time_to_recover_seconds: cell(3).and_then(|t| t.parse().ok()),
-            previous_root_causes: causes
-                .iter()
-                .filter_map(|r| r.first().cloned().flatten())
-                .collect(),
-            previous_resolutions: causes
-                .iter()
-                .filter_map(|r| r.get(1).cloned().flatten())
-                .collect(),
-        })
+    async fn candidates(&self, q: &HistoryQuery) -> Result<Vec<ArchivedIncident>> {
+        let (sql, parameters) = candidate_sql(q);
+        let parameters: Vec<&str> = parameters.iter().map(String::as_str).collect();
+        let rows = self.rows(&sql, &parameters).await?;
+        Ok(rows.into_iter().map(candidate_of).collect())
     }
 }

@@ -14,7 +14,7 @@
 //! | `TOKEN_BUDGET` | Analyze | 6000 |
 //! | `EMAIL_FROM`, `EMAIL_TO` (comma-separated) | Deliver | e-mail to the outbox when unset |
 //! | `STATE_MACHINE_ARN` | the API's StartExecution | required there |
-//! | `LOG_GROUPS` (JSON: name → groups), `LOG_WINDOW_MINUTES` | QueryLogs | `{}`, 15 |
+//! | `LOG_GROUPS` (JSON: name → groups) | QueryLogs | `{}` |
 //! | `QUERY_DEADLINE_SECONDS` | QueryHistory, QueryLogs | 20 |
 //! | `NORMALIZE_OPTIONS` (JSON, the `[normalize]` table) | NormalizeAlert | defaults |
 //! | `RESPONDER_POLICY` (JSON, the fields of `Policy`) | routing, timeouts, cache TTL | built-in defaults |
@@ -155,7 +155,11 @@ impl Env {
     }
 
     pub fn policy(&self) -> Result<Policy> {
-        self.json("RESPONDER_POLICY", Policy::default())
+        let policy: Policy = self.json("RESPONDER_POLICY", Policy::default())?;
+        policy
+            .check_context()
+            .map_err(|e| Error::new(names::CONFIG, format!("RESPONDER_POLICY: {e}")))?;
+        Ok(policy)
     }
 
     pub fn log_groups(&self) -> Result<BTreeMap<String, Vec<String>>> {

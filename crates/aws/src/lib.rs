@@ -6,6 +6,7 @@
 pub mod api;
 pub mod athena;
 pub mod bedrock;
+pub mod cloudtrail;
 pub mod config;
 pub mod document;
 pub mod dynamodb;

@@ -1,32 +1,51 @@
-//! CloudWatch Logs Insights as the log source: the alert's log groups
-//! (tags, configuration, namespace conventions), error lines in the window
-//! around the state change, StartQuery and GetQueryResults polled with
-//! backoff and a deadline, and a cap on lines and their length.
+//! CloudWatch Logs as the log source.
+//!
+//! Discovery: the groups the alert names (namespace conventions, tags,
+//! configuration), and the groups whose names hold one of the alarmed
+//! resource's names (`DescribeLogGroups` with `logGroupNamePattern`), each
+//! weighed as the local folder's groups are.
+//!
+//! Reading: Logs Insights returns at most 10,000 rows a query, so three
+//! queries run together over the chosen groups: the incident window's
+//! lines of trouble or change (the words of
+//! `responder_core::context::signals`, so that rare decisive lines are never
+//! sampled away), the incident window's latest lines, and the baseline's
+//! latest lines. The core mines and ranks what comes back, as it does
+//! locally. StartQuery and GetQueryResults are polled with backoff and a
+//! deadline; every value in a query is ours, never text from the alert.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 
 use aws_sdk_cloudwatchlogs::Client;
-use aws_sdk_cloudwatchlogs::types::QueryStatus;
-use chrono::{DateTime, Duration, Utc};
-use responder_core::analysis::{LogContext, LogLine};
+use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
+use chrono::{DateTime, Utc};
+use responder_api::backend::FoundLine;
+use responder_core::context::events::{LogEvent, rfc3339_millis};
+use responder_core::context::topology::{self, RelatedGroup};
+use responder_core::context::{Span, Topology, Windows, signals};
 use responder_core::{Alert, limits::truncate_chars};
 use responder_workflow::error::names;
-use responder_workflow::logs::{ERROR_WORDS, MAX_LINE_CHARS, MAX_LINES, log_groups};
+use responder_workflow::policy::MAX_LOG_GROUPS;
 use responder_workflow::ports::LogSource;
 use responder_workflow::{Error, Result};
 
 use crate::error::named;
 use crate::poll::Polling;
 
-/// StartQuery takes at most 50 log groups.
-const MAX_LOG_GROUPS: usize = 50;
+/// Rows one Insights query returns at most.
+pub const MAX_ROWS_PER_QUERY: usize = 10_000;
+/// The longest message kept of one event.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// Names of the alarmed resource searched for among the account's groups,
+/// and groups taken per name.
+const DISCOVERY_NAMES: usize = 3;
+const DISCOVERY_GROUPS_PER_NAME: i32 = 20;
 
 #[derive(Debug, Clone)]
 pub struct InsightsLogs {
     client: Client,
     /// Extra log groups by alarm name or service (configuration).
     configured: BTreeMap<String, Vec<String>>,
-    window_minutes: i64,
     polling: Polling,
 }
 
@@ -34,67 +53,19 @@ impl InsightsLogs {
     pub fn new(
         client: Client,
         configured: BTreeMap<String, Vec<String>>,
-        window_minutes: i64,
         polling: Polling,
     ) -> Self {
         Self {
             client,
             configured,
-            window_minutes,
             polling,
         }
     }
 
     pub fn from_sdk(sdk: &aws_config::SdkConfig, env: &crate::config::Env) -> Result<Self> {
-        Ok(Self::new(
-            Client::new(sdk),
-            env.log_groups()?,
-            env.parsed("LOG_WINDOW_MINUTES", 15)?,
-            env.polling()?,
-        ))
+        Ok(Self::new(Client::new(sdk), env.log_groups()?, env.polling()?))
     }
-}
 
-/// The Insights query: error lines, most recent first, capped. The words
-/// are ours (a fixed list), never text from the alert.
-pub fn query_string() -> String {
-    let words: Vec<String> = ERROR_WORDS.iter().map(|w| w.replace(' ', "\\s")).collect();
-    format!(
-        "fields @timestamp, @message, @log | filter @message like /(?i)({})/ | sort @timestamp desc | limit {MAX_LINES}",
-        words.join("|")
-    )
-}
-
-impl LogSource for InsightsLogs {
-    async fn context(&self, alert: &Alert) -> Result<LogContext> {
-        let mut groups = log_groups(alert, &self.configured);
-        groups.truncate(MAX_LOG_GROUPS);
-        if groups.is_empty() {
-            return Ok(LogContext {
-                log_groups: groups,
-                lines: Vec::new(),
-            });
-        }
-        let at = DateTime::parse_from_rfc3339(&alert.occurred_at.to_string())
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|_| Utc::now());
-        let lines = self
-            .run(
-                &groups,
-                at - Duration::minutes(self.window_minutes),
-                at + Duration::minutes(5),
-                &query_string(),
-                MAX_LINES,
-            )
-            .await?;
-        Ok(LogContext {
-            log_groups: groups,
-            lines,
-        })
-    }
-}
-
-impl InsightsLogs {
     /// The log groups configured for routing: what `search_logs` reads when
     /// it is given none.
     pub fn configured_groups(&self) -> Vec<String> {
@@ -102,6 +73,140 @@ impl InsightsLogs {
         groups.sort();
         groups.dedup();
         groups
+    }
+}
+
+/// The incident window's lines worth keeping: trouble, a server status, a
+/// change. The words are ours (a fixed list), never text from the alert.
+pub fn signal_query() -> String {
+    // A space as `\s`: the pattern stays one token of the query language.
+    let words: Vec<String> = signals::keep_words()
+        .map(|w| escape_pattern(w).replace(' ', "\\s"))
+        .collect();
+    format!(
+        "fields @timestamp, @message, @log, @logStream, @ptr | filter @message like /(?i)({})/ | sort @timestamp desc | limit {MAX_ROWS_PER_QUERY}",
+        words.join("|")
+    )
+}
+
+/// A window's latest lines.
+pub fn sample_query() -> String {
+    format!(
+        "fields @timestamp, @message, @log, @logStream, @ptr | sort @timestamp desc | limit {MAX_ROWS_PER_QUERY}"
+    )
+}
+
+impl LogSource for InsightsLogs {
+    async fn discover(&self, alert: &Alert) -> Result<Topology> {
+        let mut topology = topology::of_alert(alert);
+        let keys = alert
+            .alarm
+            .as_ref()
+            .map(|a| a.name.as_str())
+            .into_iter()
+            .chain(alert.service.as_deref());
+        for key in keys {
+            for group in self.configured.get(key).into_iter().flatten() {
+                if !topology.log_groups.iter().any(|g| &g.name == group) {
+                    topology.log_groups.push(RelatedGroup {
+                        name: group.clone(),
+                        relation: format!("configured for {key}"),
+                        weight: 1.0,
+                    });
+                }
+            }
+        }
+        let namespace = alert
+            .metric
+            .as_ref()
+            .and_then(|m| m.namespace.clone())
+            .unwrap_or_default();
+        let mut names: Vec<&String> = topology
+            .alarmed
+            .iter()
+            .chain(topology.service.iter())
+            .filter(|n| n.len() >= 4 && !n.contains(['/', ':', ' ']))
+            .collect();
+        names.dedup();
+        names.truncate(DISCOVERY_NAMES);
+        let mut found = Vec::new();
+        for name in names {
+            found.extend(self.groups_named(name).await?);
+        }
+        for group in found {
+            if !topology.log_groups.iter().any(|g| g.name == group) {
+                let weighed = topology::weigh_group(&topology, &namespace, &group);
+                topology.log_groups.push(weighed);
+            }
+        }
+        Ok(topology)
+    }
+
+    async fn read(
+        &self,
+        groups: &[String],
+        windows: &Windows,
+    ) -> Result<Vec<(String, Vec<LogEvent>)>> {
+        let mut groups = groups.to_vec();
+        groups.truncate(MAX_LOG_GROUPS);
+        if groups.is_empty() {
+            return Ok(Vec::new());
+        }
+        let (signal, sample) = (signal_query(), sample_query());
+        let (signals, incident, baseline) = tokio::try_join!(
+            self.run(&groups, windows.incident, &signal),
+            self.run(&groups, windows.incident, &sample),
+            self.run(&groups, windows.baseline, &sample),
+        )?;
+        let mut seen = HashSet::new();
+        let mut by_group: BTreeMap<String, Vec<LogEvent>> =
+            groups.iter().map(|g| (g.clone(), Vec::new())).collect();
+        for row in signals.into_iter().chain(incident).chain(baseline) {
+            if !seen.insert(row.ptr.clone()) {
+                continue;
+            }
+            by_group.entry(row.group).or_default().push(row.event);
+        }
+        Ok(by_group
+            .into_iter()
+            .map(|(group, mut events)| {
+                events.sort_by_key(|e| e.at);
+                (group, events)
+            })
+            .collect())
+    }
+}
+
+/// One row of an Insights query.
+struct Row {
+    ptr: String,
+    group: String,
+    event: LogEvent,
+}
+
+impl InsightsLogs {
+    /// Log groups whose names hold `name` (any case), at most a page.
+    async fn groups_named(&self, name: &str) -> Result<Vec<String>> {
+        let out = self
+            .client
+            .describe_log_groups()
+            .log_group_name_pattern(name)
+            .limit(DISCOVERY_GROUPS_PER_NAME)
+            .send()
+            .await
+            .map_err(|e| {
+                named(
+                    "DescribeLogGroups",
+                    &e,
+                    names::LOGS_TRANSIENT,
+                    names::LOGS_FAILED,
+                )
+            })?;
+        Ok(out
+            .log_groups()
+            .iter()
+            .filter_map(|g| g.log_group_name().map(str::to_owned))
+            .collect())
     }
 
     /// Lines of `groups` containing `text` (any case) between `start` and
@@ -114,34 +219,38 @@ impl InsightsLogs {
         start: DateTime<Utc>,
         end: DateTime<Utc>,
         limit: usize,
-    ) -> Result<Vec<LogLine>> {
+    ) -> Result<Vec<FoundLine>> {
         let mut groups = groups.to_vec();
         groups.truncate(MAX_LOG_GROUPS);
         if groups.is_empty() {
             return Ok(Vec::new());
         }
-        self.run(&groups, start, end, &search_query(text, limit), limit)
-            .await
+        let mut rows = self
+            .run(&groups, Span { start, end }, &search_query(text, limit))
+            .await?;
+        rows.truncate(limit);
+        rows.sort_by_key(|r| r.event.at);
+        Ok(rows
+            .into_iter()
+            .map(|r| FoundLine {
+                log_group: r.group,
+                timestamp: Some(r.event.at.to_rfc3339()),
+                message: r.event.message,
+            })
+            .collect())
     }
 
     /// Runs one Insights query to the end, polling with backoff until the
     /// deadline (then the query is stopped).
-    async fn run(
-        &self,
-        groups: &[String],
-        start: DateTime<Utc>,
-        end: DateTime<Utc>,
-        query: &str,
-        limit: usize,
-    ) -> Result<Vec<LogLine>> {
+    async fn run(&self, groups: &[String], span: Span, query: &str) -> Result<Vec<Row>> {
         let started = self
             .client
             .start_query()
             .set_log_group_names(Some(groups.to_vec()))
-            .start_time(start.timestamp())
-            .end_time(end.timestamp())
+            .start_time(span.start.timestamp())
+            .end_time(span.end.timestamp())
             .query_string(query)
-            .limit(i32::try_from(limit).unwrap_or(i32::MAX))
+            .limit(MAX_ROWS_PER_QUERY as i32)
             .send()
             .await
             .map_err(|e| named("StartQuery", &e, names::LOGS_TRANSIENT, names::LOGS_FAILED))?;
@@ -167,28 +276,7 @@ impl InsightsLogs {
                 })?;
             match out.status() {
                 Some(QueryStatus::Complete) => {
-                    let mut lines: Vec<LogLine> = out
-                        .results()
-                        .iter()
-                        .take(limit)
-                        .map(|fields| {
-                            let field = |name: &str| {
-                                fields
-                                    .iter()
-                                    .find(|f| f.field() == Some(name))
-                                    .and_then(|f| f.value())
-                                    .unwrap_or_default()
-                                    .to_owned()
-                            };
-                            LogLine {
-                                timestamp: field("@timestamp"),
-                                log_group: log_group_name(&field("@log")),
-                                message: truncate_chars(&field("@message"), MAX_LINE_CHARS),
-                            }
-                        })
-                        .collect();
-                    lines.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
-                    return Ok(lines);
+                    return Ok(out.results().iter().filter_map(|f| row(f)).collect());
                 }
                 Some(QueryStatus::Scheduled | QueryStatus::Running) | None => {}
                 Some(QueryStatus::Timeout) => {
@@ -218,10 +306,48 @@ impl InsightsLogs {
     }
 }
 
-/// The `search_logs` query: lines containing `text` in any case. Every
-/// character that means something in a pattern is escaped, and so is `/`,
-/// which would end it.
+/// A result row as an event; `None` without a readable time. Insights
+/// prints `@timestamp` as `2026-11-20 09:14:07.123` (UTC).
+fn row(fields: &[ResultField]) -> Option<Row> {
+    let field = |name: &str| {
+        fields
+            .iter()
+            .find(|f| f.field() == Some(name))
+            .and_then(|f| f.value())
+            .unwrap_or_default()
+    };
+    let (millis, _) = rfc3339_millis(field("@timestamp").as_bytes())?;
+    let message = field("@message");
+    let stream = field("@logStream");
+    Some(Row {
+        ptr: field("@ptr").to_owned(),
+        group: log_group_name(field("@log")),
+        event: LogEvent {
+            at: DateTime::from_timestamp_millis(millis)?,
+            stream: Some(stream.to_owned()).filter(|s| !s.is_empty()),
+            message: truncate_chars(message.trim_end_matches('\n'), MAX_MESSAGE_CHARS),
+        },
+    })
+}
+
+/// The `search_logs` query: lines containing `text` in any case.
 pub fn search_query(text: &str, limit: usize) -> String {
+    let pattern = escape_pattern(text);
+    let filter = if pattern.is_empty() {
+        String::new()
+    } else {
+        format!(" | filter @message like /(?i){pattern}/")
+    };
+    format!(
+        "fields @timestamp, @message, @log, @logStream, @ptr{filter} | sort @timestamp desc | limit {}",
+        limit.min(MAX_ROWS_PER_QUERY)
+    )
+}
+
+/// Text as a literal inside `/.../`: every character that means something
+/// in a pattern is escaped, and so is `/`, which would end it; control
+/// characters are dropped.
+fn escape_pattern(text: &str) -> String {
     let mut pattern = String::with_capacity(text.len() + 8);
     for c in text.chars().filter(|c| !c.is_control()) {
         if "\\^$.|?*+()[]{}/".contains(c) {
@@ -229,12 +355,7 @@ pub fn search_query(text: &str, limit: usize) -> String {
         }
         pattern.push(c);
     }
-    let filter = if pattern.is_empty() {
-        String::new()
-    } else {
-        format!(" | filter @message like /(?i){pattern}/")
-    };
-    format!("fields @timestamp, @message, @log{filter} | sort @timestamp desc | limit {limit}")
+    pattern
 }
 
 /// `@log` is `account-id:log-group`: the group is what people know.

@@ -75,7 +75,6 @@ async fn api(store: DynamoStore, sfn: &[&Rule], athena: &[&Rule], logs: &[&Rule]
                 vec!["/aws/lambda/checkout-api".to_owned()],
             )]
             .into(),
-            15,
             polling(),
         ),
         analyzer: BedrockAnalyzer::from_sdk(
@@ -109,6 +108,7 @@ fn incident(id: &str, status: IncidentStatus, opened_at: &str, service: &str) ->
         triggering_alarms: Vec::new(),
         root_cause: None,
         service: Some(service.to_owned()),
+        subject: None,
         version: 1,
     }
 }
@@ -299,6 +299,7 @@ async fn the_incident_view_gathers_analysis_deliveries_and_the_report() {
             alert: alert.clone(),
             history: None,
             logs: None,
+            changes: None,
         });
     store
         .record_analysis(

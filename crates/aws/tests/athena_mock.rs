@@ -87,7 +87,9 @@ fn query() -> HistoryQuery {
     HistoryQuery {
         signature: "4d94d9dc5d592e8cee09692a32289ccc".into(),
         resource: "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-errors".into(),
-        since: "2026-10-21T09:13:00.000Z".into(),
+        resource_parts: vec!["checkout-api".into()],
+        service: Some("checkout-api".into()),
+        since: "2026-08-22T09:13:00.000Z".into(),
     }
 }
 
@@ -99,24 +101,26 @@ fn parameters_are_quoted_literals_with_quotes_doubled() {
 }
 
 #[tokio::test]
-async fn the_summary_polls_until_done_and_reads_both_queries() {
+async fn candidates_poll_until_done_with_every_value_a_parameter() {
     let start = mock!(Client::start_query_execution)
         .match_requests(|r| {
+            let sql = r.query_string().unwrap_or_default();
             r.work_group() == Some("incident-responder")
                 && r.query_execution_context().and_then(|c| c.database())
                     == Some("incident_responder")
-                && r.execution_parameters().first().map(String::as_str)
-                    == Some("'4d94d9dc5d592e8cee09692a32289ccc'")
-                && r.execution_parameters().len() == 3
+                && !sql.contains("checkout")
+                && r.execution_parameters()
+                    == [
+                        "'2026-08-22T09:13:00.000Z'",
+                        "'4d94d9dc5d592e8cee09692a32289ccc'",
+                        "'arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-errors'",
+                        "'checkout-api'",
+                        "'%checkout-api%'",
+                    ]
         })
-        .then_compute_output(|r| {
-            let id = if r.query_string().unwrap_or_default().contains("COUNT(*)") {
-                "q-summary"
-            } else {
-                "q-causes"
-            };
+        .then_output(|| {
             StartQueryExecutionOutput::builder()
-                .query_execution_id(id)
+                .query_execution_id("q-candidates")
                 .build()
         });
     let running = mock!(Client::get_query_execution)
@@ -126,59 +130,60 @@ async fn the_summary_polls_until_done_and_reads_both_queries() {
         .output(|| state(QueryExecutionState::Succeeded))
         .repeatedly()
         .build();
-    let summary = mock!(Client::get_query_results)
-        .match_requests(|r| r.query_execution_id() == Some("q-summary"))
-        .then_output(|| {
-            GetQueryResultsOutput::builder()
-                .result_set(
-                    ResultSet::builder()
-                        .rows(row(&[
-                            Some("occurrences"),
-                            Some("first_seen"),
-                            Some("last_seen"),
-                            Some("mean_time_to_recover_seconds"),
-                        ]))
-                        .rows(row(&[
-                            Some("2"),
-                            Some("2026-11-05T08:02:00Z"),
-                            Some("2026-11-13T16:40:00Z"),
-                            Some("1530.0"),
-                        ]))
-                        .build(),
-                )
-                .build()
-        });
-    let causes = mock!(Client::get_query_results)
-        .match_requests(|r| r.query_execution_id() == Some("q-causes"))
-        .then_output(|| {
-            GetQueryResultsOutput::builder()
-                .result_set(
-                    ResultSet::builder()
-                        .rows(row(&[Some("root_cause"), Some("resolution")]))
-                        .rows(row(&[
-                            Some("Connection pool exhausted"),
-                            Some("Raised the pool size"),
-                        ]))
-                        .rows(row(&[Some("Bad deploy"), None]))
-                        .build(),
-                )
-                .build()
-        });
+    let results = mock!(Client::get_query_results).then_output(|| {
+        GetQueryResultsOutput::builder()
+            .result_set(
+                ResultSet::builder()
+                    .rows(row(&[
+                        Some("incident_id"),
+                        Some("signature"),
+                        Some("resource"),
+                        Some("subject"),
+                        Some("service"),
+                        Some("opened_at"),
+                        Some("root_cause"),
+                        Some("resolution"),
+                        Some("time_to_recover_seconds"),
+                    ]))
+                    .rows(row(&[
+                        Some("inc-20261113-00000002"),
+                        Some("4d94d9dc5d592e8cee09692a32289ccc"),
+                        Some("arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-errors"),
+                        Some("AWS/Lambda Errors checkout-api"),
+                        Some("checkout-api"),
+                        Some("2026-11-13T16:40:00Z"),
+                        Some("Connection pool exhausted"),
+                        Some("Raised the pool size"),
+                        Some("1530.0"),
+                    ]))
+                    .rows(row(&[
+                        Some("inc-20261105-00000001"),
+                        Some("9999aaaa9999aaaa9999aaaa9999aaaa"),
+                        Some("arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-duration"),
+                        None,
+                        None,
+                        Some("2026-11-05T08:02:00Z"),
+                        None,
+                        None,
+                        None,
+                    ]))
+                    .build(),
+            )
+            .build()
+    });
     let client = mock_client!(
         aws_sdk_athena,
         RuleMode::MatchAny,
-        [&start, &running, &summary, &causes]
+        [&start, &running, &results]
     );
-    let found = history(client).summary(&query()).await.unwrap();
-    assert_eq!(found.count, 2);
-    assert_eq!(found.first_seen.as_deref(), Some("2026-11-05T08:02:00Z"));
-    assert_eq!(found.mean_time_to_recover_seconds, Some(1530.0));
-    assert_eq!(
-        found.previous_root_causes,
-        ["Connection pool exhausted", "Bad deploy"]
-    );
-    assert_eq!(found.previous_resolutions, ["Raised the pool size"]);
-    assert_eq!(start.num_calls(), 2);
+    let found = history(client).candidates(&query()).await.unwrap();
+    assert_eq!(found.len(), 2);
+    assert_eq!(found[0].subject.as_deref(), Some("AWS/Lambda Errors checkout-api"));
+    assert_eq!(found[0].time_to_recover_seconds, Some(1530));
+    assert_eq!(found[0].resolution.as_deref(), Some("Raised the pool size"));
+    assert_eq!(found[1].root_cause, None);
+    assert_eq!(found[1].subject, None);
+    assert_eq!(start.num_calls(), 1);
 }
 
 #[tokio::test]
@@ -269,28 +274,4 @@ async fn throttling_is_transient() {
     let client = mock_client!(aws_sdk_athena, RuleMode::MatchAny, [&start]);
     let error = history(client).rows("SELECT 1", &[]).await.unwrap_err();
     assert_eq!(error.name(), "History.Transient");
-}
-
-#[tokio::test]
-async fn a_count_that_is_not_a_number_is_history_failed() {
-    let start = started("q1");
-    let done = in_state(QueryExecutionState::Succeeded);
-    let results = mock!(Client::get_query_results).then_output(|| {
-        GetQueryResultsOutput::builder()
-            .result_set(
-                ResultSet::builder()
-                    .rows(row(&[Some("occurrences")]))
-                    .rows(row(&[Some("many")]))
-                    .build(),
-            )
-            .build()
-    });
-    let client = mock_client!(
-        aws_sdk_athena,
-        RuleMode::MatchAny,
-        [&start, &done, &results]
-    );
-    let error = history(client).summary(&query()).await.unwrap_err();
-    assert_eq!(error.name(), "History.Failed");
-    assert!(error.message().contains("'many'"), "{error}");
 }

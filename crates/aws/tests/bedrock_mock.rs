@@ -75,6 +75,7 @@ fn input() -> AnalysisInput {
             .remove(0),
         history: None,
         logs: None,
+        changes: None,
     }
 }
 
@@ -144,7 +145,7 @@ async fn the_analysis_comes_through_the_forced_tool_with_usage_and_cost() {
         .unwrap();
     assert_eq!(analyzed.analysis.analyzer, MODEL);
     // Ranked by confidence whatever order the model used.
-    assert_eq!(analyzed.analysis.root_causes[0].cause, "A bad deploy");
+    assert_eq!(analyzed.analysis.root_causes[0].explanation, "A bad deploy");
     let usage = analyzed.usage.unwrap();
     assert_eq!((usage.input_tokens, usage.output_tokens), (2400, 600));
     assert!((usage.cost_usd - (2.4 * 0.003 + 0.6 * 0.015)).abs() < 1e-9);

@@ -68,6 +68,7 @@ fn incident(version: u64) -> Incident {
         triggering_alarms: vec![],
         root_cause: None,
         service: Some("checkout-api".into()),
+        subject: None,
         version,
     }
 }

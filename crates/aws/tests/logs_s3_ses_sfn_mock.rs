@@ -29,7 +29,8 @@ use aws_sdk_sfn::operation::send_task_success::{SendTaskSuccessError, SendTaskSu
 use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutionOutput};
 use aws_sdk_sfn::types::error::{ExecutionAlreadyExists, TaskTimedOut};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
-use responder_aws::logs_insights::{InsightsLogs, query_string};
+use responder_aws::logs_insights::{InsightsLogs, sample_query, signal_query};
+use responder_core::context::{WindowSettings, Windows};
 use responder_aws::poll::Polling;
 use responder_aws::s3::S3Archive;
 use responder_aws::ses::SesMailer;
@@ -50,36 +51,55 @@ fn field(name: &str, value: &str) -> ResultField {
     ResultField::builder().field(name).value(value).build()
 }
 
+/// The windows of the demo alarm (09:14:07 state change, 60 minutes
+/// before and 10 after; the baseline as long, right before).
+fn windows() -> Windows {
+    Windows::of(&alert(), WindowSettings::default())
+}
+
 #[tokio::test]
-async fn logs_insights_reads_the_alerts_groups_in_its_window() {
+async fn logs_insights_reads_every_line_of_trouble_and_samples_both_windows() {
+    let windows = windows();
+    let incident = (windows.incident.start.timestamp(), windows.incident.end.timestamp());
+    let baseline = (windows.baseline.start.timestamp(), windows.baseline.end.timestamp());
     let start = mock!(aws_sdk_cloudwatchlogs::Client::start_query)
-        .match_requests(|r| {
-            r.log_group_names() == ["/aws/lambda/checkout-api"]
-                && r.end_time().unwrap() - r.start_time().unwrap() == 20 * 60
-                && r.query_string().is_some_and(|q| q.contains("limit 50"))
-        })
-        .then_output(|| StartQueryOutput::builder().query_id("q-1").build());
+        .match_requests(|r| r.log_group_names() == ["/aws/lambda/checkout-api"] && r.limit() == Some(10_000))
+        .then_compute_output(move |r| {
+            let span = (r.start_time().unwrap(), r.end_time().unwrap());
+            let filtered = r.query_string().unwrap().contains("filter");
+            let id = match (span == incident, span == baseline, filtered) {
+                (true, _, true) => "q-signals",
+                (true, _, false) => "q-incident",
+                (_, true, false) => "q-baseline",
+                _ => "q-unexpected",
+            };
+            StartQueryOutput::builder().query_id(id).build()
+        });
+    let row = |at: &str, message: &str, ptr: &str| {
+        vec![
+            field("@timestamp", at),
+            field("@message", message),
+            field("@log", "111122223333:/aws/lambda/checkout-api"),
+            field("@logStream", "2026/11/20/[$LATEST]7d1f0c2e9a4b"),
+            field("@ptr", ptr),
+        ]
+    };
     let results = mock!(aws_sdk_cloudwatchlogs::Client::get_query_results)
-        .sequence()
-        .output(|| {
-            GetQueryResultsOutput::builder()
-                .status(QueryStatus::Running)
-                .build()
-        })
-        .output(|| {
+        .then_compute_output(move |r| {
+            let rows = match r.query_id().unwrap() {
+                "q-signals" => vec![row("2026-11-20 09:12:41.000", "ERROR too many connections for role \"checkout\"", "p1")],
+                "q-incident" => vec![
+                    row("2026-11-20 09:12:41.000", "ERROR too many connections for role \"checkout\"", "p1"),
+                    row("2026-11-20 09:12:40.000", "START RequestId: 1f0c Version: $LATEST", "p2"),
+                ],
+                "q-baseline" => vec![row("2026-11-20 07:40:00.000", "START RequestId: 9a4b Version: $LATEST", "p3")],
+                other => panic!("unexpected query {other}"),
+            };
             GetQueryResultsOutput::builder()
                 .status(QueryStatus::Complete)
-                .results(vec![
-                    field("@timestamp", "2026-11-20 09:12:41.000"),
-                    field(
-                        "@message",
-                        "ERROR too many connections for role \"checkout\"",
-                    ),
-                    field("@log", "111122223333:/aws/lambda/checkout-api"),
-                ])
+                .set_results(Some(rows))
                 .build()
-        })
-        .build();
+        });
     let client = mock_client!(
         aws_sdk_cloudwatchlogs,
         RuleMode::MatchAny,
@@ -88,13 +108,26 @@ async fn logs_insights_reads_the_alerts_groups_in_its_window() {
     let logs = InsightsLogs::new(
         client,
         BTreeMap::new(),
-        15,
         Polling::immediate(Duration::from_secs(5)),
     );
-    let context = logs.context(&alert()).await.unwrap();
-    assert_eq!(context.lines.len(), 1);
-    assert_eq!(context.lines[0].log_group, "/aws/lambda/checkout-api");
-    assert!(context.lines[0].message.contains("too many connections"));
+    let read = logs
+        .read(&["/aws/lambda/checkout-api".to_owned()], &windows)
+        .await
+        .unwrap();
+    assert_eq!(start.num_calls(), 3);
+    let (group, events) = &read[0];
+    assert_eq!(group, "/aws/lambda/checkout-api");
+    // The line both the trouble query and the sample returned is one event.
+    let messages: Vec<&str> = events.iter().map(|e| e.message.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "START RequestId: 9a4b Version: $LATEST",
+            "START RequestId: 1f0c Version: $LATEST",
+            "ERROR too many connections for role \"checkout\"",
+        ]
+    );
+    assert_eq!(events[2].stream.as_deref(), Some("2026/11/20/[$LATEST]7d1f0c2e9a4b"));
 }
 
 #[tokio::test]
@@ -111,18 +144,25 @@ async fn a_missing_log_group_is_logs_failed() {
     let logs = InsightsLogs::new(
         client,
         BTreeMap::new(),
-        15,
         Polling::immediate(Duration::from_secs(5)),
     );
-    let error = logs.context(&alert()).await.unwrap_err();
+    let error = logs
+        .read(&["/aws/lambda/gone".to_owned()], &windows())
+        .await
+        .unwrap_err();
     assert_eq!(error.name(), "Logs.Failed");
 }
 
 #[test]
-fn the_insights_query_holds_only_our_words() {
-    let q = query_string();
-    assert!(q.starts_with("fields @timestamp, @message, @log | filter @message like /(?i)(error|"));
-    assert!(q.contains("timed\\sout"));
+fn the_insights_queries_hold_only_our_words() {
+    let q = signal_query();
+    assert!(
+        q.starts_with("fields @timestamp, @message, @log, @logStream, @ptr | filter @message like /(?i)(panic|"),
+        "{q}"
+    );
+    assert!(q.contains("task\\stimed\\sout"));
+    assert!(q.ends_with("| sort @timestamp desc | limit 10000"));
+    assert!(!sample_query().contains("filter"));
 }
 
 #[tokio::test]
@@ -140,6 +180,8 @@ async fn the_archive_writes_one_json_line_per_incident_partitioned_by_day() {
         incident_id: "inc-20261120-687557cf".into(),
         signature: "4d94d9dc5d592e8cee09692a32289ccc".into(),
         resource: "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-errors".into(),
+        subject: None,
+        service: Some("checkout-api".into()),
         opened_at: "2026-11-20T09:13:00Z".into(),
         resolved_at: None,
         root_cause: Some("Database connection pool exhausted".into()),

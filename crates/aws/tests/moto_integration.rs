@@ -249,6 +249,8 @@ async fn the_archive_lands_in_s3_as_json_lines_by_day() {
         incident_id: "inc-20261120-687557cf".into(),
         signature: "4d94d9dc5d592e8cee09692a32289ccc".into(),
         resource: "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-errors".into(),
+        subject: Some("AWS/Lambda Errors checkout-api".into()),
+        service: Some("checkout-api".into()),
         opened_at: "2026-11-20T09:13:00Z".into(),
         resolved_at: Some("2026-11-20T09:41:00Z".into()),
         root_cause: Some("Database connection pool exhausted".into()),
@@ -291,6 +293,9 @@ async fn the_archive_lands_in_s3_as_json_lines_by_day() {
     assert_eq!(text.lines().count(), 1);
     let line: Value = serde_json::from_str(text.trim_end()).unwrap();
     assert_eq!(line["time_to_recover_seconds"], 1680);
+    // The columns the history query matches on (Glue table `incident_history`).
+    assert_eq!(line["subject"], "AWS/Lambda Errors checkout-api");
+    assert_eq!(line["service"], "checkout-api");
 }
 
 #[tokio::test(flavor = "multi_thread")]

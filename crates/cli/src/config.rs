@@ -248,6 +248,10 @@ impl Config {
         }
         let workflow = &mut self.workflow;
         workflow.check_budgets().map_err(anyhow::Error::msg)?;
+        workflow
+            .policy()
+            .check_context()
+            .map_err(|e| anyhow::anyhow!("workflow.{e}"))?;
         if !matches!(workflow.timeout_policy.as_str(), "deliver" | "suppress") {
             anyhow::bail!(
                 "workflow.timeout_policy is '{}'; expected deliver or suppress",

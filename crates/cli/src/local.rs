@@ -54,9 +54,13 @@ impl Workspace {
             db.seed_history(seed)
                 .with_context(|| format!("cannot load the history seed {}", seed.display()))?;
         }
+        let mut workflow = config.workflow.clone();
+        workflow
+            .changes_file
+            .get_or_insert_with(|| dir.join("changes.jsonl"));
         let local = Arc::new(Local {
             db,
-            config: config.workflow.clone(),
+            config: workflow,
             normalize: config.normalize.clone(),
             outbox_dir: dir.join("outbox"),
         });

@@ -118,6 +118,10 @@ pub struct Incident {
     /// The service of the alert that opened it (tags, dimensions or namespace).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service: Option<String>,
+    /// What its alert measured (`AWS/RDS DatabaseConnections billing-db`):
+    /// past incidents are found again by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject: Option<String>,
     /// Bumped by every write: stores accept a write only over the version it
     /// was read at (optimistic concurrency), so concurrent steps never lose
     /// each other's changes.

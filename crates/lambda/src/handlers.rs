@@ -6,7 +6,7 @@ use chrono::Utc;
 use responder_aws::metrics::MetricSet;
 use responder_core::NormalizeOptions;
 use responder_workflow::ports::{
-    AnalysisCache, Analyzer, Approvals, Archive, History, Idempotency, IncidentStore, LogSource,
+    AnalysisCache, Analyzer, Approvals, Archive, Changes, History, Idempotency, IncidentStore, LogSource,
     Notifier,
 };
 use responder_workflow::steps::{self, AlertInput};
@@ -71,16 +71,37 @@ pub async fn query_history<H: History>(
     Ok(out)
 }
 
-pub async fn query_logs<L: LogSource>(logs: &L, input: &Value) -> Result<Value> {
+pub async fn query_logs<L: LogSource>(logs: &L, policy: &Policy, input: &Value) -> Result<Value> {
     let input: AlertInput = steps::parse(input)?;
     let started = Instant::now();
-    let out = steps::query_logs(logs, &input).await?;
+    let out = steps::query_logs(logs, policy, &input).await?;
     MetricSet::new()
         .dimension("Query", "logs")
         .metric("QueryLatency", millis(started), "Milliseconds")
         .metric(
-            "LogLines",
-            out["lines"].as_array().map_or(0, Vec::len) as f64,
+            "LogTemplates",
+            out["templates"].as_array().map_or(0, Vec::len) as f64,
+            "Count",
+        )
+        .metric("LogContextTokens", out["tokens"].as_f64().unwrap_or(0.0), "Count")
+        .emit();
+    Ok(out)
+}
+
+pub async fn query_changes<C: Changes>(
+    changes: &C,
+    policy: &Policy,
+    input: &Value,
+) -> Result<Value> {
+    let input: AlertInput = steps::parse(input)?;
+    let started = Instant::now();
+    let out = steps::query_changes(changes, policy, &input).await?;
+    MetricSet::new()
+        .dimension("Query", "changes")
+        .metric("QueryLatency", millis(started), "Milliseconds")
+        .metric(
+            "Changes",
+            out["events"].as_array().map_or(0, Vec::len) as f64,
             "Count",
         )
         .emit();

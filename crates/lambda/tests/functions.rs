@@ -181,11 +181,40 @@ async fn query_history_gives_the_context_its_history() {
                 .data(Datum::builder().var_char_value(v).build())
                 .build()
         };
+        let cells = |values: &[&str]| {
+            let mut r = Row::builder();
+            for v in values {
+                r = r.data(Datum::builder().var_char_value(*v).build());
+            }
+            r.build()
+        };
         GetQueryResultsOutput::builder()
             .result_set(
                 ResultSet::builder()
                     .rows(row("header"))
-                    .rows(row("3"))
+                    // Athena sends every cell as text, empty for NULL.
+                    .rows(cells(&[
+                        "inc-20261002-0001",
+                        "4d94d9dc5d592e8cee09692a32289ccc",
+                        "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-errors",
+                        "AWS/Lambda Errors checkout-api",
+                        "checkout-api",
+                        "2026-10-02T14:03:00.000Z",
+                        "Payment gateway timeout after a config change",
+                        "Rolled back the timeout setting",
+                        "1260.0",
+                    ]))
+                    .rows(cells(&[
+                        "inc-20261101-0002",
+                        "0000aaaa0000aaaa0000aaaa0000aaaa",
+                        "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:orders-api-errors",
+                        "",
+                        "orders-api",
+                        "2026-11-01T10:00:00.000Z",
+                        "",
+                        "",
+                        "",
+                    ]))
                     .build(),
             )
             .build()
@@ -205,8 +234,15 @@ async fn query_history_gives_the_context_its_history() {
         .await
         .unwrap();
     assert_eq!(out["available"], true);
-    assert!(out["count"].is_u64());
-    assert!(out["previous_root_causes"].is_array());
+    // The same alarm's past incident is told, with why; another service's
+    // candidate is not like this one.
+    assert_eq!(out["incidents"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(out["incidents"][0]["likeness"], "signature");
+    assert_eq!(
+        out["incidents"][0]["incident"]["resolution"],
+        "Rolled back the timeout setting"
+    );
+    assert_eq!(out["incidents"][0]["incident"]["time_to_recover_seconds"], 1260);
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -222,28 +258,110 @@ async fn query_logs_gives_the_context_its_lines() {
             .status(QueryStatus::Complete)
             .results(vec![
                 f("@timestamp", "2026-11-20 09:12:58.120"),
-                f("@message", "Task timed out after 6.01 seconds"),
+                f("@message", "2026-11-20T09:12:58.120Z 7d1f0c2e Task timed out after 6.01 seconds"),
                 f("@log", "111122223333:/aws/lambda/checkout-api"),
+                f("@logStream", "2026/11/20/[$LATEST]7d1f0c2e"),
+                f("@ptr", "CmAKJgoiMTExMTIyMjIzMzMzOi9hd3MvbGFtYmRhL2NoZWNrb3V0LWFwaRAH"),
             ])
+            .build()
+    });
+    let discovered = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
+        aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput::builder()
+            .log_groups(
+                aws_sdk_cloudwatchlogs::types::LogGroup::builder()
+                    .log_group_name("/ecs/checkout-api-worker")
+                    .build(),
+            )
             .build()
     });
     let client = mock_client!(
         aws_sdk_cloudwatchlogs,
         RuleMode::MatchAny,
-        [&start, &results]
+        [&start, &results, &discovered]
     );
     let logs = InsightsLogs::new(
         client,
         BTreeMap::new(),
-        15,
         Polling::immediate(Duration::from_secs(5)),
     );
-    let out = handlers::query_logs(&logs, &event("query-logs"))
+    let out = handlers::query_logs(&logs, &Policy::default(), &event("query-logs"))
         .await
         .unwrap();
     assert_eq!(out["available"], true);
-    assert_eq!(out["lines"][0]["log_group"], "/aws/lambda/checkout-api");
-    assert!(out["log_groups"].is_array());
+    // Three queries (trouble, incident sample, baseline sample) return the
+    // same event: it is counted once.
+    assert_eq!(out["templates"].as_array().unwrap().len(), 1, "{out}");
+    assert_eq!(out["templates"][0]["log_group"], "/aws/lambda/checkout-api");
+    assert_eq!(out["templates"][0]["count"], 1);
+    let groups: Vec<&str> = out["topology"]["log_groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| g["name"].as_str().unwrap())
+        .collect();
+    assert_eq!(groups, ["/aws/lambda/checkout-api", "/ecs/checkout-api-worker"]);
+    assert_eq!(start.num_calls(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn query_changes_gives_the_context_the_writes_before_the_alert() {
+    use aws_sdk_cloudtrail::operation::lookup_events::LookupEventsOutput;
+    use aws_sdk_cloudtrail::primitives::DateTime as AwsDateTime;
+    use aws_sdk_cloudtrail::types::{Event, Resource};
+    let page = |name: &str, minute: i64, next: Option<&str>| {
+        let name = name.to_owned();
+        let next = next.map(str::to_owned);
+        move || {
+            LookupEventsOutput::builder()
+                .events(
+                    Event::builder()
+                        .event_id(format!("id-{name}"))
+                        .event_name(&name)
+                        .read_only("false")
+                        .event_source("lambda.amazonaws.com")
+                        .username("deploy-bot")
+                        // 09:14:07 is the state change.
+                        .event_time(AwsDateTime::from_secs(1_795_166_047 - minute * 60))
+                        .resources(
+                            Resource::builder()
+                                .resource_type("AWS::Lambda::Function")
+                                .resource_name("checkout-api")
+                                .build(),
+                        )
+                        .cloud_trail_event(
+                            r#"{"eventVersion":"1.08","requestParameters":{"functionName":"checkout-api","timeout":3}}"#,
+                        )
+                        .build(),
+                )
+                .set_next_token(next.clone())
+                .build()
+        }
+    };
+    let first = mock!(aws_sdk_cloudtrail::Client::lookup_events)
+        .match_requests(|r| r.next_token().is_none())
+        .then_output(page("UpdateFunctionConfiguration20150331v2", 12, Some("page-2")));
+    let second = mock!(aws_sdk_cloudtrail::Client::lookup_events)
+        .match_requests(|r| r.next_token() == Some("page-2"))
+        .then_output(page("PutFunctionConcurrency20171031", 30, None));
+    let client = mock_client!(aws_sdk_cloudtrail, RuleMode::MatchAny, [&first, &second]);
+    let changes = responder_aws::cloudtrail::CloudTrailChanges::without_pause(client);
+    let out = handlers::query_changes(&changes, &Policy::default(), &event("query-changes"))
+        .await
+        .unwrap();
+    assert_eq!(out["available"], true);
+    let names: Vec<&str> = out["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    // In time order, each naming the alarmed function.
+    assert_eq!(
+        names,
+        ["PutFunctionConcurrency20171031", "UpdateFunctionConfiguration20150331v2"]
+    );
+    assert_eq!(out["events"][1]["related"], true);
+    assert_eq!(out["events"][1]["user"], "deploy-bot");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -90,6 +90,7 @@ fn backend(dir: &std::path::Path) -> LocalApi {
                 triggering_alarms: Vec::new(),
                 root_cause: None,
                 service: Some(format!("service-{}", n % 40)),
+                subject: None,
                 version: 3,
             };
             responder_local::db::save_incident_in(&conn, &incident).unwrap();

@@ -3,8 +3,6 @@
 //! serve` and `responder mcp` serve the tools over it; `responder approve`
 //! and `reject` take their decisions through it too.
 
-use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
@@ -312,7 +310,7 @@ impl Backend for LocalApi {
     async fn search_logs(&self, search: &LogSearch) -> Result<Vec<FoundLine>> {
         let config = &self.local.config;
         let groups: Vec<String> = if search.log_groups.is_empty() {
-            known_groups(&config.logs_dir, &config.log_groups)
+            crate::logs::list_groups(&config.logs_dir)
         } else {
             search.log_groups.clone()
         };
@@ -600,31 +598,4 @@ impl LocalApi {
             .max_by_key(|input| input.as_object().map_or(0, serde_json::Map::len))
             .cloned()
     }
-}
-
-/// The log groups configured for routing, plus the folders found under the
-/// logs directory (three levels: `/aws/lambda/name`).
-fn known_groups(
-    dir: &Path,
-    configured: &std::collections::BTreeMap<String, Vec<String>>,
-) -> Vec<String> {
-    let mut groups: BTreeSet<String> = configured.values().flatten().cloned().collect();
-    let mut stack: Vec<(PathBuf, usize)> = vec![(dir.to_path_buf(), 0)];
-    while let Some((path, depth)) = stack.pop() {
-        let Ok(entries) = std::fs::read_dir(&path) else {
-            continue;
-        };
-        for entry in entries.filter_map(std::result::Result::ok) {
-            let child = entry.path();
-            if child.is_dir() && depth < 4 {
-                stack.push((child, depth + 1));
-            } else if child.is_file()
-                && let Ok(relative) = path.strip_prefix(dir)
-                && depth > 0
-            {
-                groups.insert(format!("/{}", relative.display()));
-            }
-        }
-    }
-    groups.into_iter().collect()
 }

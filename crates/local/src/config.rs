@@ -11,15 +11,32 @@ use responder_core::Severity;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct WorkflowConfig {
-    /// One folder per log group (`/aws/lambda/checkout` →
-    /// `<logs_dir>/aws/lambda/checkout/`), holding `*.log` or `*.jsonl` files.
+    /// The log groups: one folder per group (`/aws/lambda/checkout` →
+    /// `<logs_dir>/aws/lambda/checkout/`) holding its files, or one file per
+    /// group at the top with `__` for `/` (`aws__lambda__checkout.log`).
+    /// Every group found is weighed against the alert (see
+    /// `responder_core::context::topology::weigh_group`).
     pub logs_dir: PathBuf,
-    /// Log groups to read for an alarm or service, by its name, besides those
-    /// from its tags and namespace conventions:
+    /// Log groups that belong to an alarm or service, by its name, besides
+    /// those from its tags and namespace conventions:
     /// `checkout-api-errors = ["/ecs/checkout"]`.
     pub log_groups: BTreeMap<String, Vec<String>>,
-    /// Minutes of logs read before the alarm's state change (and 5 after).
-    pub log_window_minutes: i64,
+    /// The incident window: at least this many minutes before the alarm's
+    /// state change (longer if the alarm evaluates over longer), and
+    /// `context_minutes_after` after; the baseline is as long, right before.
+    #[serde(alias = "log_window_minutes")]
+    pub context_minutes_before: i64,
+    pub context_minutes_after: i64,
+    /// The tokens the ranked log templates may take in an analyzer's input.
+    pub log_budget_tokens: usize,
+    /// The most log groups read for one incident (the best related first).
+    pub max_log_groups: usize,
+    /// How far back past incidents are looked for.
+    pub history_days: i64,
+    /// Management events (CloudTrail records, JSON lines, as `aws cloudtrail
+    /// lookup-events` or a trail delivers them) read as "what changed";
+    /// `changes.jsonl` in the data directory when not set.
+    pub changes_file: Option<PathBuf>,
     /// How long an analysis is reused for the same signature.
     pub cache_ttl_seconds: i64,
     /// How long an incident waits for a decision, by severity.
@@ -84,7 +101,12 @@ impl Default for WorkflowConfig {
         Self {
             logs_dir: PathBuf::from("logs"),
             log_groups: BTreeMap::new(),
-            log_window_minutes: 15,
+            context_minutes_before: 60,
+            context_minutes_after: 10,
+            log_budget_tokens: responder_core::context::logs::DEFAULT_BUDGET_TOKENS,
+            max_log_groups: 50,
+            history_days: responder_core::context::history::DEFAULT_DAYS,
+            changes_file: None,
             cache_ttl_seconds: 6 * 3600,
             approval_timeout_seconds: BTreeMap::from([
                 (Severity::Critical, 900),
@@ -158,7 +180,11 @@ impl WorkflowConfig {
             approval_timeout_seconds: self.approval_timeout_seconds.clone(),
             timeout_policy: self.timeout_policy.clone(),
             cache_ttl_seconds: self.cache_ttl_seconds,
-            ..responder_workflow::Policy::default()
+            history_days: self.history_days,
+            context_minutes_before: self.context_minutes_before,
+            context_minutes_after: self.context_minutes_after,
+            log_budget_tokens: self.log_budget_tokens,
+            max_log_groups: self.max_log_groups,
         }
     }
 }

@@ -94,6 +94,8 @@ CREATE TABLE IF NOT EXISTS archive.incident_history (
     incident_id             TEXT PRIMARY KEY,
     signature               TEXT NOT NULL,
     resource                TEXT NOT NULL,
+    subject                 TEXT,
+    service                 TEXT,
     opened_at               TEXT NOT NULL,
     resolved_at             TEXT,
     root_cause              TEXT,
@@ -106,7 +108,7 @@ CREATE TABLE IF NOT EXISTS archive.incident_history (
 pub const ARCHIVE_FILE: &str = "history.sqlite";
 
 /// Columns added after the first release, for databases created before.
-const ADDED_COLUMNS: [&str; 6] = [
+const ADDED_COLUMNS: [&str; 8] = [
     "ALTER TABLE approvals ADD COLUMN expires_at TEXT",
     "ALTER TABLE analyses ADD COLUMN usage TEXT",
     // The process holding an INPROGRESS key, and whether it began its effect.
@@ -116,9 +118,11 @@ const ADDED_COLUMNS: [&str; 6] = [
     // a decision whose process died before answering is answered again.
     "ALTER TABLE approvals ADD COLUMN answer TEXT",
     "ALTER TABLE approvals ADD COLUMN answered INTEGER NOT NULL DEFAULT 0",
+    // What a past incident's alert measured, and its service: the history
+    // query finds incidents of the same metric, resource or service.
+    "ALTER TABLE archive.incident_history ADD COLUMN subject TEXT",
+    "ALTER TABLE archive.incident_history ADD COLUMN service TEXT",
 ];
-
-pub use responder_workflow::history::{HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL};
 
 /// Databases made before the archive had its own file kept it in the main
 /// one: move its rows over, once.
@@ -131,7 +135,10 @@ fn move_archive_out_of_main(conn: &Connection) -> Result<(), LocalError> {
     if in_main {
         conn.execute_batch(
             "BEGIN;
-             INSERT OR IGNORE INTO archive.incident_history SELECT * FROM main.incident_history;
+             INSERT OR IGNORE INTO archive.incident_history
+               (incident_id, signature, resource, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds)
+               SELECT incident_id, signature, resource, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds
+               FROM main.incident_history;
              DROP TABLE main.incident_history;
              COMMIT;",
         )?;
@@ -236,9 +243,9 @@ impl Db {
             };
             added += conn.execute(
                 "INSERT OR IGNORE INTO incident_history
-                 (incident_id, signature, resource, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-                params![id, signature, resource, opened_at, text("resolved_at"), text("root_cause"), text("resolution"), row["time_to_recover_seconds"].as_i64()],
+                 (incident_id, signature, resource, subject, service, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![id, signature, resource, text("subject"), text("service"), opened_at, text("resolved_at"), text("root_cause"), text("resolution"), row["time_to_recover_seconds"].as_i64()],
             )?;
         }
         Ok(added)
@@ -280,12 +287,13 @@ impl Db {
         };
         self.conn().execute(
             "INSERT OR IGNORE INTO incident_history
-             (incident_id, signature, resource, opened_at, root_cause, resolution)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+             (incident_id, signature, resource, subject, opened_at, root_cause, resolution)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
             params![
                 incident_id,
                 signature,
                 resource,
+                past.key(),
                 opened_at,
                 root_cause,
                 resolution

@@ -17,7 +17,7 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum QueryFault {
-    /// `History.Failed` or `Logs.Failed`: the query was refused.
+    /// `History.Failed`, `Logs.Failed` or `Changes.Failed`: the query was refused.
     Fail,
     /// The answer comes after `slow_ms`: longer than the task's timeout,
     /// the state machine sees `States.Timeout`.
@@ -34,6 +34,7 @@ pub struct Faults {
     pub analyzer_down: bool,
     pub history: Option<QueryFault>,
     pub logs: Option<QueryFault>,
+    pub changes: Option<QueryFault>,
     /// How slow a `slow` query is.
     pub slow_ms: u64,
 }
@@ -84,6 +85,12 @@ impl Injector {
     /// Before the log query.
     pub async fn logs(&self) -> Result<()> {
         self.query(self.faults.logs, names::LOGS_FAILED, "logs")
+            .await
+    }
+
+    /// Before the change lookup.
+    pub async fn changes(&self) -> Result<()> {
+        self.query(self.faults.changes, names::CHANGES_FAILED, "changes")
             .await
     }
 

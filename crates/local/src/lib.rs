@@ -11,6 +11,7 @@
 pub mod analyzer;
 pub mod api;
 pub mod archive;
+pub mod changes;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -1,82 +1,185 @@
-//! Log context from a local folder: one folder per log group, holding JSON
-//! lines (`{"timestamp": ..., "message": ...}`) or plain text lines that may
-//! start with an RFC 3339 timestamp.
+//! Log groups from a local folder: one folder per group
+//! (`<dir>/aws/lambda/checkout/*.log` is `/aws/lambda/checkout`), or one
+//! file per group at the top with `__` for `/`
+//! (`<dir>/aws__lambda__checkout.log`). Files hold lines as `aws logs tail
+//! --format detailed` prints them, JSON lines, or lines that start with a
+//! timestamp (see `responder_core::context::events`).
+//!
+//! Every group of the folder is a candidate: the core weighs each against
+//! the alert, as discovery does in AWS.
 
 use std::collections::BTreeMap;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use chrono::{DateTime, Duration, Utc};
-use responder_core::analysis::{LogContext, LogLine};
+use chrono::{DateTime, Utc};
+use responder_core::context::events::{self, LogEvent};
+use responder_core::context::topology::{self, RelatedGroup};
+use responder_core::context::{Span, Topology, Windows};
 use responder_core::{Alert, limits::truncate_chars};
-use responder_workflow::logs::{MAX_LINE_CHARS, MAX_LINES, is_error_line, log_groups};
 use responder_workflow::ports::LogSource;
+
+/// The longest message kept of one event.
+pub const MAX_MESSAGE_CHARS: usize = 4000;
+/// The most events read of one group in one span (the latest kept).
+pub const MAX_EVENTS_PER_GROUP: usize = 200_000;
+/// Groups a folder may hold before the rest are ignored.
+const MAX_GROUPS_LISTED: usize = 2000;
+/// The deepest folder searched for groups.
+const MAX_DEPTH: usize = 8;
 
 /// The log folder as the workflow's log source.
 #[derive(Debug, Clone)]
 pub struct LogFolder {
     pub dir: PathBuf,
+    /// `[workflow] log_groups`: groups of an alarm or a service, by its name.
     pub log_groups: BTreeMap<String, Vec<String>>,
-    pub window_minutes: i64,
 }
 
 impl LogSource for LogFolder {
-    async fn context(&self, alert: &Alert) -> responder_workflow::Result<LogContext> {
-        Ok(read(self, alert))
+    async fn discover(&self, alert: &Alert) -> responder_workflow::Result<Topology> {
+        Ok(discover(self, alert))
+    }
+
+    async fn read(
+        &self,
+        groups: &[String],
+        windows: &Windows,
+    ) -> responder_workflow::Result<Vec<(String, Vec<LogEvent>)>> {
+        let span = windows.read_span();
+        Ok(groups
+            .iter()
+            .map(|g| (g.clone(), read_group(&self.dir, g, Some(span))))
+            .collect())
     }
 }
 
-/// Error lines from the alert's log groups, from `window` minutes before
-/// the state change to 5 minutes after.
-pub fn read(folder: &LogFolder, alert: &Alert) -> LogContext {
-    let (logs_dir, window_minutes) = (folder.dir.as_path(), folder.window_minutes);
-    let groups = log_groups(alert, &folder.log_groups);
-    let at: Option<DateTime<Utc>> = DateTime::parse_from_rfc3339(&alert.occurred_at.to_string())
-        .ok()
-        .map(|t| t.with_timezone(&Utc));
-    let (from, to) = match at {
-        Some(t) => (
-            Some(t - Duration::minutes(window_minutes)),
-            Some(t + Duration::minutes(5)),
-        ),
-        None => (None, None),
-    };
-    let mut lines = Vec::new();
-    for group in &groups {
-        for file in group_files(logs_dir, group) {
-            let Ok(text) = std::fs::read_to_string(&file) else {
-                continue;
-            };
-            for raw in text.lines() {
-                let (timestamp, message) = parse_line(raw);
-                if !is_error_line(&message) {
-                    continue;
-                }
-                if let (Some(t), Some(from), Some(to)) = (timestamp, from, to)
-                    && (t < from || t > to)
-                {
-                    continue;
-                }
-                lines.push(LogLine {
-                    timestamp: timestamp.map(|t| t.to_rfc3339()).unwrap_or_default(),
-                    log_group: group.clone(),
-                    message: truncate_chars(&message, MAX_LINE_CHARS),
+/// The alert's topology with every group of the folder weighed against
+/// it, and the groups configuration names for its alarm or service.
+pub fn discover(folder: &LogFolder, alert: &Alert) -> Topology {
+    let mut topology = topology::of_alert(alert);
+    let keys = alert
+        .alarm
+        .as_ref()
+        .map(|a| a.name.as_str())
+        .into_iter()
+        .chain(alert.service.as_deref());
+    for key in keys {
+        for group in folder.log_groups.get(key).into_iter().flatten() {
+            if !topology.log_groups.iter().any(|g| &g.name == group) {
+                topology.log_groups.push(RelatedGroup {
+                    name: group.clone(),
+                    relation: format!("configured for {key}"),
+                    weight: 1.0,
                 });
             }
         }
     }
-    lines.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
-    let skip = lines.len().saturating_sub(MAX_LINES);
-    LogContext {
-        log_groups: groups,
-        lines: lines.into_iter().skip(skip).collect(),
+    let namespace = alert
+        .metric
+        .as_ref()
+        .and_then(|m| m.namespace.clone())
+        .unwrap_or_default();
+    let weighed: Vec<RelatedGroup> = list_groups(&folder.dir)
+        .iter()
+        .map(|g| topology::weigh_group(&topology, &namespace, g))
+        .collect();
+    for group in weighed {
+        if !topology.log_groups.iter().any(|g| g.name == group.name) {
+            topology.log_groups.push(group);
+        }
+    }
+    // Groups named by the alert that the folder does not hold have nothing
+    // to read.
+    let present = list_groups(&folder.dir);
+    topology.log_groups.retain(|g| present.contains(&g.name));
+    topology
+}
+
+/// Every log group of the folder, sorted.
+pub fn list_groups(dir: &Path) -> Vec<String> {
+    let mut groups = Vec::new();
+    walk(dir, dir, 0, &mut groups);
+    groups.sort();
+    groups.dedup();
+    groups.truncate(MAX_GROUPS_LISTED);
+    groups
+}
+
+fn walk(root: &Path, dir: &Path, depth: usize, groups: &mut Vec<String>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    let mut has_files = false;
+    for entry in entries.filter_map(Result::ok) {
+        let path = entry.path();
+        // Symbolic links are not followed: a group stays inside the folder.
+        let Ok(kind) = entry.file_type() else { continue };
+        if kind.is_dir() && depth < MAX_DEPTH {
+            walk(root, &path, depth + 1, groups);
+        } else if kind.is_file() && is_log_file(&path) {
+            if depth == 0 {
+                if let Some(stem) = path.file_stem().and_then(|s| s.to_str()) {
+                    groups.push(flat_group_name(stem));
+                }
+            } else {
+                has_files = true;
+            }
+        }
+    }
+    if has_files
+        && let Ok(relative) = dir.strip_prefix(root)
+    {
+        let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
+        groups.push(format!("/{}", parts.join("/")));
     }
 }
 
-/// Lines of `groups` containing `filter` (case-insensitive), between
-/// `start` and `end` (lines without a timestamp are kept), oldest first, at
-/// most `limit` (the most recent).
+fn is_log_file(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("log" | "jsonl" | "txt")
+    )
+}
+
+/// `aws__lambda__checkout` → `/aws/lambda/checkout`.
+fn flat_group_name(stem: &str) -> String {
+    let name = stem.replace("__", "/");
+    if name.starts_with('/') {
+        name
+    } else {
+        format!("/{name}")
+    }
+}
+
+/// The events of one group in `span` (all of them without one), in time
+/// order, at most [`MAX_EVENTS_PER_GROUP`] (the latest).
+pub fn read_group(dir: &Path, group: &str, span: Option<Span>) -> Vec<LogEvent> {
+    let mut found = Vec::new();
+    for file in group_files(dir, group) {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        found.extend(events::parse(&text, span));
+    }
+    // Files of one group (one per stream) interleave.
+    found.sort_by_key(|e| e.at);
+    let skip = found.len().saturating_sub(MAX_EVENTS_PER_GROUP);
+    found
+        .into_iter()
+        .skip(skip)
+        .map(|mut e| {
+            if e.message.len() > MAX_MESSAGE_CHARS {
+                e.message = truncate_chars(&e.message, MAX_MESSAGE_CHARS);
+            }
+            e
+        })
+        .collect()
+}
+
+/// Events of `groups` containing `filter` (case-insensitive), between
+/// `start` and `end`, oldest first, at most `limit` (the most recent).
 pub fn search(
-    dir: &std::path::Path,
+    dir: &Path,
     groups: &[String],
     filter: &str,
     start: DateTime<Utc>,
@@ -84,75 +187,54 @@ pub fn search(
     limit: usize,
 ) -> Vec<responder_api::backend::FoundLine> {
     let needle = filter.to_lowercase();
-    let mut found = Vec::new();
-    for group in groups {
-        for file in group_files(dir, group) {
-            let Ok(text) = std::fs::read_to_string(&file) else {
-                continue;
-            };
-            for raw in text.lines() {
-                let (timestamp, message) = parse_line(raw);
-                if timestamp.is_some_and(|t| t < start || t > end) {
-                    continue;
-                }
-                if !needle.is_empty() && !message.to_lowercase().contains(&needle) {
-                    continue;
-                }
-                found.push(responder_api::backend::FoundLine {
+    let span = Span { start, end };
+    let mut found: Vec<responder_api::backend::FoundLine> = groups
+        .iter()
+        .flat_map(|group| {
+            read_group(dir, group, Some(span))
+                .into_iter()
+                .filter(|e| needle.is_empty() || e.message.to_lowercase().contains(&needle))
+                .map(|e| responder_api::backend::FoundLine {
                     log_group: group.clone(),
-                    timestamp: timestamp.map(|t| t.to_rfc3339()),
-                    message: truncate_chars(&message, MAX_LINE_CHARS),
-                });
-            }
-        }
-    }
+                    timestamp: Some(e.at.to_rfc3339()),
+                    message: truncate_chars(&e.message, MAX_MESSAGE_CHARS),
+                })
+                .collect::<Vec<_>>()
+        })
+        .collect();
     found.sort_by(|a, b| a.timestamp.cmp(&b.timestamp));
     let skip = found.len().saturating_sub(limit);
     found.into_iter().skip(skip).collect()
 }
 
-/// The files of a log group's folder, sorted. Only the group's own folder:
-/// `..` and absolute parts of the name are dropped.
-fn group_files(dir: &std::path::Path, group: &str) -> Vec<std::path::PathBuf> {
-    let relative: std::path::PathBuf = group
+/// The files of a log group: its folder's, or its one flat file. Only
+/// inside the log folder: `..` and absolute parts of the name are dropped.
+fn group_files(dir: &Path, group: &str) -> Vec<PathBuf> {
+    let parts: Vec<&str> = group
         .split('/')
         .filter(|p| !p.is_empty() && *p != ".." && *p != ".")
         .collect();
-    let Ok(entries) = std::fs::read_dir(dir.join(relative)) else {
+    if parts.is_empty() {
         return Vec::new();
-    };
-    let mut files: Vec<_> = entries
+    }
+    let relative: PathBuf = parts.iter().collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir.join(relative))
+        .into_iter()
+        .flatten()
         .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_file()))
         .map(|e| e.path())
-        .filter(|p| p.is_file())
+        .filter(|p| is_log_file(p))
         .collect();
+    let flat = parts.join("__");
+    for extension in ["log", "jsonl", "txt"] {
+        let path = dir.join(format!("{flat}.{extension}"));
+        if path.is_file() {
+            files.push(path);
+        }
+    }
     files.sort();
     files
-}
-
-pub(crate) fn parse_line(raw: &str) -> (Option<DateTime<Utc>>, String) {
-    if raw.trim_start().starts_with('{')
-        && let Ok(value) = serde_json::from_str::<serde_json::Value>(raw)
-    {
-        let timestamp = value["timestamp"]
-            .as_str()
-            .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-            .map(|t| t.with_timezone(&Utc))
-            .or_else(|| {
-                value["timestamp"]
-                    .as_i64()
-                    .and_then(DateTime::from_timestamp_millis)
-            });
-        let message = value["message"]
-            .as_str()
-            .map_or_else(|| raw.to_owned(), str::to_owned);
-        return (timestamp, message);
-    }
-    let first = raw.split_whitespace().next().unwrap_or_default();
-    let timestamp = DateTime::parse_from_rfc3339(first)
-        .ok()
-        .map(|t| t.with_timezone(&Utc));
-    (timestamp, raw.to_owned())
 }
 
 #[cfg(test)]
@@ -162,50 +244,87 @@ mod tests {
 
     use super::*;
 
-    #[test]
-    fn groups_come_from_tags_configuration_and_conventions() {
+    fn lambda_alert() -> Alert {
         let text = include_str!("../../../events/eventbridge/metric-alarm-lambda-errors.json");
-        let mut alert = normalize(text, &NormalizeOptions::default())
+        normalize(text, &NormalizeOptions::default())
             .unwrap()
-            .remove(0);
-        alert.labels.insert(
-            "log-group".to_owned(),
-            "/app/checkout, /app/payments".to_owned(),
-        );
-        let configured = BTreeMap::from([(
-            "checkout-api-errors".to_owned(),
-            vec!["/ecs/checkout".to_owned()],
-        )]);
+            .remove(0)
+    }
+
+    #[test]
+    fn groups_are_found_in_both_layouts_and_weighed() {
+        let dir = tempfile::tempdir().unwrap();
+        let nested = dir.path().join("aws/lambda/checkout-api");
+        std::fs::create_dir_all(&nested).unwrap();
+        std::fs::write(nested.join("a.log"), "2026-11-20T09:00:00Z hello\n").unwrap();
+        std::fs::write(dir.path().join("aws__rds__instance__billing-db__postgresql.log"), "").unwrap();
+        std::fs::write(dir.path().join("ecs__inventory.log"), "").unwrap();
+        std::fs::write(dir.path().join("notes.md"), "").unwrap();
         assert_eq!(
-            log_groups(&alert, &configured),
+            list_groups(dir.path()),
             [
-                "/app/checkout",
-                "/app/payments",
                 "/aws/lambda/checkout-api",
-                "/ecs/checkout"
+                "/aws/rds/instance/billing-db/postgresql",
+                "/ecs/inventory"
             ]
         );
+        let folder = LogFolder {
+            dir: dir.path().to_owned(),
+            log_groups: BTreeMap::from([(
+                "checkout-api".to_owned(),
+                vec!["/ecs/inventory".to_owned(), "/not/in/folder".to_owned()],
+            )]),
+        };
+        let mut alert = lambda_alert();
+        alert.service = Some("checkout-api".to_owned());
+        let topology = discover(&folder, &alert);
+        let weight = |name: &str| {
+            topology
+                .log_groups
+                .iter()
+                .find(|g| g.name == name)
+                .map(|g| g.weight)
+        };
+        assert_eq!(weight("/aws/lambda/checkout-api"), Some(1.0));
+        assert_eq!(weight("/ecs/inventory"), Some(1.0));
+        assert!(weight("/aws/rds/instance/billing-db/postgresql").unwrap() < 1.0);
+        assert_eq!(weight("/not/in/folder"), None);
     }
 
     #[test]
     fn a_group_cannot_climb_out_of_the_logs_folder() {
-        let text = include_str!("../../../events/eventbridge/metric-alarm-lambda-errors.json");
-        let mut alert = normalize(text, &NormalizeOptions::default())
-            .unwrap()
-            .remove(0);
-        alert
-            .labels
-            .insert("log_group".to_owned(), "../../../../etc".to_owned());
-        alert.metric = None;
-        let folder = LogFolder {
-            dir: PathBuf::from(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../../events/demo/logs"
-            )),
-            log_groups: BTreeMap::new(),
-            window_minutes: 15,
+        let dir = tempfile::tempdir().unwrap();
+        let logs = dir.path().join("logs");
+        std::fs::create_dir_all(&logs).unwrap();
+        std::fs::write(dir.path().join("secret.log"), "2026-11-20T09:00:00Z secret\n").unwrap();
+        assert!(read_group(&logs, "../secret", None).is_empty());
+        assert!(read_group(&logs, "/../../secret", None).is_empty());
+        assert!(group_files(&logs, "/").is_empty());
+    }
+
+    #[test]
+    fn files_of_a_group_are_merged_in_time_order_within_the_span() {
+        let dir = tempfile::tempdir().unwrap();
+        let group = dir.path().join("ecs/orders");
+        std::fs::create_dir_all(&group).unwrap();
+        std::fs::write(
+            group.join("task-a.log"),
+            "2026-11-20T09:00:00.000Z ecs/orders/aaa111 first\n2026-11-20T09:02:00.000Z ecs/orders/aaa111 third\n",
+        )
+        .unwrap();
+        std::fs::write(
+            group.join("task-b.log"),
+            "2026-11-20T09:01:00.000Z ecs/orders/bbb222 second\n2026-11-20T10:00:00.000Z ecs/orders/bbb222 later\n",
+        )
+        .unwrap();
+        let span = Span {
+            start: "2026-11-20T08:00:00Z".parse().unwrap(),
+            end: "2026-11-20T09:30:00Z".parse().unwrap(),
         };
-        let context = read(&folder, &alert);
-        assert!(context.lines.is_empty());
+        let messages: Vec<String> = read_group(dir.path(), "/ecs/orders", Some(span))
+            .into_iter()
+            .map(|e| e.message)
+            .collect();
+        assert_eq!(messages, ["first", "second", "third"]);
     }
 }

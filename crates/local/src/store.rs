@@ -4,7 +4,9 @@
 
 use chrono::{DateTime, Utc};
 use responder_core::Incident;
-use responder_core::analysis::{Analysis, HistorySummary};
+use responder_core::analysis::Analysis;
+use responder_core::context::history::ArchivedIncident;
+use responder_workflow::history::{candidate_of, candidate_sql};
 use responder_workflow::ports::{
     AnalysisCache, Analyzed, ApprovalRequest, Approvals, Archive, ArchiveRecord, Begin, Delivery,
     History, HistoryQuery, Idempotency, IncidentStore, Occurrence, Write,
@@ -13,9 +15,7 @@ use responder_workflow::{Error, Result};
 use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
 
-use crate::db::{
-    Db, HISTORY_CAUSES_SQL, HISTORY_SUMMARY_SQL, incident_in, open_incident_in, save_incident_in,
-};
+use crate::db::{Db, incident_in, open_incident_in, save_incident_in};
 use crate::error::LocalError;
 
 fn rfc3339(at: DateTime<Utc>) -> String {
@@ -332,33 +332,28 @@ impl Idempotency for Db {
 }
 
 impl History for Db {
-    async fn summary(&self, q: &HistoryQuery) -> Result<HistorySummary> {
+    async fn candidates(&self, q: &HistoryQuery) -> Result<Vec<ArchivedIncident>> {
+        let (sql, parameters) = candidate_sql(q);
         let conn = self.conn();
-        let args = params![q.signature, q.resource, q.since];
-        let (count, first_seen, last_seen, mttr): (
-            i64,
-            Option<String>,
-            Option<String>,
-            Option<f64>,
-        ) = conn
-            .query_row(HISTORY_SUMMARY_SQL, args, |r| {
-                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        let mut stmt = conn.prepare(&sql).map_err(store)?;
+        let columns = stmt.column_count();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(&parameters), |r| {
+                (0..columns)
+                    .map(|i| {
+                        Ok(match r.get_ref(i)? {
+                            rusqlite::types::ValueRef::Null => None,
+                            rusqlite::types::ValueRef::Integer(n) => Some(n.to_string()),
+                            rusqlite::types::ValueRef::Real(n) => Some(n.to_string()),
+                            other => Some(other.as_str().unwrap_or_default().to_owned()),
+                        })
+                    })
+                    .collect::<rusqlite::Result<Vec<_>>>()
             })
-            .map_err(store)?;
-        let mut stmt = conn.prepare(HISTORY_CAUSES_SQL).map_err(store)?;
-        let rows: Vec<(Option<String>, Option<String>)> = stmt
-            .query_map(args, |r| Ok((r.get(0)?, r.get(1)?)))
             .map_err(store)?
-            .collect::<Result<_, _>>()
+            .collect::<Result<Vec<_>, _>>()
             .map_err(store)?;
-        Ok(HistorySummary {
-            count: u64::try_from(count).unwrap_or(0),
-            first_seen,
-            last_seen,
-            mean_time_to_recover_seconds: mttr,
-            previous_root_causes: rows.iter().filter_map(|(c, _)| c.clone()).collect(),
-            previous_resolutions: rows.iter().filter_map(|(_, r)| r.clone()).collect(),
-        })
+        Ok(rows.into_iter().map(candidate_of).collect())
     }
 }
 
@@ -367,8 +362,8 @@ impl Archive for Db {
         self.conn()
             .execute(
                 "INSERT INTO incident_history
-                 (incident_id, signature, resource, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)
+                 (incident_id, signature, resource, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds, subject, service)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
                  ON CONFLICT (incident_id) DO UPDATE SET resolved_at = ?5, root_cause = COALESCE(?6, root_cause),
                  resolution = COALESCE(?7, resolution), time_to_recover_seconds = ?8",
                 params![
@@ -379,7 +374,9 @@ impl Archive for Db {
                     r.resolved_at,
                     r.root_cause,
                     r.resolution,
-                    r.time_to_recover_seconds
+                    r.time_to_recover_seconds,
+                    r.subject,
+                    r.service
                 ],
             )
             .map_err(store)?;

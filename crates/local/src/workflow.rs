@@ -16,17 +16,19 @@ use responder_workflow::{Error, Policy, budget, steps};
 use serde_json::Value;
 
 use crate::analyzer::LocalAnalyzer;
+use crate::changes::ChangesFile;
 use crate::config::WorkflowConfig;
 use crate::db::Db;
 use crate::logs::LogFolder;
 use crate::outbox::Outbox;
 
 /// The functions of the workflow, by the name their placeholder resolves to.
-pub const FUNCTIONS: [&str; 9] = [
+pub const FUNCTIONS: [&str; 10] = [
     "NormalizeAlert",
     "RegisterAlert",
     "QueryHistory",
     "QueryLogs",
+    "QueryChanges",
     "CheckCache",
     "Analyze",
     "RequestApproval",
@@ -62,6 +64,7 @@ struct Adapters {
     local: Arc<Local>,
     policy: Policy,
     logs: LogFolder,
+    changes: ChangesFile,
     analyzer: LocalAnalyzer,
     outbox: Outbox,
     faults: crate::faults::Injector,
@@ -75,7 +78,12 @@ pub fn registry(local: Arc<Local>) -> Registry {
         logs: LogFolder {
             dir: config.logs_dir.clone(),
             log_groups: config.log_groups.clone(),
-            window_minutes: config.log_window_minutes,
+        },
+        changes: ChangesFile {
+            path: config
+                .changes_file
+                .clone()
+                .unwrap_or_else(|| PathBuf::from("changes.jsonl")),
         },
         analyzer: LocalAnalyzer {
             config: config.analyzer.clone(),
@@ -118,7 +126,11 @@ pub fn registry(local: Arc<Local>) -> Registry {
     });
     add(&mut r, &adapters, "QueryLogs", |a, input| async move {
         a.faults.logs().await?;
-        steps::query_logs(&a.logs, &steps::parse(&input)?).await
+        steps::query_logs(&a.logs, &a.policy, &steps::parse(&input)?).await
+    });
+    add(&mut r, &adapters, "QueryChanges", |a, input| async move {
+        a.faults.changes().await?;
+        steps::query_changes(&a.changes, &a.policy, &steps::parse(&input)?).await
     });
     add(&mut r, &adapters, "CheckCache", |a, input| async move {
         let input = steps::parse(&input)?;

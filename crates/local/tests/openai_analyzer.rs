@@ -15,7 +15,8 @@ use std::net::TcpListener;
 use std::sync::Arc;
 use std::thread::JoinHandle;
 
-use responder_core::analysis::{AnalysisInput, LogContext, LogLine, prompt};
+use responder_core::analysis::{AnalysisInput, prompt};
+use responder_core::context::{self, GroupInput, LogEvent, Windows};
 use responder_core::{NormalizeOptions, normalize};
 use responder_local::openai::{AnalyzerConfig, analyze};
 use responder_local::{Db, Local, WorkflowConfig};
@@ -101,20 +102,27 @@ fn input(lines: &[&str]) -> AnalysisInput {
     let alert = normalize(ALARM, &NormalizeOptions::default())
         .unwrap()
         .remove(0);
+    let windows = Windows::of(&alert, context::WindowSettings::default());
+    let events: Vec<LogEvent> = lines
+        .iter()
+        .map(|m| LogEvent {
+            at: windows.at - chrono::Duration::minutes(2),
+            stream: None,
+            message: (*m).to_owned(),
+        })
+        .collect();
+    let group = GroupInput {
+        name: "/aws/lambda/checkout-api",
+        relation: 1.0,
+        why: "the alarmed resource's own log group",
+        events: &events,
+    };
+    let logs = context::logs::mine(&[group], &windows, &[], 4500);
     AnalysisInput {
         alert,
         history: None,
-        logs: Some(LogContext {
-            log_groups: vec!["/aws/lambda/checkout-api".to_owned()],
-            lines: lines
-                .iter()
-                .map(|m| LogLine {
-                    timestamp: "2026-11-20T09:12:47.530Z".to_owned(),
-                    log_group: "/aws/lambda/checkout-api".to_owned(),
-                    message: (*m).to_owned(),
-                })
-                .collect(),
-        }),
+        logs: Some(logs),
+        changes: None,
     }
 }
 
@@ -130,7 +138,7 @@ async fn a_model_answer_becomes_a_ranked_checked_analysis() {
     assert_eq!(analysis.analyzer, "llama3.1");
     assert_eq!(analysis.prompt_version, prompt::PROMPT_VERSION);
     assert_eq!(
-        analysis.root_causes[0].cause,
+        analysis.root_causes[0].explanation,
         "Payment gateway unreachable from the VPC"
     );
     let request = seen.join().unwrap();

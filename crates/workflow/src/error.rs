@@ -31,6 +31,9 @@ pub mod names {
     pub const HISTORY_FAILED: &str = "History.Failed";
     pub const LOGS_TRANSIENT: &str = "Logs.Transient";
     pub const LOGS_FAILED: &str = "Logs.Failed";
+    /// The change source (CloudTrail) throttled or could not be reached.
+    pub const CHANGES_TRANSIENT: &str = "Changes.Transient";
+    pub const CHANGES_FAILED: &str = "Changes.Failed";
     pub const ANALYZER_THROTTLED: &str = "Analyzer.Throttled";
     pub const ANALYZER_UNAVAILABLE: &str = "Analyzer.Unavailable";
     pub const ANALYZER_REJECTED: &str = "Analyzer.Rejected";

@@ -13,7 +13,6 @@
 pub mod budget;
 pub mod error;
 pub mod history;
-pub mod logs;
 pub mod policy;
 pub mod ports;
 pub mod render;

@@ -9,7 +9,10 @@
 use std::future::Future;
 
 use chrono::{DateTime, Utc};
-use responder_core::analysis::{Analysis, AnalysisInput, HistorySummary, LogContext};
+use responder_core::analysis::{Analysis, AnalysisInput};
+use responder_core::context::changes::ChangeEvent;
+use responder_core::context::history::ArchivedIncident;
+use responder_core::context::{LogEvent, Span, Topology, Windows};
 use responder_core::{Alert, Decision, Incident};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -98,17 +101,27 @@ pub struct Delivery {
     pub error: Option<String>,
 }
 
-/// The history query: past incidents of the same signature and resource.
+/// The history query: past incidents that may be like this one (the same
+/// signature, the same resource, the same metric of it, the same service)
+/// since the start of the window; the core decides which are.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct HistoryQuery {
     pub signature: String,
     pub resource: String,
+    /// The alert's subject's resource parts (`billing-db`): rows whose
+    /// subject names one are candidates.
+    pub resource_parts: Vec<String>,
+    pub service: Option<String>,
     /// RFC 3339: the start of the window.
     pub since: String,
 }
 
 pub trait History: Send + Sync {
-    fn summary(&self, query: &HistoryQuery) -> impl Future<Output = Result<HistorySummary>> + Send;
+    /// Archived incidents that may be like the query's, at most 200.
+    fn candidates(
+        &self,
+        query: &HistoryQuery,
+    ) -> impl Future<Output = Result<Vec<ArchivedIncident>>> + Send;
 }
 
 /// One row of the incident archive: what the history query reads.
@@ -117,6 +130,11 @@ pub struct ArchiveRecord {
     pub incident_id: String,
     pub signature: String,
     pub resource: String,
+    /// What the alert measured (`AWS/RDS DatabaseConnections billing-db`).
+    #[serde(default)]
+    pub subject: Option<String>,
+    #[serde(default)]
+    pub service: Option<String>,
     pub opened_at: String,
     pub resolved_at: Option<String>,
     pub root_cause: Option<String>,
@@ -130,6 +148,8 @@ impl ArchiveRecord {
             incident_id: incident.id.clone(),
             signature: incident.signature.clone(),
             resource: incident.resource.clone(),
+            subject: incident.subject.clone(),
+            service: incident.service.clone(),
             opened_at: incident.opened_at.clone(),
             resolved_at: incident.resolved_at.clone(),
             root_cause: incident.root_cause.clone(),
@@ -147,9 +167,27 @@ pub trait Archive: Send + Sync {
     fn report(&self, incident_id: &str, report: &Value) -> impl Future<Output = Result<()>> + Send;
 }
 
-/// Log lines around an alert.
+/// The logs around an alert: which groups relate to it, and their events.
 pub trait LogSource: Send + Sync {
-    fn context(&self, alert: &Alert) -> impl Future<Output = Result<LogContext>> + Send;
+    /// The alarmed resource, the resources around it, and their log groups
+    /// (locally: every group of the log folder, weighed; in AWS: discovery).
+    fn discover(&self, alert: &Alert) -> impl Future<Output = Result<Topology>> + Send;
+
+    /// The events of `groups` in the incident and baseline windows, each
+    /// group's in time order. A source that must sample (Logs Insights
+    /// returns 10,000 rows a query) keeps every line of trouble or change
+    /// it can and samples the rest.
+    fn read(
+        &self,
+        groups: &[String],
+        windows: &Windows,
+    ) -> impl Future<Output = Result<Vec<(String, Vec<LogEvent>)>>> + Send;
+}
+
+/// What changed: management events (CloudTrail) in a span.
+pub trait Changes: Send + Sync {
+    /// Writes in `span`, at most a few hundred (the source's own limits).
+    fn lookup(&self, span: Span) -> impl Future<Output = Result<Vec<ChangeEvent>>> + Send;
 }
 
 /// Analyses reused for the same signature, analyzer and prompt version.

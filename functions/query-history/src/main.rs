@@ -1,4 +1,4 @@
-//! `QueryHistory` (`${QueryHistoryFunctionArn}` in the state machine): Past incidents of the same signature and resource, from the S3 archive through Athena.
+//! `QueryHistory` (`${QueryHistoryFunctionArn}` in the state machine): past incidents like this one (the same alarm, metric, resource or service), from the S3 archive through Athena.
 //! Configuration: see `responder_aws::config`.
 
 // The async state of the handlers over generic ports nests deeply.

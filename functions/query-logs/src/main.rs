@@ -1,4 +1,4 @@
-//! `QueryLogs` (`${QueryLogsFunctionArn}` in the state machine): Error lines around the alert from its log groups, through CloudWatch Logs Insights.
+//! `QueryLogs` (`${QueryLogsFunctionArn}` in the state machine): the log groups around the alert (discovered), their lines in the incident and baseline windows through CloudWatch Logs Insights, mined into ranked templates.
 //! Configuration: see `responder_aws::config`.
 
 // The async state of the handlers over generic ports nests deeply.
@@ -14,9 +14,10 @@ async fn main() -> Result<(), responder_lambda::Error> {
     let env = Env::from_process();
     let sdk = sdk::load().await;
     let logs = InsightsLogs::from_sdk(&sdk, &env).map_err(config_failure)?;
+    let policy = env.policy().map_err(config_failure)?;
     run("QueryLogs", |input| {
-        let logs = &logs;
-        async move { handlers::query_logs(logs, &input).await }
+        let (logs, policy) = (&logs, &policy);
+        async move { handlers::query_logs(logs, policy, &input).await }
     })
     .await
 }

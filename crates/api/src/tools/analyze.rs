@@ -101,6 +101,7 @@ pub async fn analyze_alert<B: Backend>(
             alert,
             history: None,
             logs: None,
+            changes: None,
         };
         let (analysis, cached) = backend.analyze(&input).await?;
         results.push(json!({ "alert": summary, "analysis": analysis, "cached": cached }));

@@ -67,6 +67,7 @@ pub fn incident(id: &str, severity: Severity, service: &str, title: &str) -> Inc
         triggering_alarms: Vec::new(),
         root_cause: None,
         service: Some(service.to_owned()),
+        subject: None,
         version: 2,
     }
 }
@@ -101,11 +102,7 @@ impl Fake {
             )
             .unwrap()
             .remove(0);
-            let analysis = RuleAnalyzer.analyze(&AnalysisInput {
-                alert,
-                history: None,
-                logs: None,
-            });
+            let analysis = RuleAnalyzer.analyze(&AnalysisInput::alone(alert));
             state.analyses.insert("inc-1".to_owned(), analysis);
         }
         Arc::new(fake)

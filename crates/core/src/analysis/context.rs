@@ -1,44 +1,32 @@
-//! What an analyzer is given: the alert, and the context gathered for it.
+//! What an analyzer is given: the alert, and the context gathered for it
+//! (see [`crate::context`]): the ranked log templates with the resources
+//! around the alarmed one, the changes before it, and past incidents like
+//! it. A part whose gathering failed is `None`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::alert::Alert;
+pub use crate::context::changes::ChangeContext;
+pub use crate::context::history::HistoryContext;
+pub use crate::context::logs::LogContext;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AnalysisInput {
     pub alert: Alert,
-    /// `None` when the history could not be read.
-    pub history: Option<HistorySummary>,
-    /// `None` when the logs could not be read.
+    pub history: Option<HistoryContext>,
     pub logs: Option<LogContext>,
-}
-
-/// The same signature and resource over the last 30 days.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct HistorySummary {
-    pub count: u64,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub first_seen: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub last_seen: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub mean_time_to_recover_seconds: Option<f64>,
     #[serde(default)]
-    pub previous_root_causes: Vec<String>,
-    #[serde(default)]
-    pub previous_resolutions: Vec<String>,
+    pub changes: Option<ChangeContext>,
 }
 
-/// Error lines from the alarm's log groups around the state change.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct LogContext {
-    pub log_groups: Vec<String>,
-    pub lines: Vec<LogLine>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogLine {
-    pub timestamp: String,
-    pub log_group: String,
-    pub message: String,
+impl AnalysisInput {
+    /// The alert alone, no context gathered (the `analyze_alert` tool, tests).
+    pub fn alone(alert: Alert) -> Self {
+        Self {
+            alert,
+            history: None,
+            logs: None,
+            changes: None,
+        }
+    }
 }

@@ -18,7 +18,7 @@ mod rules;
 use serde::{Deserialize, Serialize};
 
 pub use category::Category;
-pub use context::{AnalysisInput, HistorySummary, LogContext, LogLine};
+pub use context::{AnalysisInput, ChangeContext, HistoryContext, LogContext};
 pub use rules::{ANALYZER_NAME, RULES_VERSION, RuleAnalyzer};
 
 /// The schema version new analyses carry.

@@ -1,6 +1,8 @@
 use chrono::{DateTime, Duration, Utc};
 use responder_core::Alert;
-use responder_core::analysis::{AnalysisInput, HistorySummary, LogContext, RuleAnalyzer, prompt};
+use responder_core::analysis::{
+    AnalysisInput, ChangeContext, HistoryContext, LogContext, RuleAnalyzer, prompt,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -36,8 +38,9 @@ pub fn analysis_input(input: &AnalyzeInput) -> AnalysisInput {
     };
     AnalysisInput {
         alert: input.alert.clone(),
-        history: part("history").and_then(|v| serde_json::from_value::<HistorySummary>(v).ok()),
+        history: part("history").and_then(|v| serde_json::from_value::<HistoryContext>(v).ok()),
         logs: part("logs").and_then(|v| serde_json::from_value::<LogContext>(v).ok()),
+        changes: part("changes").and_then(|v| serde_json::from_value::<ChangeContext>(v).ok()),
     }
 }
 
@@ -78,6 +81,9 @@ where
         }
         if analysis_input.logs.is_none() {
             analysis.context_unavailable.push("logs".to_owned());
+        }
+        if analysis_input.changes.is_none() {
+            analysis.context_unavailable.push("changes".to_owned());
         }
     }
     analysis

@@ -16,7 +16,7 @@ mod resolve;
 pub use analyze::{AnalyzeInput, analysis_input, analyze};
 pub use approval::{ApprovalInput, approval_id, request_approval};
 pub use cache::{CacheInput, cache_key, check_cache};
-pub use context::{query_history, query_logs};
+pub use context::{query_changes, query_history, query_logs};
 pub use deliver::{DeliverInput, deliver};
 pub use normalize::normalize_alert;
 pub use outcome::{OutcomeInput, record_outcome};

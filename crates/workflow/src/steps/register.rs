@@ -110,6 +110,7 @@ fn new_incident(alert: &Alert, at: &str) -> Incident {
             .collect(),
         root_cause: None,
         service: alert.service.clone(),
+        subject: Some(responder_core::context::Subject::of(alert).key()),
         version: 1,
     }
 }
