@@ -72,7 +72,9 @@ impl Function {
     /// then the index, then the whole array, as far as it takes them).
     pub fn arity(&self) -> usize {
         match self {
-            Self::Lambda { def, params, .. } => params.as_ref().map_or(def.params.len(), |p| p.len()),
+            Self::Lambda { def, params, .. } => {
+                params.as_ref().map_or(def.params.len(), |p| p.len())
+            }
             Self::Builtin(b) => b.arity,
             Self::Host(h) => h.arity,
             Self::Partial { args, .. } => args.iter().filter(|a| a.is_none()).count(),

@@ -77,7 +77,11 @@ fn write(value: &Value, indent: Option<usize>, out: &mut String) -> Result<()> {
             if !n.is_finite() {
                 return Err(Error::new("D1001", format!("number out of range: {n}")));
             }
-            let n = if n.fract() == 0.0 { *n } else { precision15(*n) };
+            let n = if n.fract() == 0.0 {
+                *n
+            } else {
+                precision15(*n)
+            };
             out.push_str(&number_to_string(n));
         }
         Value::String(s) => quote(s, out),

@@ -93,14 +93,21 @@ impl<'a> Lexer<'a> {
     }
 
     fn text(&self, from: usize, to: usize) -> String {
-        self.chars.get(from..to).unwrap_or_default().iter().collect()
+        self.chars
+            .get(from..to)
+            .unwrap_or_default()
+            .iter()
+            .collect()
     }
 
     /// The next token and its start. `operand`: a value is expected, so
     /// `/` starts a regular expression.
     pub fn next(&mut self, operand: bool) -> Result<(Tok, usize)> {
         loop {
-            while self.at(self.pos).is_some_and(|c| " \t\n\r\u{b}".contains(c)) {
+            while self
+                .at(self.pos)
+                .is_some_and(|c| " \t\n\r\u{b}".contains(c))
+            {
                 self.pos += 1;
             }
             if self.at(self.pos) == Some('/') && self.at(self.pos + 1) == Some('*') {
@@ -209,7 +216,8 @@ impl<'a> Lexer<'a> {
         } else {
             digits(self);
         }
-        if self.at(self.pos) == Some('.') && self.at(self.pos + 1).is_some_and(|c| c.is_ascii_digit())
+        if self.at(self.pos) == Some('.')
+            && self.at(self.pos + 1).is_some_and(|c| c.is_ascii_digit())
         {
             self.pos += 1;
             digits(self);
@@ -325,7 +333,7 @@ impl<'a> Lexer<'a> {
         while let Some(c) = self.at(self.pos) {
             let escaped = {
                 let mut n = 0;
-                while self.pos >= n + 1 && self.at(self.pos - n - 1) == Some('\\') {
+                while self.pos > n && self.at(self.pos - n - 1) == Some('\\') {
                     n += 1;
                 }
                 n % 2 == 1
@@ -333,7 +341,11 @@ impl<'a> Lexer<'a> {
             if c == '/' && depth == 0 && !escaped {
                 let pattern = self.text(start, self.pos);
                 if pattern.is_empty() {
-                    return Err(syntax("S0301", self.pos, "empty regular expressions are not allowed"));
+                    return Err(syntax(
+                        "S0301",
+                        self.pos,
+                        "empty regular expressions are not allowed",
+                    ));
                 }
                 self.pos += 1;
                 let from = self.pos;
@@ -352,6 +364,10 @@ impl<'a> Lexer<'a> {
             }
             self.pos += 1;
         }
-        Err(syntax("S0302", self.pos, "a regular expression is not closed with /"))
+        Err(syntax(
+            "S0302",
+            self.pos,
+            "a regular expression is not closed with /",
+        ))
     }
 }

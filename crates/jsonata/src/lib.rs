@@ -16,6 +16,7 @@
 //! recursion depth and time. A parsed [`Expression`] is `Send + Sync`;
 //! evaluation runs on one thread. Errors carry JSONata's codes.
 
+mod ancestry;
 mod ast;
 mod error;
 mod eval;
@@ -26,6 +27,7 @@ mod lexer;
 mod parser;
 mod process;
 mod signature;
+mod stack;
 mod value;
 
 use std::cell::Cell;
@@ -38,6 +40,7 @@ pub use error::{Error, Result};
 pub use function::HostFunction;
 pub use json::number_to_string;
 pub use signature::Signature;
+pub use stack::DEFAULT_STACK_BUDGET;
 pub use value::{Object, Value};
 
 use ast::Node;
@@ -108,13 +111,17 @@ pub struct Environment {
     random: Option<Box<dyn Fn() -> f64>>,
     seed: Cell<u64>,
     max_depth: usize,
+    stack_budget: usize,
     timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for Environment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Environment")
-            .field("vars", &self.vars.iter().map(|(n, _)| n).collect::<Vec<_>>())
+            .field(
+                "vars",
+                &self.vars.iter().map(|(n, _)| n).collect::<Vec<_>>(),
+            )
             .field("functions", &self.functions)
             .field("now", &self.now)
             .finish_non_exhaustive()
@@ -127,8 +134,9 @@ impl Default for Environment {
     }
 }
 
-/// The deepest recursion an evaluation may reach by default.
-pub const DEFAULT_MAX_DEPTH: usize = 200;
+/// The deepest nesting of evaluation by default (the stack budget, in
+/// bytes, usually stops a runaway recursion first).
+pub const DEFAULT_MAX_DEPTH: usize = 10_000;
 
 impl Environment {
     pub fn new() -> Self {
@@ -141,6 +149,7 @@ impl Environment {
             random: None,
             seed: Cell::new(now.timestamp_nanos_opt().unwrap_or(1) as u64 | 1),
             max_depth: DEFAULT_MAX_DEPTH,
+            stack_budget: DEFAULT_STACK_BUDGET,
             timeout: Some(Duration::from_secs(5)),
         }
     }
@@ -198,6 +207,13 @@ impl Environment {
 
     pub fn with_max_depth(mut self, depth: usize) -> Self {
         self.max_depth = depth;
+        self
+    }
+
+    /// The stack, in bytes, an evaluation may use before it fails with
+    /// D1011 (for hosts whose threads have small stacks).
+    pub fn with_stack_budget(mut self, bytes: usize) -> Self {
+        self.stack_budget = bytes;
         self
     }
 

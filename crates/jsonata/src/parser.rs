@@ -8,16 +8,12 @@ use crate::error::{Error, Result, syntax};
 use crate::lexer::{Lexer, Tok, binding_power};
 use crate::signature::Signature;
 
-/// The deepest nesting of the expression the parser accepts (a guard for
-/// the stack: evaluation recurses as deep as the tree).
-const MAX_NESTING: usize = 300;
-
 pub(crate) struct Parser<'a> {
     source: &'a str,
     lexer: Lexer<'a>,
     tok: Tok,
     pos: usize,
-    depth: usize,
+    stack: crate::stack::StackGuard,
 }
 
 impl<'a> Parser<'a> {
@@ -29,7 +25,7 @@ impl<'a> Parser<'a> {
             lexer,
             tok,
             pos,
-            depth: 0,
+            stack: crate::stack::StackGuard::new(crate::stack::PARSE_STACK_BUDGET),
         })
     }
 
@@ -58,9 +54,15 @@ impl<'a> Parser<'a> {
             && !self.is_op(want)
         {
             let (code, message) = if self.tok == Tok::End {
-                ("S0203", format!("expected '{want}' before the end of the expression"))
+                (
+                    "S0203",
+                    format!("expected '{want}' before the end of the expression"),
+                )
             } else {
-                ("S0202", format!("expected '{want}', got {}", describe(&self.tok)))
+                (
+                    "S0202",
+                    format!("expected '{want}', got {}", describe(&self.tok)),
+                )
             };
             return Err(syntax(code, self.pos, message).token(describe(&self.tok)));
         }
@@ -85,9 +87,12 @@ impl<'a> Parser<'a> {
     }
 
     pub fn expression(&mut self, rbp: u8) -> Result<Node> {
-        self.depth += 1;
-        if self.depth > MAX_NESTING {
-            return Err(syntax("S0201", self.pos, "the expression is nested too deeply"));
+        if !self.stack.ok() {
+            return Err(syntax(
+                "S0201",
+                self.pos,
+                "the expression is nested too deeply",
+            ));
         }
         let (tok, pos) = (self.tok.clone(), self.pos);
         self.advance(None, true)?;
@@ -100,7 +105,6 @@ impl<'a> Parser<'a> {
             };
             left = self.led(op, pos, left)?;
         }
-        self.depth -= 1;
         Ok(left)
     }
 
@@ -114,9 +118,9 @@ impl<'a> Parser<'a> {
             Tok::False => Kind::Bool(false),
             Tok::Null => Kind::Null,
             Tok::End => Kind::End,
-            Tok::Regex { pattern, flags } => {
-                Kind::Regex(Arc::new(crate::functions::regex::compile(&pattern, &flags, pos)?))
-            }
+            Tok::Regex { pattern, flags } => Kind::Regex(Arc::new(
+                crate::functions::regex::compile(&pattern, &flags, pos)?,
+            )),
             Tok::Op(op) => return self.prefix(op, pos),
         };
         Ok(Node::new(kind, pos))
@@ -227,7 +231,11 @@ impl<'a> Parser<'a> {
             }
             "?:" => {
                 let condition = (*left).clone();
-                Kind::Condition(Box::new(condition), left, Some(Box::new(self.expression(0)?)))
+                Kind::Condition(
+                    Box::new(condition),
+                    left,
+                    Some(Box::new(self.expression(0)?)),
+                )
             }
             "?" => {
                 let then = self.expression(0)?;

@@ -102,7 +102,11 @@ impl Signature {
     }
 
     /// Checks `args` and returns them as the function receives them.
-    pub fn validate(&self, args: &[Option<Value>], context: Option<&Value>) -> Result<Vec<Option<Value>>> {
+    pub fn validate(
+        &self,
+        args: &[Option<Value>],
+        context: Option<&Value>,
+    ) -> Result<Vec<Option<Value>>> {
         let supplied: String = args.iter().map(|a| Value::symbol(a.as_ref())).collect();
         let Some(caps) = self.regex.captures(&supplied) else {
             return Err(self.mismatch(args, &supplied));
@@ -194,7 +198,10 @@ impl Signature {
         let _ = args;
         Error::new(
             "T0410",
-            format!("argument {} of the function does not match its signature", good + 1),
+            format!(
+                "argument {} of the function does not match its signature",
+                good + 1
+            ),
         )
     }
 }

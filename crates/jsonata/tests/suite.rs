@@ -9,6 +9,8 @@
 //! It prints the pass rate per group and in total, and fails below
 //! `MIN_PASS_RATE`. `JSONATA_SUITE_VERBOSE=1` lists each failing case.
 
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::indexing_slicing)]
+
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -17,7 +19,7 @@ use serde_json::Value;
 
 /// The share of cases that must pass (the suite's own runner is strict:
 /// deep equality of results, equality of error codes).
-const MIN_PASS_RATE: f64 = 0.90;
+const MIN_PASS_RATE: f64 = 0.99;
 
 #[allow(clippy::disallowed_methods)] // A test's switch, not configuration.
 fn setting(name: &str) -> Option<String> {
@@ -54,15 +56,20 @@ fn run_case(case: &Value, group: &Path, datasets: &BTreeMap<String, Value>) -> O
             .and_then(Value::as_str)
             .and_then(|name| datasets.get(name).cloned()),
     };
-    let expected_code = case
-        .get("code")
-        .and_then(Value::as_str)
-        .or_else(|| case.get("error").and_then(|e| e.get("code")).and_then(Value::as_str));
-    let mut env = Environment::new().with_max_depth(
-        case.get("depth")
-            .and_then(Value::as_u64)
-            .map_or(5_000, |d| d as usize),
-    );
+    let expected_code = case.get("code").and_then(Value::as_str).or_else(|| {
+        case.get("error")
+            .and_then(|e| e.get("code"))
+            .and_then(Value::as_str)
+    });
+    // The suite runs on a thread with a large stack: the depth limits of the
+    // cases apply, not the default stack budget.
+    let mut env = Environment::new()
+        .with_stack_budget(512 << 20)
+        .with_max_depth(
+            case.get("depth")
+                .and_then(Value::as_u64)
+                .map_or(5_000, |d| d as usize),
+        );
     if let Some(limit) = case.get("timelimit").and_then(Value::as_u64) {
         env = env.with_timeout(Some(std::time::Duration::from_millis(limit)));
     }
@@ -164,6 +171,12 @@ fn the_official_test_suite_passes() {
         .expect("the suite thread starts");
     let (passed, total) = handle.join().expect("the suite runs to the end");
     let rate = passed as f64 / total.max(1) as f64;
-    eprintln!("JSONata test suite: {passed}/{total} passed ({:.1}%)", rate * 100.0);
-    assert!(rate >= MIN_PASS_RATE, "pass rate {rate:.3} is below {MIN_PASS_RATE}");
+    eprintln!(
+        "JSONata test suite: {passed}/{total} passed ({:.1}%)",
+        rate * 100.0
+    );
+    assert!(
+        rate >= MIN_PASS_RATE,
+        "pass rate {rate:.3} is below {MIN_PASS_RATE}"
+    );
 }

@@ -84,111 +84,172 @@ impl Evaluator<'_> {
         let Some(Value::Function(function)) = proc else {
             return Err(Error::new("T1006", "attempted to invoke a non-function"));
         };
+        // Each arm only calls, to keep this frame small (see `dispatch`).
         match &*function {
             Function::Lambda {
                 def,
                 params,
                 env: closure,
                 input: closure_input,
+            } => self.apply_lambda(
+                def,
+                params.as_deref(),
+                closure,
+                closure_input.as_ref(),
+                args,
+                input,
+            ),
+            Function::Builtin(builtin) => self.apply_builtin(builtin, args, input, env),
+            Function::Host(host) => apply_host(host, args, input),
+            Function::Partial {
+                target,
+                args: bound,
             } => {
-                let args = match (&def.signature, params) {
-                    (Some(signature), None) => signature.validate(&args, input)?,
-                    _ => args,
-                };
-                let frame = Frame::child(closure);
-                let names = params.as_deref().unwrap_or(&def.params);
-                for (i, name) in names.iter().enumerate() {
-                    frame.bind(name, args.get(i).cloned().flatten());
-                }
-                self.eval_tail(&def.body, closure_input.as_ref(), &frame)
-            }
-            Function::Builtin(builtin) => {
-                let args = match builtin.signature() {
-                    Some(signature) => signature.validate(&args, input)?,
-                    None => args,
-                };
-                Ok(Tail::Value((builtin.call)(self, &args, input, env)?))
-            }
-            Function::Host(host) => {
-                let args = match &host.signature {
-                    Some(signature) => signature.validate(&args, input)?,
-                    None => args,
-                };
-                Ok(Tail::Value((host.call)(&args)?))
-            }
-            Function::Partial { target, args: bound } => {
-                let mut supplied = args.into_iter();
-                let full: Vec<Option<Value>> = bound
-                    .iter()
-                    .map(|b| match b {
-                        Some(v) => v.clone(),
-                        None => supplied.next().flatten(),
-                    })
-                    .collect();
+                let full = fill_holes(bound, args);
                 self.apply_once(Some(Value::Function(Rc::clone(target))), full, input, env)
             }
-            Function::Regex(re) => {
-                let text = match args.first() {
-                    Some(Some(Value::String(s))) => s.clone(),
-                    _ => return Ok(Tail::Value(None)),
-                };
-                Ok(Tail::Value(crate::functions::regex::match_object(re, &text, 0)))
-            }
+            Function::Regex(re) => Ok(Tail::Value(match args.first() {
+                Some(Some(Value::String(s))) => crate::functions::regex::match_object(re, s, 0),
+                _ => None,
+            })),
             Function::Transform { def, env: closure } => {
                 let target = args.into_iter().next().flatten();
-                Ok(Tail::Value(self.transform(def, closure, target)?))
+                self.transform(def, closure, target).map(Tail::Value)
             }
-            Function::Chain(first, second) => {
-                let x = self.apply(Some(Value::Function(Rc::clone(first))), args, input, env)?;
-                let y = self.apply(Some(Value::Function(Rc::clone(second))), vec![x], input, env)?;
-                Ok(Tail::Value(y))
-            }
+            Function::Chain(first, second) => self.apply_chain(first, second, args, input, env),
         }
+    }
+
+    fn apply_lambda(
+        &mut self,
+        def: &crate::ast::LambdaDef,
+        params: Option<&Vec<std::sync::Arc<str>>>,
+        closure: &Env,
+        closure_input: Option<&Value>,
+        args: Vec<Option<Value>>,
+        input: Option<&Value>,
+    ) -> Result<Tail> {
+        let args = match (&def.signature, params) {
+            (Some(signature), None) => signature.validate(&args, input)?,
+            _ => args,
+        };
+        let frame = Frame::child(closure);
+        let names = params.unwrap_or(&def.params);
+        for (i, name) in names.iter().enumerate() {
+            frame.bind(name, args.get(i).cloned().flatten());
+        }
+        self.eval_tail(&def.body, closure_input, &frame)
+    }
+
+    #[inline(never)]
+    fn apply_builtin(
+        &mut self,
+        builtin: &crate::functions::Builtin,
+        args: Vec<Option<Value>>,
+        input: Option<&Value>,
+        env: &Env,
+    ) -> Result<Tail> {
+        let args = match builtin.signature() {
+            Some(signature) => signature.validate(&args, input)?,
+            None => args,
+        };
+        (builtin.call)(self, &args, input, env).map(Tail::Value)
+    }
+
+    #[inline(never)]
+    fn apply_chain(
+        &mut self,
+        first: &Rc<Function>,
+        second: &Rc<Function>,
+        args: Vec<Option<Value>>,
+        input: Option<&Value>,
+        env: &Env,
+    ) -> Result<Tail> {
+        let x = self.apply(Some(Value::Function(Rc::clone(first))), args, input, env)?;
+        let y = self.apply(
+            Some(Value::Function(Rc::clone(second))),
+            vec![x],
+            input,
+            env,
+        )?;
+        Ok(Tail::Value(y))
     }
 
     /// Evaluates a lambda body: a call in tail position is returned, not
     /// made, so that `apply` makes it without nesting.
     fn eval_tail(&mut self, node: &Node, input: Option<&Value>, env: &Env) -> Result<Tail> {
+        self.enter()?;
+        let result = self.eval_tail_inner(node, input, env);
+        self.leave();
+        result
+    }
+
+    fn eval_tail_inner(&mut self, node: &Node, input: Option<&Value>, env: &Env) -> Result<Tail> {
         let plain = node.predicate.is_empty() && node.group.is_none() && !node.keep_array;
         if !plain {
-            return Ok(Tail::Value(self.eval(node, input, env)?));
+            return self.eval(node, input, env).map(Tail::Value);
         }
         match &node.kind {
-            Kind::Function(procedure, args) => {
-                let proc = self.eval(procedure, input, env)?;
-                let Some(proc @ Value::Function(_)) = proc else {
-                    return Ok(Tail::Value(self.call(node, procedure, args, input, env, None)?));
-                };
-                let mut evaluated = Vec::with_capacity(args.len());
-                for arg in args {
-                    evaluated.push(self.eval(arg, input, env)?);
-                }
-                Ok(Tail::Call(proc, evaluated))
-            }
+            Kind::Function(procedure, args) => self.tail_call(node, procedure, args, input, env),
             Kind::Condition(condition, then, otherwise) => {
-                let test = self.eval(condition, input, env)?;
-                if crate::value::boolean(test.as_ref()).unwrap_or(false) {
-                    self.eval_tail(then, input, env)
-                } else if let Some(otherwise) = otherwise {
-                    self.eval_tail(otherwise, input, env)
-                } else {
-                    Ok(Tail::Value(None))
-                }
+                self.tail_condition(condition, then, otherwise.as_deref(), input, env)
             }
-            Kind::Block(items) => {
-                let frame = Frame::child(env);
-                let Some((last, init)) = items.split_last() else {
-                    return Ok(Tail::Value(None));
-                };
-                for item in init {
-                    self.eval(item, input, &frame)?;
-                }
-                self.eval_tail(last, input, &frame)
-            }
-            _ => Ok(Tail::Value(self.eval(node, input, env)?)),
+            Kind::Block(items) => self.tail_block(items, input, env),
+            _ => self.eval(node, input, env).map(Tail::Value),
         }
     }
 
+    fn tail_call(
+        &mut self,
+        node: &Node,
+        procedure: &Node,
+        args: &[Node],
+        input: Option<&Value>,
+        env: &Env,
+    ) -> Result<Tail> {
+        let proc = self.eval(procedure, input, env)?;
+        let Some(proc @ Value::Function(_)) = proc else {
+            return self
+                .call(node, procedure, args, input, env, None)
+                .map(Tail::Value);
+        };
+        let mut evaluated = Vec::with_capacity(args.len());
+        for arg in args {
+            evaluated.push(self.eval(arg, input, env)?);
+        }
+        Ok(Tail::Call(proc, evaluated))
+    }
+
+    fn tail_condition(
+        &mut self,
+        condition: &Node,
+        then: &Node,
+        otherwise: Option<&Node>,
+        input: Option<&Value>,
+        env: &Env,
+    ) -> Result<Tail> {
+        let test = self.eval(condition, input, env)?;
+        if crate::value::boolean(test.as_ref()).unwrap_or(false) {
+            self.eval_tail_inner(then, input, env)
+        } else if let Some(otherwise) = otherwise {
+            self.eval_tail_inner(otherwise, input, env)
+        } else {
+            Ok(Tail::Value(None))
+        }
+    }
+
+    fn tail_block(&mut self, items: &[Node], input: Option<&Value>, env: &Env) -> Result<Tail> {
+        let frame = Frame::child(env);
+        let Some((last, init)) = items.split_last() else {
+            return Ok(Tail::Value(None));
+        };
+        for item in init {
+            self.eval(item, input, &frame)?;
+        }
+        self.eval_tail_inner(last, input, &frame)
+    }
+
+    #[inline(never)]
     pub(super) fn partial(
         &mut self,
         node: &Node,
@@ -211,7 +272,10 @@ impl Evaluator<'_> {
                 .as_deref()
                 .is_some_and(|n| env.lookup(n).is_some() || self.host.lookup(n).is_some());
             let (code, message) = if forgot_dollar && matches!(procedure.kind, Kind::Path(_)) {
-                ("T1007", "attempted to partially apply a non-function; did you mean $...?")
+                (
+                    "T1007",
+                    "attempted to partially apply a non-function; did you mean $...?",
+                )
             } else {
                 ("T1008", "attempted to partially apply a non-function")
             };
@@ -249,6 +313,7 @@ impl Evaluator<'_> {
 
     /// `lhs ~> rhs`: rhs called with lhs as its first argument, or two
     /// functions composed.
+    #[inline(never)]
     pub(super) fn apply_operator(
         &mut self,
         node: &Node,
@@ -277,19 +342,24 @@ impl Evaluator<'_> {
 
     /// `| pattern | update, delete |` applied to `target`: a copy of it with
     /// the objects the pattern selects updated.
+    #[inline(never)]
     fn transform(&mut self, def: &TransformDef, env: &Env, target: Option<Value>) -> Out {
         let Some(target) = target else {
             return Ok(None);
         };
-        let clone = env.lookup("clone").unwrap_or_else(|| self.host.lookup("clone"));
+        let clone = env
+            .lookup("clone")
+            .unwrap_or_else(|| self.host.lookup("clone"));
         let copy = match clone {
             Some(Value::Function(f)) if matches!(&*f, Function::Builtin(b) if b.name == "clone") => {
                 deep_copy(&target)
             }
-            Some(f @ Value::Function(_)) => match self.apply(Some(f), vec![Some(target)], None, env)? {
-                Some(v) => v,
-                None => return Ok(None),
-            },
+            Some(f @ Value::Function(_)) => {
+                match self.apply(Some(f), vec![Some(target)], None, env)? {
+                    Some(v) => v,
+                    None => return Ok(None),
+                }
+            }
             _ => {
                 return Err(Error::new(
                     "T2013",
@@ -323,7 +393,8 @@ impl Evaluator<'_> {
                     None => {}
                     Some(Value::String(s)) => deletions.push(s.to_string()),
                     Some(Value::Array(a)) if a.items.iter().all(|v| v.as_str().is_some()) => {
-                        deletions.extend(a.items.iter().filter_map(|v| v.as_str().map(str::to_owned)));
+                        deletions
+                            .extend(a.items.iter().filter_map(|v| v.as_str().map(str::to_owned)));
                     }
                     Some(_) => {
                         return Err(Error::new(
@@ -341,6 +412,30 @@ impl Evaluator<'_> {
         }
         Ok(Some(rebuild(&copy, &edits)))
     }
+}
+
+fn apply_host(
+    host: &crate::function::HostFunction,
+    args: Vec<Option<Value>>,
+    input: Option<&Value>,
+) -> Result<Tail> {
+    let args = match &host.signature {
+        Some(signature) => signature.validate(&args, input)?,
+        None => args,
+    };
+    (host.call)(&args).map(Tail::Value)
+}
+
+/// A partial application's arguments with its `?` holes filled in order.
+fn fill_holes(bound: &[Option<Option<Value>>], args: Vec<Option<Value>>) -> Vec<Option<Value>> {
+    let mut supplied = args.into_iter();
+    bound
+        .iter()
+        .map(|b| match b {
+            Some(v) => v.clone(),
+            None => supplied.next().flatten(),
+        })
+        .collect()
 }
 
 fn procedure_name(procedure: &Node) -> Option<String> {
@@ -371,7 +466,9 @@ pub(crate) fn deep_copy(value: &Value) -> Value {
 
 fn rebuild(value: &Value, edits: &[(*const Object, Object, Vec<String>)]) -> Value {
     match value {
-        Value::Array(a) => Value::array(a.items.iter().map(|v| rebuild(v, edits)).collect(), a.flags),
+        Value::Array(a) => {
+            Value::array(a.items.iter().map(|v| rebuild(v, edits)).collect(), a.flags)
+        }
         Value::Object(map) => {
             let mut out: Object = map
                 .iter()

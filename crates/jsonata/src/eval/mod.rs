@@ -3,6 +3,7 @@
 //! collapsed to their single item, as JSONata defines.
 
 mod apply;
+mod group;
 
 pub(crate) use apply::deep_copy;
 mod operators;
@@ -25,6 +26,7 @@ pub(crate) struct Evaluator<'e> {
     depth: usize,
     ticks: u32,
     deadline: Option<Instant>,
+    stack: crate::stack::StackGuard,
 }
 
 impl<'e> Evaluator<'e> {
@@ -34,12 +36,17 @@ impl<'e> Evaluator<'e> {
             depth: 0,
             ticks: 0,
             deadline: host.timeout.map(|t| Instant::now() + t),
+            stack: crate::stack::StackGuard::new(host.stack_budget),
         }
+    }
+
+    fn leave(&mut self) {
+        self.depth -= 1;
     }
 
     fn enter(&mut self) -> Result<()> {
         self.depth += 1;
-        if self.depth > self.host.max_depth {
+        if self.depth > self.host.max_depth || !self.stack.ok() {
             return Err(Error::new(
                 "D1011",
                 "stack overflow: the expression recursed too deeply (write recursive functions \
@@ -47,7 +54,7 @@ impl<'e> Evaluator<'e> {
             ));
         }
         self.ticks = self.ticks.wrapping_add(1);
-        if self.ticks % 1024 == 0
+        if self.ticks.is_multiple_of(1024)
             && let Some(deadline) = self.deadline
             && Instant::now() > deadline
         {
@@ -67,76 +74,16 @@ impl<'e> Evaluator<'e> {
     }
 
     fn eval_inner(&mut self, node: &Node, input: Option<&Value>, env: &Env) -> Out {
-        let mut result = match &node.kind {
-            Kind::Path(steps) => self.path(node, steps, input, env)?,
-            Kind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs, input, env)?,
-            Kind::Negate(inner) => match self.eval(inner, input, env)? {
-                None => None,
-                Some(Value::Number(n)) => Some(Value::Number(-n)),
-                Some(_) => {
-                    return Err(Error::new("D1002", "cannot negate a non-numeric value")
-                        .at(node.pos)
-                        .token("-"));
-                }
-            },
-            Kind::Array(items) => self.array_constructor(node, items, input, env)?,
-            Kind::Object(pairs) => Some(self.group(pairs, node.pos, input, env)?),
-            Kind::Name(name) => lookup(input, name),
-            Kind::Str(s) => Some(Value::string(s)),
-            Kind::Num(n) => Some(Value::Number(*n)),
-            Kind::Bool(b) => Some(Value::Bool(*b)),
-            Kind::Null => Some(Value::Null),
-            Kind::Wildcard => wildcard(input),
-            Kind::Descendant => descendants(input),
-            Kind::Parent(Slot::Label(label)) => env.lookup(label).flatten(),
-            Kind::Parent(Slot::Id(_)) => None,
-            Kind::Condition(condition, then, otherwise) => {
-                let test = self.eval(condition, input, env)?;
-                if crate::value::boolean(test.as_ref()).unwrap_or(false) {
-                    self.eval(then, input, env)?
-                } else if let Some(otherwise) = otherwise {
-                    self.eval(otherwise, input, env)?
-                } else {
-                    None
-                }
-            }
-            Kind::Block(items) => {
-                let frame = Frame::child(env);
-                let mut last = None;
-                for item in items {
-                    last = self.eval(item, input, &frame)?;
-                }
-                last
-            }
-            Kind::Bind(name, rhs) => {
-                let value = self.eval(rhs, input, env)?;
-                env.bind(name, value.clone());
-                value
-            }
-            Kind::Regex(re) => Some(Value::Function(Rc::new(Function::Regex(std::sync::Arc::clone(re))))),
-            Kind::Function(procedure, args) => self.call(node, procedure, args, input, env, None)?,
-            Kind::Partial(procedure, args) => self.partial(node, procedure, args, input, env)?,
-            Kind::Variable(name) => self.variable(name, input, env),
-            Kind::Lambda(def) => Some(Value::Function(Rc::new(Function::Lambda {
-                def: std::sync::Arc::clone(def),
-                params: None,
-                env: Rc::clone(env),
-                input: input.cloned(),
-            }))),
-            Kind::Apply(lhs, rhs) => self.apply_operator(node, lhs, rhs, input, env)?,
-            Kind::Transform(def) => Some(Value::Function(Rc::new(Function::Transform {
-                def: std::sync::Arc::clone(def),
-                env: Rc::clone(env),
-            }))),
-            Kind::Sort(_) => {
-                let items = input.map(Value::items).unwrap_or_default();
-                Some(self.sort(node, items, false, env)?)
-            }
-            Kind::Placeholder | Kind::End => None,
-            _ => {
-                return Err(Error::new("S0206", "unknown expression type").at(node.pos));
-            }
-        };
+        let result = self.dispatch(node, input, env)?;
+        if node.predicate.is_empty() && node.group.is_none() {
+            return Ok(normalize(result, node.keep_array));
+        }
+        self.finish_step(node, result, env)
+    }
+
+    /// Predicates and grouping on an expression that is not a path.
+    #[inline(never)]
+    fn finish_step(&mut self, node: &Node, mut result: Option<Value>, env: &Env) -> Out {
         for stage in &node.predicate {
             if let Stage::Filter(predicate) = stage {
                 result = self.filter(predicate, result, env)?;
@@ -148,6 +95,90 @@ impl<'e> Evaluator<'e> {
             result = Some(self.group(&group.pairs, group.pos, result.as_ref(), env)?);
         }
         Ok(normalize(result, node.keep_array))
+    }
+
+    // Each arm only calls: in a debug build a frame holds every arm's
+    // temporaries, and this frame is on the stack once per nesting level.
+    fn dispatch(&mut self, node: &Node, input: Option<&Value>, env: &Env) -> Out {
+        match &node.kind {
+            Kind::Path(steps) => self.path(node, steps, input, env),
+            Kind::Binary(op, lhs, rhs) => self.binary(*op, lhs, rhs, input, env),
+            Kind::Negate(inner) => self.negate(node, inner, input, env),
+            Kind::Array(items) => self.array_constructor(node, items, input, env),
+            Kind::Object(pairs) => self.group(pairs, node.pos, input, env).map(Some),
+            Kind::Name(name) => Ok(lookup(input, name)),
+            Kind::Str(s) => Ok(Some(Value::string(s))),
+            Kind::Num(n) => Ok(Some(Value::Number(*n))),
+            Kind::Bool(b) => Ok(Some(Value::Bool(*b))),
+            Kind::Null => Ok(Some(Value::Null)),
+            Kind::Wildcard => Ok(wildcard(input)),
+            Kind::Descendant => Ok(descendants(input)),
+            Kind::Parent(Slot::Label(label)) => Ok(env.lookup(label).flatten()),
+            Kind::Condition(condition, then, otherwise) => {
+                self.condition(condition, then, otherwise.as_deref(), input, env)
+            }
+            Kind::Block(items) => self.block(items, input, env),
+            Kind::Bind(name, rhs) => self.bind(name, rhs, input, env),
+            Kind::Function(procedure, args) => self.call(node, procedure, args, input, env, None),
+            Kind::Partial(procedure, args) => self.partial(node, procedure, args, input, env),
+            Kind::Variable(name) => Ok(self.variable(name, input, env)),
+            Kind::Apply(lhs, rhs) => self.apply_operator(node, lhs, rhs, input, env),
+            Kind::Regex(_) | Kind::Lambda(_) | Kind::Transform(_) => {
+                Ok(function_value(node, input, env))
+            }
+            Kind::Sort(_) => self.sort_input(node, input, env),
+            Kind::Parent(Slot::Id(_)) | Kind::Placeholder | Kind::End => Ok(None),
+            _ => Err(Error::new("S0206", "unknown expression type").at(node.pos)),
+        }
+    }
+
+    fn negate(&mut self, node: &Node, inner: &Node, input: Option<&Value>, env: &Env) -> Out {
+        match self.eval(inner, input, env)? {
+            None => Ok(None),
+            Some(Value::Number(n)) => Ok(Some(Value::Number(-n))),
+            Some(_) => Err(Error::new("D1002", "cannot negate a non-numeric value")
+                .at(node.pos)
+                .token("-")),
+        }
+    }
+
+    fn condition(
+        &mut self,
+        condition: &Node,
+        then: &Node,
+        otherwise: Option<&Node>,
+        input: Option<&Value>,
+        env: &Env,
+    ) -> Out {
+        let test = self.eval(condition, input, env)?;
+        if crate::value::boolean(test.as_ref()).unwrap_or(false) {
+            self.eval(then, input, env)
+        } else if let Some(otherwise) = otherwise {
+            self.eval(otherwise, input, env)
+        } else {
+            Ok(None)
+        }
+    }
+
+    fn block(&mut self, items: &[Node], input: Option<&Value>, env: &Env) -> Out {
+        let frame = Frame::child(env);
+        let mut last = None;
+        for item in items {
+            last = self.eval(item, input, &frame)?;
+        }
+        Ok(last)
+    }
+
+    fn bind(&mut self, name: &str, rhs: &Node, input: Option<&Value>, env: &Env) -> Out {
+        let value = self.eval(rhs, input, env)?;
+        env.bind(name, value.clone());
+        Ok(value)
+    }
+
+    #[inline(never)]
+    fn sort_input(&mut self, node: &Node, input: Option<&Value>, env: &Env) -> Out {
+        let items = input.map(Value::items).unwrap_or_default();
+        self.sort(node, items, false, env).map(Some)
     }
 
     fn variable(&mut self, name: &str, input: Option<&Value>, env: &Env) -> Option<Value> {
@@ -163,6 +194,7 @@ impl<'e> Evaluator<'e> {
         self.host.lookup(name)
     }
 
+    #[inline(never)]
     fn array_constructor(
         &mut self,
         node: &Node,
@@ -184,143 +216,33 @@ impl<'e> Evaluator<'e> {
                 }
             }
         }
-        let flags = if node.consarray { crate::value::CONS } else { 0 };
+        let flags = if node.consarray {
+            crate::value::CONS
+        } else {
+            0
+        };
         Ok(Some(Value::array(out, flags)))
     }
+}
 
-    /// Object construction and grouping: `{key: value}` over the input
-    /// sequence, items with the same key grouped together.
-    pub fn group(
-        &mut self,
-        pairs: &[(Node, Node)],
-        pos: usize,
-        input: Option<&Value>,
-        env: &Env,
-    ) -> Result<Value> {
-        let reduce = matches!(input, Some(Value::Array(a)) if a.has(TUPLE_STREAM));
-        let mut items: Vec<Option<Value>> = match input {
-            Some(Value::Array(a)) => a.items.iter().cloned().map(Some).collect(),
-            other => vec![other.cloned()],
-        };
-        if items.is_empty() && !reduce {
-            items.push(None);
-        }
-        let mut groups: indexmap::IndexMap<Rc<str>, (Option<Value>, usize)> =
-            indexmap::IndexMap::new();
-        for item in &items {
-            let (context, item_env) = if reduce {
-                tuple_context(item.as_ref(), env)
-            } else {
-                (item.clone(), Rc::clone(env))
-            };
-            for (index, (key_expr, _)) in pairs.iter().enumerate() {
-                let key = match self.eval(key_expr, context.as_ref(), &item_env)? {
-                    None => continue,
-                    Some(Value::String(s)) => s,
-                    Some(_) => {
-                        return Err(Error::new(
-                            "T1003",
-                            "a key in an object must evaluate to a string",
-                        )
-                        .at(pos));
-                    }
-                };
-                match groups.get_mut(&key) {
-                    Some((data, existing)) => {
-                        if *existing != index {
-                            return Err(Error::new(
-                                "D1009",
-                                format!("several key definitions evaluate to the same key: {key}"),
-                            )
-                            .at(pos));
-                        }
-                        *data = append(data.take(), item.clone());
-                    }
-                    None => {
-                        groups.insert(key, (item.clone(), index));
-                    }
-                }
-            }
-        }
-        let mut out = crate::value::Object::new();
-        for (key, (data, index)) in groups {
-            let Some((_, value_expr)) = pairs.get(index) else {
-                continue;
-            };
-            let value = if reduce {
-                let tuple = reduce_tuples(data.as_ref());
-                let (context, item_env) = tuple_context(tuple.as_ref(), env);
-                self.eval(value_expr, context.as_ref(), &item_env)?
-            } else {
-                self.eval(value_expr, data.as_ref(), env)?
-            };
-            if let Some(value) = value {
-                out.insert(key, value);
-            }
-        }
-        Ok(Value::object(out))
-    }
-
-    /// A filter `[predicate]`: a number picks by position (negative from the
-    /// end), anything else keeps the items for which it is true.
-    pub fn filter(&mut self, predicate: &Node, input: Option<Value>, env: &Env) -> Out {
-        let (items, tuple_stream) = match &input {
-            Some(Value::Array(a)) => (a.items.clone(), a.has(TUPLE_STREAM)),
-            Some(other) => (vec![other.clone()], false),
-            None => (Vec::new(), false),
-        };
-        let flags = SEQUENCE | if tuple_stream { TUPLE_STREAM } else { 0 };
-        let mut out = Vec::new();
-        if let Kind::Num(n) = predicate.kind {
-            let mut index = n.floor();
-            if index < 0.0 {
-                index += items.len() as f64;
-            }
-            if index >= 0.0
-                && let Some(item) = items.get(index as usize)
-            {
-                if let Value::Array(a) = item {
-                    return Ok(Some(Value::Array(Rc::clone(a))));
-                }
-                out.push(item.clone());
-            }
-            return Ok(Some(Value::array(out, flags)));
-        }
-        let len = items.len() as f64;
-        for (index, item) in items.iter().enumerate() {
-            let (context, item_env) = if tuple_stream {
-                tuple_context(Some(item), env)
-            } else {
-                (Some(item.clone()), Rc::clone(env))
-            };
-            let res = self.eval(predicate, context.as_ref(), &item_env)?;
-            let numbers: Option<Vec<f64>> = match &res {
-                Some(Value::Number(n)) => Some(vec![*n]),
-                Some(Value::Array(a)) => a.items.iter().map(Value::as_f64).collect(),
-                _ => None,
-            };
-            match numbers {
-                Some(positions) => {
-                    for p in positions {
-                        check_finite(p)?;
-                        let mut p = p.floor();
-                        if p < 0.0 {
-                            p += len;
-                        }
-                        if p == index as f64 {
-                            out.push(item.clone());
-                        }
-                    }
-                }
-                None => {
-                    if crate::value::boolean(res.as_ref()).unwrap_or(false) {
-                        out.push(item.clone());
-                    }
-                }
-            }
-        }
-        Ok(Some(Value::array(out, flags)))
-    }
+/// A regex, lambda or transform expression: a function value closing over
+/// the current scope.
+fn function_value(node: &Node, input: Option<&Value>, env: &Env) -> Option<Value> {
+    let function = match &node.kind {
+        Kind::Regex(re) => Function::Regex(std::sync::Arc::clone(re)),
+        Kind::Lambda(def) => Function::Lambda {
+            def: std::sync::Arc::clone(def),
+            params: None,
+            env: Rc::clone(env),
+            input: input.cloned(),
+        },
+        Kind::Transform(def) => Function::Transform {
+            def: std::sync::Arc::clone(def),
+            env: Rc::clone(env),
+        },
+        _ => return None,
+    };
+    Some(Value::Function(Rc::new(function)))
 }
 
 /// Collapses a sequence: empty is undefined, one item is that item (unless
@@ -375,6 +297,11 @@ fn wildcard(input: Option<&Value>) -> Option<Value> {
         other => other,
     };
     let mut out = Vec::new();
+    if let Value::Array(a) = input {
+        for value in &a.items {
+            flatten(value, &mut out);
+        }
+    }
     if let Value::Object(map) = input {
         for value in map.values() {
             match value {
@@ -450,7 +377,7 @@ pub(crate) fn tuple_context(tuple: Option<&Value>, env: &Env) -> (Option<Value>,
 }
 
 /// Merges a group of tuples into one, appending the values of each name.
-fn reduce_tuples(tuples: Option<&Value>) -> Option<Value> {
+pub(crate) fn reduce_tuples(tuples: Option<&Value>) -> Option<Value> {
     let Some(Value::Array(a)) = tuples else {
         return tuples.cloned();
     };

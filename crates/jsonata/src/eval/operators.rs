@@ -32,11 +32,21 @@ impl Evaluator<'_> {
             return Ok(Some(Value::Bool(result)));
         }
         let right = self.eval(rhs, input, env)?;
-        let at = |e: Error| e.at(lhs.pos.max(rhs.pos.saturating_sub(1))).token(op.symbol());
+        operate(op, left, right).map_err(|e| {
+            e.at(lhs.pos.max(rhs.pos.saturating_sub(1)))
+                .token(op.symbol())
+        })
+    }
+}
+
+/// A binary operator on its evaluated operands (not `and`, `or`).
+#[inline(never)]
+fn operate(op: BinOp, left: Option<Value>, right: Option<Value>) -> Out {
+    {
         match op {
             BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Mod => {
-                let l = number_operand(left.as_ref(), "T2001", "left").map_err(at)?;
-                let r = number_operand(right.as_ref(), "T2002", "right").map_err(at)?;
+                let l = number_operand(left.as_ref(), "T2001", "left")?;
+                let r = number_operand(right.as_ref(), "T2002", "right")?;
                 let (Some(l), Some(r)) = (l, r) else {
                     return Ok(None);
                 };
@@ -53,17 +63,19 @@ impl Evaluator<'_> {
                     return Ok(Some(Value::Bool(false)));
                 };
                 let equal = deep_equal(l, r);
-                Ok(Some(Value::Bool(if op == BinOp::Eq { equal } else { !equal })))
+                Ok(Some(Value::Bool(if op == BinOp::Eq {
+                    equal
+                } else {
+                    !equal
+                })))
             }
             BinOp::Lt | BinOp::Le | BinOp::Gt | BinOp::Ge => {
-                compare(op, left.as_ref(), right.as_ref()).map_err(at)
+                compare(op, left.as_ref(), right.as_ref())
             }
             BinOp::Concat => {
                 let mut out = String::new();
-                for side in [&left, &right] {
-                    if let Some(v) = side {
-                        out.push_str(&crate::json::string(v, false).map_err(at)?);
-                    }
+                for v in [&left, &right].into_iter().flatten() {
+                    out.push_str(&crate::json::string(v, false)?);
                 }
                 Ok(Some(Value::String(out.into())))
             }
@@ -77,7 +89,7 @@ impl Evaluator<'_> {
                 };
                 Ok(Some(Value::Bool(found)))
             }
-            BinOp::Range => range(left.as_ref(), right.as_ref()).map_err(at),
+            BinOp::Range => range(left.as_ref(), right.as_ref()),
             BinOp::And | BinOp::Or => Ok(None),
         }
     }
@@ -102,7 +114,8 @@ fn number_operand(
 }
 
 fn compare(op: BinOp, left: Option<&Value>, right: Option<&Value>) -> Out {
-    let comparable = |v: Option<&Value>| matches!(v, None | Some(Value::Number(_) | Value::String(_)));
+    let comparable =
+        |v: Option<&Value>| matches!(v, None | Some(Value::Number(_) | Value::String(_)));
     if !comparable(left) || !comparable(right) {
         return Err(Error::new(
             "T2010",
@@ -172,6 +185,8 @@ fn range(left: Option<&Value>, right: Option<&Value>) -> Out {
             format!("the range operator (..) would build {size} items; the limit is 1e7"),
         ));
     }
-    let items = (0..size as u64).map(|i| Value::Number(l + i as f64)).collect();
+    let items = (0..size as u64)
+        .map(|i| Value::Number(l + i as f64))
+        .collect();
     Ok(Some(Value::array(items, SEQUENCE)))
 }

@@ -10,6 +10,7 @@ use crate::function::Env;
 use crate::value::{CONS, KEEP_SINGLETON, Object, SEQUENCE, TUPLE_STREAM, Value};
 
 impl Evaluator<'_> {
+    #[inline(never)]
     pub(super) fn path(
         &mut self,
         node: &Node,
@@ -59,8 +60,12 @@ impl Evaluator<'_> {
                 };
             }
         }
+        let mut tuple_result = None;
         if tuple_stream {
             let tuples = tuples.unwrap_or_default();
+            if node.group.is_some() {
+                tuple_result = Some(Value::array(tuples.clone(), SEQUENCE | TUPLE_STREAM));
+            }
             result = Some(if node.tuple {
                 Value::array(tuples, SEQUENCE | TUPLE_STREAM)
             } else {
@@ -85,13 +90,21 @@ impl Evaluator<'_> {
             };
         }
         if let Some(group) = &node.group {
-            result = Some(self.group(&group.pairs, group.pos, result.as_ref(), env)?);
+            let grouped = tuple_result.as_ref().or(result.as_ref());
+            result = Some(self.group(&group.pairs, group.pos, grouped, env)?);
         }
         Ok(result)
     }
 
     /// One step over every item: the results flattened into one sequence.
-    fn step(&mut self, step: &Node, input: &[Option<Value>], env: &Env, last: bool) -> Result<Value> {
+    #[inline(never)]
+    fn step(
+        &mut self,
+        step: &Node,
+        input: &[Option<Value>],
+        env: &Env,
+        last: bool,
+    ) -> Result<Value> {
         if let Kind::Sort(_) = step.kind {
             let items = input.iter().flatten().cloned().collect();
             let mut sorted = self.sort(step, items, false, env)?;
@@ -131,6 +144,7 @@ impl Evaluator<'_> {
 
     /// One step of a tuple stream: each tuple's bindings are in scope, and
     /// each result extends the tuple.
+    #[inline(never)]
     fn tuple_step(
         &mut self,
         step: &Node,
@@ -147,7 +161,14 @@ impl Evaluator<'_> {
                     let tuples = sorted
                         .items()
                         .into_iter()
-                        .map(|v| Value::object(Object::from_iter([(Rc::from("@"), v)])))
+                        .enumerate()
+                        .map(|(i, v)| {
+                            let mut map = Object::from_iter([(Rc::from("@"), v)]);
+                            if let Some(index) = &step.index {
+                                map.insert(Rc::from(&**index), Value::Number(i as f64));
+                            }
+                            Value::object(map)
+                        })
                         .collect();
                     Value::array(tuples, SEQUENCE | TUPLE_STREAM)
                 }
@@ -209,10 +230,15 @@ impl Evaluator<'_> {
         if step.stages.is_empty() {
             return Ok(out);
         }
-        let staged = self.stages(&step.stages, Value::array(out, SEQUENCE | TUPLE_STREAM), env)?;
+        let staged = self.stages(
+            &step.stages,
+            Value::array(out, SEQUENCE | TUPLE_STREAM),
+            env,
+        )?;
         Ok(staged.items())
     }
 
+    #[inline(never)]
     fn stages(&mut self, stages: &[Stage], input: Value, env: &Env) -> Result<Value> {
         let mut result = input;
         for stage in stages {
@@ -244,6 +270,7 @@ impl Evaluator<'_> {
     }
 
     /// `^(...)`: a stable sort on each term in turn; undefined sorts last.
+    #[inline(never)]
     pub(super) fn sort(
         &mut self,
         node: &Node,
@@ -315,6 +342,9 @@ impl Evaluator<'_> {
             return Err(e);
         }
         let flags = SEQUENCE | if tuples { TUPLE_STREAM } else { 0 };
-        Ok(Value::array(keyed.into_iter().map(|(_, v)| v).collect(), flags))
+        Ok(Value::array(
+            keyed.into_iter().map(|(_, v)| v).collect(),
+            flags,
+        ))
     }
 }

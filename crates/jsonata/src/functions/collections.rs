@@ -61,7 +61,10 @@ pub(super) fn keys(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: 
 
 pub(super) fn lookup(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
     let key = str_arg(args, 1).unwrap_or_default();
-    Ok(crate::eval::normalize(crate::eval::lookup(arg(args, 0), key), false))
+    Ok(crate::eval::normalize(
+        crate::eval::lookup(arg(args, 0), key),
+        false,
+    ))
 }
 
 pub(super) fn append(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
@@ -76,7 +79,10 @@ fn spread_into(value: &Value, out: &mut Vec<Value>) {
         Value::Array(a) => a.items.iter().for_each(|v| spread_into(v, out)),
         Value::Object(map) => {
             for (k, v) in map.iter() {
-                out.push(Value::object(Object::from_iter([(Rc::clone(k), v.clone())])));
+                out.push(Value::object(Object::from_iter([(
+                    Rc::clone(k),
+                    v.clone(),
+                )])));
             }
         }
         other => out.push(other.clone()),
@@ -185,27 +191,39 @@ pub(super) fn clone(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _:
     Ok(arg(args, 0).map(crate::eval::deep_copy))
 }
 
-pub(super) fn eval(ev: &mut Evaluator<'_>, args: Args<'_>, input: Option<&Value>, env: &Env) -> Out {
+pub(super) fn eval(
+    ev: &mut Evaluator<'_>,
+    args: Args<'_>,
+    input: Option<&Value>,
+    env: &Env,
+) -> Out {
     let Some(text) = str_arg(args, 0) else {
         return Ok(None);
     };
     let focus = match arg(args, 1) {
         None => input.cloned(),
-        Some(Value::Array(a)) if !a.has(SEQUENCE) => {
-            Some(Value::array(vec![Value::Array(Rc::clone(a))], SEQUENCE | OUTER_WRAPPER))
-        }
+        Some(Value::Array(a)) if !a.has(SEQUENCE) => Some(Value::array(
+            vec![Value::Array(Rc::clone(a))],
+            SEQUENCE | OUTER_WRAPPER,
+        )),
         Some(other) => Some(other.clone()),
     };
     let expr = crate::Expression::parse(text).map_err(|e| {
         Error::new(
             "D3120",
-            format!("syntax error in the expression passed to $eval: {}", e.message),
+            format!(
+                "syntax error in the expression passed to $eval: {}",
+                e.message
+            ),
         )
     })?;
     expr.eval_in(ev, focus.as_ref(), env).map_err(|e| {
         Error::new(
             "D3121",
-            format!("error evaluating the expression passed to $eval: {}", e.message),
+            format!(
+                "error evaluating the expression passed to $eval: {}",
+                e.message
+            ),
         )
     })
 }

@@ -59,13 +59,19 @@ fn position(chars: &[char], c: char) -> Option<usize> {
 }
 
 fn slice(chars: &[char], from: usize, to: usize) -> Vec<char> {
-    chars.get(from.min(chars.len())..to.min(chars.len()).max(from.min(chars.len()))).unwrap_or_default().to_vec()
+    chars
+        .get(from.min(chars.len())..to.min(chars.len()).max(from.min(chars.len())))
+        .unwrap_or_default()
+        .to_vec()
 }
 
 fn split_parts(sub: &[char], sym: &Symbols, active: &dyn Fn(char) -> bool) -> Parts {
     let is_active = |c: char| active(c) && c != sym.exponent;
     let prefix_len = sub.iter().position(|c| is_active(*c)).unwrap_or(0);
-    let suffix_start = sub.iter().rposition(|c| is_active(*c)).map_or(sub.len(), |i| i + 1);
+    let suffix_start = sub
+        .iter()
+        .rposition(|c| is_active(*c))
+        .map_or(sub.len(), |i| i + 1);
     let prefix = slice(sub, 0, prefix_len);
     let suffix = slice(sub, suffix_start, sub.len());
     let active_part = slice(sub, prefix.len(), sub.len() - suffix.len());
@@ -83,7 +89,10 @@ fn split_parts(sub: &[char], sym: &Symbols, active: &dyn Fn(char) -> bool) -> Pa
     };
     let (integer, fraction) = match position(&mantissa, sym.decimal) {
         None => (mantissa.clone(), suffix.clone()),
-        Some(d) => (slice(&mantissa, 0, d), slice(&mantissa, d + 1, mantissa.len())),
+        Some(d) => (
+            slice(&mantissa, 0, d),
+            slice(&mantissa, d + 1, mantissa.len()),
+        ),
     };
     Parts {
         prefix,
@@ -97,7 +106,12 @@ fn split_parts(sub: &[char], sym: &Symbols, active: &dyn Fn(char) -> bool) -> Pa
     }
 }
 
-fn validate(parts: &Parts, sym: &Symbols, family: &[char], active: &dyn Fn(char) -> bool) -> Result<()> {
+fn validate(
+    parts: &Parts,
+    sym: &Symbols,
+    family: &[char],
+    active: &dyn Fn(char) -> bool,
+) -> Result<()> {
     let sub = &parts.picture;
     let count = |c: char| sub.iter().filter(|x| **x == c).count();
     let mut error = None;
@@ -113,7 +127,11 @@ fn validate(parts: &Parts, sym: &Symbols, family: &[char], active: &dyn Fn(char)
     if count(sym.percent) > 0 && count(sym.per_mille) > 0 {
         error = Some("D3084");
     }
-    if !parts.mantissa.iter().any(|c| family.contains(c) || *c == sym.digit) {
+    if !parts
+        .mantissa
+        .iter()
+        .any(|c| family.contains(c) || *c == sym.digit)
+    {
         error = Some("D3085");
     }
     if parts.active.iter().any(|c| !active(*c)) {
@@ -233,7 +251,12 @@ fn analyse(parts: &Parts, sym: &Symbols, family: &[char]) -> Analysis {
     }
 }
 
-pub(super) fn format_number(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn format_number(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     let Some(value) = num_arg(args, 0) else {
         return Ok(None);
     };
@@ -263,7 +286,13 @@ pub(super) fn format_number(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Va
     let active_set: Vec<char> = family
         .iter()
         .copied()
-        .chain([sym.decimal, sym.exponent, sym.grouping, sym.digit, sym.pattern])
+        .chain([
+            sym.decimal,
+            sym.exponent,
+            sym.grouping,
+            sym.digit,
+            sym.pattern,
+        ])
         .collect();
     let active = |c: char| active_set.contains(&c);
     let subpictures: Vec<Vec<char>> = picture
@@ -276,7 +305,10 @@ pub(super) fn format_number(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Va
             "the picture string must have at most two sub-pictures",
         ));
     }
-    let parts: Vec<Parts> = subpictures.iter().map(|s| split_parts(s, &sym, &active)).collect();
+    let parts: Vec<Parts> = subpictures
+        .iter()
+        .map(|s| split_parts(s, &sym, &active))
+        .collect();
     for p in &parts {
         validate(p, &sym, &family, &active)?;
     }
@@ -354,8 +386,7 @@ fn render(value: f64, pic: &Analysis, sym: &Symbols, family: &[char]) -> String 
         .chain(std::iter::repeat_n(sym.zero, pad_right))
         .collect();
     let mut decimal = position(&s, sym.decimal).unwrap_or(0);
-    if pic.regular_grouping > 0 {
-        let groups = decimal.saturating_sub(1) / pic.regular_grouping;
+    if let Some(groups) = decimal.saturating_sub(1).checked_div(pic.regular_grouping) {
         for group in 1..=groups {
             s.insert(decimal - group * pic.regular_grouping, sym.grouping);
         }

@@ -182,7 +182,9 @@ pub(super) fn sort(ev: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, en
         match &comparator {
             None => Ok(match (a, b) {
                 (Value::Number(x), Value::Number(y)) => x > y,
-                (Value::String(x), Value::String(y)) => x.encode_utf16().cmp(y.encode_utf16()).is_gt(),
+                (Value::String(x), Value::String(y)) => {
+                    x.encode_utf16().cmp(y.encode_utf16()).is_gt()
+                }
                 _ => false,
             }),
             Some(f) => {

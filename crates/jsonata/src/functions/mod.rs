@@ -2,14 +2,17 @@
 //! implementation. Arguments reach an implementation already checked
 //! against its signature.
 
+mod calendar;
 mod collections;
 mod datetime;
 mod format_number;
 mod hof;
 mod integer;
 mod numeric;
+mod parse_time;
 pub(crate) mod regex;
 mod strings;
+mod words;
 
 use std::sync::OnceLock;
 
@@ -18,7 +21,8 @@ use crate::function::Env;
 use crate::signature::Signature;
 use crate::value::Value;
 
-pub(crate) type Implementation = fn(&mut Evaluator<'_>, &[Option<Value>], Option<&Value>, &Env) -> Out;
+pub(crate) type Implementation =
+    fn(&mut Evaluator<'_>, &[Option<Value>], Option<&Value>, &Env) -> Out;
 
 pub struct Builtin {
     pub name: &'static str,
@@ -36,7 +40,12 @@ impl std::fmt::Debug for Builtin {
 }
 
 impl Builtin {
-    const fn new(name: &'static str, signature: &'static str, arity: usize, call: Implementation) -> Self {
+    const fn new(
+        name: &'static str,
+        signature: &'static str,
+        arity: usize,
+        call: Implementation,
+    ) -> Self {
         Self {
             name,
             signature,

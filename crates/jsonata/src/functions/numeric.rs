@@ -1,7 +1,7 @@
 //! Numeric functions and aggregates.
 
-use super::{arg, items_arg, num_arg};
 use super::number as num;
+use super::{arg, items_arg, num_arg};
 use crate::error::Error;
 use crate::eval::{Evaluator, Out, check_finite};
 use crate::function::Env;
@@ -95,7 +95,10 @@ pub(super) fn number(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _
         Some(n) => super::number(n),
         None => Err(Error::new(
             "D3030",
-            format!("unable to cast the value to a number: {}", crate::json::string(value, false).unwrap_or_default()),
+            format!(
+                "unable to cast the value to a number: {}",
+                crate::json::string(value, false).unwrap_or_default()
+            ),
         )),
     }
 }
@@ -124,7 +127,10 @@ pub(super) fn sqrt(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: 
         None => Ok(None),
         Some(n) if n < 0.0 => Err(Error::new(
             "D3060",
-            format!("the sqrt function cannot be applied to a negative number: {}", number_to_string(n)),
+            format!(
+                "the sqrt function cannot be applied to a negative number: {}",
+                number_to_string(n)
+            ),
         )),
         Some(n) => super::number(n.sqrt()),
     }
@@ -158,7 +164,11 @@ pub(crate) fn round_half_even(value: f64, precision: i32) -> f64 {
         };
         format!("{mantissa}e{}", exponent + by).parse().unwrap_or(x)
     };
-    let x = if precision != 0 { shift(value, precision) } else { value };
+    let x = if precision != 0 {
+        shift(value, precision)
+    } else {
+        value
+    };
     let floor = x.floor();
     let mut result = if x - floor >= 0.5 { floor + 1.0 } else { floor };
     if (result - x).abs() == 0.5 && (result % 2.0).abs() == 1.0 {
@@ -178,7 +188,12 @@ pub(super) fn round(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _:
     super::number(round_half_even(value, precision))
 }
 
-pub(super) fn format_base(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn format_base(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     let Some(value) = num_arg(args, 0) else {
         return Ok(None);
     };
@@ -188,7 +203,10 @@ pub(super) fn format_base(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Valu
     if !(2.0..=36.0).contains(&radix) {
         return Err(Error::new(
             "D3100",
-            format!("the radix of formatBase must be from 2 to 36, not {}", number_to_string(radix)),
+            format!(
+                "the radix of formatBase must be from 2 to 36, not {}",
+                number_to_string(radix)
+            ),
         ));
     }
     let radix = radix as u32;

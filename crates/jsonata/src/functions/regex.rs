@@ -41,7 +41,11 @@ fn translate(pattern: &str) -> String {
             '\\' => match chars.next() {
                 Some('d') => out.push_str(if in_class { "0-9" } else { "[0-9]" }),
                 Some('D') => out.push_str(if in_class { r"\D" } else { "[^0-9]" }),
-                Some('w') => out.push_str(if in_class { "A-Za-z0-9_" } else { "[A-Za-z0-9_]" }),
+                Some('w') => out.push_str(if in_class {
+                    "A-Za-z0-9_"
+                } else {
+                    "[A-Za-z0-9_]"
+                }),
                 Some('/') => out.push('/'),
                 Some(other) => {
                     out.push('\\');
@@ -111,8 +115,7 @@ fn regex_matches(re: &Regex, text: &str, limit: Option<usize>) -> Result<Vec<Fou
     let Some(mut caps) = re.captures_at(text, 0) else {
         return Ok(out);
     };
-    loop {
-        let Some(m) = caps.get(0) else { break };
+    while let Some(m) = caps.get(0) {
         let end = m.end();
         if let Some(f) = found(text, &caps) {
             out.push(f);
@@ -179,8 +182,23 @@ fn matches(
         return regex_matches(re, text, limit);
     }
     let mut out = Vec::new();
-    let mut result = ev.apply(Some(pattern.clone()), vec![Some(Value::string(text))], None, env)?;
-    while let Some(Value::Object(m)) = result {
+    let mut result = ev.apply(
+        Some(pattern.clone()),
+        vec![Some(Value::string(text))],
+        None,
+        env,
+    )?;
+    loop {
+        let m = match result {
+            None => break,
+            Some(Value::Object(m)) => m,
+            Some(_) => {
+                return Err(Error::new(
+                    "T1010",
+                    "the matcher function did not return the correct object structure",
+                ));
+            }
+        };
         if limit.is_some_and(|l| out.len() >= l) {
             break;
         }
@@ -192,7 +210,11 @@ fn matches(
             ));
         };
         out.push(Found {
-            text: m.get("match").and_then(Value::as_str).unwrap_or_default().to_owned(),
+            text: m
+                .get("match")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
             start: start as usize,
             end: end as usize,
             groups: m
@@ -204,7 +226,9 @@ fn matches(
                 .collect(),
         });
         result = match m.get("next") {
-            Some(next @ Value::Function(_)) => ev.apply(Some(next.clone()), Vec::new(), None, env)?,
+            Some(next @ Value::Function(_)) => {
+                ev.apply(Some(next.clone()), Vec::new(), None, env)?
+            }
             _ => None,
         };
     }
@@ -222,7 +246,12 @@ fn limit(args: Args<'_>, i: usize, code: &'static str, name: &str) -> Result<Opt
     }
 }
 
-pub(super) fn match_fn(ev: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, env: &Env) -> Out {
+pub(super) fn match_fn(
+    ev: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    env: &Env,
+) -> Out {
     let Some(text) = str_arg(args, 0) else {
         return Ok(None);
     };
@@ -247,7 +276,12 @@ pub(super) fn match_fn(ev: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>
     Ok(Some(Value::sequence(items)))
 }
 
-pub(super) fn contains(ev: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, env: &Env) -> Out {
+pub(super) fn contains(
+    ev: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    env: &Env,
+) -> Out {
     let (Some(text), Some(token)) = (str_arg(args, 0), arg(args, 1)) else {
         return Ok(None);
     };
@@ -263,7 +297,10 @@ fn substitute(replacement: &str, m: &Found) -> String {
     let chars: Vec<char> = replacement.chars().collect();
     let mut out = String::new();
     let mut position = 0;
-    while let Some(offset) = chars.get(position..).and_then(|rest| rest.iter().position(|c| *c == '$')) {
+    while let Some(offset) = chars
+        .get(position..)
+        .and_then(|rest| rest.iter().position(|c| *c == '$'))
+    {
         let index = position + offset;
         out.extend(chars.get(position..index).unwrap_or_default());
         position = index + 1;
@@ -278,7 +315,11 @@ fn substitute(replacement: &str, m: &Found) -> String {
             }
             _ => {
                 let count = m.groups.len();
-                let max_digits = if count == 0 { 1 } else { count.ilog10() as usize + 1 };
+                let max_digits = if count == 0 {
+                    1
+                } else {
+                    count.ilog10() as usize + 1
+                };
                 let digits = |n: usize| -> Option<usize> {
                     let text: String = chars
                         .get(position..(position + n).min(chars.len()))
@@ -340,7 +381,11 @@ pub(super) fn replace(ev: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>,
     let mut out = String::new();
     let mut position = 0;
     for m in found {
-        out.extend(chars.get(position..m.start.max(position)).unwrap_or_default());
+        out.extend(
+            chars
+                .get(position..m.start.max(position))
+                .unwrap_or_default(),
+        );
         let with = match replacement {
             Value::String(r) => substitute(r, &m),
             f @ Value::Function(_) => {
@@ -385,11 +430,23 @@ pub(super) fn split(ev: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, e
             let mut parts = Vec::new();
             let mut start = 0;
             for m in &found {
-                parts.push(chars.get(start..m.start.max(start)).unwrap_or_default().iter().collect());
+                parts.push(
+                    chars
+                        .get(start..m.start.max(start))
+                        .unwrap_or_default()
+                        .iter()
+                        .collect(),
+                );
                 start = m.end;
             }
             if limit.is_none_or(|l| found.len() < l) {
-                parts.push(chars.get(start.min(chars.len())..).unwrap_or_default().iter().collect());
+                parts.push(
+                    chars
+                        .get(start.min(chars.len())..)
+                        .unwrap_or_default()
+                        .iter()
+                        .collect(),
+                );
             }
             parts
         }

@@ -40,7 +40,11 @@ pub(crate) fn substring_of(text: &str, start: f64, length: Option<f64>) -> Strin
     let start = if len + start < 0.0 { 0.0 } else { start };
     let end = match length {
         Some(l) if l <= 0.0 => return String::new(),
-        Some(l) => Some(if start >= 0.0 { start + l } else { len + start + l }),
+        Some(l) => Some(if start >= 0.0 {
+            start + l
+        } else {
+            len + start + l
+        }),
         None => None,
     };
     let (s, e) = slice_bounds(chars.len(), start, end);
@@ -55,7 +59,12 @@ pub(super) fn substring(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>
     out(substring_of(text, start, num_arg(args, 2)))
 }
 
-pub(super) fn substring_before(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn substring_before(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     let Some(text) = str_arg(args, 0) else {
         return Ok(None);
     };
@@ -66,7 +75,12 @@ pub(super) fn substring_before(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<
     })
 }
 
-pub(super) fn substring_after(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn substring_after(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     let Some(text) = str_arg(args, 0) else {
         return Ok(None);
     };
@@ -142,7 +156,12 @@ pub(super) fn join(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: 
 }
 
 /// `btoa` over the string's characters as bytes (Latin-1), as JSONata does.
-pub(super) fn base64_encode(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn base64_encode(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     let Some(text) = str_arg(args, 0) else {
         return Ok(None);
     };
@@ -150,7 +169,12 @@ pub(super) fn base64_encode(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Va
     out(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
-pub(super) fn base64_decode(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn base64_decode(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     let Some(text) = str_arg(args, 0) else {
         return Ok(None);
     };
@@ -161,7 +185,9 @@ pub(super) fn base64_decode(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Va
             .with_decode_padding_mode(base64::engine::DecodePaddingMode::Indifferent)
             .with_decode_allow_trailing_bits(true),
     );
-    let bytes = engine.decode(cleaned.trim_end_matches('=')).unwrap_or_default();
+    let bytes = engine
+        .decode(cleaned.trim_end_matches('='))
+        .unwrap_or_default();
     out(bytes.iter().map(|b| char::from(*b)).collect::<String>())
 }
 
@@ -214,7 +240,12 @@ fn decode(text: &str, keep: &str, function: &str) -> Result<String, Error> {
     String::from_utf8(out).map_err(|_| malformed())
 }
 
-pub(super) fn encode_url_component(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn encode_url_component(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     str_arg(args, 0).map_or(Ok(None), |s| out(encode(s, "")))
 }
 
@@ -222,7 +253,12 @@ pub(super) fn encode_url(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value
     str_arg(args, 0).map_or(Ok(None), |s| out(encode(s, URI_RESERVED)))
 }
 
-pub(super) fn decode_url_component(_: &mut Evaluator<'_>, args: Args<'_>, _: Option<&Value>, _: &Env) -> Out {
+pub(super) fn decode_url_component(
+    _: &mut Evaluator<'_>,
+    args: Args<'_>,
+    _: Option<&Value>,
+    _: &Env,
+) -> Out {
     str_arg(args, 0).map_or(Ok(None), |s| out(decode(s, "", "decodeUrlComponent")?))
 }
 
