@@ -1,0 +1,255 @@
+//! Task states: the dispatch of a task, its callback token, timeouts and
+//! heartbeats, and the answer that completes it.
+
+use serde_json::json;
+
+use crate::definition::{Kind, Seconds, Target};
+use crate::error::names;
+use crate::handler::resource_type;
+
+use super::*;
+
+pub(super) fn start_task(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    task: &crate::definition::Task,
+) -> Result<(), StatesError> {
+    let state = state(run, th);
+    let token = task.callback.then(|| new_token(run));
+    let effective = effective_input(run, th, token.as_deref())?;
+    check_size(&effective, "input", &state.name)?;
+    // `...Path` timeouts read the state's input; most tasks have none.
+    let reads_paths = matches!(task.timeout, Some(Seconds::Path(_)))
+        || matches!(task.heartbeat, Some(Seconds::Path(_)));
+    let data = if reads_paths {
+        select_input(run, th, &state.io.input_path, "InputPath")?
+    } else {
+        Value::Null
+    };
+    let timeout = read_seconds(run, th, &data, &task.timeout, "TimeoutSeconds")?;
+    let heartbeat = read_seconds(run, th, &data, &task.heartbeat, "HeartbeatSeconds")?;
+    let invocation = run.tracker.next_invocation;
+    run.tracker.next_invocation += 1;
+    let lambda_arn = matches!(task.target, Target::LambdaFunction(_));
+    emit(
+        run,
+        th,
+        if lambda_arn {
+            "LambdaFunctionScheduled"
+        } else {
+            "TaskScheduled"
+        },
+        Details {
+            resource: Some(task.resource.clone()),
+            resource_type: Some(resource_type(&task.target).to_owned()),
+            input: Some(effective.clone()),
+            ..Details::default()
+        },
+    );
+    th.step = Step::Task(TaskStep {
+        invocation,
+        effective,
+        token,
+        phase: Phase::Ready,
+        timeout_at: timeout.map(|s| run.now + seconds(s)),
+        heartbeat_seconds: heartbeat,
+        heartbeat_at: heartbeat.map(|s| run.now + seconds(s)),
+    });
+    Ok(())
+}
+
+/// An opaque token: 48 random bytes, base64url. Long like AWS's, and
+/// unguessable when the engine's random source is the OS's.
+pub(super) fn new_token(run: &mut Run<'_>) -> String {
+    use base64::Engine as _;
+    let bytes: Vec<u8> = (0..6)
+        .flat_map(|_| run.random.next_u64().to_le_bytes())
+        .collect();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub(super) fn poll_task(run: &mut Run<'_>, th: &mut Thread, path: &[usize]) -> bool {
+    let state = state(run, th);
+    let Kind::Task(task) = &state.kind else {
+        return false;
+    };
+    let Step::Task(step) = &mut th.step else {
+        return false;
+    };
+    match step.phase {
+        Phase::Ready => {
+            step.phase = Phase::InFlight;
+            let (function, input) = match &task.target {
+                Target::LambdaInvoke => (
+                    step.effective
+                        .get("FunctionName")
+                        .and_then(Value::as_str)
+                        .map(crate::definition::function_name),
+                    step.effective
+                        .get("Payload")
+                        .cloned()
+                        .unwrap_or(Value::Null),
+                ),
+                Target::LambdaFunction(name) => (Some(name.clone()), step.effective.clone()),
+                Target::Service(_) => (None, step.effective.clone()),
+            };
+            run.dispatches.push(Dispatch {
+                path: path.to_vec(),
+                invocation: step.invocation,
+                callback: task.callback,
+                request: TaskRequest {
+                    execution_id: run.ident.id.to_owned(),
+                    state: state.name.clone(),
+                    resource: task.resource.clone(),
+                    function,
+                    input,
+                    token: step.token.clone(),
+                    attempt: th.retry_count,
+                },
+            });
+            let kind = if matches!(task.target, Target::LambdaFunction(_)) {
+                "LambdaFunctionStarted"
+            } else {
+                "TaskStarted"
+            };
+            emit(run, th, kind, Details::default());
+            false
+        }
+        Phase::InFlight | Phase::AwaitingCallback => {
+            let timed_out = step.timeout_at.is_some_and(|t| run.now >= t);
+            let heartbeat_missed = step.heartbeat_at.is_some_and(|t| run.now >= t);
+            if !timed_out && !heartbeat_missed {
+                return false;
+            }
+            let error = if timed_out {
+                StatesError::new(
+                    names::TIMEOUT,
+                    format!("The task of state '{}' timed out", state.name),
+                )
+            } else {
+                StatesError::new(
+                    names::HEARTBEAT_TIMEOUT,
+                    format!(
+                        "The task of state '{}' sent no heartbeat in time",
+                        state.name
+                    ),
+                )
+            };
+            run.retired_tokens.extend(step.token.clone());
+            let kind = if matches!(task.target, Target::LambdaFunction(_)) {
+                "LambdaFunctionTimedOut"
+            } else {
+                "TaskTimedOut"
+            };
+            fail_with_event(run, th, kind, error);
+            true
+        }
+    }
+}
+
+/// Applies an answer to the task at `path`; stale answers (an earlier
+/// attempt, a task that timed out) are ignored. Returns whether it applied.
+pub(crate) fn deliver(
+    run: &mut Run<'_>,
+    root: &mut Thread,
+    path: &[usize],
+    invocation: u64,
+    delivery: Delivery,
+) -> bool {
+    let Some(th) = root.find(path) else {
+        return false;
+    };
+    let state = state(run, th);
+    let Kind::Task(task) = &state.kind else {
+        return false;
+    };
+    let Step::Task(step) = &mut th.step else {
+        return false;
+    };
+    if step.invocation != invocation {
+        return false;
+    }
+    let lambda_arn = matches!(task.target, Target::LambdaFunction(_));
+    let result = match (step.phase, delivery) {
+        (Phase::InFlight, Delivery::Handler { result, wrapped }) => {
+            if task.callback {
+                match result {
+                    Ok(response) => {
+                        step.phase = Phase::AwaitingCallback;
+                        emit(
+                            run,
+                            th,
+                            "TaskSubmitted",
+                            Details {
+                                output: Some(response),
+                                ..Details::default()
+                            },
+                        );
+                        return true;
+                    }
+                    Err(e) => Err(e),
+                }
+            } else if task.target == Target::LambdaInvoke && !wrapped {
+                result.map(lambda_envelope)
+            } else {
+                result
+            }
+        }
+        (Phase::AwaitingCallback, Delivery::Success(output)) => Ok(output),
+        (Phase::AwaitingCallback, Delivery::Failure(error)) => Err(error),
+        (Phase::AwaitingCallback, Delivery::Heartbeat(at)) => {
+            if let Some(s) = step.heartbeat_seconds {
+                step.heartbeat_at = Some(at + seconds(s));
+            }
+            return true;
+        }
+        _ => return false,
+    };
+    run.retired_tokens.extend(step.token.clone());
+    match result {
+        Ok(value) => {
+            if let Err(e) = check_size(&value, "task result", &state.name) {
+                fail(run, th, e);
+                return true;
+            }
+            emit(
+                run,
+                th,
+                if lambda_arn {
+                    "LambdaFunctionSucceeded"
+                } else {
+                    "TaskSucceeded"
+                },
+                Details {
+                    output: Some(value.clone()),
+                    ..Details::default()
+                },
+            );
+            complete(run, th, value);
+        }
+        Err(error) => {
+            fail_with_event(
+                run,
+                th,
+                if lambda_arn {
+                    "LambdaFunctionFailed"
+                } else {
+                    "TaskFailed"
+                },
+                error,
+            );
+        }
+    }
+    true
+}
+
+/// The response `lambda:invoke` gives: the function's output under `Payload`.
+pub(super) fn lambda_envelope(payload: Value) -> Value {
+    json!({
+        "ExecutedVersion": "$LATEST",
+        "Payload": payload,
+        "SdkHttpMetadata": { "HttpHeaders": {}, "HttpStatusCode": 200 },
+        "SdkResponseMetadata": {},
+        "StatusCode": 200,
+    })
+}
