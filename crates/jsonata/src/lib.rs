@@ -66,7 +66,7 @@ impl Expression {
     pub fn evaluate(
         &self,
         input: Option<&serde_json::Value>,
-        env: &Environment,
+        env: &Environment<'_>,
     ) -> Result<Option<serde_json::Value>> {
         let input = input.map(Value::from_json);
         Ok(self.evaluate_value(input, env)?.map(|v| v.to_json()))
@@ -74,7 +74,11 @@ impl Expression {
 
     /// Evaluates against a [`Value`] (converted from JSON once, if the host
     /// evaluates several expressions against the same input).
-    pub fn evaluate_value(&self, input: Option<Value>, env: &Environment) -> Result<Option<Value>> {
+    pub fn evaluate_value(
+        &self,
+        input: Option<Value>,
+        env: &Environment<'_>,
+    ) -> Result<Option<Value>> {
         let frame = Frame::root();
         frame.bind("$", input.clone());
         let input = match input {
@@ -99,13 +103,13 @@ impl Expression {
 }
 
 /// A variable resolver: called for a name no binding has.
-pub type Resolver = Box<dyn Fn(&str) -> Option<Value>>;
+pub type Resolver<'a> = Box<dyn Fn(&str) -> Option<Value> + 'a>;
 
 /// What an evaluation can see besides its input: variables, host
 /// functions, the clock and the random source, and its limits.
-pub struct Environment {
+pub struct Environment<'a> {
     vars: Vec<(String, Value)>,
-    resolver: Option<Resolver>,
+    resolver: Option<Resolver<'a>>,
     functions: Vec<Rc<HostFunction>>,
     now: DateTime<Utc>,
     random: Option<Box<dyn Fn() -> f64>>,
@@ -115,7 +119,7 @@ pub struct Environment {
     timeout: Option<Duration>,
 }
 
-impl std::fmt::Debug for Environment {
+impl std::fmt::Debug for Environment<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Environment")
             .field(
@@ -128,7 +132,7 @@ impl std::fmt::Debug for Environment {
     }
 }
 
-impl Default for Environment {
+impl Default for Environment<'_> {
     fn default() -> Self {
         Self::new()
     }
@@ -138,7 +142,7 @@ impl Default for Environment {
 /// bytes, usually stops a runaway recursion first).
 pub const DEFAULT_MAX_DEPTH: usize = 10_000;
 
-impl Environment {
+impl<'a> Environment<'a> {
     pub fn new() -> Self {
         let now = Utc::now();
         Self {
@@ -166,7 +170,7 @@ impl Environment {
     }
 
     /// Asks `resolver` for variables not bound otherwise.
-    pub fn resolver(&mut self, resolver: Resolver) -> &mut Self {
+    pub fn resolver(&mut self, resolver: Resolver<'a>) -> &mut Self {
         self.resolver = Some(resolver);
         self
     }

@@ -278,6 +278,16 @@ impl Engine {
                 )
             };
             self.store.close_tokens(&retired, false)?;
+            if exec.exhausted() {
+                // AWS's limit on the history: the execution fails there.
+                self.close(&exec, false)?;
+                let error = StatesError::runtime(format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    execution::MAX_HISTORY_EVENTS
+                ));
+                exec.finish(now, Status::Failed, Err(error));
+                break;
+            }
             self.report(&exec, &mut reported);
             let callbacks: Vec<&Dispatch> = dispatches.iter().filter(|d| d.callback).collect();
             if !callbacks.is_empty() {

@@ -1,6 +1,10 @@
 //! Execution history, with AWS's event types, ids and `previousEventId`.
+//! Inputs and outputs are kept as compact JSON text, shared between the
+//! events that carry the same value (a state's output is the next state's
+//! input), so a long history stays small.
 
 use std::borrow::Cow;
+use std::sync::Arc;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use serde::{Deserialize, Serialize};
@@ -17,6 +21,59 @@ pub struct Event {
     pub kind: Cow<'static, str>,
     /// Boxed: most events carry few details, and the history stays compact.
     pub details: Box<Details>,
+}
+
+/// A JSON value as its compact text, shared by the events that carry it.
+/// It serializes as the JSON value itself.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Payload(Arc<str>);
+
+impl Payload {
+    pub fn new(value: &Value) -> Self {
+        Self(Arc::from(value.to_string()))
+    }
+
+    /// The value (parsed from its text).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.0).unwrap_or(Value::Null)
+    }
+
+    /// The compact JSON text.
+    pub fn text(&self) -> &str {
+        &self.0
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.0.len()
+    }
+}
+
+impl std::fmt::Debug for Payload {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<&Value> for Payload {
+    fn from(value: &Value) -> Self {
+        Self::new(value)
+    }
+}
+
+impl Serialize for Payload {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match serde_json::value::RawValue::from_string(self.0.to_string()) {
+            Ok(raw) => raw.serialize(serializer),
+            Err(_) => serializer.serialize_none(),
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Payload {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let raw = Box::<serde_json::value::RawValue>::deserialize(deserializer)?;
+        Ok(Self(Arc::from(raw.get())))
+    }
 }
 
 /// How an event is stored in a snapshot: a JSON array
@@ -61,12 +118,13 @@ impl From<Record> for Event {
 
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Details {
+    /// The state (for `EvaluationFailed`, the state that failed).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub input: Option<Value>,
+    pub input: Option<Payload>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub output: Option<Value>,
+    pub output: Option<Payload>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -79,6 +137,21 @@ pub struct Details {
     pub index: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<usize>,
+    /// The variables a state assigned, each as its JSON text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub assigned: Option<Vec<(String, Payload)>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_seconds: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heartbeat_seconds: Option<u64>,
+    /// Where an expression failed (`EvaluationFailed`): `Output`,
+    /// `Assign/name`, `Arguments`, ...
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub location: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role_arn: Option<String>,
 }
 
 fn is_empty(details: &Details) -> bool {
@@ -94,10 +167,26 @@ impl Details {
     }
 }
 
+/// The key of an event's details in `GetExecutionHistory`.
+fn details_key(kind: &str) -> String {
+    if kind.ends_with("StateEntered") {
+        return "stateEnteredEventDetails".to_owned();
+    }
+    if kind.ends_with("StateExited") {
+        return "stateExitedEventDetails".to_owned();
+    }
+    let mut chars = kind.chars();
+    let first = chars
+        .next()
+        .map(|c| c.to_ascii_lowercase())
+        .unwrap_or_default();
+    format!("{first}{}EventDetails", chars.as_str())
+}
+
 impl Event {
     /// The event as the Step Functions API returns it: data as JSON text,
     /// details under `<type>EventDetails` (`stateEnteredEventDetails` for
-    /// every `...StateEntered`).
+    /// every `...StateEntered`), with the fields AWS gives each type.
     pub fn to_aws(&self) -> Value {
         let mut out = Map::new();
         out.insert("id".into(), json!(self.id));
@@ -109,21 +198,22 @@ impl Event {
         out.insert("type".into(), json!(self.kind));
         let d = &self.details;
         let mut details = Map::new();
-        let text = |v: &Value| Value::String(v.to_string());
-        let key = if self.kind.ends_with("StateEntered") {
-            "stateEnteredEventDetails".to_owned()
-        } else if self.kind.ends_with("StateExited") {
-            "stateExitedEventDetails".to_owned()
-        } else {
-            let mut chars = self.kind.chars();
-            let first = chars
-                .next()
-                .map(|c| c.to_ascii_lowercase())
-                .unwrap_or_default();
-            format!("{first}{}EventDetails", chars.as_str())
-        };
+        let truncated = || json!({"truncated": false});
+        if let Some(assigned) = &d.assigned {
+            let vars: Map<String, Value> = assigned
+                .iter()
+                .map(|(k, v)| (k.clone(), json!(v.text())))
+                .collect();
+            details.insert("assignedVariables".into(), Value::Object(vars));
+            details.insert("assignedVariablesDetails".into(), truncated());
+        }
         if let Some(name) = &d.name {
-            details.insert("name".into(), json!(name));
+            let key = if self.kind == "EvaluationFailed" {
+                "state"
+            } else {
+                "name"
+            };
+            details.insert(key.into(), json!(name));
         }
         if let Some(index) = d.index {
             details.insert("index".into(), json!(index));
@@ -137,16 +227,26 @@ impl Event {
         if let Some(resource) = &d.resource {
             details.insert("resource".into(), json!(resource));
         }
+        if let Some(region) = &d.region {
+            details.insert("region".into(), json!(region));
+        }
         if let Some(input) = &d.input {
-            let field = if self.kind.ends_with("Scheduled") {
-                "parameters"
+            if self.kind == "TaskScheduled" {
+                details.insert("parameters".into(), json!(input.text()));
             } else {
-                "input"
-            };
-            details.insert(field.into(), text(input));
+                details.insert("input".into(), json!(input.text()));
+                details.insert("inputDetails".into(), truncated());
+            }
         }
         if let Some(output) = &d.output {
-            details.insert("output".into(), text(output));
+            details.insert("output".into(), json!(output.text()));
+            details.insert("outputDetails".into(), truncated());
+        }
+        if let Some(seconds) = d.timeout_seconds {
+            details.insert("timeoutInSeconds".into(), json!(seconds));
+        }
+        if let Some(seconds) = d.heartbeat_seconds {
+            details.insert("heartbeatInSeconds".into(), json!(seconds));
         }
         if let Some(error) = &d.error {
             details.insert("error".into(), json!(error));
@@ -154,8 +254,14 @@ impl Event {
         if let Some(cause) = &d.cause {
             details.insert("cause".into(), json!(cause));
         }
+        if let Some(location) = &d.location {
+            details.insert("location".into(), json!(location));
+        }
+        if let Some(role) = &d.role_arn {
+            details.insert("roleArn".into(), json!(role));
+        }
         if !details.is_empty() {
-            out.insert(key, Value::Object(details));
+            out.insert(details_key(&self.kind), Value::Object(details));
         }
         Value::Object(out)
     }

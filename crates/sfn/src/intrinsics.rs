@@ -7,7 +7,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use serde_json::{Map, Value};
 
 use crate::error::StatesError;
-use crate::path::JsonPath;
+use crate::path::{JsonPath, Sources};
 
 /// AWS's limit on the string given to `Base64Encode`, `Base64Decode` and `Hash`.
 const MAX_STRING_INPUT: usize = 10_000;
@@ -130,10 +130,9 @@ impl Intrinsic {
         })
     }
 
-    pub fn evaluate(
+    pub(crate) fn evaluate(
         &self,
-        data: &Value,
-        context: &Value,
+        src: &Sources<'_>,
         random: &mut dyn FnMut() -> u64,
     ) -> Result<Value, StatesError> {
         let mut args = Vec::with_capacity(self.args.len());
@@ -142,14 +141,14 @@ impl Intrinsic {
                 // Only the format string gives `\{` and `\}` a meaning of their own.
                 Arg::Literal(v) if i == 0 && self.function == Function::Format => v.clone(),
                 Arg::Literal(v) => unmark(v.clone()),
-                Arg::Path(path) => path.read(data, context).ok_or_else(|| {
+                Arg::Path(path) => path.read_in(src).ok_or_else(|| {
                     StatesError::runtime(format!(
                         "The JsonPath argument '{path}' of the intrinsic function {} could not be \
                          found in the input",
                         self.name()
                     ))
                 })?,
-                Arg::Call(call) => call.evaluate(data, context, random)?,
+                Arg::Call(call) => call.evaluate(src, random)?,
             });
         }
         self.apply(args, random)
@@ -409,7 +408,7 @@ fn format_template(template: &str, args: &[Value]) -> Result<String, String> {
 const ESCAPED_OPEN: char = '\u{F0000}';
 const ESCAPED_CLOSE: char = '\u{F0001}';
 
-fn hash(text: &str, algorithm: &str) -> Result<String, String> {
+pub(crate) fn hash(text: &str, algorithm: &str) -> Result<String, String> {
     use sha2::Digest as _;
     let digest: Vec<u8> = match algorithm {
         "MD5" => md5::Md5::digest(text.as_bytes()).to_vec(),

@@ -102,10 +102,10 @@ fn malformed_paths_templates_and_rules_name_the_field() {
 
 #[test]
 fn unsupported_features_are_refused_by_name() {
-    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-    assert!(load_error(&jsonata).contains("JSONata is not"));
-    let assign = pass(json!({"Assign": {"x": 1}}));
-    assert!(load_error(&assign).starts_with("state 'P': 'Assign' is not supported"));
+    let activity = json!({"StartAt": "A", "States": {"A": {"Type": "Task", "End": true,
+        "Resource": "arn:aws:states:us-east-1:123456789012:activity:work"}}});
+    assert!(load_error(&activity).starts_with("state 'A': Resource "));
+    assert!(load_error(&activity).contains("is an activity, which is not supported"));
     let distributed = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
     assert!(

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use responder_sfn::{Execution, Status};
+use responder_sfn::{Execution, Payload, Status};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -278,7 +278,7 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
                     "Analyze" | "AnalyzeFallback" => analyses += 1,
                     "UseCachedAnalysis" => summary.cache_hits += 1,
                     "Deliver" | "SendRecovery" => {
-                        if let Some(input) = &event.details.input {
+                        if let Some(input) = event.details.input.as_ref().map(Payload::value) {
                             let key = (
                                 input["incident"]["id"]
                                     .as_str()
@@ -300,7 +300,8 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
                     lambda_ms += ms.max(1.0).ceil();
                     invocations += 1;
                 }
-                if let Some(usage) = event.details.output.as_ref().map(|o| &o["usage"]) {
+                if let Some(output) = event.details.output.as_ref().map(Payload::value) {
+                    let usage = &output["usage"];
                     tokens.0 += usage["input_tokens"].as_u64().unwrap_or(0);
                     tokens.1 += usage["output_tokens"].as_u64().unwrap_or(0);
                 }

@@ -22,7 +22,7 @@ pub(crate) type Out = Result<Option<Value>>;
 
 /// One evaluation: the host's environment, and the guards on depth and time.
 pub(crate) struct Evaluator<'e> {
-    pub host: &'e Environment,
+    pub host: &'e Environment<'e>,
     depth: usize,
     ticks: u32,
     deadline: Option<Instant>,
@@ -30,7 +30,7 @@ pub(crate) struct Evaluator<'e> {
 }
 
 impl<'e> Evaluator<'e> {
-    pub fn new(host: &'e Environment) -> Self {
+    pub fn new(host: &'e Environment<'e>) -> Self {
         Self {
             host,
             depth: 0,

@@ -6,6 +6,8 @@ use super::*;
 pub(super) struct Fields<'a> {
     pub(super) state: &'a str,
     pub(super) map: &'a Map<String, Value>,
+    /// The state's query language is JSONata.
+    pub(super) jsonata: bool,
 }
 
 impl<'a> Fields<'a> {
@@ -86,8 +88,34 @@ impl<'a> Fields<'a> {
         }
     }
 
-    /// `KEY` (a fixed count) or `KEYPath` (read at run time), not both.
+    /// A JSONata field: literal JSON with `{% %}` expressions inside.
+    pub(super) fn jsonata(&self, key: &str) -> Result<Option<Jsonata>, DefinitionError> {
+        self.map
+            .get(key)
+            .map(|v| compile_jsonata(self.state, key, v))
+            .transpose()
+    }
+
+    /// `Assign`: an object of variable names.
+    pub(super) fn assign(&self, key: &str) -> Result<Option<Assign>, DefinitionError> {
+        self.map
+            .get(key)
+            .map(|v| compile_assign(self.state, self.jsonata, key, v))
+            .transpose()
+    }
+
+    /// `KEY` (a fixed count) or `KEYPath` (read at run time), not both; in
+    /// JSONata, `KEY` may be an expression.
     pub(super) fn seconds(&self, key: &str) -> Result<Option<Seconds>, DefinitionError> {
+        if self.jsonata {
+            return match self.map.get(key) {
+                None => Ok(None),
+                Some(Value::String(s)) if jsonata::expression_text(s).is_some() => {
+                    Ok(self.jsonata(key)?.map(Seconds::Jsonata))
+                }
+                Some(_) => Ok(self.u64(key)?.map(Seconds::Fixed)),
+            };
+        }
         let path_key = format!("{key}Path");
         match (self.map.contains_key(key), self.map.contains_key(&path_key)) {
             (true, true) => Err(self.error(format!("has both {key} and {path_key}"))),
@@ -181,23 +209,99 @@ impl<'a> Fields<'a> {
                     Some(Value::String(n)) => self.target(n, index)?,
                     _ => return Err(at("Next is missing".to_owned())),
                 };
-                let result_path = match c.get("ResultPath") {
-                    Some(Value::Null) => None,
-                    None => Some(root()),
-                    Some(Value::String(p)) => Some(JsonPath::parse_reference(p).map_err(at)?),
-                    Some(_) => {
-                        return Err(at("ResultPath must be a path string or null".to_owned()));
-                    }
+                let allowed: &[&str] = if self.jsonata {
+                    &["ErrorEquals", "Next", "Output", "Assign", "Comment"]
+                } else {
+                    &["ErrorEquals", "Next", "ResultPath", "Assign", "Comment"]
                 };
+                if let Some(key) = c.keys().find(|k| !allowed.contains(&k.as_str())) {
+                    return Err(at(format!("the field '{key}' is not supported")));
+                }
+                let result = if self.jsonata {
+                    CatchResult::Jsonata(
+                        c.get("Output")
+                            .map(|v| compile_jsonata(self.state, &format!("Catch[{i}].Output"), v))
+                            .transpose()?,
+                    )
+                } else {
+                    CatchResult::Path(match c.get("ResultPath") {
+                        Some(Value::Null) => None,
+                        None => Some(root()),
+                        Some(Value::String(p)) => Some(JsonPath::parse_reference(p).map_err(at)?),
+                        Some(_) => {
+                            return Err(at("ResultPath must be a path string or null".to_owned()));
+                        }
+                    })
+                };
+                let assign = c
+                    .get("Assign")
+                    .map(|v| compile_assign(self.state, self.jsonata, &format!("Catch[{i}].Assign"), v))
+                    .transpose()?;
                 handlers.catch.push(Catcher {
                     errors,
                     next,
-                    result_path,
+                    result,
+                    assign,
                 });
             }
         }
         Ok(handlers)
     }
+}
+
+pub(super) fn compile_jsonata(
+    state: &str,
+    field: &str,
+    value: &Value,
+) -> Result<Jsonata, DefinitionError> {
+    Jsonata::compile(value).map_err(|e| DefinitionError::new(Some(state), format!("{field}: {e}")))
+}
+
+/// A variable name AWS accepts: letters, digits and `_`, not starting with
+/// a digit, at most 80 characters, not the reserved `states`.
+fn check_variable(name: &str) -> Result<(), String> {
+    let valid = !name.is_empty()
+        && name.chars().count() <= 80
+        && name.chars().all(|c| c.is_alphanumeric() || c == '_')
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    if !valid {
+        return Err(format!(
+            "'{name}' is not a variable name (letters, digits and '_', not starting with a digit, \
+             at most 80 characters)"
+        ));
+    }
+    if name == "states" {
+        return Err("'states' is a reserved variable name".to_owned());
+    }
+    Ok(())
+}
+
+pub(super) fn compile_assign(
+    state: &str,
+    jsonata: bool,
+    field: &str,
+    value: &Value,
+) -> Result<Assign, DefinitionError> {
+    let err = |m: String| DefinitionError::new(Some(state), format!("{field}: {m}"));
+    let Value::Object(map) = value else {
+        return Err(err("must be an object of variable names".to_owned()));
+    };
+    for key in map.keys() {
+        let name = if jsonata {
+            key.as_str()
+        } else {
+            key.strip_suffix(".$").unwrap_or(key)
+        };
+        check_variable(name).map_err(err)?;
+    }
+    if jsonata {
+        let mut fields = Vec::with_capacity(map.len());
+        for (name, v) in map {
+            fields.push((name.clone(), compile_jsonata(state, &format!("{field}/{name}"), v)?));
+        }
+        return Ok(Assign::Jsonata(fields));
+    }
+    Template::compile(value).map(Assign::Path).map_err(err)
 }
 
 pub(super) fn root() -> JsonPath {

@@ -1,5 +1,6 @@
-//! Loading a state machine: Amazon States Language (JSONPath) parsed,
-//! checked and compiled once, so that running it does no name lookups.
+//! Loading a state machine: Amazon States Language, in JSONPath or JSONata
+//! (per state machine and per state), parsed, checked and compiled once, so
+//! that running it does no name lookups and parses no expressions.
 
 use std::collections::HashMap;
 
@@ -12,7 +13,11 @@ use crate::path::JsonPath;
 use crate::template::Template;
 
 mod fields;
+mod jsonata;
+mod kinds;
 mod loader;
+
+pub(crate) use jsonata::{Jsonata, Query};
 
 use fields::*;
 use loader::*;
@@ -38,6 +43,8 @@ pub(crate) struct State {
     pub kind: Kind,
     pub io: Io,
     pub next: Transition,
+    /// `Assign`: the variables the state sets when it leaves.
+    pub assign: Option<Assign>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,9 +55,16 @@ pub(crate) enum Transition {
     Own,
 }
 
-/// Input and output processing, in the order AWS applies it.
+/// Input and output processing.
 #[derive(Debug)]
-pub(crate) struct Io {
+pub(crate) enum Io {
+    Path(PathIo),
+    Jsonata(JsonataIo),
+}
+
+/// JSONPath's five fields, in the order AWS applies them.
+#[derive(Debug)]
+pub(crate) struct PathIo {
     /// `None` is `"InputPath": null`: the state sees `{}`.
     pub input_path: Option<JsonPath>,
     pub parameters: Option<Template>,
@@ -60,6 +74,21 @@ pub(crate) struct Io {
     pub output_path: Option<JsonPath>,
 }
 
+/// JSONata's two: `Arguments` for the work, `Output` for what leaves.
+#[derive(Debug, Default)]
+pub(crate) struct JsonataIo {
+    pub arguments: Option<Jsonata>,
+    pub output: Option<Jsonata>,
+}
+
+/// `Assign`: variable names and how each value is computed.
+#[derive(Debug)]
+pub(crate) enum Assign {
+    /// JSONPath: a payload template (`name.$` fields read paths).
+    Path(Template),
+    Jsonata(Vec<(String, Jsonata)>),
+}
+
 #[derive(Debug)]
 pub(crate) enum Kind {
     Pass {
@@ -67,7 +96,7 @@ pub(crate) enum Kind {
     },
     Task(Box<Task>),
     Choice {
-        choices: Vec<(Rule, usize)>,
+        choices: Vec<Choice>,
         default: Option<usize>,
     },
     Wait(WaitFor),
@@ -83,16 +112,35 @@ pub(crate) enum Kind {
     Map(Box<MapState>),
 }
 
+/// One Choice rule.
+#[derive(Debug)]
+pub(crate) struct Choice {
+    pub condition: Condition,
+    pub next: usize,
+    pub assign: Option<Assign>,
+    /// JSONata: the state's output when this rule matches.
+    pub output: Option<Jsonata>,
+}
+
+#[derive(Debug)]
+pub(crate) enum Condition {
+    Path(Rule),
+    Jsonata(Jsonata),
+}
+
 #[derive(Debug)]
 pub(crate) enum Text {
     Literal(String),
     Path(JsonPath),
+    Jsonata(Jsonata),
 }
 
+/// A count read at run time: fixed, from a path, or from an expression.
 #[derive(Debug)]
 pub(crate) enum Seconds {
     Fixed(u64),
     Path(JsonPath),
+    Jsonata(Jsonata),
 }
 
 #[derive(Debug)]
@@ -101,6 +149,8 @@ pub(crate) enum WaitFor {
     Timestamp(DateTime<FixedOffset>),
     SecondsPath(JsonPath),
     TimestampPath(JsonPath),
+    SecondsJsonata(Jsonata),
+    TimestampJsonata(Jsonata),
 }
 
 #[derive(Debug, Default)]
@@ -123,7 +173,17 @@ pub(crate) struct Retrier {
 pub(crate) struct Catcher {
     pub errors: Vec<String>,
     pub next: usize,
-    pub result_path: Option<JsonPath>,
+    pub result: CatchResult,
+    pub assign: Option<Assign>,
+}
+
+/// Where a caught error goes.
+#[derive(Debug)]
+pub(crate) enum CatchResult {
+    /// JSONPath `ResultPath` (`None`: `null`, the input passes on).
+    Path(Option<JsonPath>),
+    /// JSONata `Output` (absent: the error output).
+    Jsonata(Option<Jsonata>),
 }
 
 /// What a Task state calls.
@@ -152,18 +212,34 @@ pub(crate) struct Task {
 #[derive(Debug)]
 pub(crate) struct MapState {
     pub processor: usize,
-    pub items_path: Option<JsonPath>,
-    pub item_selector: Option<Template>,
+    pub items: Items,
+    pub item_selector: Option<Selector>,
     pub max_concurrency: Option<Seconds>,
     pub tolerated_count: Option<Seconds>,
     pub tolerated_percentage: Option<Percentage>,
     pub handlers: Handlers,
 }
 
+/// Where a Map's items come from.
+#[derive(Debug)]
+pub(crate) enum Items {
+    /// `ItemsPath` (`None`: `null`).
+    Path(Option<JsonPath>),
+    /// `Items` (absent: the state input).
+    Jsonata(Option<Jsonata>),
+}
+
+#[derive(Debug)]
+pub(crate) enum Selector {
+    Path(Template),
+    Jsonata(Jsonata),
+}
+
 #[derive(Debug)]
 pub(crate) enum Percentage {
     Fixed(f64),
     Path(JsonPath),
+    Jsonata(Jsonata),
 }
 
 impl Definition {
@@ -188,10 +264,7 @@ impl Definition {
                 "the definition must be a JSON object",
             ));
         };
-        let mut loader = Loader {
-            machines: Vec::new(),
-        };
-        check_query_language(top, None)?;
+        let jsonata = query_language(top, None, false)?;
         let timeout_seconds = match top.get("TimeoutSeconds") {
             None => None,
             Some(v) => Some(v.as_u64().ok_or_else(|| {
@@ -209,7 +282,14 @@ impl Definition {
                 ));
             }
         }
+        let mut loader = Loader {
+            machines: Vec::new(),
+            jsonata,
+            scopes: Vec::new(),
+            open: Vec::new(),
+        };
         loader.machine(top, None)?;
+        loader.check_scopes()?;
         Ok(Self {
             machines: loader.machines,
             timeout_seconds,
@@ -236,16 +316,30 @@ impl Definition {
     }
 }
 
-fn check_query_language(
+/// The query language a map (the definition or a state) declares:
+/// `inherited` unless it says otherwise. A state may not go back to
+/// JSONPath when the state machine is JSONata, as AWS refuses.
+fn query_language(
     map: &Map<String, Value>,
     state: Option<&str>,
-) -> Result<(), DefinitionError> {
+    inherited: bool,
+) -> Result<bool, DefinitionError> {
     match map.get("QueryLanguage") {
-        None => Ok(()),
-        Some(Value::String(l)) if l == "JSONPath" => Ok(()),
+        None => Ok(inherited),
+        Some(Value::String(l)) if l == "JSONata" => Ok(true),
+        Some(Value::String(l)) if l == "JSONPath" => {
+            if inherited && state.is_some() {
+                return Err(DefinitionError::new(
+                    state,
+                    "QueryLanguage cannot be JSONPath in a state when the state machine's \
+                     QueryLanguage is JSONata",
+                ));
+            }
+            Ok(false)
+        }
         Some(other) => Err(DefinitionError::new(
             state,
-            format!("QueryLanguage {other} is not supported: only JSONPath is (JSONata is not)"),
+            format!("QueryLanguage {other} is not JSONPath or JSONata"),
         )),
     }
 }
@@ -293,7 +387,7 @@ fn check_reachable(start: usize, states: &[State]) -> Result<(), DefinitionError
         }
         match &state.kind {
             Kind::Choice { choices, default } => {
-                stack.extend(choices.iter().map(|(_, n)| *n));
+                stack.extend(choices.iter().map(|c| c.next));
                 stack.extend(*default);
             }
             Kind::Task(t) => stack.extend(t.handlers.catch.iter().map(|c| c.next)),

@@ -1,59 +1,129 @@
-//! Parallel branches and Map items: the child threads, their results, and
-//! a Map's failure tolerance.
+//! Parallel branches and Map items: one child thread each, in a variable
+//! scope of its own. Running children take a step each in turn, as
+//! concurrent branches and iterations do; a Map starts items while its
+//! `MaxConcurrency` allows. Events follow AWS's `previousEventId` chains.
 
 use serde_json::json;
 
-use crate::clock::splitmix;
-use crate::definition::{Kind, Percentage};
+use crate::definition::{Io, Items, Kind, MapState, Percentage, Selector};
 use crate::error::names;
 
+use super::query::{Failure, States};
 use super::*;
 
-pub(super) fn start_map(
+/// The state's effective input: JSONPath's InputPath and Parameters, or
+/// JSONata's `Arguments` (the input when absent).
+fn effective(run: &mut Run<'_>, th: &mut Thread) -> Result<Value, StatesError> {
+    let state = state(run, th);
+    match &state.io {
+        Io::Path(io) => path_effective_input(run, th, io, None),
+        Io::Jsonata(io) => match &io.arguments {
+            None => Ok(th.input.clone()),
+            Some(args) => query::evaluate(run, th, args, States::default(), "Arguments"),
+        },
+    }
+}
+
+pub(super) fn start_parallel(
     run: &mut Run<'_>,
     th: &mut Thread,
-    map: &crate::definition::MapState,
+    branches: &[usize],
 ) -> Result<(), StatesError> {
     let state = state(run, th);
-    let data = select_input(run, th, &state.io.input_path, "InputPath")?;
-    let items = match &map.items_path {
-        None => Value::Null,
-        Some(p) if p.is_root() => data.clone(),
-        Some(p) => p.read(&data, &Value::Null).unwrap_or(Value::Null),
+    let input = effective(run, th)?;
+    check_size(&input, "input", &state.name)?;
+    let started = emit(run, th, "ParallelStateStarted", Details::default());
+    let children = branches
+        .iter()
+        .map(|machine| {
+            let start = run.def.machine(*machine).map_or(0, |m| m.start);
+            let scope = run.tracker.scopes.open(th.scope);
+            Thread::new(*machine, start, input.clone(), started, run.now, scope)
+        })
+        .collect();
+    th.step = Step::Fanout(Fanout {
+        is_map: false,
+        results: vec![None; branches.len()],
+        inputs: vec![Value::Null; branches.len()],
+        children,
+        finished: 0,
+        max_concurrency: 0,
+        tolerated_count: None,
+        tolerated_percentage: None,
+        failures: 0,
+        started_event: started,
+        cursor: started,
+        last_success: started,
+    });
+    Ok(())
+}
+
+fn kind_name(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    }
+}
+
+pub(super) fn start_map(run: &mut Run<'_>, th: &mut Thread, map: &MapState) -> Result<(), StatesError> {
+    let state = state(run, th);
+    let data = match &state.io {
+        Io::Path(io) => select_input(run, th, &io.input_path, "InputPath")?,
+        Io::Jsonata(_) => th.input.clone(),
+    };
+    let items = match &map.items {
+        Items::Path(None) => Value::Null,
+        Items::Path(Some(p)) if p.is_root() => data.clone(),
+        Items::Path(Some(p)) => read(run, th, p, &data).unwrap_or(Value::Null),
+        Items::Jsonata(None) => data.clone(),
+        Items::Jsonata(Some(j)) => query::evaluate(run, th, j, States::default(), "Items")?,
     };
     let Value::Array(items) = items else {
-        return Err(StatesError::runtime(format!(
-            "Item selector: the ItemsPath of state '{}' does not reference an array",
-            state.name
-        )));
+        return Err(match &map.items {
+            Items::Path(_) => StatesError::runtime(format!(
+                "Item selector: the ItemsPath of state '{}' does not reference an array",
+                state.name
+            )),
+            Items::Jsonata(j) => {
+                let cause = match j {
+                    Some(crate::definition::Jsonata::Expr(q)) => format!(
+                        "The JSONata expression '{}' specified for the field 'Items' returned an \
+                         unexpected result type. Expected 'array', but was '{}' for value: {items}",
+                        q.text,
+                        kind_name(&items)
+                    ),
+                    _ => format!("Map state input must be an array but was: {items}"),
+                };
+                query::failed(run, th, Failure::new("Items", cause))
+            }
+        });
     };
     let mut inputs = Vec::with_capacity(items.len());
-    for (index, item) in items.iter().enumerate() {
+    for (index, item) in items.into_iter().enumerate() {
         inputs.push(match &map.item_selector {
-            None => item.clone(),
-            Some(template) => {
-                let ctx = context(run, th, None, Some((index, item)));
-                let mut rng = run.tracker.rng;
-                let out = template.evaluate(&data, &ctx, &mut || splitmix(&mut rng));
-                run.tracker.rng = rng;
-                out?
+            None => item,
+            Some(Selector::Path(t)) => template(run, th, t, &data, None, Some((index, &item)))?,
+            Some(Selector::Jsonata(j)) => {
+                let states = States {
+                    item: Some((index, &item)),
+                    ..States::default()
+                };
+                query::evaluate(run, th, j, states, "ItemSelector")?
             }
         });
     }
     let max_concurrency =
         read_seconds(run, th, &data, &map.max_concurrency, "MaxConcurrency")?.unwrap_or(0);
-    let tolerated_count = read_seconds(
-        run,
-        th,
-        &data,
-        &map.tolerated_count,
-        "ToleratedFailureCount",
-    )?;
+    let tolerated_count = read_seconds(run, th, &data, &map.tolerated_count, "ToleratedFailureCount")?;
     let tolerated_percentage = match &map.tolerated_percentage {
         None => None,
         Some(Percentage::Fixed(p)) => Some(*p),
         Some(Percentage::Path(p)) => Some(
-            p.read(&data, &Value::Null)
+            read(run, th, p, &data)
                 .and_then(|v| v.as_f64())
                 .filter(|p| (0.0..=100.0).contains(p))
                 .ok_or_else(|| {
@@ -64,6 +134,20 @@ pub(super) fn start_map(
                     ))
                 })?,
         ),
+        Some(Percentage::Jsonata(j)) => {
+            let field = "ToleratedFailurePercentage";
+            let v = query::evaluate(run, th, j, States::default(), field)?;
+            match v.as_f64().filter(|p| (0.0..=100.0).contains(p)) {
+                Some(p) => Some(p),
+                None => {
+                    return Err(query::failed(
+                        run,
+                        th,
+                        Failure::new(field, format!("{field} must be between 0 and 100, but was: {v}")),
+                    ));
+                }
+            }
+        }
     };
     let started = emit(
         run,
@@ -85,22 +169,26 @@ pub(super) fn start_map(
         tolerated_percentage,
         failures: 0,
         started_event: started,
+        cursor: started,
+        last_success: started,
     });
     Ok(())
 }
 
+/// Runs the children in turns until none can move; records each one that
+/// ends; ends the state when all have, or when a failure fails it.
 pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> bool {
     let state = state(run, th);
-    let mut last_event = th.last_event;
+    let scope = th.scope;
     let Step::Fanout(f) = &mut th.step else {
         return false;
     };
-    let mut progressed = false;
-    let mut failure: Option<StatesError> = None;
     let processor = match &state.kind {
         Kind::Map(m) => m.processor,
         _ => 0,
     };
+    let mut progressed = false;
+    let mut failure: Option<(StatesError, u64)> = None;
     loop {
         // Start items while there is room.
         while f.is_map
@@ -111,7 +199,7 @@ pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usi
             let id = run.tracker.emit(
                 run.now,
                 "MapIterationStarted",
-                f.started_event,
+                f.cursor,
                 Details {
                     name: Some(state.name.clone()),
                     index: Some(index),
@@ -124,24 +212,45 @@ pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usi
                 .get_mut(index)
                 .map(std::mem::take)
                 .unwrap_or_default();
+            let child_scope = run.tracker.scopes.open(scope);
             f.children
-                .push(Thread::new(processor, start, input, id, run.now));
+                .push(Thread::new(processor, start, input, id, run.now, child_scope));
+            progressed = true;
         }
-        let mut finished_now = false;
+        let mut moved = false;
         for (i, child) in f.children.iter_mut().enumerate() {
+            if run.tracker.exhausted {
+                return true;
+            }
             if f.results.get(i).is_some_and(Option::is_some) {
                 continue;
             }
             path.push(i);
-            advance(run, child, path);
+            moved |= step(run, child, path);
             path.pop();
-            let Some(outcome) = &child.outcome else {
+            let Some(outcome) = child.outcome.take() else {
                 continue;
             };
-            finished_now = true;
             f.finished += 1;
-            let (kind, value) = match outcome {
-                Ok(v) => ("MapIterationSucceeded", v.clone()),
+            f.cursor = child.last_event;
+            let value = match outcome {
+                Ok(v) => {
+                    if f.is_map {
+                        f.last_success = run.tracker.emit(
+                            run.now,
+                            "MapIterationSucceeded",
+                            child.last_event,
+                            Details {
+                                name: Some(state.name.clone()),
+                                index: Some(i),
+                                ..Details::default()
+                            },
+                        );
+                    } else {
+                        f.last_success = child.last_event;
+                    }
+                    v
+                }
                 Err(e) => {
                     f.failures += 1;
                     let tolerance = Tolerance {
@@ -151,52 +260,51 @@ pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usi
                         failures: f.failures,
                         total: f.inputs.len(),
                     };
-                    if failure.is_none() && tolerance.exceeded_by(e) {
-                        failure = Some(tolerance.error(e));
+                    if f.is_map {
+                        run.tracker.emit(
+                            run.now,
+                            "MapIterationFailed",
+                            child.last_event,
+                            Details {
+                                name: Some(state.name.clone()),
+                                index: Some(i),
+                                ..Details::default()
+                            },
+                        );
                     }
-                    (
-                        "MapIterationFailed",
-                        json!({ "Error": e.error, "Cause": e.cause }),
-                    )
+                    if failure.is_none() && tolerance.exceeded_by(&e) {
+                        failure = Some((tolerance.error(&e), child.last_event));
+                    }
+                    json!({ "Error": e.error, "Cause": e.cause })
                 }
             };
             if let Some(slot) = f.results.get_mut(i) {
                 *slot = Some(value);
             }
-            if f.is_map {
-                last_event = run.tracker.emit(
-                    run.now,
-                    kind,
-                    child.last_event,
-                    Details {
-                        name: Some(state.name.clone()),
-                        index: Some(i),
-                        ..Details::default()
-                    },
-                );
-            } else {
-                last_event = child.last_event;
-            }
+            run.tracker.scopes.close(child.scope);
+            *child = child.spent();
+            moved = true;
             if failure.is_some() {
                 break;
             }
         }
-        progressed |= finished_now;
-        if failure.is_some() || !finished_now || f.finished == f.inputs.len() {
+        progressed |= moved;
+        if failure.is_some() || !moved || f.finished == f.inputs.len() {
             break;
         }
     }
-    th.last_event = last_event;
-    let (failed_event, succeeded_event) = if f.is_map {
-        ("MapStateFailed", "MapStateSucceeded")
+    let (succeeded_event, last_success) = if f.is_map {
+        ("MapStateSucceeded", f.last_success)
     } else {
-        ("ParallelStateFailed", "ParallelStateSucceeded")
+        ("ParallelStateSucceeded", f.last_success)
     };
-    if let Some(error) = failure {
+    if let Some((error, last)) = failure {
         for child in &mut f.children {
-            child.abort();
+            child.abort(&mut run.tracker.scopes);
+            run.tracker.scopes.close(child.scope);
         }
-        fail_with_event(run, th, failed_event, error);
+        th.last_event = last;
+        fail(run, th, error);
         return true;
     }
     if f.finished == f.inputs.len() {
@@ -204,8 +312,10 @@ pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usi
             .into_iter()
             .map(Option::unwrap_or_default)
             .collect();
-        emit(run, th, succeeded_event, Details::default());
-        complete(run, th, Value::Array(results));
+        run.tracker
+            .emit(run.now, succeeded_event, last_success, Details::default());
+        th.last_event = last_success;
+        finish_result(run, th, Value::Array(results));
         return true;
     }
     progressed

@@ -1,12 +1,17 @@
-//! Input and output processing: InputPath, Parameters, ResultSelector,
-//! ResultPath, OutputPath, the context object, and the payload size limit.
+//! JSONPath input and output processing: InputPath, Parameters,
+//! ResultSelector, ResultPath, OutputPath and `Assign`; the context object;
+//! the payload size limit.
 
 use chrono::SecondsFormat;
 use serde_json::json;
 
 use crate::clock::splitmix;
+use crate::definition::{Assign, PathIo};
 use crate::error::names;
+use crate::path::{JsonPath, Sources};
+use crate::template::Template;
 
+use super::vars::View;
 use super::*;
 
 /// An upper bound of the serialized size, from lengths alone: a character
@@ -62,7 +67,7 @@ pub(super) fn check_size(value: &Value, what: &str, state: &str) -> Result<(), S
     Ok(())
 }
 
-/// The context object (`$$`).
+/// The context object (`$$`, `$states.context`).
 pub(super) fn context(
     run: &Run<'_>,
     th: &Thread,
@@ -75,7 +80,7 @@ pub(super) fn context(
             "Id": run.ident.id,
             "Input": run.ident.input,
             "Name": run.ident.name,
-            "RoleArn": "arn:aws:iam::000000000000:role/responder-local",
+            "RoleArn": ROLE_ARN,
             "StartTime": time(run.ident.started_at),
             "RedriveCount": 0,
         },
@@ -107,111 +112,138 @@ pub(super) fn random(run: &mut Run<'_>) -> u64 {
     splitmix(&mut run.tracker.rng)
 }
 
-/// InputPath, then Parameters: the state's effective input.
-pub(super) fn effective_input(
+/// Evaluates a payload template (Parameters, ResultSelector, ItemSelector,
+/// a JSONPath `Assign`) against `data`.
+pub(super) fn template(
     run: &mut Run<'_>,
     th: &Thread,
+    template: &Template,
+    data: &Value,
     token: Option<&str>,
+    item: Option<(usize, &Value)>,
 ) -> Result<Value, StatesError> {
-    let state = state(run, th);
-    let data = select_input(run, th, &state.io.input_path, "InputPath")?;
-    match &state.io.parameters {
-        None => Ok(data),
-        Some(template) => {
-            let ctx = if template.uses_context() {
-                context(run, th, token, None)
-            } else {
-                Value::Null
-            };
-            let mut rng = run.tracker.rng;
-            let out = template.evaluate(&data, &ctx, &mut || splitmix(&mut rng));
-            run.tracker.rng = rng;
-            out
-        }
-    }
+    let ctx = if template.uses_context() || item.is_some() {
+        context(run, th, token, item)
+    } else {
+        Value::Null
+    };
+    let mut rng = run.tracker.rng;
+    let view = View {
+        scopes: &run.tracker.scopes,
+        scope: th.scope,
+    };
+    let src = Sources {
+        data,
+        context: &ctx,
+        vars: &view,
+    };
+    let out = template.evaluate(&src, &mut || splitmix(&mut rng));
+    run.tracker.rng = rng;
+    out
+}
+
+/// Reads a path against the thread's input, the context or a variable.
+pub(super) fn read(run: &Run<'_>, th: &Thread, path: &JsonPath, data: &Value) -> Option<Value> {
+    let ctx = if path.is_context() {
+        context(run, th, None, None)
+    } else {
+        Value::Null
+    };
+    let view = View {
+        scopes: &run.tracker.scopes,
+        scope: th.scope,
+    };
+    path.read_in(&Sources {
+        data,
+        context: &ctx,
+        vars: &view,
+    })
 }
 
 pub(super) fn select_input(
     run: &Run<'_>,
     th: &Thread,
-    path: &Option<crate::path::JsonPath>,
+    path: &Option<JsonPath>,
     field: &str,
 ) -> Result<Value, StatesError> {
     match path {
         None => Ok(json!({})),
         Some(p) if p.is_root() => Ok(th.input.clone()),
-        Some(p) => {
-            let ctx = if p.is_context() {
-                context(run, th, None, None)
-            } else {
-                Value::Null
-            };
-            p.read(&th.input, &ctx).ok_or_else(|| {
-                StatesError::runtime(format!(
-                    "Invalid path '{p}' : The {field} could not be found in the input '{}' of state '{}'",
-                    th.input,
-                    state(run, th).name
-                ))
-            })
-        }
+        Some(p) => read(run, th, p, &th.input).ok_or_else(|| {
+            StatesError::runtime(format!(
+                "Invalid path '{p}' : The {field} could not be found in the input '{}' of state '{}'",
+                th.input,
+                state(run, th).name
+            ))
+        }),
+    }
+}
+
+/// InputPath, then Parameters: the state's effective input.
+pub(super) fn path_effective_input(
+    run: &mut Run<'_>,
+    th: &Thread,
+    io: &PathIo,
+    token: Option<&str>,
+) -> Result<Value, StatesError> {
+    let data = select_input(run, th, &io.input_path, "InputPath")?;
+    match &io.parameters {
+        None => Ok(data),
+        Some(t) => template(run, th, t, &data, token, None),
     }
 }
 
 pub(super) fn apply_output_path(
     run: &Run<'_>,
     th: &Thread,
+    io: &PathIo,
     value: Value,
 ) -> Result<Value, StatesError> {
-    let state = state(run, th);
-    match &state.io.output_path {
+    match &io.output_path {
         None => Ok(json!({})),
         Some(p) if p.is_root() => Ok(value),
-        Some(p) => {
-            let ctx = if p.is_context() {
-                context(run, th, None, None)
-            } else {
-                Value::Null
-            };
-            p.read(&value, &ctx).ok_or_else(|| {
-                StatesError::runtime(format!(
-                    "Invalid path '{p}' : The OutputPath could not be found in the output '{value}' \
-                     of state '{}'",
-                    state.name
-                ))
-            })
-        }
+        Some(p) => read(run, th, p, &value).ok_or_else(|| {
+            StatesError::runtime(format!(
+                "Invalid path '{p}' : The OutputPath could not be found in the output '{value}' \
+                 of state '{}'",
+                state(run, th).name
+            ))
+        }),
     }
 }
 
-/// ResultSelector, ResultPath, OutputPath, then on to the next state.
-pub(super) fn complete(run: &mut Run<'_>, th: &mut Thread, result: Value) {
-    match shape_output(run, th, result) {
-        Ok(output) => exit(run, th, output, None),
-        Err(error) => fail(run, th, error),
-    }
-}
-
-pub(super) fn shape_output(
+/// A JSONPath `Assign`, against `data` (the state's result, or its input).
+pub(super) fn path_assign(
     run: &mut Run<'_>,
     th: &Thread,
-    result: Value,
-) -> Result<Value, StatesError> {
-    let state = state(run, th);
-    let selected = match &state.io.result_selector {
-        None => result,
-        Some(template) => {
-            let ctx = if template.uses_context() {
-                context(run, th, None, None)
-            } else {
-                Value::Null
-            };
-            let mut rng = run.tracker.rng;
-            let out = template.evaluate(&result, &ctx, &mut || splitmix(&mut rng));
-            run.tracker.rng = rng;
-            out?
-        }
+    assign: Option<&Assign>,
+    data: &Value,
+) -> Result<Vec<(String, Value)>, StatesError> {
+    let Some(Assign::Path(t)) = assign else {
+        return Ok(Vec::new());
     };
-    let merged = match &state.io.result_path {
+    match template(run, th, t, data, None, None)? {
+        Value::Object(map) => Ok(map.into_iter().collect()),
+        _ => Ok(Vec::new()),
+    }
+}
+
+/// ResultSelector, `Assign`, ResultPath, OutputPath: what a JSONPath state
+/// with a result leaves with, and the variables it assigns.
+pub(super) fn path_result(
+    run: &mut Run<'_>,
+    th: &Thread,
+    io: &PathIo,
+    assign: Option<&Assign>,
+    result: Value,
+) -> Result<(Value, Vec<(String, Value)>), StatesError> {
+    let state = state(run, th);
+    let selected = match &io.result_selector {
+        None => result,
+        Some(t) => template(run, th, t, &result, None, None)?,
+    };
+    let assigned = path_assign(run, th, assign, &selected)?;
+    let merged = match &io.result_path {
         None => th.input.clone(),
         Some(p) if p.is_root() => selected,
         Some(p) => {
@@ -222,7 +254,6 @@ pub(super) fn shape_output(
             base
         }
     };
-    let output = apply_output_path(run, th, merged)?;
-    check_size(&output, "output", &state.name)?;
-    Ok(output)
+    let output = apply_output_path(run, th, io, merged)?;
+    Ok((output, assigned))
 }

@@ -14,14 +14,16 @@ use crate::clock::Random;
 use crate::definition::Definition;
 use crate::error::StatesError;
 use crate::handler::TaskRequest;
-use crate::history::{Details, Event};
+use crate::history::{Details, Event, Payload};
 
 mod fanout;
 mod io;
+mod query;
 mod retry;
 mod states;
 mod task;
 mod thread;
+mod vars;
 
 #[allow(unused_imports)]
 use fanout::*;
@@ -39,9 +41,19 @@ use task::*;
 pub(crate) use thread::Thread;
 #[allow(unused_imports)]
 use thread::*;
+pub(crate) use vars::Scopes;
 
 /// AWS's limit on a state's input and output and on a task's result.
 pub const MAX_PAYLOAD_BYTES: usize = 256 * 1024;
+
+/// AWS's limit on a Standard execution's history: the event that would be
+/// the 25,000th is the execution's failure instead.
+pub const MAX_HISTORY_EVENTS: usize = 25_000;
+
+/// The region in the ARNs and events the engine makes up.
+pub(crate) const REGION: &str = "local";
+/// The execution role the context object and history name.
+pub(crate) const ROLE_ARN: &str = "arn:aws:iam::000000000000:role/responder-local";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -93,10 +105,32 @@ pub(crate) struct Tracker {
     /// The execution's own generator (jitter, `States.UUID`, `MathRandom`).
     pub rng: u64,
     pub next_invocation: u64,
+    /// Workflow variables, by scope.
+    #[serde(default)]
+    pub scopes: Scopes,
+    /// The history reached its limit: the execution must fail.
+    #[serde(default)]
+    pub exhausted: bool,
 }
 
 impl Tracker {
+    /// Records an event and returns its id. Past the history's limit the
+    /// event is dropped and the execution marked to fail.
     fn emit(
+        &mut self,
+        now: DateTime<Utc>,
+        kind: &'static str,
+        previous: u64,
+        details: Details,
+    ) -> u64 {
+        if self.exhausted || self.history.len() + 1 >= MAX_HISTORY_EVENTS {
+            self.exhausted = true;
+            return self.history.len() as u64;
+        }
+        self.record(now, kind, previous, details)
+    }
+
+    fn record(
         &mut self,
         now: DateTime<Utc>,
         kind: &'static str,
@@ -175,18 +209,22 @@ impl Execution {
             transitions: 0,
             rng: seed,
             next_invocation: 1,
+            scopes: Scopes::default(),
+            exhausted: false,
         };
-        let first = tracker.emit(
+        tracker.emit(
             now,
             "ExecutionStarted",
             0,
             Details {
-                input: Some(input.clone()),
+                input: Some(Payload::new(&input)),
+                role_arn: Some(ROLE_ARN.to_owned()),
                 ..Details::default()
             },
         );
+        // The first state's event names no previous event, as AWS's do.
         Self {
-            root: Thread::new(0, start, input.clone(), first, now),
+            root: Thread::new(0, start, input.clone(), 0, now, vars::ROOT),
             id,
             name,
             state_machine,
@@ -251,7 +289,7 @@ impl Execution {
             (Ok(output), _) => (
                 "ExecutionSucceeded",
                 Details {
-                    output: Some(output.clone()),
+                    output: Some(Payload::new(output)),
                     ..Details::default()
                 },
             ),
@@ -263,12 +301,13 @@ impl Execution {
                 },
                 Details {
                     error: Some(e.error.clone()),
-                    cause: Some(e.cause.clone()),
+                    // AWS leaves out a cause that is empty.
+                    cause: (!e.cause.is_empty()).then(|| e.cause.clone()),
                     ..Details::default()
                 },
             ),
         };
-        self.tracker.emit(now, kind, last, details);
+        self.tracker.record(now, kind, last, details);
         self.status = status;
         self.stopped_at = Some(now);
         match result {
@@ -277,9 +316,15 @@ impl Execution {
         }
         // The thread tree is only needed to resume; a finished execution
         // keeps its result and history.
-        self.root.abort();
+        self.root.abort(&mut self.tracker.scopes);
         self.root.step = Step::Done;
         self.root.input = Value::Null;
+        self.tracker.scopes = Scopes::default();
+    }
+
+    /// Whether the history reached its limit (the execution must fail).
+    pub(crate) fn exhausted(&self) -> bool {
+        self.tracker.exhausted
     }
 
     pub(crate) fn root_outcome(&self) -> Option<&Result<Value, StatesError>> {

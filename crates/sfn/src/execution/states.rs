@@ -1,40 +1,49 @@
 //! Running a thread through its states: entering, the work of each state
-//! type, and leaving to the next.
+//! type, and leaving with the output and the variables the state assigns.
 
-use crate::definition::{Kind, Seconds, Text, Transition, WaitFor};
+use serde_json::json;
 
+use crate::definition::{Assign, Condition, Io, Jsonata, Kind, Seconds, Text, Transition, WaitFor};
+use crate::path::Sources;
+
+use super::query::States;
+use super::vars::View;
 use super::*;
 
 /// Runs the thread until it waits for something or ends.
 pub(crate) fn advance(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) {
-    loop {
-        let progressed = match &th.step {
-            Step::Done => return,
-            Step::Enter => {
-                enter(run, th);
+    while !run.tracker.exhausted && step(run, th, path) {}
+}
+
+/// One step of the thread: whether anything happened.
+pub(super) fn step(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usize>) -> bool {
+    match &th.step {
+        Step::Done => false,
+        Step::Enter => {
+            enter(run, th);
+            true
+        }
+        Step::Work => {
+            attempt(run, th);
+            true
+        }
+        Step::Task(_) => poll_task(run, th, path),
+        Step::Sleep { until, retry } => {
+            if run.now < *until {
+                false
+            } else if *retry {
+                attempt(run, th);
+                true
+            } else {
+                wake(run, th);
                 true
             }
-            Step::Task(_) => poll_task(run, th, path),
-            Step::Sleep { until, retry } => {
-                if run.now < *until {
-                    false
-                } else if *retry {
-                    attempt(run, th);
-                    true
-                } else {
-                    wake(run, th);
-                    true
-                }
-            }
-            Step::Fanout(_) => poll_fanout(run, th, path),
-        };
-        if !progressed {
-            return;
         }
+        Step::Fanout(_) => poll_fanout(run, th, path),
     }
 }
 
-pub(super) fn enter(run: &mut Run<'_>, th: &mut Thread) {
+fn enter(run: &mut Run<'_>, th: &mut Thread) {
     let state = state(run, th);
     run.tracker.transitions += 1;
     th.entered_at = run.now;
@@ -47,174 +56,160 @@ pub(super) fn enter(run: &mut Run<'_>, th: &mut Thread) {
         _ => 0,
     };
     th.retries.resize(retriers, 0);
-    emit(
+    th.entered_prev = th.last_event;
+    let input = th.input_payload();
+    th.entered_event = emit(
         run,
         th,
         state_events(&state.kind).0,
         Details {
             name: Some(state.name.clone()),
-            input: Some(th.input.clone()),
+            input: Some(input),
             ..Details::default()
         },
     );
-    attempt(run, th);
+    th.step = Step::Work;
 }
 
 /// Starts (or, after a retry delay, restarts) the state's work.
 pub(super) fn attempt(run: &mut Run<'_>, th: &mut Thread) {
     let state = state(run, th);
-    let result = match &state.kind {
-        Kind::Pass { result } => effective_input(run, th, None).map(|effective| {
-            let value = result.clone().unwrap_or(effective);
-            complete(run, th, value);
-        }),
-        Kind::Choice { choices, default } => choose(run, th, choices, *default),
-        Kind::Wait(wait) => start_wait(run, th, wait),
-        Kind::Succeed => select_input(run, th, &state.io.input_path, "InputPath")
-            .and_then(|data| apply_output_path(run, th, data))
-            .map(|output| exit(run, th, output, None)),
-        Kind::Fail { error, cause } => {
-            let text = |t: &Option<Text>| match t {
-                None => String::new(),
-                Some(Text::Literal(s)) => s.clone(),
-                Some(Text::Path(p)) => match p.read(&th.input, &Value::Null) {
-                    Some(Value::String(s)) => s,
-                    Some(other) => other.to_string(),
-                    None => String::new(),
-                },
-            };
-            th.finish(Err(StatesError::new(text(error), text(cause))));
+    let result = match (&state.kind, &state.io) {
+        (Kind::Pass { result }, Io::Path(io)) => {
+            path_effective_input(run, th, io, None).map(|effective| {
+                let value = result.clone().unwrap_or(effective);
+                finish_result(run, th, value);
+            })
+        }
+        (Kind::Pass { .. }, Io::Jsonata(_)) => {
+            leave_jsonata(run, th, None, None, state.assign.as_ref(), None);
             Ok(())
         }
-        Kind::Task(task) => start_task(run, th, task),
-        Kind::Parallel { branches, .. } => effective_input(run, th, None).and_then(|effective| {
-            check_size(&effective, "input", &state.name)?;
-            let started = emit(run, th, "ParallelStateStarted", Details::default());
-            let inputs = vec![effective; branches.len()];
-            let children = branches
-                .iter()
-                .zip(&inputs)
-                .map(|(machine, input)| {
-                    let start = run.def.machine(*machine).map_or(0, |m| m.start);
-                    Thread::new(*machine, start, input.clone(), started, run.now)
-                })
-                .collect();
-            th.step = Step::Fanout(Fanout {
-                is_map: false,
-                results: vec![None; inputs.len()],
-                inputs,
-                children,
-                finished: 0,
-                max_concurrency: 0,
-                tolerated_count: None,
-                tolerated_percentage: None,
-                failures: 0,
-                started_event: started,
-            });
+        (Kind::Choice { choices, default }, _) => choose(run, th, choices, *default),
+        (Kind::Wait(wait), _) => start_wait(run, th, wait),
+        (Kind::Succeed, Io::Path(io)) => select_input(run, th, &io.input_path, "InputPath")
+            .and_then(|data| apply_output_path(run, th, io, data))
+            .map(|output| leave(run, th, output, Vec::new(), None)),
+        (Kind::Succeed, Io::Jsonata(_)) => {
+            leave_jsonata(run, th, None, None, None, None);
+            Ok(())
+        }
+        (Kind::Fail { error, cause }, _) => text(run, th, error.as_ref(), "Error").and_then(|e| {
+            let c = text(run, th, cause.as_ref(), "Cause")?;
+            th.finish(Err(StatesError::new(e, c)));
             Ok(())
         }),
-        Kind::Map(map) => start_map(run, th, map),
+        (Kind::Task(task), _) => start_task(run, th, task),
+        (Kind::Parallel { branches, .. }, _) => start_parallel(run, th, branches),
+        (Kind::Map(map), _) => start_map(run, th, map),
     };
     if let Err(error) = result {
         fail(run, th, error);
     }
 }
 
-pub(super) fn choose(
+/// A Fail state's `Error` or `Cause`.
+fn text(
     run: &mut Run<'_>,
     th: &mut Thread,
-    choices: &[(crate::choice::Rule, usize)],
-    default: Option<usize>,
-) -> Result<(), StatesError> {
+    text: Option<&Text>,
+    field: &str,
+) -> Result<String, StatesError> {
+    Ok(match text {
+        None => String::new(),
+        Some(Text::Literal(s)) => s.clone(),
+        Some(Text::Path(p)) => match read(run, th, p, &th.input) {
+            Some(Value::String(s)) => s,
+            Some(other) => other.to_string(),
+            None => String::new(),
+        },
+        Some(Text::Jsonata(j)) => match query::evaluate(run, th, j, States::default(), field)? {
+            Value::String(s) => s,
+            other => other.to_string(),
+        },
+    })
+}
+
+/// A state with a result (Pass, Task, Parallel, Map) is done: its output
+/// and variables from the result, then on.
+pub(super) fn finish_result(run: &mut Run<'_>, th: &mut Thread, result: Value) {
     let state = state(run, th);
-    let data = select_input(run, th, &state.io.input_path, "InputPath")?;
-    let ctx = if choices.iter().any(|(rule, _)| rule.uses_context()) {
-        context(run, th, None, None)
+    match &state.io {
+        Io::Path(io) => match path_result(run, th, io, state.assign.as_ref(), result) {
+            Ok((output, assigned)) => leave(run, th, output, assigned, None),
+            Err(e) => fail(run, th, e),
+        },
+        Io::Jsonata(_) => leave_jsonata(run, th, Some(&result), None, state.assign.as_ref(), None),
+    }
+}
+
+/// JSONata's `Output` (or `output`, a Choice rule's) and `Assign`, both
+/// against the values from before the state; then on to `next`.
+pub(super) fn leave_jsonata(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    result: Option<&Value>,
+    output: Option<&Jsonata>,
+    assign: Option<&Assign>,
+    next: Option<usize>,
+) {
+    let state = state(run, th);
+    let states = States {
+        result,
+        ..States::default()
+    };
+    let expr = output.or(match &state.io {
+        Io::Jsonata(io) => io.output.as_ref(),
+        Io::Path(_) => None,
+    });
+    let output = match expr {
+        Some(e) => query::evaluate(run, th, e, states, "Output"),
+        None => Ok(result.cloned().unwrap_or_else(|| th.input.clone())),
+    };
+    let assigned = match assign {
+        Some(Assign::Jsonata(fields)) => query::evaluate_all(run, th, fields, states, "Assign"),
+        _ => Ok(Vec::new()),
+    };
+    match (output, assigned) {
+        (Ok(output), Ok(assigned)) => leave(run, th, output, assigned, next),
+        (Err(e), _) | (_, Err(e)) => fail(run, th, e),
+    }
+}
+
+/// Leaves the current state with `output`, assigning `assigned`: to `next`
+/// (a Choice's pick, a Catch's), or to the state's `Next`, or ends the thread.
+pub(super) fn leave(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    output: Value,
+    assigned: Vec<(String, Value)>,
+    next: Option<usize>,
+) {
+    let state = state(run, th);
+    if let Err(e) = check_size(&output, "output", &state.name) {
+        th.finish(Err(e));
+        return;
+    }
+    let assigned = if assigned.is_empty() {
+        None
     } else {
-        Value::Null
-    };
-    let mut next = None;
-    for (rule, target) in choices {
-        if rule.evaluate(&data, &ctx)? {
-            next = Some(*target);
-            break;
+        match run.tracker.scopes.assign(th.scope, assigned, &state.name) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                th.finish(Err(e));
+                return;
+            }
         }
-    }
-    let next = next.or(default).ok_or_else(|| {
-        // AWS reports a Choice with no match as States.Runtime; NoChoiceMatched is reserved.
-        StatesError::runtime(format!(
-            "An error occurred while executing the state '{}'. No Choice Rule matched and no \
-             Default was specified",
-            state.name
-        ))
-    })?;
-    let output = apply_output_path(run, th, data)?;
-    exit(run, th, output, Some(next));
-    Ok(())
-}
-
-pub(super) fn start_wait(
-    run: &mut Run<'_>,
-    th: &mut Thread,
-    wait: &WaitFor,
-) -> Result<(), StatesError> {
-    let state = state(run, th);
-    let data = select_input(run, th, &state.io.input_path, "InputPath")?;
-    let until = match wait {
-        WaitFor::Seconds(s) => run.now + seconds(*s),
-        WaitFor::Timestamp(t) => t.with_timezone(&Utc),
-        WaitFor::SecondsPath(p) => {
-            let s = p
-                .read(&data, &Value::Null)
-                .and_then(|v| v.as_u64())
-                .ok_or_else(|| {
-                    StatesError::runtime(format!(
-                        "The SecondsPath parameter '{p}' of state '{}' does not reference a \
-                     non-negative integer",
-                        state.name
-                    ))
-                })?;
-            run.now + seconds(s)
-        }
-        WaitFor::TimestampPath(p) => p
-            .read(&data, &Value::Null)
-            .and_then(|v| v.as_str().and_then(crate::choice::timestamp))
-            .map(|t| t.with_timezone(&Utc))
-            .ok_or_else(|| {
-                StatesError::runtime(format!(
-                    "The TimestampPath parameter '{p}' of state '{}' does not reference a valid \
-                     ISO-8601 timestamp",
-                    state.name
-                ))
-            })?,
     };
-    th.input = data;
-    th.step = Step::Sleep {
-        until,
-        retry: false,
-    };
-    Ok(())
-}
-
-pub(super) fn wake(run: &mut Run<'_>, th: &mut Thread) {
-    let data = std::mem::take(&mut th.input);
-    match apply_output_path(run, th, data) {
-        Ok(output) => exit(run, th, output, None),
-        Err(e) => fail(run, th, e),
-    }
-}
-
-/// Leaves the current state with `output`: to `next` (a Choice's pick), or
-/// to the state's `Next`, or ends the thread.
-pub(super) fn exit(run: &mut Run<'_>, th: &mut Thread, output: Value, next: Option<usize>) {
-    let state = state(run, th);
+    let payload = Payload::new(&output);
     emit(
         run,
         th,
         state_events(&state.kind).1,
         Details {
             name: Some(state.name.clone()),
-            output: Some(output.clone()),
+            output: Some(payload.clone()),
+            assigned,
             ..Details::default()
         },
     );
@@ -222,9 +217,189 @@ pub(super) fn exit(run: &mut Run<'_>, th: &mut Thread, output: Value, next: Opti
         Transition::Next(n) => {
             th.state = n;
             th.input = output;
+            th.input_payload = Some(payload);
             th.step = Step::Enter;
         }
         Transition::End | Transition::Own => th.finish(Ok(output)),
+    }
+}
+
+fn choose(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    choices: &[crate::definition::Choice],
+    default: Option<usize>,
+) -> Result<(), StatesError> {
+    let state = state(run, th);
+    let no_match = || {
+        // AWS reports a Choice with no match as States.Runtime.
+        StatesError::runtime(format!(
+            "An error occurred while executing the state '{}'. No Choice Rule matched and no \
+             Default was specified",
+            state.name
+        ))
+    };
+    match &state.io {
+        Io::Path(io) => {
+            let data = select_input(run, th, &io.input_path, "InputPath")?;
+            let needs_context = choices
+                .iter()
+                .any(|c| matches!(&c.condition, Condition::Path(r) if r.uses_context()));
+            let ctx = if needs_context {
+                context(run, th, None, None)
+            } else {
+                Value::Null
+            };
+            let mut picked = None;
+            {
+                let view = View {
+                    scopes: &run.tracker.scopes,
+                    scope: th.scope,
+                };
+                let src = Sources {
+                    data: &data,
+                    context: &ctx,
+                    vars: &view,
+                };
+                for choice in choices {
+                    if let Condition::Path(rule) = &choice.condition
+                        && rule.evaluate(&src)?
+                    {
+                        picked = Some(choice);
+                        break;
+                    }
+                }
+            }
+            let (next, assign) = match picked {
+                Some(c) => (c.next, c.assign.as_ref().or(state.assign.as_ref())),
+                None => (default.ok_or_else(no_match)?, state.assign.as_ref()),
+            };
+            let assigned = path_assign(run, th, assign, &data)?;
+            let output = apply_output_path(run, th, io, data)?;
+            leave(run, th, output, assigned, Some(next));
+        }
+        Io::Jsonata(_) => {
+            for (i, choice) in choices.iter().enumerate() {
+                let Condition::Jsonata(condition) = &choice.condition else {
+                    continue;
+                };
+                let field = format!("Choices[{i}].Condition");
+                match query::evaluate(run, th, condition, States::default(), &field)? {
+                    Value::Bool(true) => {
+                        let assign = choice.assign.as_ref().or(state.assign.as_ref());
+                        leave_jsonata(run, th, None, choice.output.as_ref(), assign, Some(choice.next));
+                        return Ok(());
+                    }
+                    Value::Bool(false) => {}
+                    other => {
+                        return Err(query::failed(
+                            run,
+                            th,
+                            query::Failure::new(
+                                &field,
+                                format!(
+                                    "The Condition of rule {i} returned an unexpected result \
+                                     type. Expected 'boolean', but was: {other}"
+                                ),
+                            ),
+                        ));
+                    }
+                }
+            }
+            let next = default.ok_or_else(no_match)?;
+            leave_jsonata(run, th, None, None, state.assign.as_ref(), Some(next));
+        }
+    }
+    Ok(())
+}
+
+fn start_wait(run: &mut Run<'_>, th: &mut Thread, wait: &WaitFor) -> Result<(), StatesError> {
+    let state = state(run, th);
+    let data = match &state.io {
+        Io::Path(io) => select_input(run, th, &io.input_path, "InputPath")?,
+        Io::Jsonata(_) => th.input.clone(),
+    };
+    let bad = |what: &str, p: &dyn std::fmt::Display| {
+        StatesError::runtime(format!(
+            "The {what} parameter '{p}' of state '{}' does not reference a {}",
+            state.name,
+            if what.starts_with("Seconds") {
+                "non-negative integer"
+            } else {
+                "valid ISO-8601 timestamp"
+            }
+        ))
+    };
+    let until = match wait {
+        WaitFor::Seconds(s) => run.now + seconds(*s),
+        WaitFor::Timestamp(t) => t.with_timezone(&Utc),
+        WaitFor::SecondsPath(p) => {
+            let s = read(run, th, p, &data)
+                .and_then(|v| v.as_u64())
+                .ok_or_else(|| bad("SecondsPath", p))?;
+            run.now + seconds(s)
+        }
+        WaitFor::TimestampPath(p) => read(run, th, p, &data)
+            .and_then(|v| v.as_str().and_then(crate::choice::timestamp))
+            .map(|t| t.with_timezone(&Utc))
+            .ok_or_else(|| bad("TimestampPath", p))?,
+        WaitFor::SecondsJsonata(j) => {
+            let v = query::evaluate(run, th, j, States::default(), "Seconds")?;
+            let s = v.as_u64().ok_or_else(|| {
+                query::failed(
+                    run,
+                    th,
+                    query::Failure::new(
+                        "Seconds",
+                        format!("The field 'Seconds' must be a non-negative integer, but was: {v}"),
+                    ),
+                )
+            })?;
+            run.now + seconds(s)
+        }
+        WaitFor::TimestampJsonata(j) => {
+            let v = query::evaluate(run, th, j, States::default(), "Timestamp")?;
+            v.as_str()
+                .and_then(crate::choice::timestamp)
+                .map(|t| t.with_timezone(&Utc))
+                .ok_or_else(|| {
+                    query::failed(
+                        run,
+                        th,
+                        query::Failure::new(
+                            "Timestamp",
+                            format!("The field 'Timestamp' must be an ISO-8601 timestamp, but was: {v}"),
+                        ),
+                    )
+                })?
+        }
+    };
+    if matches!(state.io, Io::Path(_)) {
+        th.input = data;
+        th.input_payload = None;
+    }
+    th.step = Step::Sleep {
+        until,
+        retry: false,
+    };
+    Ok(())
+}
+
+fn wake(run: &mut Run<'_>, th: &mut Thread) {
+    let state = state(run, th);
+    match &state.io {
+        Io::Path(io) => {
+            let data = std::mem::take(&mut th.input);
+            let assigned = match path_assign(run, th, state.assign.as_ref(), &data) {
+                Ok(a) => a,
+                Err(e) => return fail(run, th, e),
+            };
+            match apply_output_path(run, th, io, data) {
+                Ok(output) => leave(run, th, output, assigned, None),
+                Err(e) => fail(run, th, e),
+            }
+        }
+        Io::Jsonata(_) => leave_jsonata(run, th, None, None, state.assign.as_ref(), None),
     }
 }
 
@@ -236,9 +411,11 @@ pub(super) fn seconds(s: u64) -> Duration {
     )
 }
 
+/// A count a state reads at run time (`TimeoutSeconds`, `MaxConcurrency`,
+/// ...): fixed, from a path into `data`, or from an expression.
 pub(super) fn read_seconds(
-    run: &Run<'_>,
-    th: &Thread,
+    run: &mut Run<'_>,
+    th: &mut Thread,
     data: &Value,
     value: &Option<Seconds>,
     field: &str,
@@ -246,8 +423,7 @@ pub(super) fn read_seconds(
     match value {
         None => Ok(None),
         Some(Seconds::Fixed(s)) => Ok(Some(*s)),
-        Some(Seconds::Path(p)) => p
-            .read(data, &Value::Null)
+        Some(Seconds::Path(p)) => read(run, th, p, data)
             .and_then(|v| v.as_u64())
             .map(Some)
             .ok_or_else(|| {
@@ -256,5 +432,23 @@ pub(super) fn read_seconds(
                     state(run, th).name
                 ))
             }),
+        Some(Seconds::Jsonata(j)) => {
+            let v = query::evaluate(run, th, j, States::default(), field)?;
+            match v.as_u64() {
+                Some(n) => Ok(Some(n)),
+                None => Err(query::failed(
+                    run,
+                    th,
+                    query::Failure::new(
+                        field,
+                        format!(
+                            "The field '{field}' returned an unexpected result type. Expected a \
+                             non-negative integer, but was: {}",
+                            json!(v)
+                        ),
+                    ),
+                )),
+            }
+        }
     }
 }

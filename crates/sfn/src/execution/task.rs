@@ -1,48 +1,118 @@
 //! Task states: the dispatch of a task, its callback token, timeouts and
-//! heartbeats, and the answer that completes it.
+//! heartbeats, and the answer that completes it, with the events AWS
+//! records (`LambdaFunction*` for a Lambda function ARN as the resource,
+//! `Task*` for service integrations).
 
 use serde_json::json;
 
-use crate::definition::{Kind, Seconds, Target};
+use crate::definition::{Io, Kind, Seconds, Target, Task};
 use crate::error::names;
-use crate::handler::resource_type;
 
+use super::query::States;
 use super::*;
 
-pub(super) fn start_task(
-    run: &mut Run<'_>,
-    th: &mut Thread,
-    task: &crate::definition::Task,
-) -> Result<(), StatesError> {
+/// The event names of a task, by what it calls.
+struct Names {
+    scheduled: &'static str,
+    started: &'static str,
+    succeeded: &'static str,
+    failed: &'static str,
+    timed_out: &'static str,
+}
+
+fn names_of(task: &Task) -> Names {
+    if matches!(task.target, Target::LambdaFunction(_)) {
+        Names {
+            scheduled: "LambdaFunctionScheduled",
+            started: "LambdaFunctionStarted",
+            succeeded: "LambdaFunctionSucceeded",
+            failed: "LambdaFunctionFailed",
+            timed_out: "LambdaFunctionTimedOut",
+        }
+    } else {
+        Names {
+            scheduled: "TaskScheduled",
+            started: "TaskStarted",
+            succeeded: "TaskSucceeded",
+            failed: "TaskFailed",
+            timed_out: "TaskTimedOut",
+        }
+    }
+}
+
+/// `(resourceType, resource)` as AWS's events give them: for
+/// `arn:aws:states:::sqs:sendMessage.waitForTaskToken`, `sqs` and
+/// `sendMessage.waitForTaskToken`.
+fn aws_resource(task: &Task) -> (Option<String>, String) {
+    if matches!(task.target, Target::LambdaFunction(_)) {
+        return (None, task.resource.clone());
+    }
+    match task
+        .resource
+        .strip_prefix("arn:aws:states:::")
+        .and_then(|rest| rest.rsplit_once(':'))
+    {
+        Some((service, action)) => (Some(service.to_owned()), action.to_owned()),
+        None => (
+            Some(crate::handler::resource_type(&task.target).to_owned()),
+            task.resource.clone(),
+        ),
+    }
+}
+
+/// Details naming the task's resource (none for a Lambda function's).
+fn resource_details(task: &Task) -> Details {
+    match aws_resource(task) {
+        (None, _) => Details::default(),
+        (kind, resource) => Details {
+            resource: Some(resource),
+            resource_type: kind,
+            ..Details::default()
+        },
+    }
+}
+
+pub(super) fn start_task(run: &mut Run<'_>, th: &mut Thread, task: &Task) -> Result<(), StatesError> {
     let state = state(run, th);
     let token = task.callback.then(|| new_token(run));
-    let effective = effective_input(run, th, token.as_deref())?;
+    let effective = match &state.io {
+        Io::Path(io) => path_effective_input(run, th, io, token.as_deref())?,
+        Io::Jsonata(io) => match &io.arguments {
+            None => th.input.clone(),
+            Some(args) => {
+                let states = States {
+                    token: token.as_deref(),
+                    ..States::default()
+                };
+                query::evaluate(run, th, args, states, "Arguments")?
+            }
+        },
+    };
     check_size(&effective, "input", &state.name)?;
-    // `...Path` timeouts read the state's input; most tasks have none.
+    // `...Path` timeouts read the state's input after InputPath.
     let reads_paths = matches!(task.timeout, Some(Seconds::Path(_)))
         || matches!(task.heartbeat, Some(Seconds::Path(_)));
-    let data = if reads_paths {
-        select_input(run, th, &state.io.input_path, "InputPath")?
-    } else {
-        Value::Null
+    let data = match &state.io {
+        Io::Path(io) if reads_paths => select_input(run, th, &io.input_path, "InputPath")?,
+        _ => Value::Null,
     };
     let timeout = read_seconds(run, th, &data, &task.timeout, "TimeoutSeconds")?;
     let heartbeat = read_seconds(run, th, &data, &task.heartbeat, "HeartbeatSeconds")?;
     let invocation = run.tracker.next_invocation;
     run.tracker.next_invocation += 1;
-    let lambda_arn = matches!(task.target, Target::LambdaFunction(_));
+    let lambda = matches!(task.target, Target::LambdaFunction(_));
+    let (kind, resource) = aws_resource(task);
     emit(
         run,
         th,
-        if lambda_arn {
-            "LambdaFunctionScheduled"
-        } else {
-            "TaskScheduled"
-        },
+        names_of(task).scheduled,
         Details {
-            resource: Some(task.resource.clone()),
-            resource_type: Some(resource_type(&task.target).to_owned()),
-            input: Some(effective.clone()),
+            resource: Some(resource),
+            resource_type: kind,
+            region: (!lambda).then(|| REGION.to_owned()),
+            input: Some(Payload::new(&effective)),
+            timeout_seconds: timeout,
+            heartbeat_seconds: if lambda { None } else { heartbeat },
             ..Details::default()
         },
     );
@@ -60,7 +130,7 @@ pub(super) fn start_task(
 
 /// An opaque token: 48 random bytes, base64url. Long like AWS's, and
 /// unguessable when the engine's random source is the OS's.
-pub(super) fn new_token(run: &mut Run<'_>) -> String {
+fn new_token(run: &mut Run<'_>) -> String {
     use base64::Engine as _;
     let bytes: Vec<u8> = (0..6)
         .flat_map(|_| run.random.next_u64().to_le_bytes())
@@ -107,12 +177,7 @@ pub(super) fn poll_task(run: &mut Run<'_>, th: &mut Thread, path: &[usize]) -> b
                     attempt: th.retry_count,
                 },
             });
-            let kind = if matches!(task.target, Target::LambdaFunction(_)) {
-                "LambdaFunctionStarted"
-            } else {
-                "TaskStarted"
-            };
-            emit(run, th, kind, Details::default());
+            emit(run, th, names_of(task).started, resource_details(task));
             false
         }
         Phase::InFlight | Phase::AwaitingCallback => {
@@ -136,12 +201,7 @@ pub(super) fn poll_task(run: &mut Run<'_>, th: &mut Thread, path: &[usize]) -> b
                 )
             };
             run.retired_tokens.extend(step.token.clone());
-            let kind = if matches!(task.target, Target::LambdaFunction(_)) {
-                "LambdaFunctionTimedOut"
-            } else {
-                "TaskTimedOut"
-            };
-            fail_with_event(run, th, kind, error);
+            fail_with_event(run, th, names_of(task).timed_out, resource_details(task), error);
             true
         }
     }
@@ -169,22 +229,17 @@ pub(crate) fn deliver(
     if step.invocation != invocation {
         return false;
     }
-    let lambda_arn = matches!(task.target, Target::LambdaFunction(_));
     let result = match (step.phase, delivery) {
         (Phase::InFlight, Delivery::Handler { result, wrapped }) => {
             if task.callback {
                 match result {
                     Ok(response) => {
                         step.phase = Phase::AwaitingCallback;
-                        emit(
-                            run,
-                            th,
-                            "TaskSubmitted",
-                            Details {
-                                output: Some(response),
-                                ..Details::default()
-                            },
-                        );
+                        let details = Details {
+                            output: Some(Payload::new(&response)),
+                            ..resource_details(task)
+                        };
+                        emit(run, th, "TaskSubmitted", details);
                         return true;
                     }
                     Err(e) => Err(e),
@@ -212,39 +267,22 @@ pub(crate) fn deliver(
                 fail(run, th, e);
                 return true;
             }
-            emit(
-                run,
-                th,
-                if lambda_arn {
-                    "LambdaFunctionSucceeded"
-                } else {
-                    "TaskSucceeded"
-                },
-                Details {
-                    output: Some(value.clone()),
-                    ..Details::default()
-                },
-            );
-            complete(run, th, value);
+            let details = Details {
+                output: Some(Payload::new(&value)),
+                ..resource_details(task)
+            };
+            emit(run, th, names_of(task).succeeded, details);
+            finish_result(run, th, value);
         }
         Err(error) => {
-            fail_with_event(
-                run,
-                th,
-                if lambda_arn {
-                    "LambdaFunctionFailed"
-                } else {
-                    "TaskFailed"
-                },
-                error,
-            );
+            fail_with_event(run, th, names_of(task).failed, resource_details(task), error);
         }
     }
     true
 }
 
 /// The response `lambda:invoke` gives: the function's output under `Payload`.
-pub(super) fn lambda_envelope(payload: Value) -> Value {
+fn lambda_envelope(payload: Value) -> Value {
     json!({
         "ExecutedVersion": "$LATEST",
         "Payload": payload,

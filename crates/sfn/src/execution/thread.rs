@@ -13,19 +13,37 @@ pub(crate) struct Thread {
     /// The current state's raw input.
     pub(super) input: Value,
     pub(super) entered_at: DateTime<Utc>,
+    /// The thread's last event: the next one names it as previous.
     pub(super) last_event: u64,
+    /// The current state's Entered event, and the event before it.
+    #[serde(default)]
+    pub(super) entered_event: u64,
+    #[serde(default)]
+    pub(super) entered_prev: u64,
+    /// The variable scope the thread reads and assigns.
+    #[serde(default)]
+    pub(super) scope: u64,
     pub(super) step: Step,
     /// Attempts used per retrier of the current state.
     pub(super) retries: Vec<u32>,
     pub(super) retry_count: u32,
     pub(super) outcome: Option<Result<Value, StatesError>>,
+    /// The input as history text (shared with the previous state's output).
+    #[serde(skip)]
+    pub(super) input_payload: Option<Payload>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) enum Step {
+    /// The state is to be entered.
     Enter,
+    /// Entered: the state's work is next.
+    Work,
     Task(TaskStep),
-    Sleep { until: DateTime<Utc>, retry: bool },
+    Sleep {
+        until: DateTime<Utc>,
+        retry: bool,
+    },
     Fanout(Fanout),
     Done,
 }
@@ -52,7 +70,8 @@ pub(super) enum Phase {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub(super) struct Fanout {
     pub(super) is_map: bool,
-    /// Each child's input (for a Map, after ItemSelector).
+    /// Each child's input (for a Map, after ItemSelector); taken as the
+    /// child starts.
     pub(super) inputs: Vec<Value>,
     pub(super) children: Vec<Thread>,
     pub(super) results: Vec<Option<Value>>,
@@ -62,6 +81,15 @@ pub(super) struct Fanout {
     pub(super) tolerated_percentage: Option<f64>,
     pub(super) failures: u64,
     pub(super) started_event: u64,
+    /// The event the next `MapIterationStarted` follows: the last event of
+    /// the iteration that finished last.
+    #[serde(default)]
+    pub(super) cursor: u64,
+    /// The event the state's Succeeded and Exited events follow: the last
+    /// `MapIterationSucceeded`, or the last event of the branch that ended
+    /// last.
+    #[serde(default)]
+    pub(super) last_success: u64,
 }
 
 impl Thread {
@@ -71,6 +99,7 @@ impl Thread {
         input: Value,
         last_event: u64,
         now: DateTime<Utc>,
+        scope: u64,
     ) -> Self {
         Self {
             machine,
@@ -78,10 +107,14 @@ impl Thread {
             input,
             entered_at: now,
             last_event,
+            entered_event: 0,
+            entered_prev: 0,
+            scope,
             step: Step::Enter,
             retries: Vec::new(),
             retry_count: 0,
             outcome: None,
+            input_payload: None,
         }
     }
 
@@ -90,11 +123,31 @@ impl Thread {
         self.step = Step::Done;
     }
 
-    /// Stops this thread and everything below it.
-    pub(super) fn abort(&mut self) {
+    /// What is left of a child once its result is recorded.
+    pub(super) fn spent(&self) -> Self {
+        Self {
+            machine: self.machine,
+            state: self.state,
+            input: Value::Null,
+            entered_at: self.entered_at,
+            last_event: self.last_event,
+            entered_event: 0,
+            entered_prev: 0,
+            scope: self.scope,
+            step: Step::Done,
+            retries: Vec::new(),
+            retry_count: 0,
+            outcome: None,
+            input_payload: None,
+        }
+    }
+
+    /// Stops this thread and everything below it; their scopes end.
+    pub(super) fn abort(&mut self, scopes: &mut Scopes) {
         if let Step::Fanout(f) = &mut self.step {
             for child in &mut f.children {
-                child.abort();
+                child.abort(scopes);
+                scopes.close(child.scope);
             }
         }
         if self.outcome.is_none() {
@@ -126,7 +179,10 @@ impl Thread {
     pub(super) fn redispatch_in_flight(&mut self) {
         match &mut self.step {
             Step::Task(t) if t.phase == Phase::InFlight => t.phase = Phase::Ready,
-            Step::Fanout(f) => f.children.iter_mut().for_each(Thread::redispatch_in_flight),
+            Step::Fanout(f) => f
+                .children
+                .iter_mut()
+                .for_each(Thread::redispatch_in_flight),
             _ => {}
         }
     }
@@ -154,6 +210,18 @@ impl Thread {
         match &mut self.step {
             Step::Fanout(f) => f.children.get_mut(*first)?.find(rest),
             _ => None,
+        }
+    }
+
+    /// The input as history text, made once.
+    pub(super) fn input_payload(&mut self) -> Payload {
+        match &self.input_payload {
+            Some(p) => p.clone(),
+            None => {
+                let p = Payload::new(&self.input);
+                self.input_payload = Some(p.clone());
+                p
+            }
         }
     }
 }
@@ -187,12 +255,8 @@ pub(super) fn state_events(kind: &Kind) -> (&'static str, &'static str) {
     }
 }
 
-pub(super) fn emit(
-    run: &mut Run<'_>,
-    th: &mut Thread,
-    kind: &'static str,
-    details: Details,
-) -> u64 {
+/// Records an event of the thread, after its last one.
+pub(super) fn emit(run: &mut Run<'_>, th: &mut Thread, kind: &'static str, details: Details) -> u64 {
     let id = run.tracker.emit(run.now, kind, th.last_event, details);
     th.last_event = id;
     id

@@ -1,6 +1,7 @@
 //! JSONPath as Step Functions applies it.
 //!
-//! - `$` is the state's data, `$$` the context object.
+//! - `$` is the state's data, `$$` the context object, `$name` the
+//!   workflow variable `name`.
 //! - A *definite* path (only `.name`, `['name']` and `[index]`) selects one
 //!   value; when it selects nothing, the caller raises `States.Runtime`.
 //! - Any other path (`*`, `..`, slices, unions, `[?(...)]` filters) selects
@@ -20,9 +21,42 @@ pub(crate) use parser::bare_word;
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
     text: String,
-    context: bool,
+    root: Root,
     segments: Vec<Segment>,
     definite: bool,
+}
+
+/// What a path starts from.
+#[derive(Debug, Clone, PartialEq)]
+enum Root {
+    /// `$`: the state's data.
+    Data,
+    /// `$$`: the context object.
+    Context,
+    /// `$name`: a workflow variable.
+    Variable(String),
+}
+
+/// Workflow variables, as a path reads them.
+pub(crate) trait Vars {
+    fn var(&self, name: &str) -> Option<&Value>;
+}
+
+/// No variables in scope.
+pub(crate) struct NoVars;
+
+impl Vars for NoVars {
+    fn var(&self, _: &str) -> Option<&Value> {
+        None
+    }
+}
+
+/// What paths read: the state's data, the context object, the variables.
+#[derive(Clone, Copy)]
+pub(crate) struct Sources<'a> {
+    pub data: &'a Value,
+    pub context: &'a Value,
+    pub vars: &'a dyn Vars,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -74,10 +108,17 @@ enum Op {
 impl JsonPath {
     /// Parses `text`; the error says what is malformed.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (context, rest) = if let Some(rest) = text.strip_prefix("$$") {
-            (true, rest)
+        let (root, rest) = if let Some(rest) = text.strip_prefix("$$") {
+            (Root::Context, rest)
         } else if let Some(rest) = text.strip_prefix('$') {
-            (false, rest)
+            let name_len = rest
+                .char_indices()
+                .find(|(i, c)| !(c.is_alphanumeric() || *c == '_') || (*i == 0 && c.is_numeric()))
+                .map_or(rest.len(), |(i, _)| i);
+            match rest.split_at_checked(name_len) {
+                Some((name, after)) if !name.is_empty() => (Root::Variable(name.to_owned()), after),
+                _ => (Root::Data, rest),
+            }
         } else {
             return Err(format!(
                 "'{text}' is not a JSONPath: it must start with '$'"
@@ -101,7 +142,7 @@ impl JsonPath {
             .all(|s| matches!(s, Segment::Field(_) | Segment::Index(_)));
         Ok(Self {
             text: text.to_owned(),
-            context,
+            root,
             segments,
             definite,
         })
@@ -111,7 +152,7 @@ impl JsonPath {
     pub fn root() -> Self {
         Self {
             text: "$".to_owned(),
-            context: false,
+            root: Root::Data,
             segments: Vec::new(),
             definite: true,
         }
@@ -120,9 +161,10 @@ impl JsonPath {
     /// Parses a reference path (ResultPath): `$` and object fields only.
     pub fn parse_reference(text: &str) -> Result<Self, String> {
         let path = Self::parse(text)?;
-        if path.context {
+        if path.root != Root::Data {
             return Err(format!(
-                "'{text}' is not a reference path: it cannot refer to the context object"
+                "'{text}' is not a reference path: it cannot refer to the context object or a \
+                 variable"
             ));
         }
         if !path.segments.iter().all(|s| matches!(s, Segment::Field(_))) {
@@ -139,7 +181,15 @@ impl JsonPath {
 
     /// `$$...`: reads the context object.
     pub fn is_context(&self) -> bool {
-        self.context
+        self.root == Root::Context
+    }
+
+    /// `$name...`: the variable it reads.
+    pub fn variable(&self) -> Option<&str> {
+        match &self.root {
+            Root::Variable(name) => Some(name),
+            _ => None,
+        }
     }
 
     /// Whether the path selects one value (rather than a list).
@@ -149,13 +199,23 @@ impl JsonPath {
 
     /// `$` alone.
     pub fn is_root(&self) -> bool {
-        self.segments.is_empty()
+        self.root == Root::Data && self.segments.is_empty()
     }
 
     /// The value the path selects from `data` (or `context` for `$$`).
     /// `None` when a definite path selects nothing.
     pub fn read(&self, data: &Value, context: &Value) -> Option<Value> {
-        let root = if self.context { context } else { data };
+        self.read_in(&Sources {
+            data,
+            context,
+            vars: &NoVars,
+        })
+    }
+
+    /// The value the path selects from its sources (a variable it names
+    /// must be defined).
+    pub(crate) fn read_in(&self, src: &Sources<'_>) -> Option<Value> {
+        let root = self.base(src)?;
         if self.definite {
             return definite(root, &self.segments).cloned();
         }
@@ -164,9 +224,21 @@ impl JsonPath {
         Some(Value::Array(out.into_iter().cloned().collect()))
     }
 
+    fn base<'v>(&self, src: &Sources<'v>) -> Option<&'v Value> {
+        match &self.root {
+            Root::Data => Some(src.data),
+            Root::Context => Some(src.context),
+            Root::Variable(name) => src.vars.var(name),
+        }
+    }
+
     /// Like [`read`](Self::read) but borrowing, for definite paths.
     pub fn read_ref<'v>(&self, data: &'v Value, context: &'v Value) -> Option<&'v Value> {
-        let root = if self.context { context } else { data };
+        let root = self.base(&Sources {
+            data,
+            context,
+            vars: &NoVars,
+        })?;
         if self.definite {
             definite(root, &self.segments)
         } else {

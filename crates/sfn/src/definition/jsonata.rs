@@ -1,0 +1,98 @@
+//! JSONata fields: a JSON value whose strings of the form `{% expression %}`
+//! (exactly: no space before `{%` or after `%}`) are JSONata expressions,
+//! at any depth of objects and arrays. Parsed once, at load.
+
+use std::sync::Arc;
+
+use responder_jsonata::Expression;
+use serde_json::Value;
+
+#[derive(Debug)]
+pub(crate) enum Jsonata {
+    /// Nothing to evaluate.
+    Literal(Value),
+    Expr(Box<Query>),
+    Object(Vec<(String, Jsonata)>),
+    Array(Vec<Jsonata>),
+}
+
+#[derive(Debug)]
+pub(crate) struct Query {
+    pub expr: Arc<Expression>,
+    /// The expression's text, for error messages.
+    pub text: String,
+    /// Whether it may read `$states.context` (built only if so).
+    pub uses_context: bool,
+}
+
+/// The expression inside `{% ... %}`, if `text` is one.
+pub(crate) fn expression_text(text: &str) -> Option<&str> {
+    text.strip_prefix("{%")?.strip_suffix("%}")
+}
+
+impl Jsonata {
+    /// Compiles a field's value; the error says which expression is malformed.
+    pub fn compile(value: &Value) -> Result<Self, String> {
+        Ok(match value {
+            Value::String(s) => match expression_text(s) {
+                None => Self::Literal(value.clone()),
+                Some(text) => Self::Expr(Box::new(Query::parse(text)?)),
+            },
+            Value::Object(map) => {
+                let mut fields = Vec::with_capacity(map.len());
+                for (k, v) in map {
+                    fields.push((k.clone(), Self::compile(v)?));
+                }
+                if fields.iter().all(|(_, f)| matches!(f, Self::Literal(_))) {
+                    Self::Literal(value.clone())
+                } else {
+                    Self::Object(fields)
+                }
+            }
+            Value::Array(items) => {
+                let nodes = items.iter().map(Self::compile).collect::<Result<Vec<_>, _>>()?;
+                if nodes.iter().all(|n| matches!(n, Self::Literal(_))) {
+                    Self::Literal(value.clone())
+                } else {
+                    Self::Array(nodes)
+                }
+            }
+            other => Self::Literal(other.clone()),
+        })
+    }
+
+    /// Whether evaluating may read `$states.context`.
+    pub fn uses_context(&self) -> bool {
+        match self {
+            Self::Literal(_) => false,
+            Self::Expr(q) => q.uses_context,
+            Self::Object(fields) => fields.iter().any(|(_, f)| f.uses_context()),
+            Self::Array(items) => items.iter().any(Self::uses_context),
+        }
+    }
+}
+
+impl Query {
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let expr = Expression::parse(text).map_err(|e| {
+            format!("the JSONata expression '{text}' is not valid: {e}")
+        })?;
+        Ok(Self {
+            expr: Arc::new(expr),
+            text: text.to_owned(),
+            uses_context: text.contains("context") || text.contains("$states[") || {
+                // `$states` used whole (not `.input` and the like).
+                let mut rest = text;
+                let mut whole = false;
+                while let Some(i) = rest.find("$states") {
+                    let after = rest.get(i + 7..).unwrap_or_default();
+                    if !after.starts_with('.') {
+                        whole = true;
+                    }
+                    rest = after;
+                }
+                whole
+            },
+        })
+    }
+}
