@@ -79,7 +79,8 @@ impl Query {
         })?;
         Ok(Self {
             expr: Arc::new(expr),
-            text: text.to_owned(),
+            // AWS quotes the expression without the spaces around it.
+            text: text.trim().to_owned(),
             uses_context: text.contains("context") || text.contains("$states[") || {
                 // `$states` used whole (not `.input` and the like).
                 let mut rest = text;

@@ -300,8 +300,8 @@ impl Execution {
                     _ => "ExecutionFailed",
                 },
                 Details {
-                    error: Some(e.error.clone()),
-                    // AWS leaves out a cause that is empty.
+                    // AWS leaves out an error or a cause that is empty.
+                    error: (!e.error.is_empty()).then(|| e.error.clone()),
                     cause: (!e.cause.is_empty()).then(|| e.cause.clone()),
                     ..Details::default()
                 },

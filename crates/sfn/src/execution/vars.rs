@@ -81,7 +81,8 @@ impl Scopes {
         values: Vec<(String, Value)>,
         state: &str,
     ) -> Result<Vec<(String, Payload)>, StatesError> {
-        let payloads: Vec<(String, Payload)> = values
+        // The history lists them by name, as AWS's does.
+        let mut payloads: Vec<(String, Payload)> = values
             .iter()
             .map(|(n, v)| (n.clone(), Payload::new(v)))
             .collect();
@@ -114,6 +115,7 @@ impl Scopes {
             target.vars.insert(name, (value, payload.len()));
         }
         self.total = total;
+        payloads.sort_by(|a, b| a.0.cmp(&b.0));
         Ok(payloads)
     }
 }
