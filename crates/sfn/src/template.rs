@@ -150,7 +150,11 @@ impl Node {
                 StatesError::runtime(format!(
                     "The JSONPath '{path}' specified for the field '{key}' could not be found in \
                      the input '{}'",
-                    if path.is_context() { src.context } else { src.data }
+                    if path.is_context() {
+                        src.context
+                    } else {
+                        src.data
+                    }
                 ))
             })?,
             Self::Intrinsic(call, _) => call.evaluate(src, random)?,

@@ -233,7 +233,12 @@ async fn wait_takes_seconds_and_timestamps_from_expressions() {
     assert_eq!(execution.status, Status::Succeeded);
     assert_eq!(execution.output, Some(input));
     let exited = execution.history().last().unwrap().timestamp;
-    assert_eq!(exited, "2026-01-15T11:00:00Z".parse::<chrono::DateTime<chrono::Utc>>().unwrap());
+    assert_eq!(
+        exited,
+        "2026-01-15T11:00:00Z"
+            .parse::<chrono::DateTime<chrono::Utc>>()
+            .unwrap()
+    );
 }
 
 /// state-fail (JSONata): `Error` and `Cause` may be expressions.
@@ -286,7 +291,9 @@ async fn catch_outputs_and_assigns_the_error_output() {
     let execution = run_with(registry, &asl, json!({"order": 7})).await;
     assert_eq!(
         execution.output,
-        Some(json!({"input": {"order": 7}, "error": {"Error": "Custom.Broken", "Cause": "it broke"}}))
+        Some(
+            json!({"input": {"order": 7}, "error": {"Error": "Custom.Broken", "Cause": "it broke"}})
+        )
     );
 }
 
@@ -298,8 +305,14 @@ async fn catch_outputs_and_assigns_the_error_output() {
 async fn undefined_results_fail_as_aws_records_them() {
     for (fields, location) in [
         (json!({"Output": "{% $doesNotExist %}"}), "Output"),
-        (json!({"Output": {"result": "{% $doesNotExist %}"}}), "Output/result"),
-        (json!({"Assign": {"result": "{% $doesNotExist %}"}}), "Assign/result"),
+        (
+            json!({"Output": {"result": "{% $doesNotExist %}"}}),
+            "Output/result",
+        ),
+        (
+            json!({"Assign": {"result": "{% $doesNotExist %}"}}),
+            "Assign/result",
+        ),
     ] {
         let mut machine = jsonata_pass(fields);
         machine["States"]["State0"] = machine["States"]["P"].take();
@@ -322,7 +335,10 @@ async fn undefined_results_fail_as_aws_records_them() {
         assert_eq!(details["state"], "State0");
         assert_eq!(events[3]["type"], "ExecutionFailed");
         assert_eq!(events[3]["previousEventId"], 3);
-        assert_eq!(events[3]["executionFailedEventDetails"]["cause"], json!(cause));
+        assert_eq!(
+            events[3]["executionFailedEventDetails"]["cause"],
+            json!(cause)
+        );
     }
 }
 
@@ -344,7 +360,13 @@ async fn map_items_that_are_not_an_array_fail_as_aws_records_it() {
     let types = event_types(&execution);
     assert_eq!(
         types,
-        ["ExecutionStarted", "MapStateEntered", "EvaluationFailed", "MapStateFailed", "ExecutionFailed"]
+        [
+            "ExecutionStarted",
+            "MapStateEntered",
+            "EvaluationFailed",
+            "MapStateFailed",
+            "ExecutionFailed"
+        ]
     );
     assert_eq!(
         execution.error.unwrap().cause,
@@ -363,7 +385,9 @@ async fn expression_errors_name_jsonatas_code() {
     let execution = run(&machine, json!({})).await;
     let cause = execution.error.unwrap().cause;
     assert!(
-        cause.contains("threw an error during evaluation. T1006: Attempted to invoke a non-function"),
+        cause.contains(
+            "threw an error during evaluation. T1006: Attempted to invoke a non-function"
+        ),
         "{cause}"
     );
 }
@@ -403,7 +427,10 @@ async fn states_context_holds_the_context_object() {
         json!({"a": 1}),
     )
     .await;
-    assert_eq!(out, json!({"name": "run-1", "state": "P", "input": {"a": 1}}));
+    assert_eq!(
+        out,
+        json!({"name": "run-1", "state": "P", "input": {"a": 1}})
+    );
 }
 
 /// JSONPath and JSONata states in one machine (the top level says JSONPath,
@@ -419,4 +446,53 @@ async fn states_may_mix_query_languages() {
     });
     assert_eq!(output_of(asl, json!({"n": 1, "x": 2})).await, json!(2));
     let _ = Registry::new();
+}
+
+/// Recorded on AWS (LocalStack's `test_array_jsonata.snapshot.json`,
+/// test_array_range): `$range` returns a sequence, so one number comes out
+/// as the number itself.
+#[tokio::test]
+async fn range_of_one_number_is_that_number() {
+    let out = output_of(
+        jsonata_pass(json!({"Output": "{% $range(1, 9, 9) %}"})),
+        json!({}),
+    )
+    .await;
+    assert_eq!(out, json!(1));
+}
+
+/// Recorded on AWS (LocalStack's `test_base_scenarios.snapshot.json`,
+/// test_wait_timestamp_jsonata[NO_Z]): a Wait `Timestamp` that is not an
+/// ISO-8601 date-time with an offset fails with this cause, its
+/// `EvaluationFailed` chained to the state's entry.
+#[tokio::test]
+async fn a_wait_timestamp_without_an_offset_fails_as_on_aws() {
+    let asl = json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "WaitState",
+        "States": {"WaitState": {"Type": "Wait", "Timestamp": "{% $states.input.TimestampValue %}", "End": true}}
+    });
+    let execution = run(&asl, json!({"TimestampValue": "2016-12-05T21:29:29"})).await;
+    let error = execution.error.clone().unwrap();
+    assert_eq!(error.error, "States.QueryEvaluationError");
+    assert_eq!(
+        error.cause,
+        "An error occurred while executing the state 'WaitState' (entered at the event id #2). \
+         The Timestamp field cannot be parsed as an ISO-8601 extended offset date-time format \
+         string: 2016-12-05T21:29:29"
+    );
+    let chain: Vec<(u64, u64, String)> = execution
+        .history()
+        .iter()
+        .map(|e| (e.id, e.previous_event_id, e.kind.to_string()))
+        .collect();
+    assert_eq!(
+        chain,
+        [
+            (1, 0, "ExecutionStarted".to_owned()),
+            (2, 0, "WaitStateEntered".to_owned()),
+            (3, 2, "EvaluationFailed".to_owned()),
+            (4, 3, "ExecutionFailed".to_owned()),
+        ]
+    );
 }

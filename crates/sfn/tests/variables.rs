@@ -52,7 +52,10 @@ async fn assigned_variables_are_read_by_later_states() {
         details["assignedVariables"],
         json!({"available": "true", "count": "42", "productName": "\"product1\""})
     );
-    assert_eq!(details["assignedVariablesDetails"], json!({"truncated": false}));
+    assert_eq!(
+        details["assignedVariablesDetails"],
+        json!({"truncated": false})
+    );
 }
 
 /// workflow-variables, "Evaluation order": every expression of a state sees
@@ -113,7 +116,11 @@ async fn jsonpath_assign_reads_the_result_and_paths_read_prior_values() {
     let history: Vec<Value> = execution.history().iter().map(|e| e.to_aws()).collect();
     for (event, (id, previous, kind)) in history.iter().zip(recorded) {
         assert_eq!(
-            (event["id"].clone(), event["previousEventId"].clone(), event["type"].clone()),
+            (
+                event["id"].clone(),
+                event["previousEventId"].clone(),
+                event["type"].clone()
+            ),
             (json!(id), json!(previous), json!(kind))
         );
     }
@@ -235,7 +242,10 @@ fn an_inner_scope_assigning_an_outer_variable_is_refused() {
         }
     });
     let error = load_error(&asl);
-    assert!(error.starts_with("state 'Inner': Assign: the variable 'total'"), "{error}");
+    assert!(
+        error.starts_with("state 'Inner': Assign: the variable 'total'"),
+        "{error}"
+    );
 }
 
 /// Parallel branches read outer values and keep their own; a Catch on the
@@ -316,7 +326,8 @@ async fn jsonpath_assign_reads_the_context_object_and_intrinsics() {
 /// records it (test_assign_in_choice[CONDITION_FALSE]).
 #[tokio::test]
 async fn a_fail_state_with_only_a_cause_records_no_error() {
-    let asl = json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Cause": "Condition is false"}}});
+    let asl =
+        json!({"StartAt": "F", "States": {"F": {"Type": "Fail", "Cause": "Condition is false"}}});
     let execution = run(&asl, json!({})).await;
     let last = execution.history().last().unwrap().to_aws();
     assert_eq!(

@@ -235,7 +235,9 @@ impl<'a> Fields<'a> {
                 };
                 let assign = c
                     .get("Assign")
-                    .map(|v| compile_assign(self.state, self.jsonata, &format!("Catch[{i}].Assign"), v))
+                    .map(|v| {
+                        compile_assign(self.state, self.jsonata, &format!("Catch[{i}].Assign"), v)
+                    })
                     .transpose()?;
                 handlers.catch.push(Catcher {
                     errors,
@@ -297,7 +299,10 @@ pub(super) fn compile_assign(
     if jsonata {
         let mut fields = Vec::with_capacity(map.len());
         for (name, v) in map {
-            fields.push((name.clone(), compile_jsonata(state, &format!("{field}/{name}"), v)?));
+            fields.push((
+                name.clone(),
+                compile_jsonata(state, &format!("{field}/{name}"), v)?,
+            ));
         }
         return Ok(Assign::Jsonata(fields));
     }

@@ -50,7 +50,10 @@ impl Jsonata {
                 }
             }
             Value::Array(items) => {
-                let nodes = items.iter().map(Self::compile).collect::<Result<Vec<_>, _>>()?;
+                let nodes = items
+                    .iter()
+                    .map(Self::compile)
+                    .collect::<Result<Vec<_>, _>>()?;
                 if nodes.iter().all(|n| matches!(n, Self::Literal(_))) {
                     Self::Literal(value.clone())
                 } else {
@@ -74,9 +77,8 @@ impl Jsonata {
 
 impl Query {
     pub fn parse(text: &str) -> Result<Self, String> {
-        let expr = Expression::parse(text).map_err(|e| {
-            format!("the JSONata expression '{text}' is not valid: {e}")
-        })?;
+        let expr = Expression::parse(text)
+            .map_err(|e| format!("the JSONata expression '{text}' is not valid: {e}"))?;
         Ok(Self {
             expr: Arc::new(expr),
             // AWS quotes the expression without the spaces around it.

@@ -129,20 +129,29 @@ impl Loader {
                 return Err(at("a choice rule must be an object".to_owned()));
             };
             let condition = if f.jsonata {
-                if let Some(key) = r
-                    .keys()
-                    .find(|k| !matches!(k.as_str(), "Condition" | "Next" | "Assign" | "Output" | "Comment"))
-                {
-                    return Err(at(format!("the field '{key}' is not supported in a JSONata rule")));
+                if let Some(key) = r.keys().find(|k| {
+                    !matches!(
+                        k.as_str(),
+                        "Condition" | "Next" | "Assign" | "Output" | "Comment"
+                    )
+                }) {
+                    return Err(at(format!(
+                        "the field '{key}' is not supported in a JSONata rule"
+                    )));
                 }
                 match r.get("Condition") {
                     Some(Value::Bool(b)) => Condition::Jsonata(Jsonata::Literal(Value::Bool(*b))),
-                    Some(Value::String(s)) if expression_text(s).is_some() => Condition::Jsonata(
-                        compile_jsonata(f.state, &format!("Choices[{i}].Condition"), &Value::String(s.clone()))?,
-                    ),
+                    Some(Value::String(s)) if expression_text(s).is_some() => {
+                        Condition::Jsonata(compile_jsonata(
+                            f.state,
+                            &format!("Choices[{i}].Condition"),
+                            &Value::String(s.clone()),
+                        )?)
+                    }
                     _ => {
                         return Err(at(
-                            "Condition must be a JSONata expression {% ... %} or a boolean".to_owned(),
+                            "Condition must be a JSONata expression {% ... %} or a boolean"
+                                .to_owned(),
                         ));
                     }
                 }
@@ -220,7 +229,10 @@ impl Loader {
                 f.jsonata("ItemSelector")?.map(Selector::Jsonata),
             )
         } else {
-            let selector = match (f.map.contains_key("ItemSelector"), f.map.contains_key("Parameters")) {
+            let selector = match (
+                f.map.contains_key("ItemSelector"),
+                f.map.contains_key("Parameters"),
+            ) {
                 (true, true) => {
                     return Err(f.error("has both ItemSelector and Parameters".to_owned()));
                 }
@@ -261,10 +273,15 @@ fn percentage(f: &Fields<'_>) -> Result<Option<Percentage>, DefinitionError> {
             Some(v) => fixed(v).map(Some),
         };
     }
-    match (f.map.get(key), f.map.contains_key("ToleratedFailurePercentagePath")) {
+    match (
+        f.map.get(key),
+        f.map.contains_key("ToleratedFailurePercentagePath"),
+    ) {
         (Some(_), true) => Err(f.error(format!("has both {key} and {key}Path"))),
         (Some(v), false) => fixed(v).map(Some),
-        (None, true) => Ok(Some(Percentage::Path(f.path("ToleratedFailurePercentagePath")?))),
+        (None, true) => Ok(Some(Percentage::Path(
+            f.path("ToleratedFailurePercentagePath")?,
+        ))),
         (None, false) => Ok(None),
     }
 }
@@ -287,11 +304,13 @@ fn wait(f: &Fields<'_>) -> Result<WaitFor, DefinitionError> {
         .and_then(Value::as_str)
         .is_some_and(|s| expression_text(s).is_some());
     Ok(match *which {
-        "Seconds" if f.jsonata && expression => {
-            WaitFor::SecondsJsonata(f.jsonata("Seconds")?.unwrap_or(Jsonata::Literal(Value::Null)))
-        }
+        "Seconds" if f.jsonata && expression => WaitFor::SecondsJsonata(
+            f.jsonata("Seconds")?
+                .unwrap_or(Jsonata::Literal(Value::Null)),
+        ),
         "Timestamp" if f.jsonata && expression => WaitFor::TimestampJsonata(
-            f.jsonata("Timestamp")?.unwrap_or(Jsonata::Literal(Value::Null)),
+            f.jsonata("Timestamp")?
+                .unwrap_or(Jsonata::Literal(Value::Null)),
         ),
         "Seconds" => WaitFor::Seconds(f.u64("Seconds")?.unwrap_or(0)),
         "Timestamp" => {

@@ -69,7 +69,11 @@ fn kind_name(value: &Value) -> &'static str {
     }
 }
 
-pub(super) fn start_map(run: &mut Run<'_>, th: &mut Thread, map: &MapState) -> Result<(), StatesError> {
+pub(super) fn start_map(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    map: &MapState,
+) -> Result<(), StatesError> {
     let state = state(run, th);
     let data = match &state.io {
         Io::Path(io) => select_input(run, th, &io.input_path, "InputPath")?,
@@ -118,7 +122,13 @@ pub(super) fn start_map(run: &mut Run<'_>, th: &mut Thread, map: &MapState) -> R
     }
     let max_concurrency =
         read_seconds(run, th, &data, &map.max_concurrency, "MaxConcurrency")?.unwrap_or(0);
-    let tolerated_count = read_seconds(run, th, &data, &map.tolerated_count, "ToleratedFailureCount")?;
+    let tolerated_count = read_seconds(
+        run,
+        th,
+        &data,
+        &map.tolerated_count,
+        "ToleratedFailureCount",
+    )?;
     let tolerated_percentage = match &map.tolerated_percentage {
         None => None,
         Some(Percentage::Fixed(p)) => Some(*p),
@@ -213,8 +223,14 @@ pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usi
                 .map(std::mem::take)
                 .unwrap_or_default();
             let child_scope = run.tracker.scopes.open(scope);
-            f.children
-                .push(Thread::new(processor, start, input, id, run.now, child_scope));
+            f.children.push(Thread::new(
+                processor,
+                start,
+                input,
+                id,
+                run.now,
+                child_scope,
+            ));
             progressed = true;
         }
         let mut moved = false;

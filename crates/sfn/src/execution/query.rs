@@ -64,6 +64,9 @@ pub(super) fn evaluate_all(
 pub(super) struct Failure {
     location: String,
     cause: String,
+    /// A value refused after its expression ran (a Wait's `Timestamp`):
+    /// AWS chains that event to the state's entry, not to what preceded it.
+    checked: bool,
 }
 
 impl Failure {
@@ -71,6 +74,14 @@ impl Failure {
         Self {
             location: location.to_owned(),
             cause,
+            checked: false,
+        }
+    }
+
+    pub(super) fn checked(location: &str, cause: String) -> Self {
+        Self {
+            checked: true,
+            ..Self::new(location, cause)
         }
     }
 }
@@ -85,7 +96,11 @@ pub(super) fn failed(run: &mut Run<'_>, th: &mut Thread, failure: Failure) -> St
     let id = run.tracker.emit(
         run.now,
         "EvaluationFailed",
-        th.entered_prev,
+        if failure.checked {
+            th.entered_event
+        } else {
+            th.entered_prev
+        },
         Details {
             name: Some(name),
             error: Some(names::QUERY_EVALUATION_ERROR.to_owned()),
@@ -98,7 +113,12 @@ pub(super) fn failed(run: &mut Run<'_>, th: &mut Thread, failure: Failure) -> St
     StatesError::new(names::QUERY_EVALUATION_ERROR, cause)
 }
 
-fn walk(value: &Jsonata, env: &Environment<'_>, th: &Thread, field: &str) -> Result<Value, Failure> {
+fn walk(
+    value: &Jsonata,
+    env: &Environment<'_>,
+    th: &Thread,
+    field: &str,
+) -> Result<Value, Failure> {
     Ok(match value {
         Jsonata::Literal(v) => v.clone(),
         Jsonata::Expr(q) => query(q, env, field)?,
@@ -180,14 +200,14 @@ fn with_env<T>(
     let rng = Rc::new(Cell::new(run.tracker.rng));
     let scopes = &run.tracker.scopes;
     let scope = th.scope;
-    let mut env = Environment::new()
-        .with_now(run.now)
-        .with_random(Box::new({
-            let rng = Rc::clone(&rng);
-            move || unit(&rng)
-        }));
+    let mut env = Environment::new().with_now(run.now).with_random(Box::new({
+        let rng = Rc::clone(&rng);
+        move || unit(&rng)
+    }));
     env.bind("states", J::object(object));
-    env.resolver(Box::new(move |name| scopes.get(scope, name).map(J::from_json)));
+    env.resolver(Box::new(move |name| {
+        scopes.get(scope, name).map(J::from_json)
+    }));
     aws_functions(&mut env, &rng);
     let out = f(&env, th);
     drop(env);
@@ -209,17 +229,27 @@ fn error(code: &'static str, message: impl Into<String>) -> JsonataError {
 /// Step Functions' additions to JSONata, and `$eval`, which it leaves out.
 fn aws_functions(env: &mut Environment<'_>, rng: &Rc<Cell<u64>>) {
     let numbers = |args: &[Option<J>]| -> Vec<Option<f64>> {
-        args.iter().map(|a| a.as_ref().and_then(J::as_f64)).collect()
+        args.iter()
+            .map(|a| a.as_ref().and_then(J::as_f64))
+            .collect()
     };
     let _ = env.function(
         "partition",
         Some("<an:a>"),
         2,
         Rc::new(move |args| {
-            let items = args.first().cloned().flatten().map(|a| a.items()).unwrap_or_default();
+            let items = args
+                .first()
+                .cloned()
+                .flatten()
+                .map(|a| a.items())
+                .unwrap_or_default();
             let size = numbers(args).get(1).copied().flatten().unwrap_or(0.0);
             if size < 1.0 || size.fract() != 0.0 {
-                return Err(error("D3030", "the size of $partition must be a positive integer"));
+                return Err(error(
+                    "D3030",
+                    "the size of $partition must be a positive integer",
+                ));
             }
             let chunks = items
                 .chunks(size as usize)
@@ -251,7 +281,8 @@ fn aws_functions(env: &mut Environment<'_>, rng: &Rc<Cell<u64>>) {
             let items = (0..count.max(0.0) as u64)
                 .map(|i| J::Number(start + step * i as f64))
                 .collect();
-            Ok(Some(J::array(items, 0)))
+            // A sequence: one number comes out as itself, as on AWS.
+            Ok(Some(J::sequence(items)))
         }),
     );
     let _ = env.function(

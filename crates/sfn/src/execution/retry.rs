@@ -1,6 +1,6 @@
 //! Errors in a state: Retry, then Catch, then the thread fails. A Map or
 //! Parallel state records its `...StateFailed` event only when it is not
-//! retried, as AWS does.
+//! retried and the error is not terminal, as AWS does.
 
 use serde_json::json;
 
@@ -76,7 +76,11 @@ pub(super) fn fail(run: &mut Run<'_>, th: &mut Thread, error: StatesError) {
             break;
         }
     }
-    if let Some(kind) = failed_event {
+    // A terminal error (States.Runtime) fails the execution at once: AWS
+    // records no `MapStateFailed` or `ParallelStateFailed` for it.
+    if let Some(kind) = failed_event
+        && !error.is_terminal()
+    {
         emit(run, th, kind, Details::default());
     }
     if let Some(handlers) = handlers
@@ -110,7 +114,12 @@ fn catch(run: &mut Run<'_>, th: &mut Thread, catcher: &Catcher, error: &StatesEr
                         })
                 }
             };
-            output.and_then(|o| Ok((o, path_assign(run, th, catcher.assign.as_ref(), &error_output)?)))
+            output.and_then(|o| {
+                Ok((
+                    o,
+                    path_assign(run, th, catcher.assign.as_ref(), &error_output)?,
+                ))
+            })
         }
         CatchResult::Jsonata(output) => {
             let states = States {

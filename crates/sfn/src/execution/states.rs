@@ -287,7 +287,14 @@ fn choose(
                 match query::evaluate(run, th, condition, States::default(), &field)? {
                     Value::Bool(true) => {
                         let assign = choice.assign.as_ref().or(state.assign.as_ref());
-                        leave_jsonata(run, th, None, choice.output.as_ref(), assign, Some(choice.next));
+                        leave_jsonata(
+                            run,
+                            th,
+                            None,
+                            choice.output.as_ref(),
+                            assign,
+                            Some(choice.next),
+                        );
                         return Ok(());
                     }
                     Value::Bool(false) => {}
@@ -349,7 +356,7 @@ fn start_wait(run: &mut Run<'_>, th: &mut Thread, wait: &WaitFor) -> Result<(), 
                 query::failed(
                     run,
                     th,
-                    query::Failure::new(
+                    query::Failure::checked(
                         "Seconds",
                         format!("The field 'Seconds' must be a non-negative integer, but was: {v}"),
                     ),
@@ -366,9 +373,13 @@ fn start_wait(run: &mut Run<'_>, th: &mut Thread, wait: &WaitFor) -> Result<(), 
                     query::failed(
                         run,
                         th,
-                        query::Failure::new(
+                        query::Failure::checked(
                             "Timestamp",
-                            format!("The field 'Timestamp' must be an ISO-8601 timestamp, but was: {v}"),
+                            format!(
+                                "The Timestamp field cannot be parsed as an ISO-8601 extended \
+                                 offset date-time format string: {}",
+                                v.as_str().map_or_else(|| v.to_string(), str::to_owned)
+                            ),
                         ),
                     )
                 })?

@@ -72,7 +72,11 @@ fn resource_details(task: &Task) -> Details {
     }
 }
 
-pub(super) fn start_task(run: &mut Run<'_>, th: &mut Thread, task: &Task) -> Result<(), StatesError> {
+pub(super) fn start_task(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    task: &Task,
+) -> Result<(), StatesError> {
     let state = state(run, th);
     let token = task.callback.then(|| new_token(run));
     let effective = match &state.io {
@@ -201,7 +205,13 @@ pub(super) fn poll_task(run: &mut Run<'_>, th: &mut Thread, path: &[usize]) -> b
                 )
             };
             run.retired_tokens.extend(step.token.clone());
-            fail_with_event(run, th, names_of(task).timed_out, resource_details(task), error);
+            fail_with_event(
+                run,
+                th,
+                names_of(task).timed_out,
+                resource_details(task),
+                error,
+            );
             true
         }
     }
@@ -275,7 +285,13 @@ pub(crate) fn deliver(
             finish_result(run, th, value);
         }
         Err(error) => {
-            fail_with_event(run, th, names_of(task).failed, resource_details(task), error);
+            fail_with_event(
+                run,
+                th,
+                names_of(task).failed,
+                resource_details(task),
+                error,
+            );
         }
     }
     true

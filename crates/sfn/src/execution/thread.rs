@@ -179,10 +179,7 @@ impl Thread {
     pub(super) fn redispatch_in_flight(&mut self) {
         match &mut self.step {
             Step::Task(t) if t.phase == Phase::InFlight => t.phase = Phase::Ready,
-            Step::Fanout(f) => f
-                .children
-                .iter_mut()
-                .for_each(Thread::redispatch_in_flight),
+            Step::Fanout(f) => f.children.iter_mut().for_each(Thread::redispatch_in_flight),
             _ => {}
         }
     }
@@ -256,7 +253,12 @@ pub(super) fn state_events(kind: &Kind) -> (&'static str, &'static str) {
 }
 
 /// Records an event of the thread, after its last one.
-pub(super) fn emit(run: &mut Run<'_>, th: &mut Thread, kind: &'static str, details: Details) -> u64 {
+pub(super) fn emit(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    kind: &'static str,
+    details: Details,
+) -> u64 {
     let id = run.tracker.emit(run.now, kind, th.last_event, details);
     th.last_event = id;
     id
