@@ -243,7 +243,7 @@ async fn an_analyzer_that_stays_down_falls_back_degraded() {
                 && e.details
                     .input
                     .as_ref()
-                    .is_some_and(|i| i.get("cache_key").is_some())
+                    .is_some_and(|i| i.value().get("cache_key").is_some())
         })
         .count();
     assert_eq!(analyze_attempts, 4);

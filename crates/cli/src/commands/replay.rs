@@ -257,7 +257,8 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
         summary.transitions += execution.transitions();
         let history = execution.history();
         // A task's time runs from its Scheduled event, through Started, to
-        // Succeeded or Failed (each names the one before it).
+        // Succeeded or Failed (each names the one before it); a callback
+        // task's function has returned at TaskSubmitted.
         let mut scheduled: HashMap<u64, chrono::DateTime<chrono::Utc>> = HashMap::new();
         for event in history {
             if event.kind.ends_with("Scheduled") {
@@ -293,7 +294,10 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
                     _ => {}
                 }
             }
-            if event.kind.ends_with("Succeeded") || event.kind.ends_with("Failed") {
+            if event.kind.ends_with("Succeeded")
+                || event.kind.ends_with("Failed")
+                || event.kind == "TaskSubmitted"
+            {
                 if let Some(started) = scheduled.get(&event.previous_event_id) {
                     let ms = (event.timestamp - *started).num_microseconds().unwrap_or(0) as f64
                         / 1000.0;

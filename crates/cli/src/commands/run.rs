@@ -138,7 +138,10 @@ fn print_states(history: &[responder_sfn::Event], from: usize) {
             .get(entered)
             .map_or(event.timestamp, |e| e.timestamp);
         let duration = (event.timestamp - started).num_milliseconds();
-        say!("  {name:<20} {duration:>5} ms  {}", short(task_result.as_ref()));
+        say!(
+            "  {name:<20} {duration:>5} ms  {}",
+            short(task_result.as_ref())
+        );
     }
 }
 

@@ -256,7 +256,14 @@ pub(super) fn compile_jsonata(
     field: &str,
     value: &Value,
 ) -> Result<Jsonata, DefinitionError> {
-    Jsonata::compile(value).map_err(|e| DefinitionError::new(Some(state), format!("{field}: {e}")))
+    Jsonata::compile(value).map_err(|e| {
+        let message = if e.starts_with('/') {
+            format!("{field}{e}")
+        } else {
+            format!("{field}: {e}")
+        };
+        DefinitionError::new(Some(state), message)
+    })
 }
 
 /// A variable name AWS accepts: letters, digits and `_`, not starting with

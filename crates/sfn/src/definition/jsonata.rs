@@ -31,7 +31,9 @@ pub(crate) fn expression_text(text: &str) -> Option<&str> {
 }
 
 impl Jsonata {
-    /// Compiles a field's value; the error says which expression is malformed.
+    /// Compiles a field's value; the error says which expression is
+    /// malformed and where, as `/key/...: why` below the field (AWS's
+    /// `location` form, `Output/FunctionResult`).
     pub fn compile(value: &Value) -> Result<Self, String> {
         Ok(match value {
             Value::String(s) => match expression_text(s) {
@@ -41,7 +43,8 @@ impl Jsonata {
             Value::Object(map) => {
                 let mut fields = Vec::with_capacity(map.len());
                 for (k, v) in map {
-                    fields.push((k.clone(), Self::compile(v)?));
+                    let field = Self::compile(v).map_err(|e| below(k, &e))?;
+                    fields.push((k.clone(), field));
                 }
                 if fields.iter().all(|(_, f)| matches!(f, Self::Literal(_))) {
                     Self::Literal(value.clone())
@@ -52,7 +55,8 @@ impl Jsonata {
             Value::Array(items) => {
                 let nodes = items
                     .iter()
-                    .map(Self::compile)
+                    .enumerate()
+                    .map(|(i, item)| Self::compile(item).map_err(|e| below(&i.to_string(), &e)))
                     .collect::<Result<Vec<_>, _>>()?;
                 if nodes.iter().all(|n| matches!(n, Self::Literal(_))) {
                     Self::Literal(value.clone())
@@ -72,6 +76,15 @@ impl Jsonata {
             Self::Object(fields) => fields.iter().any(|(_, f)| f.uses_context()),
             Self::Array(items) => items.iter().any(Self::uses_context),
         }
+    }
+}
+
+/// An error from inside `key`, its path one step longer.
+fn below(key: &str, error: &str) -> String {
+    if error.starts_with('/') {
+        format!("/{key}{error}")
+    } else {
+        format!("/{key}: {error}")
     }
 }
 
