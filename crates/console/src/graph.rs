@@ -402,10 +402,8 @@ pub fn state_of_each(events: &[Value]) -> Vec<Option<&str>> {
                 previous.and_then(|p| state_of_event.get(&p).copied())
             };
             let inside = if kind.ends_with("StateEntered") {
-                if let Some(name) = name {
-                    if let Some(outer) = inside_previous {
-                        parent.insert(name, outer);
-                    }
+                if let (Some(name), Some(outer)) = (name, inside_previous) {
+                    parent.insert(name, outer);
                 }
                 inside_previous
             } else if kind.ends_with("StateExited") {

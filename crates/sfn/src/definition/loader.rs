@@ -4,13 +4,17 @@
 
 use super::*;
 
+/// A machine's parent machine, and each variable its states assign (with
+/// the state that assigns it).
+pub(super) type Scope = (Option<usize>, Vec<(String, String)>);
+
 pub(super) struct Loader {
     pub(super) machines: Vec<Machine>,
     /// The state machine's query language: JSONata, or JSONPath.
     pub(super) jsonata: bool,
     /// Per machine: its parent, and each variable its states assign (with
     /// the state), to refuse an inner scope that assigns an outer name.
-    pub(super) scopes: Vec<(Option<usize>, Vec<(String, String)>)>,
+    pub(super) scopes: Vec<Scope>,
     /// The machines being compiled, innermost last.
     pub(super) open: Vec<usize>,
 }

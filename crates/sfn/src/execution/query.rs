@@ -36,8 +36,8 @@ pub(super) fn evaluate(
     if let Jsonata::Literal(v) = value {
         return Ok(v.clone());
     }
-    let result = with_env(run, th, value.uses_context(), states, |env, th| {
-        walk(value, env, th, field)
+    let result = with_env(run, th, value.uses_context(), states, |env, _| {
+        walk(value, env, field)
     });
     result.map_err(|failure| failed(run, th, failure))
 }
@@ -51,10 +51,10 @@ pub(super) fn evaluate_all(
     prefix: &str,
 ) -> Result<Vec<(String, Value)>, StatesError> {
     let uses_context = fields.iter().any(|(_, f)| f.uses_context());
-    let result = with_env(run, th, uses_context, states, |env, th| {
+    let result = with_env(run, th, uses_context, states, |env, _| {
         fields
             .iter()
-            .map(|(name, f)| Ok((name.clone(), walk(f, env, th, &format!("{prefix}/{name}"))?)))
+            .map(|(name, f)| Ok((name.clone(), walk(f, env, &format!("{prefix}/{name}"))?)))
             .collect::<Result<Vec<_>, Failure>>()
     });
     result.map_err(|failure| failed(run, th, failure))
@@ -113,12 +113,7 @@ pub(super) fn failed(run: &mut Run<'_>, th: &mut Thread, failure: Failure) -> St
     StatesError::new(names::QUERY_EVALUATION_ERROR, cause)
 }
 
-fn walk(
-    value: &Jsonata,
-    env: &Environment<'_>,
-    th: &Thread,
-    field: &str,
-) -> Result<Value, Failure> {
+fn walk(value: &Jsonata, env: &Environment<'_>, field: &str) -> Result<Value, Failure> {
     Ok(match value {
         Jsonata::Literal(v) => v.clone(),
         Jsonata::Expr(q) => query(q, env, field)?,
@@ -130,14 +125,14 @@ fn walk(
                 } else {
                     format!("{field}/{k}")
                 };
-                map.insert(k.clone(), walk(f, env, th, &location)?);
+                map.insert(k.clone(), walk(f, env, &location)?);
             }
             Value::Object(map)
         }
         Jsonata::Array(items) => Value::Array(
             items
                 .iter()
-                .map(|f| walk(f, env, th, field))
+                .map(|f| walk(f, env, field))
                 .collect::<Result<_, _>>()?,
         ),
     })
