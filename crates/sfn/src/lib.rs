@@ -33,7 +33,7 @@ pub use engine::{Engine, Observer, Persistence};
 pub use error::{DefinitionError, EngineError, StatesError, names};
 pub use execution::{Execution, MAX_PAYLOAD_BYTES, Status};
 pub use handler::{Registry, TaskHandler, TaskRequest};
-pub use history::{Details, Event, Payload};
+pub use history::{Details, Event, More, Payload};
 pub use mock::MockCase;
 pub use path::JsonPath;
 pub use store::{ExecutionSummary, Store, open_wal};

@@ -28,6 +28,9 @@ use loader::*;
 pub struct Definition {
     pub(crate) machines: Vec<Machine>,
     pub(crate) timeout_seconds: Option<u64>,
+    /// Whether any state assigns variables: if none does, branches and
+    /// iterations need no scopes of their own.
+    pub(crate) assigns: bool,
     text: String,
 }
 
@@ -293,9 +296,11 @@ impl Definition {
         };
         loader.machine(top, None)?;
         loader.check_scopes()?;
+        let assigns = loader.scopes.iter().any(|(_, names)| !names.is_empty());
         Ok(Self {
             machines: loader.machines,
             timeout_seconds,
+            assigns,
             text: resolved,
         })
     }

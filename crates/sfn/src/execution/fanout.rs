@@ -24,6 +24,15 @@ fn effective(run: &mut Run<'_>, th: &mut Thread) -> Result<Value, StatesError> {
     }
 }
 
+/// A branch's or iteration's own scope, when the machine has variables.
+fn open_scope(run: &mut Run<'_>, parent: u64) -> u64 {
+    if run.def.assigns {
+        run.tracker.scopes.open(parent)
+    } else {
+        parent
+    }
+}
+
 pub(super) fn start_parallel(
     run: &mut Run<'_>,
     th: &mut Thread,
@@ -37,7 +46,7 @@ pub(super) fn start_parallel(
         .iter()
         .map(|machine| {
             let start = run.def.machine(*machine).map_or(0, |m| m.start);
-            let scope = run.tracker.scopes.open(th.scope);
+            let scope = open_scope(run, th.scope);
             Thread::new(*machine, start, input.clone(), started, run.now, scope)
         })
         .collect();
@@ -222,7 +231,7 @@ pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usi
                 .get_mut(index)
                 .map(std::mem::take)
                 .unwrap_or_default();
-            let child_scope = run.tracker.scopes.open(scope);
+            let child_scope = open_scope(run, scope);
             f.children.push(Thread::new(
                 processor,
                 start,
@@ -331,7 +340,7 @@ pub(super) fn poll_fanout(run: &mut Run<'_>, th: &mut Thread, path: &mut Vec<usi
         run.tracker
             .emit(run.now, succeeded_event, last_success, Details::default());
         th.last_event = last_success;
-        finish_result(run, th, Value::Array(results));
+        finish_result(run, th, Value::Array(results), None);
         return true;
     }
     progressed

@@ -14,7 +14,7 @@ use crate::clock::Random;
 use crate::definition::Definition;
 use crate::error::StatesError;
 use crate::handler::TaskRequest;
-use crate::history::{Details, Event, Payload};
+use crate::history::{Details, Event, More, Payload};
 
 mod fanout;
 mod io;
@@ -218,8 +218,10 @@ impl Execution {
             0,
             Details {
                 input: Some(Payload::new(&input)),
-                role_arn: Some(ROLE_ARN.to_owned()),
-                ..Details::default()
+                ..Details::with(More {
+                    role_arn: Some(ROLE_ARN.to_owned()),
+                    ..More::default()
+                })
             },
         );
         // The first state's event names no previous event, as AWS's do.

@@ -105,8 +105,10 @@ pub(super) fn failed(run: &mut Run<'_>, th: &mut Thread, failure: Failure) -> St
             name: Some(name),
             error: Some(names::QUERY_EVALUATION_ERROR.to_owned()),
             cause: Some(cause.clone()),
-            location: Some(failure.location),
-            ..Details::default()
+            ..Details::with(More {
+                location: Some(failure.location),
+                ..More::default()
+            })
         },
     );
     th.last_event = id;

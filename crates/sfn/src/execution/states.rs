@@ -78,11 +78,11 @@ pub(super) fn attempt(run: &mut Run<'_>, th: &mut Thread) {
         (Kind::Pass { result }, Io::Path(io)) => {
             path_effective_input(run, th, io, None).map(|effective| {
                 let value = result.clone().unwrap_or(effective);
-                finish_result(run, th, value);
+                finish_result(run, th, value, None);
             })
         }
         (Kind::Pass { .. }, Io::Jsonata(_)) => {
-            leave_jsonata(run, th, None, None, state.assign.as_ref(), None);
+            leave_jsonata(run, th, None, None, state.assign.as_ref(), None, None);
             Ok(())
         }
         (Kind::Choice { choices, default }, _) => choose(run, th, choices, *default),
@@ -91,7 +91,7 @@ pub(super) fn attempt(run: &mut Run<'_>, th: &mut Thread) {
             .and_then(|data| apply_output_path(run, th, io, data))
             .map(|output| leave(run, th, output, Vec::new(), None)),
         (Kind::Succeed, Io::Jsonata(_)) => {
-            leave_jsonata(run, th, None, None, None, None);
+            leave_jsonata(run, th, None, None, None, None, None);
             Ok(())
         }
         (Kind::Fail { error, cause }, _) => text(run, th, error.as_ref(), "Error").and_then(|e| {
@@ -132,14 +132,38 @@ fn text(
 
 /// A state with a result (Pass, Task, Parallel, Map) is done: its output
 /// and variables from the result, then on.
-pub(super) fn finish_result(run: &mut Run<'_>, th: &mut Thread, result: Value) {
+/// `result_text` is the result's history text when already made (a task's
+/// result, recorded in its `...Succeeded` event): the output reuses it when
+/// it is the result unchanged.
+pub(super) fn finish_result(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    result: Value,
+    result_text: Option<Payload>,
+) {
     let state = state(run, th);
     match &state.io {
-        Io::Path(io) => match path_result(run, th, io, state.assign.as_ref(), result) {
-            Ok((output, assigned)) => leave(run, th, output, assigned, None),
-            Err(e) => fail(run, th, e),
-        },
-        Io::Jsonata(_) => leave_jsonata(run, th, Some(&result), None, state.assign.as_ref(), None),
+        Io::Path(io) => {
+            let root = |p: &Option<crate::path::JsonPath>| p.as_ref().is_some_and(|p| p.is_root());
+            let known = match (&io.result_selector, &io.result_path) {
+                (None, Some(_)) if root(&io.result_path) && root(&io.output_path) => result_text,
+                (_, None) if root(&io.output_path) => Some(th.input_payload()),
+                _ => None,
+            };
+            match path_result(run, th, io, state.assign.as_ref(), result) {
+                Ok((output, assigned)) => leave_known(run, th, output, assigned, None, known),
+                Err(e) => fail(run, th, e),
+            }
+        }
+        Io::Jsonata(_) => leave_jsonata(
+            run,
+            th,
+            Some(&result),
+            None,
+            state.assign.as_ref(),
+            None,
+            result_text,
+        ),
     }
 }
 
@@ -152,6 +176,7 @@ pub(super) fn leave_jsonata(
     output: Option<&Jsonata>,
     assign: Option<&Assign>,
     next: Option<usize>,
+    result_text: Option<Payload>,
 ) {
     let state = state(run, th);
     let states = States {
@@ -162,6 +187,12 @@ pub(super) fn leave_jsonata(
         Io::Jsonata(io) => io.output.as_ref(),
         Io::Path(_) => None,
     });
+    // Without `Output`, what leaves is the result (or the input) unchanged.
+    let known = match (expr, result) {
+        (Some(_), _) => None,
+        (None, Some(_)) => result_text,
+        (None, None) => Some(th.input_payload()),
+    };
     let output = match expr {
         Some(e) => query::evaluate(run, th, e, states, "Output"),
         None => Ok(result.cloned().unwrap_or_else(|| th.input.clone())),
@@ -171,7 +202,7 @@ pub(super) fn leave_jsonata(
         _ => Ok(Vec::new()),
     };
     match (output, assigned) {
-        (Ok(output), Ok(assigned)) => leave(run, th, output, assigned, next),
+        (Ok(output), Ok(assigned)) => leave_known(run, th, output, assigned, next, known),
         (Err(e), _) | (_, Err(e)) => fail(run, th, e),
     }
 }
@@ -184,6 +215,18 @@ pub(super) fn leave(
     output: Value,
     assigned: Vec<(String, Value)>,
     next: Option<usize>,
+) {
+    leave_known(run, th, output, assigned, next, None);
+}
+
+/// [`leave`], with the output's history text when it is already made.
+fn leave_known(
+    run: &mut Run<'_>,
+    th: &mut Thread,
+    output: Value,
+    assigned: Vec<(String, Value)>,
+    next: Option<usize>,
+    known: Option<Payload>,
 ) {
     let state = state(run, th);
     if let Err(e) = check_size(&output, "output", &state.name) {
@@ -201,7 +244,7 @@ pub(super) fn leave(
             }
         }
     };
-    let payload = Payload::new(&output);
+    let payload = known.unwrap_or_else(|| Payload::new(&output));
     emit(
         run,
         th,
@@ -209,7 +252,12 @@ pub(super) fn leave(
         Details {
             name: Some(state.name.clone()),
             output: Some(payload.clone()),
-            assigned,
+            more: assigned.map(|assigned| {
+                Box::new(More {
+                    assigned: Some(assigned),
+                    ..More::default()
+                })
+            }),
             ..Details::default()
         },
     );
@@ -294,6 +342,7 @@ fn choose(
                             choice.output.as_ref(),
                             assign,
                             Some(choice.next),
+                            None,
                         );
                         return Ok(());
                     }
@@ -314,7 +363,7 @@ fn choose(
                 }
             }
             let next = default.ok_or_else(no_match)?;
-            leave_jsonata(run, th, None, None, state.assign.as_ref(), Some(next));
+            leave_jsonata(run, th, None, None, state.assign.as_ref(), Some(next), None);
         }
     }
     Ok(())
@@ -410,7 +459,7 @@ fn wake(run: &mut Run<'_>, th: &mut Thread) {
                 Err(e) => fail(run, th, e),
             }
         }
-        Io::Jsonata(_) => leave_jsonata(run, th, None, None, state.assign.as_ref(), None),
+        Io::Jsonata(_) => leave_jsonata(run, th, None, None, state.assign.as_ref(), None, None),
     }
 }
 

@@ -62,13 +62,16 @@ fn aws_resource(task: &Task) -> (Option<String>, String) {
 
 /// Details naming the task's resource (none for a Lambda function's).
 fn resource_details(task: &Task) -> Details {
+    if matches!(task.target, Target::LambdaFunction(_)) {
+        return Details::default();
+    }
     match aws_resource(task) {
         (None, _) => Details::default(),
-        (kind, resource) => Details {
+        (kind, resource) => Details::with(More {
             resource: Some(resource),
             resource_type: kind,
-            ..Details::default()
-        },
+            ..More::default()
+        }),
     }
 }
 
@@ -106,18 +109,26 @@ pub(super) fn start_task(
     run.tracker.next_invocation += 1;
     let lambda = matches!(task.target, Target::LambdaFunction(_));
     let (kind, resource) = aws_resource(task);
+    // The state's input as it entered, when the task gets it whole.
+    let input_text = if effective == th.input {
+        th.input_payload()
+    } else {
+        Payload::new(&effective)
+    };
     emit(
         run,
         th,
         names_of(task).scheduled,
         Details {
-            resource: Some(resource),
-            resource_type: kind,
-            region: (!lambda).then(|| REGION.to_owned()),
-            input: Some(Payload::new(&effective)),
-            timeout_seconds: timeout,
-            heartbeat_seconds: if lambda { None } else { heartbeat },
-            ..Details::default()
+            input: Some(input_text),
+            ..Details::with(More {
+                resource: Some(resource),
+                resource_type: kind,
+                region: (!lambda).then(|| REGION.to_owned()),
+                timeout_seconds: timeout,
+                heartbeat_seconds: if lambda { None } else { heartbeat },
+                ..More::default()
+            })
         },
     );
     th.step = Step::Task(TaskStep {
@@ -277,12 +288,19 @@ pub(crate) fn deliver(
                 fail(run, th, e);
                 return true;
             }
+            // A result equal to the input (a handler that passes it on)
+            // shares the input's text.
+            let text = if value == th.input {
+                th.input_payload()
+            } else {
+                Payload::new(&value)
+            };
             let details = Details {
-                output: Some(Payload::new(&value)),
+                output: Some(text.clone()),
                 ..resource_details(task)
             };
             emit(run, th, names_of(task).succeeded, details);
-            finish_result(run, th, value);
+            finish_result(run, th, value, Some(text));
         }
         Err(error) => {
             fail_with_event(
