@@ -8,11 +8,23 @@ use regex::Regex;
 use crate::error::{Error, Result};
 use crate::value::Value;
 
+/// Cheap to clone: the compiled form is shared.
 #[derive(Debug, Clone)]
-pub struct Signature {
+pub struct Signature(std::sync::Arc<Compiled>);
+
+#[derive(Debug)]
+pub struct Compiled {
     params: Vec<Param>,
     regex: Regex,
     text: String,
+}
+
+impl std::ops::Deref for Signature {
+    type Target = Compiled;
+
+    fn deref(&self) -> &Compiled {
+        &self.0
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -24,7 +36,29 @@ struct Param {
 }
 
 impl Signature {
+    /// Parses a signature; each distinct text is compiled once per thread
+    /// (its regular expression is what costs), then shared.
     pub fn parse(text: &str) -> Result<Self> {
+        thread_local! {
+            static PARSED: std::cell::RefCell<std::collections::HashMap<String, Signature>> =
+                std::cell::RefCell::new(std::collections::HashMap::new());
+        }
+        if let Some(known) = PARSED.with(|p| p.borrow().get(text).cloned()) {
+            return Ok(known);
+        }
+        let parsed = Self::compile(text)?;
+        PARSED.with(|p| {
+            let mut p = p.borrow_mut();
+            // A bound on what the cache holds: signatures come from
+            // definitions and the host, a few hundred at most.
+            if p.len() < 4096 {
+                p.insert(text.to_owned(), parsed.clone());
+            }
+        });
+        Ok(parsed)
+    }
+
+    fn compile(text: &str) -> Result<Self> {
         let chars: Vec<char> = text.chars().collect();
         let mut params: Vec<Param> = Vec::new();
         let mut i = 1;
@@ -90,11 +124,11 @@ impl Signature {
         let pattern: String = params.iter().map(|p| format!("({})", p.regex)).collect();
         let regex = Regex::new(&format!("^{pattern}$"))
             .map_err(|e| Error::new("S0401", format!("invalid signature {text}: {e}")))?;
-        Ok(Self {
+        Ok(Self(std::sync::Arc::new(Compiled {
             params,
             regex,
             text: text.to_owned(),
-        })
+        })))
     }
 
     pub fn text(&self) -> &str {

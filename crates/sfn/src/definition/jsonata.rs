@@ -23,7 +23,26 @@ pub(crate) struct Query {
     pub text: String,
     /// Whether it may read `$states.context` (built only if so).
     pub uses_context: bool,
+    /// Whether it may call Step Functions' functions (`$partition`, ...):
+    /// they are made available only if so.
+    pub uses_functions: bool,
+    /// Whether it may read the execution's input from the context (each
+    /// use of `context` not followed by `.Map`, `.Task` or `.State...`):
+    /// the context carries it only if so.
+    pub uses_execution_input: bool,
 }
+
+/// The functions Step Functions adds to JSONata (and `$eval`, which it
+/// refuses): a function is only reached by its name in the text.
+const AWS_FUNCTIONS: [&str; 7] = [
+    "$partition",
+    "$range",
+    "$hash",
+    "$random",
+    "$uuid",
+    "$parse",
+    "$eval",
+];
 
 /// The expression inside `{% ... %}`, if `text` is one.
 pub(crate) fn expression_text(text: &str) -> Option<&str> {
@@ -70,11 +89,25 @@ impl Jsonata {
 
     /// Whether evaluating may read `$states.context`.
     pub fn uses_context(&self) -> bool {
+        self.any(&|q| q.uses_context)
+    }
+
+    /// Whether evaluating may read `$states.context.Execution.Input`.
+    pub fn uses_execution_input(&self) -> bool {
+        self.any(&|q| q.uses_execution_input)
+    }
+
+    /// Whether evaluating may call Step Functions' functions.
+    pub fn uses_functions(&self) -> bool {
+        self.any(&|q| q.uses_functions)
+    }
+
+    fn any(&self, test: &dyn Fn(&Query) -> bool) -> bool {
         match self {
             Self::Literal(_) => false,
-            Self::Expr(q) => q.uses_context,
-            Self::Object(fields) => fields.iter().any(|(_, f)| f.uses_context()),
-            Self::Array(items) => items.iter().any(Self::uses_context),
+            Self::Expr(q) => test(q),
+            Self::Object(fields) => fields.iter().any(|(_, f)| f.any(test)),
+            Self::Array(items) => items.iter().any(|i| i.any(test)),
         }
     }
 }
@@ -96,6 +129,13 @@ impl Query {
             expr: Arc::new(expr),
             // AWS quotes the expression without the spaces around it.
             text: text.trim().to_owned(),
+            uses_functions: AWS_FUNCTIONS.iter().any(|f| text.contains(f)),
+            uses_execution_input: text.match_indices("context").any(|(i, _)| {
+                let after = text.get(i + "context".len()..).unwrap_or_default();
+                ![".Map", ".Task", ".State"]
+                    .iter()
+                    .any(|known| after.starts_with(known))
+            }) || text.contains("$states["),
             uses_context: text.contains("context") || text.contains("$states[") || {
                 // `$states` used whole (not `.input` and the like).
                 let mut rest = text;

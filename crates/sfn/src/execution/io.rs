@@ -73,12 +73,13 @@ pub(super) fn context(
     th: &Thread,
     token: Option<&str>,
     item: Option<(usize, &Value)>,
+    with_input: bool,
 ) -> Value {
     let time = |t: DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Millis, true);
     let mut ctx = json!({
         "Execution": {
             "Id": run.ident.id,
-            "Input": run.ident.input,
+            "Input": if with_input { run.ident.input.clone() } else { Value::Null },
             "Name": run.ident.name,
             "RoleArn": ROLE_ARN,
             "StartTime": time(run.ident.started_at),
@@ -123,7 +124,7 @@ pub(super) fn template(
     item: Option<(usize, &Value)>,
 ) -> Result<Value, StatesError> {
     let ctx = if template.uses_context() || item.is_some() {
-        context(run, th, token, item)
+        context(run, th, token, item, true)
     } else {
         Value::Null
     };
@@ -145,7 +146,7 @@ pub(super) fn template(
 /// Reads a path against the thread's input, the context or a variable.
 pub(super) fn read(run: &Run<'_>, th: &Thread, path: &JsonPath, data: &Value) -> Option<Value> {
     let ctx = if path.is_context() {
-        context(run, th, None, None)
+        context(run, th, None, None, true)
     } else {
         Value::Null
     };

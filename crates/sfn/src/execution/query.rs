@@ -36,9 +36,12 @@ pub(super) fn evaluate(
     if let Jsonata::Literal(v) = value {
         return Ok(v.clone());
     }
-    let result = with_env(run, th, value.uses_context(), states, |env, _| {
-        walk(value, env, field)
-    });
+    let needs = Needs {
+        context: value.uses_context(),
+        execution_input: value.uses_execution_input(),
+        functions: value.uses_functions(),
+    };
+    let result = with_env(run, th, needs, states, |env, _| walk(value, env, field));
     result.map_err(|failure| failed(run, th, failure))
 }
 
@@ -50,8 +53,12 @@ pub(super) fn evaluate_all(
     states: States<'_>,
     prefix: &str,
 ) -> Result<Vec<(String, Value)>, StatesError> {
-    let uses_context = fields.iter().any(|(_, f)| f.uses_context());
-    let result = with_env(run, th, uses_context, states, |env, _| {
+    let needs = Needs {
+        context: fields.iter().any(|(_, f)| f.uses_context()),
+        execution_input: fields.iter().any(|(_, f)| f.uses_execution_input()),
+        functions: fields.iter().any(|(_, f)| f.uses_functions()),
+    };
+    let result = with_env(run, th, needs, states, |env, _| {
         fields
             .iter()
             .map(|(name, f)| Ok((name.clone(), walk(f, env, &format!("{prefix}/{name}"))?)))
@@ -141,24 +148,27 @@ fn walk(value: &Jsonata, env: &Environment<'_>, field: &str) -> Result<Value, Fa
 }
 
 fn query(q: &Query, env: &Environment<'_>, field: &str) -> Result<Value, Failure> {
-    let prefix = format!(
-        "The JSONata expression '{}' specified for the field '{field}'",
-        q.text
-    );
+    let prefix = || {
+        format!(
+            "The JSONata expression '{}' specified for the field '{field}'",
+            q.text
+        )
+    };
     match q.expr.evaluate_value(None, env) {
         Ok(Some(J::Function(_))) => Err(Failure::new(
             field,
-            format!("{prefix} returned an unsupported result type."),
+            format!("{} returned an unsupported result type.", prefix()),
         )),
         Ok(Some(v)) => Ok(v.to_json()),
         Ok(None) => Err(Failure::new(
             field,
-            format!("{prefix} returned nothing (undefined)."),
+            format!("{} returned nothing (undefined).", prefix()),
         )),
         Err(e) => Err(Failure::new(
             field,
             format!(
-                "{prefix} threw an error during evaluation. {}: {}",
+                "{} threw an error during evaluation. {}: {}",
+                prefix(),
                 e.code,
                 capitalized(&e.message)
             ),
@@ -174,11 +184,23 @@ fn capitalized(text: &str) -> String {
     }
 }
 
+/// What an evaluation's environment must hold beyond `$states.input`.
+#[derive(Clone, Copy)]
+struct Needs {
+    /// `$states.context`.
+    context: bool,
+    /// `$states.context.Execution.Input`, which may be large: left out of
+    /// the context when no expression can read it.
+    execution_input: bool,
+    /// Step Functions' functions.
+    functions: bool,
+}
+
 /// Builds the environment of one evaluation and runs `f` in it.
 fn with_env<T>(
     run: &mut Run<'_>,
     th: &mut Thread,
-    uses_context: bool,
+    needs: Needs,
     states: States<'_>,
     f: impl FnOnce(&Environment<'_>, &Thread) -> Result<T, Failure>,
 ) -> Result<T, Failure> {
@@ -190,8 +212,8 @@ fn with_env<T>(
     if let Some(error) = states.error_output {
         object.insert(Rc::from("errorOutput"), J::from_json(error));
     }
-    if uses_context {
-        let ctx = context(run, th, states.token, states.item);
+    if needs.context {
+        let ctx = context(run, th, states.token, states.item, needs.execution_input);
         object.insert(Rc::from("context"), J::from_json(&ctx));
     }
     let rng = Rc::new(Cell::new(run.tracker.rng));
@@ -205,7 +227,9 @@ fn with_env<T>(
     env.resolver(Box::new(move |name| {
         scopes.get(scope, name).map(J::from_json)
     }));
-    aws_functions(&mut env, &rng);
+    if needs.functions {
+        aws_functions(&mut env, &rng);
+    }
     let out = f(&env, th);
     drop(env);
     run.tracker.rng = rng.get();

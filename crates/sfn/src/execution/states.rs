@@ -294,7 +294,7 @@ fn choose(
                 .iter()
                 .any(|c| matches!(&c.condition, Condition::Path(r) if r.uses_context()));
             let ctx = if needs_context {
-                context(run, th, None, None)
+                context(run, th, None, None, true)
             } else {
                 Value::Null
             };
