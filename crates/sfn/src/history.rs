@@ -259,6 +259,11 @@ pub struct Details {
     pub index: Option<usize>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub length: Option<usize>,
+    /// A task's resource (every task event carries it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
     /// The rarer fields, inline in the serialized form.
     #[serde(flatten)]
     pub more: Option<Box<More>>,
@@ -267,10 +272,6 @@ pub struct Details {
 /// The details only some events carry.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct More {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<String>,
     /// The variables a state assigned, each as its JSON text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<Vec<(String, Payload)>>,
@@ -292,8 +293,6 @@ impl Details {
     /// The rarer fields, if any.
     pub fn more(&self) -> &More {
         static NONE: More = More {
-            resource: None,
-            resource_type: None,
             assigned: None,
             timeout_seconds: None,
             heartbeat_seconds: None,
@@ -381,10 +380,10 @@ impl Event {
         if let Some(length) = d.length {
             details.insert("length".into(), json!(length));
         }
-        if let Some(kind) = &m.resource_type {
+        if let Some(kind) = &d.resource_type {
             details.insert("resourceType".into(), json!(kind));
         }
-        if let Some(resource) = &m.resource {
+        if let Some(resource) = &d.resource {
             details.insert("resource".into(), json!(resource));
         }
         if let Some(region) = &m.region {

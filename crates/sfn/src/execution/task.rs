@@ -67,11 +67,11 @@ fn resource_details(task: &Task) -> Details {
     }
     match aws_resource(task) {
         (None, _) => Details::default(),
-        (kind, resource) => Details::with(More {
+        (kind, resource) => Details {
             resource: Some(resource),
             resource_type: kind,
-            ..More::default()
-        }),
+            ..Details::default()
+        },
     }
 }
 
@@ -121,14 +121,17 @@ pub(super) fn start_task(
         names_of(task).scheduled,
         Details {
             input: Some(input_text),
-            ..Details::with(More {
-                resource: Some(resource),
-                resource_type: kind,
-                region: (!lambda).then(|| REGION.to_owned()),
-                timeout_seconds: timeout,
-                heartbeat_seconds: if lambda { None } else { heartbeat },
-                ..More::default()
-            })
+            resource: Some(resource),
+            resource_type: kind,
+            more: (!lambda || timeout.is_some()).then(|| {
+                Box::new(More {
+                    region: (!lambda).then(|| REGION.to_owned()),
+                    timeout_seconds: timeout,
+                    heartbeat_seconds: if lambda { None } else { heartbeat },
+                    ..More::default()
+                })
+            }),
+            ..Details::default()
         },
     );
     th.step = Step::Task(TaskStep {
