@@ -24,6 +24,7 @@ mod states;
 mod task;
 mod thread;
 mod vars;
+mod wait;
 
 #[allow(unused_imports)]
 use fanout::*;
