@@ -55,7 +55,7 @@ fn input_of(execution: &Execution, state: &str) -> Value {
         .history()
         .iter()
         .find(|e| e.kind.ends_with("StateEntered") && e.details.name.as_deref() == Some(state))
-        .and_then(|e| e.details.input.clone())
+        .and_then(|e| e.details.input.as_ref().map(responder_sfn::Payload::value))
         .unwrap_or_else(|| panic!("{state} was not entered: {:?}", states_entered(execution)))
 }
 
@@ -140,7 +140,8 @@ async fn a_new_incident_is_analyzed_approved_and_delivered() {
         .iter()
         .find(|e| e.kind == "TaskScheduled")
         .unwrap();
-    let token = &request.details.input.as_ref().unwrap()["Payload"]["token"];
+    let input = request.details.input.as_ref().unwrap().value();
+    let token = &input["Payload"]["token"];
     assert!(token.as_str().unwrap().len() >= 64);
 }
 
@@ -242,7 +243,7 @@ async fn an_analyzer_that_stays_down_falls_back_degraded() {
                 && e.details
                     .input
                     .as_ref()
-                    .is_some_and(|i| i.get("cache_key").is_some())
+                    .is_some_and(|i| i.value().get("cache_key").is_some())
         })
         .count();
     assert_eq!(analyze_attempts, 4);

@@ -241,9 +241,32 @@ fn event_view(event: &aws_sdk_sfn::types::HistoryEvent) -> Value {
         view.insert("name".into(), json!(d.name()));
         view.insert("output".into(), json!(parse(d.output())));
     }
+    // A Map iteration's events name the Map; EvaluationFailed its state.
+    let iteration = event
+        .map_iteration_started_event_details()
+        .or_else(|| event.map_iteration_succeeded_event_details())
+        .or_else(|| event.map_iteration_failed_event_details())
+        .or_else(|| event.map_iteration_aborted_event_details());
+    if let Some(d) = iteration {
+        view.insert("name".into(), json!(d.name()));
+        view.insert("index".into(), json!(d.index()));
+    }
+    if let Some(d) = event.evaluation_failed_event_details() {
+        view.insert("name".into(), json!(d.state()));
+    }
     let failure = event
         .lambda_function_failed_event_details()
         .map(|d| (d.error(), d.cause()))
+        .or_else(|| {
+            event
+                .lambda_function_timed_out_event_details()
+                .map(|d| (d.error(), d.cause()))
+        })
+        .or_else(|| {
+            event
+                .evaluation_failed_event_details()
+                .map(|d| (d.error(), d.cause()))
+        })
         .or_else(|| {
             event
                 .task_failed_event_details()

@@ -90,6 +90,37 @@ fn validate_accepts_a_good_definition_and_names_the_state_of_a_bad_one() {
 }
 
 #[test]
+fn validate_accepts_jsonata_and_names_the_state_and_field_of_a_bad_expression() {
+    let fixture_path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../sfn/tests/fixtures/incident-response.jsonata.asl.json");
+    let out = responder(&["sfn", "validate", fixture_path.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, 32 states"));
+
+    let bad = json!({"QueryLanguage": "JSONata", "StartAt": "Greet", "States": {
+        "Greet": {"Type": "Pass", "Output": {"greeting": "{% 'hello ' & %}"}, "End": true}
+    }});
+    let out = responder(&[
+        "sfn",
+        "validate",
+        fixture("bad.jsonata.asl.json", &bad.to_string())
+            .to_str()
+            .unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "InvalidDefinition: state 'Greet': Output/greeting: the JSONata expression \
+         ' 'hello ' & ' is not valid: S0207: unexpected end of expression (at 12)"
+    );
+}
+
+#[test]
 fn run_with_mocks_retries_answers_the_callback_and_exits_0() {
     let (code, report) = run_case("HappyPath");
     assert_eq!(code, Some(0), "{report:#}");

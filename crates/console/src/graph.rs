@@ -361,24 +361,78 @@ pub fn statuses(events: &[Value], finished: bool) -> HashMap<String, StateStatus
         .collect()
 }
 
-/// The state each event belongs to: its own name for a state's Entered and
-/// Exited events, else the state of the event before it in its chain
-/// (`previous_event_id`). Events outside any state get `None`.
+/// The state each event belongs to, as AWS chains them
+/// (`previous_event_id`):
+/// - an event that names a state is that state's: `...StateEntered`,
+///   `...StateExited`, `MapIteration...` (the Map's name), `EvaluationFailed`;
+/// - a Map's or Parallel's own events (`MapStateStarted`, `MapStateFailed`,
+///   `ParallelStateSucceeded`, ...) belong to the Map or Parallel: their
+///   previous event is its `...StateEntered` or an event inside one of its
+///   iterations or branches (AWS chains `MapStateFailed` to the failing
+///   iteration's last event);
+/// - any other event is the state of the event before it.
+///
+/// Events outside any state get `None`.
 pub fn state_of_each(events: &[Value]) -> Vec<Option<&str>> {
+    // For each event id: its state, and the Map or Parallel whose iteration
+    // or branch the events chained after it run in.
     let mut state_of_event: HashMap<u64, &str> = HashMap::new();
+    let mut inside_of_event: HashMap<u64, &str> = HashMap::new();
+    // For each state: the Map or Parallel it runs in (state names are unique
+    // across a whole state machine, nested ones included).
+    let mut parent: HashMap<&str, &str> = HashMap::new();
+    // The ids of `MapStateEntered` and `ParallelStateEntered` events.
+    let mut fan_out_entered: HashMap<u64, &str> = HashMap::new();
     events
         .iter()
         .map(|event| {
             let kind = event["type"].as_str().unwrap_or_default();
-            let name = if kind.ends_with("StateEntered") || kind.ends_with("StateExited") {
-                event["name"].as_str()
+            let previous = event["previous_event_id"].as_u64();
+            let inside_previous = previous.and_then(|p| inside_of_event.get(&p).copied());
+            let fan_out_event = (kind.starts_with("Map") || kind.starts_with("Parallel"))
+                && !kind.ends_with("StateEntered")
+                && !kind.ends_with("StateExited");
+            let name = if let Some(name) = event["name"].as_str() {
+                Some(name)
+            } else if fan_out_event {
+                previous
+                    .and_then(|p| fan_out_entered.get(&p).copied())
+                    .or(inside_previous)
             } else {
-                event["previous_event_id"]
-                    .as_u64()
-                    .and_then(|previous| state_of_event.get(&previous).copied())
+                previous.and_then(|p| state_of_event.get(&p).copied())
             };
-            if let (Some(name), Some(id)) = (name, event["id"].as_u64()) {
-                state_of_event.insert(id, name);
+            let inside = if kind.ends_with("StateEntered") {
+                if let (Some(name), Some(outer)) = (name, inside_previous) {
+                    parent.insert(name, outer);
+                }
+                inside_previous
+            } else if kind.ends_with("StateExited") {
+                name.and_then(|n| parent.get(n).copied())
+            } else if matches!(
+                kind,
+                "MapStateStarted"
+                    | "ParallelStateStarted"
+                    | "MapIterationStarted"
+                    | "MapIterationSucceeded"
+                    | "MapIterationFailed"
+                    | "MapIterationAborted"
+            ) {
+                name
+            } else if fan_out_event {
+                name.and_then(|n| parent.get(n).copied())
+            } else {
+                inside_previous
+            };
+            if let Some(id) = event["id"].as_u64() {
+                if let Some(name) = name {
+                    state_of_event.insert(id, name);
+                    if matches!(kind, "MapStateEntered" | "ParallelStateEntered") {
+                        fan_out_entered.insert(id, name);
+                    }
+                }
+                if let Some(inside) = inside {
+                    inside_of_event.insert(id, inside);
+                }
             }
             name
         })
@@ -527,5 +581,84 @@ mod tests {
         assert_eq!(running.get("Analyze"), None);
         let ended = statuses(&events, true);
         assert_eq!(ended.get("RequestApproval"), Some(&StateStatus::Failed));
+    }
+
+    /// AWS's chains (the Step Functions engine writes them too): a Map's
+    /// `MapStateFailed` follows the failing iteration's last event, a retried
+    /// Map starts again after it, a plain Lambda ARN writes `LambdaFunction*`
+    /// events, `EvaluationFailed` names its state.
+    #[test]
+    fn map_parallel_and_lambda_events_belong_to_their_states() {
+        let events: Vec<Value> = serde_json::from_value(serde_json::json!([
+            {"id": 1, "previous_event_id": 0, "type": "ExecutionStarted"},
+            {"id": 2, "previous_event_id": 0, "type": "MapStateEntered", "name": "Each"},
+            {"id": 3, "previous_event_id": 2, "type": "MapStateStarted"},
+            {"id": 4, "previous_event_id": 3, "type": "MapIterationStarted", "name": "Each", "index": 0},
+            {"id": 5, "previous_event_id": 4, "type": "TaskStateEntered", "name": "Work"},
+            {"id": 6, "previous_event_id": 5, "type": "LambdaFunctionScheduled"},
+            {"id": 7, "previous_event_id": 6, "type": "LambdaFunctionStarted"},
+            {"id": 8, "previous_event_id": 7, "type": "LambdaFunctionFailed", "error": "Boom"},
+            {"id": 9, "previous_event_id": 8, "type": "MapIterationFailed", "name": "Each", "index": 0},
+            {"id": 10, "previous_event_id": 8, "type": "MapStateStarted"},
+            {"id": 11, "previous_event_id": 10, "type": "MapIterationStarted"},
+            {"id": 12, "previous_event_id": 11, "type": "TaskStateEntered", "name": "Work"},
+            {"id": 13, "previous_event_id": 12, "type": "LambdaFunctionScheduled"},
+            {"id": 14, "previous_event_id": 13, "type": "LambdaFunctionStarted"},
+            {"id": 15, "previous_event_id": 14, "type": "LambdaFunctionFailed", "error": "Boom"},
+            {"id": 16, "previous_event_id": 15, "type": "MapIterationFailed"},
+            {"id": 17, "previous_event_id": 15, "type": "MapStateFailed"},
+            {"id": 18, "previous_event_id": 17, "type": "MapStateExited", "name": "Each"},
+            {"id": 19, "previous_event_id": 18, "type": "ParallelStateEntered", "name": "Both"},
+            {"id": 20, "previous_event_id": 19, "type": "ParallelStateStarted"},
+            {"id": 21, "previous_event_id": 20, "type": "PassStateEntered", "name": "Left"},
+            {"id": 22, "previous_event_id": 20, "type": "PassStateEntered", "name": "Right"},
+            {"id": 23, "previous_event_id": 21, "type": "PassStateExited", "name": "Left"},
+            {"id": 24, "previous_event_id": 22, "type": "PassStateExited", "name": "Right"},
+            {"id": 25, "previous_event_id": 24, "type": "ParallelStateSucceeded"},
+            {"id": 26, "previous_event_id": 24, "type": "ParallelStateExited", "name": "Both"},
+            {"id": 27, "previous_event_id": 26, "type": "PassStateEntered", "name": "Last"},
+            {"id": 28, "previous_event_id": 26, "type": "EvaluationFailed", "name": "Last", "error": "States.QueryEvaluationError"},
+            {"id": 29, "previous_event_id": 28, "type": "ExecutionFailed"}
+        ]))
+        .unwrap_or_default();
+        let states = state_of_each(&events);
+        let expected = [
+            None,
+            Some("Each"),
+            Some("Each"),
+            Some("Each"),
+            Some("Work"),
+            Some("Work"),
+            Some("Work"),
+            Some("Work"),
+            Some("Each"),
+            Some("Each"),
+            Some("Each"),
+            Some("Work"),
+            Some("Work"),
+            Some("Work"),
+            Some("Work"),
+            Some("Each"),
+            Some("Each"),
+            Some("Each"),
+            Some("Both"),
+            Some("Both"),
+            Some("Left"),
+            Some("Right"),
+            Some("Left"),
+            Some("Right"),
+            Some("Both"),
+            Some("Both"),
+            Some("Last"),
+            Some("Last"),
+            Some("Last"),
+        ];
+        assert_eq!(states, expected);
+        let ended = statuses(&events, true);
+        assert_eq!(ended.get("Each"), Some(&StateStatus::Caught));
+        assert_eq!(ended.get("Work"), Some(&StateStatus::Failed));
+        assert_eq!(ended.get("Both"), Some(&StateStatus::Succeeded));
+        assert_eq!(ended.get("Left"), Some(&StateStatus::Succeeded));
+        assert_eq!(ended.get("Last"), Some(&StateStatus::Failed));
     }
 }

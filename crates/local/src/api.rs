@@ -593,9 +593,8 @@ impl LocalApi {
             .history()
             .iter()
             .rev()
-            .filter_map(|e| e.details.input.as_ref())
+            .filter_map(|e| e.details.input.as_ref().map(responder_sfn::Payload::value))
             .filter(|input| input["registration"]["incident"]["id"].as_str() == Some(incident_id))
             .max_by_key(|input| input.as_object().map_or(0, serde_json::Map::len))
-            .cloned()
     }
 }

@@ -4,11 +4,16 @@
 //!   Choice states, 2,001 transitions per execution.
 //! - `map_100_noop`: an inline Map over 100 items, each a Task whose handler
 //!   returns at once: 101 transitions per execution.
+//! - `jsonata_pass_choice_loop`, `jsonata_map_100_noop`: the same machines in
+//!   JSONata (`Output` and a `Condition` for the loop, `Items` and
+//!   `ItemSelector` for the Map).
+//! - `jsonata_variables_loop`: the loop counting in a variable (`Assign`),
+//!   its state data untouched.
 //!
 //! Group `engine`: the engine alone. Executions run straight through and
 //! keep their full history in memory; with `Persistence::WaitingOnly`
 //! nothing is written to the store (as in `responder sfn run`).
-//! Group `durable`: the same executions, each also saved with its history
+//! Group `durable`: the two JSONPath executions, each also saved with its history
 //! (`Persistence::All`, as `responder` keeps them) in a SQLite file (WAL) in
 //! RAM (`/dev/shm`), so the figure is SQLite's and not the disk's.
 //! The baseline `plain_rust_loop` does the loop's data work (read, add one,
@@ -79,6 +84,50 @@ fn map_definition() -> Arc<Definition> {
     }))
 }
 
+fn jsonata_loop_definition() -> Arc<Definition> {
+    definition(&json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Count",
+        "States": {
+            "Count": {"Type": "Pass", "Output": {"i": "{% $states.input.i + 1 %}"}, "Next": "More"},
+            "More": {"Type": "Choice",
+                "Choices": [{"Condition": format!("{{% $states.input.i < {LOOPS} %}}"), "Next": "Count"}],
+                "Default": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    }))
+}
+
+fn jsonata_variables_definition() -> Arc<Definition> {
+    definition(&json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Start",
+        "States": {
+            "Start": {"Type": "Pass", "Assign": {"i": 0}, "Next": "Count"},
+            "Count": {"Type": "Pass", "Assign": {"i": "{% $i + 1 %}"}, "Next": "More"},
+            "More": {"Type": "Choice",
+                "Choices": [{"Condition": format!("{{% $i < {LOOPS} %}}"), "Next": "Count"}],
+                "Default": "Done"},
+            "Done": {"Type": "Succeed"}
+        }
+    }))
+}
+
+fn jsonata_map_definition() -> Arc<Definition> {
+    definition(&json!({
+        "QueryLanguage": "JSONata",
+        "StartAt": "Fanout",
+        "States": {"Fanout": {
+            "Type": "Map", "Items": "{% $states.input.items %}",
+            "ItemSelector": "{% $states.context.Map.Item.Value %}",
+            "ItemProcessor": {"StartAt": "Noop", "States": {"Noop": {
+                "Type": "Task", "Resource": "arn:aws:lambda:us-east-1:123456789012:function:noop", "End": true
+            }}},
+            "End": true
+        }}
+    }))
+}
+
 fn noop_registry() -> Registry {
     let mut registry = Registry::new();
     registry.register_fn("noop", |request| Ok(request.input));
@@ -93,7 +142,7 @@ fn bench(c: &mut Criterion) {
         .enable_time()
         .build()
         .unwrap();
-    let cases: [Case; 2] = [
+    let cases: [Case; 5] = [
         (
             "pass_choice_loop",
             loop_definition(),
@@ -103,6 +152,24 @@ fn bench(c: &mut Criterion) {
         (
             "map_100_noop",
             map_definition(),
+            noop_registry,
+            json!({"items": (0..100).collect::<Vec<u32>>()}),
+        ),
+        (
+            "jsonata_pass_choice_loop",
+            jsonata_loop_definition(),
+            Registry::new,
+            json!({"i": 0}),
+        ),
+        (
+            "jsonata_variables_loop",
+            jsonata_variables_definition(),
+            Registry::new,
+            json!({}),
+        ),
+        (
+            "jsonata_map_100_noop",
+            jsonata_map_definition(),
             noop_registry,
             json!({"items": (0..100).collect::<Vec<u32>>()}),
         ),
@@ -150,7 +217,7 @@ fn bench(c: &mut Criterion) {
     group.finish();
 
     let mut group = c.benchmark_group("durable");
-    for (name, def, registry, input) in &cases {
+    for (name, def, registry, input) in cases.iter().take(2) {
         let engine = engine(file_store(&ram, name), registry(), Persistence::All);
         let check = runtime
             .block_on(engine.execute(def, "Bench", None, input.clone()))

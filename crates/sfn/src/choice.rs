@@ -7,7 +7,7 @@ use chrono::{DateTime, FixedOffset};
 use serde_json::{Map, Value};
 
 use crate::error::StatesError;
-use crate::path::JsonPath;
+use crate::path::{JsonPath, Sources};
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Rule {
@@ -198,11 +198,11 @@ impl Rule {
         }
     }
 
-    pub fn evaluate(&self, data: &Value, context: &Value) -> Result<bool, StatesError> {
+    pub(crate) fn evaluate(&self, src: &Sources<'_>) -> Result<bool, StatesError> {
         match self {
             Self::And(rules) => {
                 for rule in rules {
-                    if !rule.evaluate(data, context)? {
+                    if !rule.evaluate(src)? {
                         return Ok(false);
                     }
                 }
@@ -210,18 +210,18 @@ impl Rule {
             }
             Self::Or(rules) => {
                 for rule in rules {
-                    if rule.evaluate(data, context)? {
+                    if rule.evaluate(src)? {
                         return Ok(true);
                     }
                 }
                 Ok(false)
             }
-            Self::Not(rule) => Ok(!rule.evaluate(data, context)?),
+            Self::Not(rule) => Ok(!rule.evaluate(src)?),
             Self::Test {
                 variable,
                 comparator,
                 operand,
-            } => test(variable, *comparator, operand, data, context),
+            } => test(variable, *comparator, operand, src),
         }
     }
 }
@@ -252,13 +252,12 @@ fn test(
     variable: &JsonPath,
     comparator: Comparator,
     operand: &Operand,
-    data: &Value,
-    context: &Value,
+    src: &Sources<'_>,
 ) -> Result<bool, StatesError> {
-    let value = variable.read(data, context);
+    let value = variable.read_in(src);
     let expected = match operand {
         Operand::Literal(v) => v.clone(),
-        Operand::Path(p) => p.read(data, context).ok_or_else(|| invalid_path(p))?,
+        Operand::Path(p) => p.read_in(src).ok_or_else(|| invalid_path(p))?,
     };
     if comparator == Comparator::IsPresent {
         return Ok(expected.as_bool() == Some(value.is_some()));

@@ -23,6 +23,8 @@ pub mod names {
     pub const INTRINSIC_FAILURE: &str = "States.IntrinsicFailure";
     /// An execution stopped by `StopExecution`.
     pub const ABORTED: &str = "States.Aborted";
+    /// A JSONata expression failed or gave no value (or the wrong type).
+    pub const QUERY_EVALUATION_ERROR: &str = "States.QueryEvaluationError";
     /// A lambda function failed without an error type.
     pub const LAMBDA_UNKNOWN: &str = "Lambda.Unknown";
 }

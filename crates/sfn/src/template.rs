@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 
 use crate::error::StatesError;
 use crate::intrinsics::Intrinsic;
-use crate::path::JsonPath;
+use crate::path::{JsonPath, Sources};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct Template {
@@ -32,18 +32,26 @@ impl Template {
         Ok(Self { node, uses_context })
     }
 
+    /// The names of the top-level fields (`.$` removed).
+    pub fn field_names(&self) -> Vec<String> {
+        match &self.node {
+            Node::Object(fields) => fields.iter().map(|(n, _)| n.clone()).collect(),
+            Node::Literal(Value::Object(map)) => map.keys().cloned().collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// Whether evaluating needs the context object (`$$`).
     pub fn uses_context(&self) -> bool {
         self.uses_context
     }
 
-    pub fn evaluate(
+    pub(crate) fn evaluate(
         &self,
-        data: &Value,
-        context: &Value,
+        src: &Sources<'_>,
         random: &mut dyn FnMut() -> u64,
     ) -> Result<Value, StatesError> {
-        self.node.evaluate(data, context, random)
+        self.node.evaluate(src, random)
     }
 }
 
@@ -114,8 +122,7 @@ impl Node {
 
     fn evaluate(
         &self,
-        data: &Value,
-        context: &Value,
+        src: &Sources<'_>,
         random: &mut dyn FnMut() -> u64,
     ) -> Result<Value, StatesError> {
         Ok(match self {
@@ -123,24 +130,34 @@ impl Node {
             Self::Object(fields) => {
                 let mut map = Map::new();
                 for (name, node) in fields {
-                    map.insert(name.clone(), node.evaluate(data, context, random)?);
+                    map.insert(name.clone(), node.evaluate(src, random)?);
                 }
                 Value::Object(map)
             }
             Self::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|n| n.evaluate(data, context, random))
+                    .map(|n| n.evaluate(src, random))
                     .collect::<Result<_, _>>()?,
             ),
-            Self::Path(path, key) => path.read(data, context).ok_or_else(|| {
+            Self::Path(path, key) => path.read_in(src).ok_or_else(|| {
+                if let Some(name) = path.variable() {
+                    return StatesError::runtime(format!(
+                        "The JSONPath '{path}' specified for the field '{key}' could not be found: \
+                         the variable '{name}' is not defined or has no such field"
+                    ));
+                }
                 StatesError::runtime(format!(
                     "The JSONPath '{path}' specified for the field '{key}' could not be found in \
                      the input '{}'",
-                    if path.is_context() { context } else { data }
+                    if path.is_context() {
+                        src.context
+                    } else {
+                        src.data
+                    }
                 ))
             })?,
-            Self::Intrinsic(call, _) => call.evaluate(data, context, random)?,
+            Self::Intrinsic(call, _) => call.evaluate(src, random)?,
         })
     }
 }
@@ -154,9 +171,13 @@ mod tests {
 
     fn eval(template: Value, data: Value) -> Result<Value, StatesError> {
         let mut random = || 4u64;
+        let context = json!({"Execution": {"Name": "run-1"}});
         Template::compile(&template).unwrap().evaluate(
-            &data,
-            &json!({"Execution": {"Name": "run-1"}}),
+            &Sources {
+                data: &data,
+                context: &context,
+                vars: &crate::path::NoVars,
+            },
             &mut random,
         )
     }

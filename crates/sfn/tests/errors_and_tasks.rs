@@ -423,7 +423,10 @@ async fn history_has_aws_event_types_and_previous_event_ids() {
     );
     for (i, event) in execution.history().iter().enumerate() {
         assert_eq!(event.id, i as u64 + 1);
-        assert_eq!(event.previous_event_id, i as u64);
+        // As AWS records it, the first state's Entered event names no
+        // previous event; every other event names the one before it.
+        let previous = if i == 1 { 0 } else { i as u64 };
+        assert_eq!(event.previous_event_id, previous);
     }
     let entered = execution.history()[1].to_aws();
     assert_eq!(entered["stateEnteredEventDetails"]["name"], json!("P"));

@@ -144,7 +144,7 @@ async fn bad_arguments_fail_with_a_cause_that_names_the_function() {
         ("States.Hash('x', 'SHA-3')", "unknown algorithm"),
         ("States.JsonMerge($.o, $.o, true)", "shallow"),
         ("States.ArrayRange(1, 2000, 1)", "limit is 1000"),
-        ("States.MathAdd('a', 1)", "integer"),
+        ("States.MathAdd('a', 1)", "must be a number"),
         ("States.Base64Decode('***')", "base64"),
         ("States.ArrayLength($.missing)", "could not be found"),
     ];
@@ -154,4 +154,64 @@ async fn bad_arguments_fail_with_a_cause_that_names_the_function() {
             .unwrap_err();
         assert!(cause.contains(expected), "{expression}: {cause}");
     }
+}
+
+/// Where AWS is more lenient than its guide, the outputs AWS recorded (the
+/// LocalStack project's snapshots of executions on AWS,
+/// `tests/aws/services/stepfunctions/v2/intrinsic_functions/*.snapshot.json`).
+#[tokio::test]
+async fn where_aws_is_more_lenient_than_its_guide_it_gives_what_aws_recorded() {
+    // test_math_operations.snapshot.json, test_math_add: each operand is
+    // rounded half up (Java's Math.round), then added.
+    let sums = [
+        (1.49, 1.5, 3),
+        (1.5, 1.51, 4),
+        (-1.49, -1.5, -2),
+        (-1.5, -1.51, -3),
+        (1.49, -1.49, 0),
+        (0.5, 0.0, 1),
+        (2.5, 0.0, 3),
+        (-0.5, 0.0, 0),
+        (-0.5, 0.5, 1),
+        (-2.5, 0.0, -2),
+        (-3.5, 0.0, -3),
+    ];
+    for (a, b, sum) in sums {
+        let out = call("States.MathAdd($.a, $.b)", json!({"a": a, "b": b})).await;
+        assert_eq!(out, Ok(json!(sum)), "{a} + {b}");
+    }
+    // test_math_random: a start and end with fractions are accepted.
+    let n = call(
+        "States.MathRandom($.a, $.b)",
+        json!({"a": 12.5, "b": 44.51}),
+    )
+    .await
+    .unwrap();
+    assert!((13..45).contains(&n.as_i64().unwrap()), "{n}");
+    // test_json_manipulation.snapshot.json, test_string_to_json: a blank
+    // string is null, "-0" is 0.
+    for (text, value) in [("", json!(null)), (" ", json!(null)), ("-0", json!(0))] {
+        let out = call("States.StringToJson($.s)", json!({"s": text})).await;
+        assert_eq!(out, Ok(value), "{text:?}");
+    }
+    // test_generic.snapshot.json, test_format_2: an object argument prints
+    // in Java's form, its strings unquoted.
+    let out = call(
+        "States.Format('fst={} and snd={}.', $.o, $.s)",
+        json!({"o": {"Arg1": 1, "Arg2": []}, "s": "{\"Arg1\": 1, \"Arg2\": []}"}),
+    )
+    .await;
+    assert_eq!(
+        out,
+        Ok(json!(
+            "fst={Arg1=1, Arg2=[]} and snd={\"Arg1\": 1, \"Arg2\": []}."
+        ))
+    );
+    // test_context_json_path: nested objects and strings, the same form.
+    let out = call(
+        "States.Format('{}', $.o)",
+        json!({"o": {"Id": "arn:x", "Name": "n", "List": ["a", 1, null]}}),
+    )
+    .await;
+    assert_eq!(out, Ok(json!("{Id=arn:x, Name=n, List=[a, 1, null]}")));
 }

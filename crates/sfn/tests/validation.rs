@@ -102,10 +102,10 @@ fn malformed_paths_templates_and_rules_name_the_field() {
 
 #[test]
 fn unsupported_features_are_refused_by_name() {
-    let jsonata = json!({"QueryLanguage": "JSONata", "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}});
-    assert!(load_error(&jsonata).contains("JSONata is not"));
-    let assign = pass(json!({"Assign": {"x": 1}}));
-    assert!(load_error(&assign).starts_with("state 'P': 'Assign' is not supported"));
+    let activity = json!({"StartAt": "A", "States": {"A": {"Type": "Task", "End": true,
+        "Resource": "arn:aws:states:us-east-1:123456789012:activity:work"}}});
+    assert!(load_error(&activity).starts_with("state 'A': Resource "));
+    assert!(load_error(&activity).contains("is an activity, which is not supported"));
     let distributed = json!({"StartAt": "M", "States": {"M": {"Type": "Map", "End": true,
         "ItemProcessor": {"ProcessorConfig": {"Mode": "DISTRIBUTED", "ExecutionType": "STANDARD"}, "StartAt": "P", "States": {"P": {"Type": "Pass", "End": true}}}}}});
     assert!(
@@ -137,4 +137,75 @@ fn placeholders_are_substituted_before_loading() {
     assert!(def.text().contains("function:work"));
     // Left as is, the placeholder names the function itself.
     assert!(responder_sfn::Definition::load(text, &Default::default()).is_ok());
+}
+
+/// JSONata definitions: what AWS refuses at creation is refused at load,
+/// naming the state and the field (and below it, the path to the bad
+/// expression).
+#[test]
+fn jsonata_definitions_are_refused_naming_state_and_field() {
+    let jsonata = |state: serde_json::Value| {
+        json!({"QueryLanguage": "JSONata", "StartAt": "A",
+            "States": {"A": state, "B": {"Type": "Succeed"}}})
+    };
+    let cases = [
+        (
+            json!({"Type": "Pass", "Parameters": {"a": 1}, "Next": "B"}),
+            "state 'A': the field 'Parameters' is not supported in a JSONata state",
+        ),
+        (
+            json!({"Type": "Pass", "Output": {"x": ["ok", "{% 1 + %}"]}, "Next": "B"}),
+            "state 'A': Output/x/1: the JSONata expression ' 1 + ' is not valid: S0207: \
+             unexpected end of expression (at 5)",
+        ),
+        (
+            json!({"Type": "Pass", "Assign": {"1bad": 1}, "Next": "B"}),
+            "state 'A': Assign: '1bad' is not a variable name",
+        ),
+        (
+            json!({"Type": "Pass", "QueryLanguage": "JSONPath", "Next": "B"}),
+            "state 'A': QueryLanguage cannot be JSONPath in a state when the state machine's \
+             QueryLanguage is JSONata",
+        ),
+        (
+            json!({"Type": "Choice", "Choices": [{"Condition": "$x", "Next": "B"}], "Default": "B"}),
+            "state 'A': Choices[0]: Condition must be a JSONata expression {% ... %} or a boolean",
+        ),
+        (
+            json!({"Type": "Choice", "Choices": [{"Variable": "$.x", "BooleanEquals": true, "Next": "B"}]}),
+            "state 'A': Choices[0]: the field 'Variable' is not supported in a JSONata rule",
+        ),
+        (
+            json!({"Type": "Task", "Resource": "arn:aws:lambda:us-east-1:1:function:f",
+                "TimeoutSecondsPath": "$.t", "Next": "B"}),
+            "state 'A': the field 'TimeoutSecondsPath' is not supported in a JSONata state",
+        ),
+        (
+            json!({"Type": "Map", "ItemsPath": "$.x", "Next": "B",
+                "ItemProcessor": {"StartAt": "C", "States": {"C": {"Type": "Succeed"}}}}),
+            "state 'A': the field 'ItemsPath' is not supported in a JSONata state",
+        ),
+        (
+            json!({"Type": "Wait", "Seconds": "{% 'a' & %}", "Next": "B"}),
+            "state 'A': Seconds: the JSONata expression ' 'a' & ' is not valid",
+        ),
+    ];
+    for (state, expected) in cases {
+        let error = load_error(&jsonata(state));
+        assert!(error.starts_with(expected), "{error}\nwanted: {expected}");
+    }
+    let python =
+        json!({"QueryLanguage": "Python", "StartAt": "A", "States": {"A": {"Type": "Succeed"}}});
+    assert_eq!(
+        load_error(&python),
+        "QueryLanguage \"Python\" is not JSONPath or JSONata"
+    );
+}
+
+/// The JSONata translation of the project's state machine loads.
+#[test]
+fn the_jsonata_fixture_is_a_valid_definition() {
+    let text = include_str!("fixtures/incident-response.jsonata.asl.json");
+    let asl: serde_json::Value = serde_json::from_str(text).unwrap();
+    assert_eq!(definition(&asl).state_count(), 32);
 }

@@ -17,7 +17,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
-use responder_sfn::{Execution, Status};
+use responder_sfn::{Execution, Payload, Status};
 use serde::Serialize;
 use serde_json::Value;
 
@@ -261,7 +261,8 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
         summary.transitions += execution.transitions();
         let history = execution.history();
         // A task's time runs from its Scheduled event, through Started, to
-        // Succeeded or Failed (each names the one before it).
+        // Succeeded or Failed (each names the one before it); a callback
+        // task's function has returned at TaskSubmitted.
         let mut scheduled: HashMap<u64, chrono::DateTime<chrono::Utc>> = HashMap::new();
         for event in history {
             if event.kind.ends_with("Scheduled") {
@@ -282,7 +283,7 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
                     "Analyze" | "AnalyzeFallback" => analyses += 1,
                     "UseCachedAnalysis" => summary.cache_hits += 1,
                     "Deliver" | "SendRecovery" => {
-                        if let Some(input) = &event.details.input {
+                        if let Some(input) = event.details.input.as_ref().map(Payload::value) {
                             let key = (
                                 input["incident"]["id"]
                                     .as_str()
@@ -297,14 +298,18 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
                     _ => {}
                 }
             }
-            if event.kind.ends_with("Succeeded") || event.kind.ends_with("Failed") {
+            if event.kind.ends_with("Succeeded")
+                || event.kind.ends_with("Failed")
+                || event.kind == "TaskSubmitted"
+            {
                 if let Some(started) = scheduled.get(&event.previous_event_id) {
                     let ms = (event.timestamp - *started).num_microseconds().unwrap_or(0) as f64
                         / 1000.0;
                     lambda_ms += ms.max(1.0).ceil();
                     invocations += 1;
                 }
-                if let Some(usage) = event.details.output.as_ref().map(|o| &o["usage"]) {
+                if let Some(output) = event.details.output.as_ref().map(Payload::value) {
+                    let usage = &output["usage"];
                     tokens.0 += usage["input_tokens"].as_u64().unwrap_or(0);
                     tokens.1 += usage["output_tokens"].as_u64().unwrap_or(0);
                 }

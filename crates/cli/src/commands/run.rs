@@ -140,12 +140,16 @@ fn print_states(history: &[responder_sfn::Event], from: usize) {
                     && !e.kind.starts_with("Map")
                     && !e.kind.starts_with("Parallel")
             })
-            .and_then(|e| e.details.output.as_ref());
+            .and_then(|e| e.details.output.as_ref())
+            .map(responder_sfn::Payload::value);
         let started = history
             .get(entered)
             .map_or(event.timestamp, |e| e.timestamp);
         let duration = (event.timestamp - started).num_milliseconds();
-        say!("  {name:<20} {duration:>5} ms  {}", short(task_result));
+        say!(
+            "  {name:<20} {duration:>5} ms  {}",
+            short(task_result.as_ref())
+        );
     }
 }
 

@@ -4,10 +4,19 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
 use crate::error::StatesError;
-use crate::path::JsonPath;
+use crate::path::{JsonPath, Sources};
+
+mod parser;
+mod values;
+
+use parser::{Parser, unmark};
+use values::{
+    array, format_template, integer, limited_string, object, rounded, string, without_negative_zero,
+};
+pub(crate) use values::{hash, uuid_v4};
 
 /// AWS's limit on the string given to `Base64Encode`, `Base64Decode` and `Hash`.
 const MAX_STRING_INPUT: usize = 10_000;
@@ -130,10 +139,9 @@ impl Intrinsic {
         })
     }
 
-    pub fn evaluate(
+    pub(crate) fn evaluate(
         &self,
-        data: &Value,
-        context: &Value,
+        src: &Sources<'_>,
         random: &mut dyn FnMut() -> u64,
     ) -> Result<Value, StatesError> {
         let mut args = Vec::with_capacity(self.args.len());
@@ -142,14 +150,14 @@ impl Intrinsic {
                 // Only the format string gives `\{` and `\}` a meaning of their own.
                 Arg::Literal(v) if i == 0 && self.function == Function::Format => v.clone(),
                 Arg::Literal(v) => unmark(v.clone()),
-                Arg::Path(path) => path.read(data, context).ok_or_else(|| {
+                Arg::Path(path) => path.read_in(src).ok_or_else(|| {
                     StatesError::runtime(format!(
                         "The JsonPath argument '{path}' of the intrinsic function {} could not be \
                          found in the input",
                         self.name()
                     ))
                 })?,
-                Arg::Call(call) => call.evaluate(data, context, random)?,
+                Arg::Call(call) => call.evaluate(src, random)?,
             });
         }
         self.apply(args, random)
@@ -173,7 +181,14 @@ impl Intrinsic {
             }
             Function::StringToJson => {
                 let text = string(next(), "the argument")?;
-                serde_json::from_str(&text).map_err(|e| format!("the string is not JSON: {e}"))?
+                // AWS gives null for a blank string and 0 for "-0".
+                if text.trim().is_empty() {
+                    Value::Null
+                } else {
+                    let value = serde_json::from_str(&text)
+                        .map_err(|e| format!("the string is not JSON: {e}"))?;
+                    without_negative_zero(value)
+                }
             }
             Function::JsonToString => Value::String(next().to_string()),
             Function::Array => Value::Array(
@@ -276,7 +291,8 @@ impl Intrinsic {
                 Value::Object(left)
             }
             Function::MathRandom => {
-                let (start, end) = (integer(&next(), "the start")?, integer(&next(), "the end")?);
+                // Like States.MathAdd, AWS rounds numbers with a fraction.
+                let (start, end) = (rounded(&next(), "the start")?, rounded(&next(), "the end")?);
                 if end <= start {
                     return Err(format!(
                         "the end ({end}) must be greater than the start ({start})"
@@ -287,9 +303,11 @@ impl Intrinsic {
                 Value::from(start + offset)
             }
             Function::MathAdd => {
+                // AWS rounds each operand half up (1.5 is 2, -1.5 is -1)
+                // before adding, where its guide asks for integers.
                 let (a, b) = (
-                    integer(&next(), "the first argument")?,
-                    integer(&next(), "the second argument")?,
+                    rounded(&next(), "the first argument")?,
+                    rounded(&next(), "the second argument")?,
                 );
                 Value::from(a.checked_add(b).ok_or("the sum overflows")?)
             }
@@ -305,287 +323,5 @@ impl Intrinsic {
             }
             Function::Uuid => Value::String(uuid_v4(random(), random())),
         })
-    }
-}
-
-fn string(value: Value, what: &str) -> Result<String, String> {
-    match value {
-        Value::String(s) => Ok(s),
-        other => Err(format!(
-            "{what} must be a string, got {}",
-            type_name(&other)
-        )),
-    }
-}
-
-fn limited_string(value: Value) -> Result<String, String> {
-    let text = string(value, "the argument")?;
-    if text.chars().count() > MAX_STRING_INPUT {
-        return Err(format!(
-            "the string has {} characters; the limit is {MAX_STRING_INPUT}",
-            text.chars().count()
-        ));
-    }
-    Ok(text)
-}
-
-fn array(value: Value, what: &str) -> Result<Vec<Value>, String> {
-    match value {
-        Value::Array(items) => Ok(items),
-        other => Err(format!(
-            "{what} must be an array, got {}",
-            type_name(&other)
-        )),
-    }
-}
-
-fn object(value: Value, what: &str) -> Result<Map<String, Value>, String> {
-    match value {
-        Value::Object(map) => Ok(map),
-        other => Err(format!(
-            "{what} must be an object, got {}",
-            type_name(&other)
-        )),
-    }
-}
-
-fn integer(value: &Value, what: &str) -> Result<i64, String> {
-    match value {
-        Value::Number(n) => n
-            .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0).map(|f| f as i64))
-            .ok_or_else(|| format!("{what} must be an integer, got {n}")),
-        other => Err(format!(
-            "{what} must be an integer, got {}",
-            type_name(other)
-        )),
-    }
-}
-
-pub(crate) fn type_name(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "an array",
-        Value::Object(_) => "an object",
-    }
-}
-
-/// `{}` takes the next argument; `\{`, `\}`, `\'` and `\\` were unescaped
-/// by the parser into private markers, so they print as themselves.
-fn format_template(template: &str, args: &[Value]) -> Result<String, String> {
-    let mut out = String::with_capacity(template.len());
-    let mut args = args.iter();
-    let mut chars = template.chars().peekable();
-    while let Some(c) = chars.next() {
-        match c {
-            '{' if chars.peek() == Some(&'}') => {
-                chars.next();
-                let arg = args
-                    .next()
-                    .ok_or("the format string has more {} than arguments")?;
-                match arg {
-                    Value::String(s) => out.push_str(s),
-                    Value::Array(_) | Value::Object(_) => {
-                        return Err("arguments of States.Format cannot be arrays or objects".into());
-                    }
-                    other => out.push_str(&other.to_string()),
-                }
-            }
-            ESCAPED_OPEN => out.push('{'),
-            ESCAPED_CLOSE => out.push('}'),
-            other => out.push(other),
-        }
-    }
-    if args.next().is_some() {
-        return Err("the format string has fewer {} than arguments".to_owned());
-    }
-    Ok(out)
-}
-
-/// Private-use characters standing for `\{` and `\}` inside a literal.
-const ESCAPED_OPEN: char = '\u{F0000}';
-const ESCAPED_CLOSE: char = '\u{F0001}';
-
-fn hash(text: &str, algorithm: &str) -> Result<String, String> {
-    use sha2::Digest as _;
-    let digest: Vec<u8> = match algorithm {
-        "MD5" => md5::Md5::digest(text.as_bytes()).to_vec(),
-        "SHA-1" => sha1::Sha1::digest(text.as_bytes()).to_vec(),
-        "SHA-256" => sha2::Sha256::digest(text.as_bytes()).to_vec(),
-        "SHA-384" => sha2::Sha384::digest(text.as_bytes()).to_vec(),
-        "SHA-512" => sha2::Sha512::digest(text.as_bytes()).to_vec(),
-        other => {
-            return Err(format!(
-                "unknown algorithm '{other}'; expected MD5, SHA-1, SHA-256, SHA-384 or SHA-512"
-            ));
-        }
-    };
-    Ok(digest.iter().map(|b| format!("{b:02x}")).collect())
-}
-
-/// A version 4 UUID from 128 random bits.
-pub(crate) fn uuid_v4(high: u64, low: u64) -> String {
-    let high = (high & 0xffff_ffff_ffff_0fff) | 0x0000_0000_0000_4000;
-    let low = (low & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000;
-    format!(
-        "{:08x}-{:04x}-{:04x}-{:04x}-{:012x}",
-        high >> 32,
-        (high >> 16) & 0xffff,
-        high & 0xffff,
-        low >> 48,
-        low & 0xffff_ffff_ffff
-    )
-}
-
-struct Parser<'a> {
-    text: &'a [u8],
-    pos: usize,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.text.get(self.pos).copied()
-    }
-
-    fn skip_spaces(&mut self) {
-        while self.peek().is_some_and(|b| b.is_ascii_whitespace()) {
-            self.pos += 1;
-        }
-    }
-
-    fn call(&mut self) -> Result<Intrinsic, String> {
-        self.skip_spaces();
-        let start = self.pos;
-        while self
-            .peek()
-            .is_some_and(|b| b.is_ascii_alphanumeric() || b == b'.')
-        {
-            self.pos += 1;
-        }
-        let name = String::from_utf8_lossy(self.text.get(start..self.pos).unwrap_or_default())
-            .into_owned();
-        let function = Function::from_name(&name)
-            .ok_or_else(|| format!("unknown intrinsic function '{name}'"))?;
-        self.skip_spaces();
-        if self.peek() != Some(b'(') {
-            return Err(format!("'{name}' must be followed by '('"));
-        }
-        self.pos += 1;
-        let mut args = Vec::new();
-        self.skip_spaces();
-        if self.peek() == Some(b')') {
-            self.pos += 1;
-        } else {
-            loop {
-                args.push(self.arg()?);
-                self.skip_spaces();
-                match self.peek() {
-                    Some(b',') => self.pos += 1,
-                    Some(b')') => {
-                        self.pos += 1;
-                        break;
-                    }
-                    _ => return Err(format!("expected ',' or ')' in the arguments of {name}")),
-                }
-            }
-        }
-        let (min, max) = function.arity();
-        if args.len() < min || args.len() > max {
-            return Err(format!(
-                "{name} takes {} arguments, got {}",
-                if min == max {
-                    min.to_string()
-                } else if max == usize::MAX {
-                    format!("at least {min}")
-                } else {
-                    format!("{min} to {max}")
-                },
-                args.len()
-            ));
-        }
-        Ok(Intrinsic { function, args })
-    }
-
-    fn arg(&mut self) -> Result<Arg, String> {
-        self.skip_spaces();
-        match self.peek() {
-            Some(b'\'') => self.string().map(|s| Arg::Literal(Value::String(s))),
-            Some(b'$') => {
-                let start = self.pos;
-                let mut depth = 0usize;
-                let mut quote = None;
-                while let Some(b) = self.peek() {
-                    match (quote, b) {
-                        (Some(q), _) if b == q => quote = None,
-                        (Some(_), _) => {}
-                        (None, b'\'' | b'"') => quote = Some(b),
-                        (None, b'[' | b'(') => depth += 1,
-                        (None, b']') => depth = depth.saturating_sub(1),
-                        (None, b')') if depth > 0 => depth -= 1,
-                        (None, b',' | b')') if depth == 0 => break,
-                        _ => {}
-                    }
-                    self.pos += 1;
-                }
-                let text = std::str::from_utf8(self.text.get(start..self.pos).unwrap_or_default())
-                    .unwrap_or_default()
-                    .trim_end();
-                JsonPath::parse(text).map(Arg::Path)
-            }
-            Some(b'S') => self.call().map(Arg::Call),
-            _ => {
-                let text = crate::path::bare_word(self.text, &mut self.pos);
-                match serde_json::from_str::<Value>(text) {
-                    Ok(v @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => {
-                        Ok(Arg::Literal(v))
-                    }
-                    _ => Err(format!("'{text}' is not a valid intrinsic argument")),
-                }
-            }
-        }
-    }
-
-    /// A single-quoted literal; `\'`, `\{`, `\}` and `\\` are escapes.
-    fn string(&mut self) -> Result<String, String> {
-        self.pos += 1;
-        let mut out = Vec::new();
-        loop {
-            match self.peek() {
-                None => return Err("a string argument is not closed with '".to_owned()),
-                Some(b'\\') => {
-                    let escaped = self.text.get(self.pos + 1).copied();
-                    self.pos += 2;
-                    match escaped {
-                        Some(b'{') => out.extend(ESCAPED_OPEN.to_string().as_bytes()),
-                        Some(b'}') => out.extend(ESCAPED_CLOSE.to_string().as_bytes()),
-                        Some(b) => out.push(b),
-                        None => return Err("a string argument ends with '\\'".to_owned()),
-                    }
-                }
-                Some(b'\'') => {
-                    self.pos += 1;
-                    break;
-                }
-                Some(b) => {
-                    out.push(b);
-                    self.pos += 1;
-                }
-            }
-        }
-        let text = String::from_utf8(out).map_err(|_| "a string argument is not UTF-8")?;
-        Ok(text)
-    }
-}
-
-/// Turns the escape markers back into plain braces.
-fn unmark(value: Value) -> Value {
-    match value {
-        Value::String(s) if s.contains([ESCAPED_OPEN, ESCAPED_CLOSE]) => {
-            Value::String(s.replace(ESCAPED_OPEN, "{").replace(ESCAPED_CLOSE, "}"))
-        }
-        other => other,
     }
 }

@@ -1,6 +1,7 @@
 //! JSONPath as Step Functions applies it.
 //!
-//! - `$` is the state's data, `$$` the context object.
+//! - `$` is the state's data, `$$` the context object, `$name` the
+//!   workflow variable `name`.
 //! - A *definite* path (only `.name`, `['name']` and `[index]`) selects one
 //!   value; when it selects nothing, the caller raises `States.Runtime`.
 //! - Any other path (`*`, `..`, slices, unions, `[?(...)]` filters) selects
@@ -11,13 +12,51 @@ use std::fmt;
 
 use serde_json::{Map, Value};
 
+mod parser;
+
+use parser::Parser;
+pub(crate) use parser::bare_word;
+
 /// A parsed JSONPath.
 #[derive(Debug, Clone, PartialEq)]
 pub struct JsonPath {
     text: String,
-    context: bool,
+    root: Root,
     segments: Vec<Segment>,
     definite: bool,
+}
+
+/// What a path starts from.
+#[derive(Debug, Clone, PartialEq)]
+enum Root {
+    /// `$`: the state's data.
+    Data,
+    /// `$$`: the context object.
+    Context,
+    /// `$name`: a workflow variable.
+    Variable(String),
+}
+
+/// Workflow variables, as a path reads them.
+pub(crate) trait Vars {
+    fn var(&self, name: &str) -> Option<&Value>;
+}
+
+/// No variables in scope.
+pub(crate) struct NoVars;
+
+impl Vars for NoVars {
+    fn var(&self, _: &str) -> Option<&Value> {
+        None
+    }
+}
+
+/// What paths read: the state's data, the context object, the variables.
+#[derive(Clone, Copy)]
+pub(crate) struct Sources<'a> {
+    pub data: &'a Value,
+    pub context: &'a Value,
+    pub vars: &'a dyn Vars,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -69,10 +108,17 @@ enum Op {
 impl JsonPath {
     /// Parses `text`; the error says what is malformed.
     pub fn parse(text: &str) -> Result<Self, String> {
-        let (context, rest) = if let Some(rest) = text.strip_prefix("$$") {
-            (true, rest)
+        let (root, rest) = if let Some(rest) = text.strip_prefix("$$") {
+            (Root::Context, rest)
         } else if let Some(rest) = text.strip_prefix('$') {
-            (false, rest)
+            let name_len = rest
+                .char_indices()
+                .find(|(i, c)| !(c.is_alphanumeric() || *c == '_') || (*i == 0 && c.is_numeric()))
+                .map_or(rest.len(), |(i, _)| i);
+            match rest.split_at_checked(name_len) {
+                Some((name, after)) if !name.is_empty() => (Root::Variable(name.to_owned()), after),
+                _ => (Root::Data, rest),
+            }
         } else {
             return Err(format!(
                 "'{text}' is not a JSONPath: it must start with '$'"
@@ -96,7 +142,7 @@ impl JsonPath {
             .all(|s| matches!(s, Segment::Field(_) | Segment::Index(_)));
         Ok(Self {
             text: text.to_owned(),
-            context,
+            root,
             segments,
             definite,
         })
@@ -106,7 +152,7 @@ impl JsonPath {
     pub fn root() -> Self {
         Self {
             text: "$".to_owned(),
-            context: false,
+            root: Root::Data,
             segments: Vec::new(),
             definite: true,
         }
@@ -115,9 +161,10 @@ impl JsonPath {
     /// Parses a reference path (ResultPath): `$` and object fields only.
     pub fn parse_reference(text: &str) -> Result<Self, String> {
         let path = Self::parse(text)?;
-        if path.context {
+        if path.root != Root::Data {
             return Err(format!(
-                "'{text}' is not a reference path: it cannot refer to the context object"
+                "'{text}' is not a reference path: it cannot refer to the context object or a \
+                 variable"
             ));
         }
         if !path.segments.iter().all(|s| matches!(s, Segment::Field(_))) {
@@ -134,7 +181,15 @@ impl JsonPath {
 
     /// `$$...`: reads the context object.
     pub fn is_context(&self) -> bool {
-        self.context
+        self.root == Root::Context
+    }
+
+    /// `$name...`: the variable it reads.
+    pub fn variable(&self) -> Option<&str> {
+        match &self.root {
+            Root::Variable(name) => Some(name),
+            _ => None,
+        }
     }
 
     /// Whether the path selects one value (rather than a list).
@@ -144,13 +199,23 @@ impl JsonPath {
 
     /// `$` alone.
     pub fn is_root(&self) -> bool {
-        self.segments.is_empty()
+        self.root == Root::Data && self.segments.is_empty()
     }
 
     /// The value the path selects from `data` (or `context` for `$$`).
     /// `None` when a definite path selects nothing.
     pub fn read(&self, data: &Value, context: &Value) -> Option<Value> {
-        let root = if self.context { context } else { data };
+        self.read_in(&Sources {
+            data,
+            context,
+            vars: &NoVars,
+        })
+    }
+
+    /// The value the path selects from its sources (a variable it names
+    /// must be defined).
+    pub(crate) fn read_in(&self, src: &Sources<'_>) -> Option<Value> {
+        let root = self.base(src)?;
         if self.definite {
             return definite(root, &self.segments).cloned();
         }
@@ -159,9 +224,21 @@ impl JsonPath {
         Some(Value::Array(out.into_iter().cloned().collect()))
     }
 
+    fn base<'v>(&self, src: &Sources<'v>) -> Option<&'v Value> {
+        match &self.root {
+            Root::Data => Some(src.data),
+            Root::Context => Some(src.context),
+            Root::Variable(name) => src.vars.var(name),
+        }
+    }
+
     /// Like [`read`](Self::read) but borrowing, for definite paths.
     pub fn read_ref<'v>(&self, data: &'v Value, context: &'v Value) -> Option<&'v Value> {
-        let root = if self.context { context } else { data };
+        let root = self.base(&Sources {
+            data,
+            context,
+            vars: &NoVars,
+        })?;
         if self.definite {
             definite(root, &self.segments)
         } else {
@@ -387,314 +464,6 @@ fn compare(a: &Value, op: Op, b: &Value) -> bool {
         Op::Le => matches!(ordering, Some(Ordering::Less | Ordering::Equal)),
         Op::Gt => ordering == Some(Ordering::Greater),
         Op::Ge => matches!(ordering, Some(Ordering::Greater | Ordering::Equal)),
-    }
-}
-
-/// A bare literal (a number, `true`, `false`, `null`) starting at `pos`,
-/// which moves past it. Shared by filters and intrinsic arguments.
-pub(crate) fn bare_word<'t>(text: &'t [u8], pos: &mut usize) -> &'t str {
-    let start = *pos;
-    while text
-        .get(*pos)
-        .is_some_and(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'+' | b'.'))
-    {
-        *pos += 1;
-    }
-    std::str::from_utf8(text.get(start..*pos).unwrap_or_default()).unwrap_or_default()
-}
-
-struct Parser<'a> {
-    text: &'a [u8],
-    pos: usize,
-}
-
-impl Parser<'_> {
-    fn peek(&self) -> Option<u8> {
-        self.text.get(self.pos).copied()
-    }
-
-    fn peek_at(&self, offset: usize) -> Option<u8> {
-        self.text.get(self.pos + offset).copied()
-    }
-
-    fn eat(&mut self, byte: u8) -> bool {
-        if self.peek() == Some(byte) {
-            self.pos += 1;
-            true
-        } else {
-            false
-        }
-    }
-
-    fn skip_spaces(&mut self) {
-        while self.peek().is_some_and(|b| b == b' ') {
-            self.pos += 1;
-        }
-    }
-
-    /// Segments until the end, or (inside a filter) until an operator.
-    fn segments(&mut self, in_filter: bool) -> Result<Vec<Segment>, String> {
-        let mut segments = Vec::new();
-        loop {
-            match self.peek() {
-                Some(b'.') if self.peek_at(1) == Some(b'.') => {
-                    self.pos += 2;
-                    if self.eat(b'*') {
-                        segments.push(Segment::Descendant(None));
-                    } else {
-                        let name = self.name()?;
-                        segments.push(Segment::Descendant(Some(name)));
-                    }
-                }
-                Some(b'.') => {
-                    self.pos += 1;
-                    if self.eat(b'*') {
-                        segments.push(Segment::Wildcard);
-                    } else {
-                        segments.push(Segment::Field(self.name()?));
-                    }
-                }
-                Some(b'[') => {
-                    self.pos += 1;
-                    segments.push(self.bracket()?);
-                }
-                _ if in_filter => return Ok(segments),
-                None => return Ok(segments),
-                Some(other) => return Err(format!("unexpected '{}'", char::from(other))),
-            }
-        }
-    }
-
-    fn name(&mut self) -> Result<String, String> {
-        let start = self.pos;
-        while let Some(b) = self.peek() {
-            if matches!(
-                b,
-                b'.' | b'[' | b' ' | b')' | b'=' | b'!' | b'<' | b'>' | b'&' | b'|'
-            ) {
-                break;
-            }
-            self.pos += 1;
-        }
-        if self.pos == start {
-            return Err("a field name is missing after '.'".to_owned());
-        }
-        let bytes = self.text.get(start..self.pos).unwrap_or_default();
-        Ok(String::from_utf8_lossy(bytes).into_owned())
-    }
-
-    fn bracket(&mut self) -> Result<Segment, String> {
-        self.skip_spaces();
-        if self.eat(b'*') {
-            self.expect(b']')?;
-            return Ok(Segment::Wildcard);
-        }
-        if self.peek() == Some(b'?') {
-            self.pos += 1;
-            self.expect(b'(')?;
-            let filter = self.filter_or()?;
-            self.skip_spaces();
-            self.expect(b')')?;
-            self.skip_spaces();
-            self.expect(b']')?;
-            return Ok(Segment::Filter(Box::new(filter)));
-        }
-        let mut keys = Vec::new();
-        loop {
-            self.skip_spaces();
-            match self.peek() {
-                Some(b'\'' | b'"') => keys.push(Key::Field(self.quoted()?)),
-                Some(b':') => return self.slice(None),
-                _ => {
-                    let n = self.integer()?;
-                    self.skip_spaces();
-                    if self.peek() == Some(b':') {
-                        return self.slice(Some(n));
-                    }
-                    keys.push(Key::Index(n));
-                }
-            }
-            self.skip_spaces();
-            if self.eat(b']') {
-                break;
-            }
-            self.expect(b',')?;
-        }
-        Ok(match <[Key; 1]>::try_from(keys) {
-            Ok([Key::Field(name)]) => Segment::Field(name),
-            Ok([Key::Index(i)]) => Segment::Index(i),
-            Err(keys) => Segment::Union(keys),
-        })
-    }
-
-    fn slice(&mut self, start: Option<i64>) -> Result<Segment, String> {
-        self.expect(b':')?;
-        self.skip_spaces();
-        let end = if matches!(self.peek(), Some(b':' | b']')) {
-            None
-        } else {
-            Some(self.integer()?)
-        };
-        let step = if self.eat(b':') {
-            self.skip_spaces();
-            if self.peek() == Some(b']') {
-                1
-            } else {
-                self.integer()?
-            }
-        } else {
-            1
-        };
-        self.skip_spaces();
-        self.expect(b']')?;
-        if step == 0 {
-            return Err("a slice step cannot be 0".to_owned());
-        }
-        Ok(Segment::Slice(start, end, step))
-    }
-
-    fn expect(&mut self, byte: u8) -> Result<(), String> {
-        if self.eat(byte) {
-            Ok(())
-        } else {
-            Err(format!(
-                "expected '{}' at offset {}",
-                char::from(byte),
-                self.pos
-            ))
-        }
-    }
-
-    fn integer(&mut self) -> Result<i64, String> {
-        let start = self.pos;
-        if self.peek() == Some(b'-') {
-            self.pos += 1;
-        }
-        while self.peek().is_some_and(|b| b.is_ascii_digit()) {
-            self.pos += 1;
-        }
-        let text = std::str::from_utf8(self.text.get(start..self.pos).unwrap_or_default())
-            .unwrap_or_default();
-        text.parse()
-            .map_err(|_| format!("expected an index at offset {start}"))
-    }
-
-    fn quoted(&mut self) -> Result<String, String> {
-        let quote = self.peek().unwrap_or(b'\'');
-        self.pos += 1;
-        let mut out = Vec::new();
-        loop {
-            match self.peek() {
-                None => return Err("a quoted name is not closed".to_owned()),
-                Some(b'\\') => {
-                    out.extend(self.peek_at(1));
-                    self.pos += 2;
-                }
-                Some(b) if b == quote => {
-                    self.pos += 1;
-                    break;
-                }
-                Some(b) => {
-                    out.push(b);
-                    self.pos += 1;
-                }
-            }
-        }
-        Ok(String::from_utf8_lossy(&out).into_owned())
-    }
-
-    fn filter_or(&mut self) -> Result<Filter, String> {
-        let mut left = self.filter_and()?;
-        loop {
-            self.skip_spaces();
-            if self.peek() == Some(b'|') && self.peek_at(1) == Some(b'|') {
-                self.pos += 2;
-                let right = self.filter_and()?;
-                left = Filter::Or(Box::new(left), Box::new(right));
-            } else {
-                return Ok(left);
-            }
-        }
-    }
-
-    fn filter_and(&mut self) -> Result<Filter, String> {
-        let mut left = self.filter_unary()?;
-        loop {
-            self.skip_spaces();
-            if self.peek() == Some(b'&') && self.peek_at(1) == Some(b'&') {
-                self.pos += 2;
-                let right = self.filter_unary()?;
-                left = Filter::And(Box::new(left), Box::new(right));
-            } else {
-                return Ok(left);
-            }
-        }
-    }
-
-    fn filter_unary(&mut self) -> Result<Filter, String> {
-        self.skip_spaces();
-        if self.peek() == Some(b'!') && self.peek_at(1) != Some(b'=') {
-            self.pos += 1;
-            return Ok(Filter::Not(Box::new(self.filter_unary()?)));
-        }
-        if self.eat(b'(') {
-            let inner = self.filter_or()?;
-            self.skip_spaces();
-            self.expect(b')')?;
-            return Ok(inner);
-        }
-        let left = self.operand()?;
-        self.skip_spaces();
-        let op = match (self.peek(), self.peek_at(1)) {
-            (Some(b'='), Some(b'=')) => Some((Op::Eq, 2)),
-            (Some(b'!'), Some(b'=')) => Some((Op::Ne, 2)),
-            (Some(b'<'), Some(b'=')) => Some((Op::Le, 2)),
-            (Some(b'>'), Some(b'=')) => Some((Op::Ge, 2)),
-            (Some(b'<'), _) => Some((Op::Lt, 1)),
-            (Some(b'>'), _) => Some((Op::Gt, 1)),
-            _ => None,
-        };
-        match op {
-            Some((op, width)) => {
-                self.pos += width;
-                let right = self.operand()?;
-                Ok(Filter::Compare(left, op, right))
-            }
-            None => Ok(Filter::Exists(left)),
-        }
-    }
-
-    fn operand(&mut self) -> Result<Operand, String> {
-        self.skip_spaces();
-        match self.peek() {
-            Some(b'@') => {
-                self.pos += 1;
-                Ok(Operand::Item(self.definite_segments()?))
-            }
-            Some(b'$') => {
-                self.pos += 1;
-                Ok(Operand::Root(self.definite_segments()?))
-            }
-            Some(b'\'' | b'"') => Ok(Operand::Literal(Value::String(self.quoted()?))),
-            _ => {
-                let text = bare_word(self.text, &mut self.pos);
-                serde_json::from_str(text)
-                    .map(Operand::Literal)
-                    .map_err(|_| format!("'{text}' is not a value a filter can compare with"))
-            }
-        }
-    }
-
-    fn definite_segments(&mut self) -> Result<Vec<Segment>, String> {
-        let segments = self.segments(true)?;
-        if segments
-            .iter()
-            .all(|s| matches!(s, Segment::Field(_) | Segment::Index(_)))
-        {
-            Ok(segments)
-        } else {
-            Err("a filter can only read fields and indexes".to_owned())
-        }
     }
 }
 

@@ -17,6 +17,8 @@ use crate::handler::TaskHandler;
 use crate::mock::MockCase;
 use crate::store::Store;
 
+mod callbacks;
+
 /// The region and account in the ARNs the engine makes up.
 const REGION: &str = "local";
 const ACCOUNT: &str = "000000000000";
@@ -283,6 +285,16 @@ impl Engine {
                 )
             };
             self.store.close_tokens(&retired, false)?;
+            if exec.exhausted() {
+                // AWS's limit on the history: the execution fails there.
+                self.close(&exec, false)?;
+                let error = StatesError::runtime(format!(
+                    "The execution reached the maximum number of history events ({}).",
+                    execution::MAX_HISTORY_EVENTS
+                ));
+                exec.finish(now, Status::Failed, Err(error));
+                break;
+            }
             self.report(&exec, &mut reported);
             let callbacks: Vec<&Dispatch> = dispatches.iter().filter(|d| d.callback).collect();
             if !callbacks.is_empty() {
@@ -415,61 +427,6 @@ impl Engine {
         }
         .boxed()
     }
-
-    /// `SendTaskSuccess`: returns the execution to resume with [`run`](Self::run).
-    pub fn send_task_success(&self, token: &str, output: Value) -> Result<String, EngineError> {
-        let size = json_size(&output);
-        if size > MAX_PAYLOAD_BYTES {
-            return Err(EngineError::InvalidOutput(format!(
-                "the output has {size} bytes; the limit is {MAX_PAYLOAD_BYTES} bytes (256 KiB)"
-            )));
-        }
-        check_token(token)?;
-        self.store.answer(token, &Delivery::Success(output))
-    }
-
-    /// `SendTaskFailure`: the task fails with `error` (matched by Retry and
-    /// Catch) and `cause`.
-    pub fn send_task_failure(
-        &self,
-        token: &str,
-        error: &str,
-        cause: &str,
-    ) -> Result<String, EngineError> {
-        check_token(token)?;
-        if error.chars().count() > 256 || cause.chars().count() > 32_768 {
-            return Err(EngineError::InvalidOutput(
-                "error has at most 256 characters and cause at most 32768".to_owned(),
-            ));
-        }
-        self.store
-            .answer(token, &Delivery::Failure(StatesError::new(error, cause)))
-    }
-
-    /// `SendTaskHeartbeat`: restarts the task's `HeartbeatSeconds` count.
-    pub fn send_task_heartbeat(&self, token: &str) -> Result<String, EngineError> {
-        check_token(token)?;
-        self.store
-            .answer(token, &Delivery::Heartbeat(self.clock.now()))
-    }
-
-    /// Marks a running execution as aborted (`StopExecution`).
-    pub fn stop(&self, id: &str, error: &str, cause: &str) -> Result<Execution, EngineError> {
-        let (mut exec, text) = self
-            .store
-            .load(id)?
-            .ok_or_else(|| EngineError::ExecutionDoesNotExist(id.to_owned()))?;
-        if exec.status == Status::Running {
-            self.close(&exec, false)?;
-            exec.finish(
-                self.clock.now(),
-                Status::Aborted,
-                Err(StatesError::new(error, cause)),
-            );
-            self.store.save(&exec, &text)?;
-        }
-        Ok(exec)
-    }
 }
 
 /// Execution and state machine names: 1 to 80 characters, no whitespace,
@@ -511,16 +468,6 @@ fn check_name(name: &str) -> Result<(), EngineError> {
     if let Some(c) = bad {
         return Err(EngineError::InvalidExecutionInput(format!(
             "the name '{name}' contains '{c}', which names cannot contain"
-        )));
-    }
-    Ok(())
-}
-
-fn check_token(token: &str) -> Result<(), EngineError> {
-    if token.is_empty() || token.len() > 2048 {
-        return Err(EngineError::InvalidToken(format!(
-            "a task token has 1 to 2048 characters, this one has {}",
-            token.len()
         )));
     }
     Ok(())
