@@ -226,11 +226,14 @@ fn group_files(dir: &Path, group: &str) -> Vec<PathBuf> {
         .map(|e| e.path())
         .filter(|p| is_log_file(p))
         .collect();
+    // `aws__lambda__x.log` or `__aws__lambda__x.log` (the leading `/` kept).
     let flat = parts.join("__");
-    for extension in ["log", "jsonl", "txt"] {
-        let path = dir.join(format!("{flat}.{extension}"));
-        if path.is_file() {
-            files.push(path);
+    for prefix in ["", "__"] {
+        for extension in ["log", "jsonl", "txt"] {
+            let path = dir.join(format!("{prefix}{flat}.{extension}"));
+            if path.is_file() {
+                files.push(path);
+            }
         }
     }
     files.sort();
@@ -258,7 +261,7 @@ mod tests {
         std::fs::create_dir_all(&nested).unwrap();
         std::fs::write(nested.join("a.log"), "2026-11-20T09:00:00Z hello\n").unwrap();
         std::fs::write(dir.path().join("aws__rds__instance__billing-db__postgresql.log"), "").unwrap();
-        std::fs::write(dir.path().join("ecs__inventory.log"), "").unwrap();
+        std::fs::write(dir.path().join("__ecs__inventory.log"), "2026-11-20T09:00:00Z x\n").unwrap();
         std::fs::write(dir.path().join("notes.md"), "").unwrap();
         assert_eq!(
             list_groups(dir.path()),
@@ -289,6 +292,7 @@ mod tests {
         assert_eq!(weight("/ecs/inventory"), Some(1.0));
         assert!(weight("/aws/rds/instance/billing-db/postgresql").unwrap() < 1.0);
         assert_eq!(weight("/not/in/folder"), None);
+        assert_eq!(read_group(dir.path(), "/ecs/inventory", None).len(), 1);
     }
 
     #[test]

@@ -41,6 +41,11 @@ pub struct Args {
     /// Run only the scenario of this name.
     #[arg(long, value_name = "NAME")]
     only: Option<String>,
+    /// Write what each scenario's analyzer was given (`NAME.context.txt`,
+    /// the prompt's context as a model reads it) and answered
+    /// (`NAME.analysis.json`) to this folder.
+    #[arg(long, value_name = "DIR")]
+    keep: Option<PathBuf>,
 }
 
 /// One scenario's result.
@@ -92,6 +97,15 @@ fn execute(args: &Args, config: &Config) -> anyhow::Result<ExitCode> {
                 continue;
             }
         };
+        if let Some(keep) = &args.keep {
+            std::fs::create_dir_all(keep)
+                .with_context(|| format!("cannot create {}", keep.display()))?;
+            std::fs::write(keep.join(format!("{name}.context.txt")), &outcome.context)?;
+            std::fs::write(
+                keep.join(format!("{name}.analysis.json")),
+                serde_json::to_string_pretty(&outcome.analysis)?,
+            )?;
+        }
         let scores = score::score(&scenario.expected, &outcome.causes, &scenario.log_lines);
         answers.insert(name.clone(), json!({"causes": outcome.causes}));
         scored.push(Scored {

@@ -92,14 +92,15 @@ impl Scenario {
         workflow: &WorkflowConfig,
         token_budget: usize,
     ) -> anyhow::Result<Outcome> {
-        let logs_dir = work.join("logs");
-        lay_out_logs(&self.dir, &logs_dir)?;
         let db_path = work.join("responder.db");
         let db = Db::open(&db_path)?;
         let local = Arc::new(Local {
             db,
             config: WorkflowConfig {
-                logs_dir,
+                // One file per group, `/` written `__`: the log folder's
+                // flat layout, read in place.
+                logs_dir: self.dir.join("logs"),
+                changes_file: Some(self.dir.join("changes.jsonl")),
                 history_seed: None,
                 ..workflow.clone()
             },
@@ -198,7 +199,7 @@ fn state_entering(execution: &responder_sfn::Execution, name: &str) -> Option<Va
         .history()
         .iter()
         .find(|e| e.kind.ends_with("StateEntered") && e.details.name.as_deref() == Some(name))
-        .and_then(|e| e.details.input.clone())
+        .and_then(|e| e.details.input.as_ref().map(|p| p.value()))
 }
 
 /// The scenario's log files, sorted.
@@ -212,27 +213,4 @@ fn log_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .collect();
     files.sort();
     Ok(files)
-}
-
-/// Copies the scenario's log files into `logs_dir` as the local log folder
-/// reads them: a folder per log group (`__aws__lambda__x.log` goes to
-/// `aws/lambda/x/x.log`).
-fn lay_out_logs(scenario: &Path, logs_dir: &Path) -> anyhow::Result<()> {
-    for file in log_files(scenario)? {
-        let stem = file
-            .file_stem()
-            .map(|s| s.to_string_lossy().into_owned())
-            .context("a log file without a name")?;
-        let group = stem.replace("__", "/");
-        let folder: PathBuf = group
-            .split('/')
-            .filter(|p| !p.is_empty() && *p != "." && *p != "..")
-            .collect();
-        let target = logs_dir.join(folder);
-        std::fs::create_dir_all(&target)?;
-        let name = group.rsplit('/').next().unwrap_or("group");
-        std::fs::copy(&file, target.join(format!("{name}.log")))
-            .with_context(|| format!("cannot copy {}", file.display()))?;
-    }
-    Ok(())
 }

@@ -21,7 +21,7 @@ use super::window::Windows;
 /// recorded beside the quote, never inside it).
 pub const MAX_EXAMPLE_CHARS: usize = 600;
 /// The budget when none is configured, in tokens (4 characters each).
-pub const DEFAULT_BUDGET_TOKENS: usize = 4500;
+pub const DEFAULT_BUDGET_TOKENS: usize = 6000;
 
 /// One log group read for the incident, with why.
 #[derive(Debug, Clone)]
