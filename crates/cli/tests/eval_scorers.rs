@@ -98,6 +98,13 @@ fn compare(
 
 #[test]
 fn the_python_scorer_gives_the_same_figures_as_responder_eval_for_every_scenario() {
+    if let Err(e) = Command::new("python3").arg("--version").output() {
+        panic!(
+            "python3 cannot be run ({e}): this test runs the second scorer, {SECOND_SCORER}, \
+             with it. Install Python 3 (CI does) and run the test again."
+        );
+    }
+
     // GIVEN the answers `responder eval` gives for the public scenarios,
     // with the built-in rules, and its own figures for them
     let work = std::env::temp_dir().join(format!("responder-eval-scorers-{}", std::process::id()));
@@ -129,12 +136,6 @@ fn the_python_scorer_gives_the_same_figures_as_responder_eval_for_every_scenario
     );
 
     // WHEN the second scorer reads the same answers back
-    if let Err(e) = Command::new("python3").arg("--version").output() {
-        panic!(
-            "python3 cannot be run ({e}): this test runs the second scorer, {SECOND_SCORER}, \
-             with it. Install Python 3 (CI does) and run the test again."
-        );
-    }
     let python = run_json(
         Command::new("python3")
             .arg(SECOND_SCORER)
