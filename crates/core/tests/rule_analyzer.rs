@@ -149,10 +149,12 @@ fn a_failing_call_after_a_change_to_the_alarmed_function_is_the_change() {
     let top = &analysis.root_causes[0];
     assert_eq!(top.category, Category::BadDeployOrConfig, "{top:?}");
     assert_eq!(top.component, "checkout-api");
+    // The lines quoted show the failure; the change is told.
+    assert!(top.evidence.iter().all(|e| e.kind == EvidenceKind::Log), "{:?}", top.evidence);
     assert!(
-        top.evidence.iter().any(|e| e.kind == EvidenceKind::Change),
-        "{:?}",
-        top.evidence
+        top.explanation.contains("UpdateFunctionConfiguration20150331v2"),
+        "{}",
+        top.explanation
     );
 }
 
@@ -189,13 +191,12 @@ fn a_past_incident_is_quoted_on_the_first_cause() {
         history: Some(history),
         ..input(alert, None)
     });
-    let past = analysis.root_causes[0]
-        .evidence
-        .iter()
-        .find(|e| e.kind == EvidenceKind::History)
-        .unwrap();
-    assert!(past.detail.contains("root cause: DynamoDB throttling on orders"), "{}", past.detail);
-    assert!(past.detail.contains("resolved by: switched the table to on-demand"));
+    // Told in the explanation: the quotes are this incident's own lines.
+    let explanation = &analysis.root_causes[0].explanation;
+    assert!(
+        explanation.contains("A past incident like it (the same alarm and problem): DynamoDB throttling on orders"),
+        "{explanation}"
+    );
 }
 
 #[test]
@@ -209,14 +210,14 @@ fn instructions_in_log_lines_stay_quoted_data() {
         "{:?}",
         analysis.root_causes[0].evidence
     );
-    let text = serde_json::to_string(&(
-        &analysis.summary,
-        &analysis.remediation,
-        &analysis.next_checks,
-        &analysis.root_causes[0].explanation,
-    ))
-    .unwrap();
+    let text = serde_json::to_string(&(&analysis.summary, &analysis.remediation, &analysis.next_checks)).unwrap();
     assert!(!text.contains("IGNORE PREVIOUS"), "{text}");
+    // The explanation quotes the line, inside quotation marks, as it quotes any line.
+    assert!(
+        analysis.root_causes[0].explanation.contains(&format!("\"{injected}\"")),
+        "{}",
+        analysis.root_causes[0].explanation
+    );
 }
 
 #[test]

@@ -38,6 +38,28 @@ pub struct ChangeEvent {
     pub error: Option<String>,
     /// It touches the alarmed resource or a related one.
     pub related: bool,
+    /// A service reacting, or bookkeeping: an Auto Scaling group launching
+    /// instances, tags, network interfaces, grants. Told, never taken for
+    /// the cause.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub routine: bool,
+}
+
+/// Calls that record a reaction or bookkeeping, not a decision.
+const ROUTINE_CALLS: &[&str] = &[
+    "AddTags", "RemoveTags", "CreateTags", "DeleteTags", "TagResource", "UntagResource",
+    "CreateNetworkInterface", "DeleteNetworkInterface", "AttachNetworkInterface",
+    "DetachNetworkInterface", "CreateGrant", "RetireGrant", "CreateLogStream",
+    "UpdateInstanceInformation", "PutEvaluations", "SendCommand", "StartSession",
+];
+/// Callers that act on their own: what they do follows a decision made
+/// elsewhere (a scaling policy, a deployment).
+const REACTING_CALLERS: &[&str] = &["AutoScaling", "autoscaling.amazonaws.com", "ecs.amazonaws.com", "elasticloadbalancing.amazonaws.com"];
+
+/// Whether a change is a reaction or bookkeeping (see [`ChangeEvent::routine`]).
+pub fn is_routine(e: &ChangeEvent) -> bool {
+    ROUTINE_CALLS.contains(&e.name.as_str())
+        || e.user.as_deref().is_some_and(|u| REACTING_CALLERS.contains(&u))
 }
 
 /// The changes an analyzer is given.
@@ -98,6 +120,7 @@ pub fn from_record(record: &Value) -> Option<ChangeEvent> {
         detail,
         error: trail["errorCode"].as_str().map(str::to_owned),
         related: false,
+        routine: false,
     })
 }
 
@@ -171,11 +194,17 @@ pub fn select(events: Vec<ChangeEvent>, windows: &Windows, names: &[String]) -> 
         .map(|mut e| {
             let text = format!("{} {} {}", e.resources.join(" "), e.detail, e.user.as_deref().unwrap_or_default())
                 .to_lowercase();
-            e.related = names.iter().any(|n| text.contains(n.as_str()));
+            e.routine = is_routine(&e);
+            e.related = !e.routine && names.iter().any(|n| text.contains(n.as_str()));
             e
         })
         .collect();
-    kept.sort_by(|a, b| b.related.cmp(&a.related).then(b.at.cmp(&a.at)));
+    kept.sort_by(|a, b| {
+        b.related
+            .cmp(&a.related)
+            .then(a.routine.cmp(&b.routine))
+            .then(b.at.cmp(&a.at))
+    });
     let left_out = kept.len().saturating_sub(MAX_CHANGES);
     kept.truncate(MAX_CHANGES);
     // Told in time order: a change's place before the symptoms matters.

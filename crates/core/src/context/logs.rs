@@ -17,9 +17,14 @@ use super::signals;
 use super::template::template_hash;
 use super::window::Windows;
 
-/// The longest example kept: longer ones are cut at their end (the cut is
-/// recorded beside the quote, never inside it).
-pub const MAX_EXAMPLE_CHARS: usize = 600;
+/// The longest example kept of a template that tells something (new,
+/// stopped, more frequent, bad-looking or a change): longer ones are cut at
+/// their end (the cut is recorded beside the quote, never inside it). JSON
+/// lines and stopped-task events put their reason late.
+pub const MAX_EXAMPLE_CHARS: usize = 3200;
+/// The longest example kept of a routine template (usual rate, nothing
+/// bad-looking): its shape is enough.
+pub const MAX_ROUTINE_EXAMPLE_CHARS: usize = 300;
 /// The budget when none is configured, in tokens (4 characters each).
 pub const DEFAULT_BUDGET_TOKENS: usize = 6000;
 
@@ -56,6 +61,11 @@ pub struct LogTemplate {
     pub example: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,
+    /// The example's log stream, when the source names it: it often names
+    /// the resource (an AWS Batch job's definition, an ECS task's
+    /// container, an instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
     /// Occurrences in the incident window and in the baseline.
     pub count: u64,
     pub baseline: u64,
@@ -234,11 +244,16 @@ pub fn mine(
         if novelty < 0.3 && severity < 1.0 {
             score *= 0.3;
         }
-        let (example, cut) = cut_example(&event.message);
+        let routine = novelty < 0.3 && severity < 1.0 && change_bonus < 1.0;
+        let (example, cut) = cut_example(
+            &event.message,
+            if routine { MAX_ROUTINE_EXAMPLE_CHARS } else { MAX_EXAMPLE_CHARS },
+        );
         ranked.push(LogTemplate {
             log_group: group.name.to_owned(),
             example,
             cut,
+            stream: event.stream.clone(),
             count: t.count,
             baseline: t.baseline,
             first: if stopped { event.at } else { t.first },
@@ -296,9 +311,9 @@ pub fn mine(
     }
 }
 
-/// An example no longer than [`MAX_EXAMPLE_CHARS`], cut at its end only.
-fn cut_example(message: &str) -> (String, bool) {
-    match message.char_indices().nth(MAX_EXAMPLE_CHARS) {
+/// An example no longer than `max` characters, cut at its end only.
+fn cut_example(message: &str, max: usize) -> (String, bool) {
+    match message.char_indices().nth(max) {
         Some((at, _)) => (message.get(..at).unwrap_or(message).to_owned(), true),
         None => (message.to_owned(), false),
     }
@@ -320,7 +335,12 @@ pub fn render_template(t: &LogTemplate) -> String {
         format!("{}x, {}x in the baseline", t.count, t.baseline)
     };
     let cut = if t.cut { " (cut at its end)" } else { "" };
-    format!("[{}] {seen}, {when}{cut}:\n{}\n", t.log_group, t.example)
+    let stream = t
+        .stream
+        .as_deref()
+        .map(|s| format!(" stream {s}"))
+        .unwrap_or_default();
+    format!("[{}{stream}] {seen}, {when}{cut}:\n{}\n", t.log_group, t.example)
 }
 
 #[cfg(test)]

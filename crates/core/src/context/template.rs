@@ -7,9 +7,10 @@
 //! quoted text is kept: in JSON logs every key is quoted, and the keys are
 //! what tells one kind of line from another.
 
-/// The bytes of a line read for its template: long lines differ in their
-/// beginning.
-const TEMPLATE_BYTES: usize = 300;
+/// The bytes of a line read for its template. JSON lines carry what tells
+/// them apart late (a delivery's `providerResponse`, an error's `reason`
+/// after the request's ids), so a long prefix is read.
+const TEMPLATE_BYTES: usize = 1024;
 
 /// FNV-1a, 64 bits: fast on short keys, and good enough to tell templates
 /// apart (a collision merges two kinds of line, nothing worse).

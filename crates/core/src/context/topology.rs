@@ -25,6 +25,13 @@ pub struct RelatedGroup {
     pub weight: f64,
 }
 
+/// Dimension values that name no resource of their own (a stage, an
+/// environment): matching them would relate everything.
+const GENERIC_NAMES: &[&str] = &[
+    "prod", "production", "live", "stage", "staging", "test", "default", "main", "primary", "beta",
+    "Average", "Sum", "true", "false", "none",
+];
+
 /// The small map of an incident: what is alarmed, what is around it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Topology {
@@ -48,7 +55,7 @@ impl Topology {
             .iter()
             .chain(self.service.iter())
             .chain(self.resources.iter().map(|r| &r.name))
-            .filter(|n| n.len() >= 3)
+            .filter(|n| n.len() >= 4 && !GENERIC_NAMES.contains(&n.to_lowercase().as_str()))
             .cloned()
             .collect();
         names.sort();
