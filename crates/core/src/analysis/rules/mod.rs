@@ -186,6 +186,7 @@ impl RuleAnalyzer {
             context_cut: Vec::new(),
             context_unavailable,
             ungrounded_quotes: 0,
+            resources: None,
         }
     }
 }
