@@ -63,7 +63,11 @@ impl InsightsLogs {
     }
 
     pub fn from_sdk(sdk: &aws_config::SdkConfig, env: &crate::config::Env) -> Result<Self> {
-        Ok(Self::new(Client::new(sdk), env.log_groups()?, env.polling()?))
+        Ok(Self::new(
+            Client::new(sdk),
+            env.log_groups()?,
+            env.polling()?,
+        ))
     }
 
     /// The log groups configured for routing: what `search_logs` reads when

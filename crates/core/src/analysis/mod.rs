@@ -328,7 +328,11 @@ impl Analysis {
 /// it is. Every destination escapes the result its own way.
 pub fn cause_headline(cause: &serde_json::Value) -> String {
     let text = |key: &str| cause[key].as_str().unwrap_or_default();
-    let explanation = if text("explanation").is_empty() { text("cause") } else { text("explanation") };
+    let explanation = if text("explanation").is_empty() {
+        text("cause")
+    } else {
+        text("explanation")
+    };
     let category = serde_json::from_value::<Category>(cause["category"].clone())
         .ok()
         .filter(|c| *c != Category::Unknown);

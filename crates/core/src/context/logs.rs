@@ -136,7 +136,8 @@ fn count(groups: &[GroupInput<'_>], windows: &Windows) -> Templates {
             if !in_incident && !windows.baseline.contains(event.at) {
                 continue;
             }
-            let key = template_hash(&event.message) ^ (g as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let key =
+                template_hash(&event.message) ^ (g as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let entry = templates.entry(key).or_insert(Counting {
                 group: g,
                 example: i,
@@ -191,7 +192,9 @@ pub fn mine(
         .collect();
     let mut ranked: Vec<LogTemplate> = Vec::with_capacity(counted.len());
     for t in counted.values() {
-        let Some(group) = groups.get(t.group) else { continue };
+        let Some(group) = groups.get(t.group) else {
+            continue;
+        };
         if let Some(summary) = summaries.get_mut(t.group) {
             summary.incident_events += t.count;
             summary.baseline_events += t.baseline;
@@ -204,7 +207,9 @@ pub fn mine(
             continue;
         }
         let example_index = if stopped { t.last_baseline } else { t.example };
-        let Some(event) = group.events.get(example_index) else { continue };
+        let Some(event) = group.events.get(example_index) else {
+            continue;
+        };
         let lower = event.message.to_lowercase();
         let mut why = Vec::new();
         let novelty = if stopped {
@@ -238,7 +243,10 @@ pub fn mine(
         if let Some(name) = mentioned {
             why.push(format!("mentions {name}"));
         }
-        let mut score = novelty + 0.8 * severity + change_bonus + 0.6 * group.relation
+        let mut score = novelty
+            + 0.8 * severity
+            + change_bonus
+            + 0.6 * group.relation
             + if mentioned.is_some() { 0.4 } else { 0.0 };
         // The usual, told as usual: routine lines at their usual rate.
         if novelty < 0.3 && severity < 1.0 {
@@ -247,7 +255,11 @@ pub fn mine(
         let routine = novelty < 0.3 && severity < 1.0 && change_bonus < 1.0;
         let (example, cut) = cut_example(
             &event.message,
-            if routine { MAX_ROUTINE_EXAMPLE_CHARS } else { MAX_EXAMPLE_CHARS },
+            if routine {
+                MAX_ROUTINE_EXAMPLE_CHARS
+            } else {
+                MAX_EXAMPLE_CHARS
+            },
         );
         ranked.push(LogTemplate {
             log_group: group.name.to_owned(),
@@ -325,7 +337,11 @@ pub fn render_template(t: &LogTemplate) -> String {
     let when = if t.first == t.last {
         t.first.format("%H:%M:%S").to_string()
     } else {
-        format!("{}–{}", t.first.format("%H:%M:%S"), t.last.format("%H:%M:%S"))
+        format!(
+            "{}–{}",
+            t.first.format("%H:%M:%S"),
+            t.last.format("%H:%M:%S")
+        )
     };
     let seen = if t.count == 0 {
         format!("stopped: {} in the baseline, none since", t.baseline)
@@ -340,7 +356,10 @@ pub fn render_template(t: &LogTemplate) -> String {
         .as_deref()
         .map(|s| format!(" stream {s}"))
         .unwrap_or_default();
-    format!("[{}{stream}] {seen}, {when}{cut}:\n{}\n", t.log_group, t.example)
+    format!(
+        "[{}{stream}] {seen}, {when}{cut}:\n{}\n",
+        t.log_group, t.example
+    )
 }
 
 #[cfg(test)]
@@ -366,21 +385,52 @@ mod tests {
             events.push(event(at, &format!("INFO GET /health 200 {m}ms")));
             events.push(event(at, "WARN retrying call to ledger-fx (attempt 2)"));
         }
-        events.push(event(t0 - Duration::minutes(20), "deploy: checkout-api 4.2.0 rolled out"));
+        events.push(event(
+            t0 - Duration::minutes(20),
+            "deploy: checkout-api 4.2.0 rolled out",
+        ));
         for m in 0..15 {
-            events.push(event(t0 - Duration::minutes(15) + Duration::minutes(m), &format!("ERROR payment failed for cart {m:06x}1")));
+            events.push(event(
+                t0 - Duration::minutes(15) + Duration::minutes(m),
+                &format!("ERROR payment failed for cart {m:06x}1"),
+            ));
         }
         events.sort_by_key(|e| e.at);
-        let groups = [GroupInput { name: "/aws/lambda/checkout-api", relation: 1.0, why: "its own", events: &events }];
+        let groups = [GroupInput {
+            name: "/aws/lambda/checkout-api",
+            relation: 1.0,
+            why: "its own",
+            events: &events,
+        }];
         let context = mine(&groups, &windows, &["checkout-api".to_owned()], 10_000);
-        let first: Vec<&str> = context.templates.iter().take(2).map(|t| t.example.as_str()).collect();
-        assert!(first.contains(&"deploy: checkout-api 4.2.0 rolled out"), "{first:?}");
-        let error = context.templates.iter().find(|t| t.example.starts_with("ERROR payment")).unwrap();
+        let first: Vec<&str> = context
+            .templates
+            .iter()
+            .take(2)
+            .map(|t| t.example.as_str())
+            .collect();
+        assert!(
+            first.contains(&"deploy: checkout-api 4.2.0 rolled out"),
+            "{first:?}"
+        );
+        let error = context
+            .templates
+            .iter()
+            .find(|t| t.example.starts_with("ERROR payment"))
+            .unwrap();
         assert_eq!((error.count, error.baseline), (15, 0));
-        let health = context.templates.iter().position(|t| t.example.contains("/health")).unwrap();
+        let health = context
+            .templates
+            .iter()
+            .position(|t| t.example.contains("/health"))
+            .unwrap();
         assert!(health >= 2, "the usual ranks last");
         let tiny = mine(&groups, &windows, &[], 30);
         assert_eq!(tiny.templates.len(), 1);
-        assert!(tiny.left_out[0].starts_with("3 lower-ranked templates"), "{:?}", tiny.left_out);
+        assert!(
+            tiny.left_out[0].starts_with("3 lower-ranked templates"),
+            "{:?}",
+            tiny.left_out
+        );
     }
 }

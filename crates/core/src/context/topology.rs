@@ -28,8 +28,21 @@ pub struct RelatedGroup {
 /// Dimension values that name no resource of their own (a stage, an
 /// environment): matching them would relate everything.
 const GENERIC_NAMES: &[&str] = &[
-    "prod", "production", "live", "stage", "staging", "test", "default", "main", "primary", "beta",
-    "Average", "Sum", "true", "false", "none",
+    "prod",
+    "production",
+    "live",
+    "stage",
+    "staging",
+    "test",
+    "default",
+    "main",
+    "primary",
+    "beta",
+    "Average",
+    "Sum",
+    "true",
+    "false",
+    "none",
 ];
 
 /// The small map of an incident: what is alarmed, what is around it.
@@ -97,7 +110,12 @@ pub fn of_alert(alert: &Alert) -> Topology {
                     relation: "alarmed".to_owned(),
                 });
                 if let Some(group) = group {
-                    add_group(group, "the alarmed resource's own log group", 1.0, &mut topology);
+                    add_group(
+                        group,
+                        "the alarmed resource's own log group",
+                        1.0,
+                        &mut topology,
+                    );
                 }
             }
         }
@@ -106,12 +124,22 @@ pub fn of_alert(alert: &Alert) -> Topology {
         let key = key.to_ascii_lowercase().replace('-', "_");
         if matches!(key.as_str(), "log_group" | "log_groups") {
             for group in value.split(',').map(str::trim).filter(|g| !g.is_empty()) {
-                add_group(group.to_owned(), "named by the alarm's log-group tag", 1.0, &mut topology);
+                add_group(
+                    group.to_owned(),
+                    "named by the alarm's log-group tag",
+                    1.0,
+                    &mut topology,
+                );
             }
         }
     }
     if let Some(logs) = &alert.logs {
-        add_group(logs.log_group.clone(), "the subscription's own log group", 1.0, &mut topology);
+        add_group(
+            logs.log_group.clone(),
+            "the subscription's own log group",
+            1.0,
+            &mut topology,
+        );
     }
     topology
 }
@@ -133,7 +161,9 @@ fn conventional(namespace: &str, key: &str, value: &str) -> Option<(&'static str
         ("AWS/Lambda", "FunctionName") => ("lambda function", Some(format!("/aws/lambda/{name}"))),
         ("AWS/RDS", "DBInstanceIdentifier") => ("rds instance", None),
         ("AWS/RDS", "DBClusterIdentifier") => ("rds cluster", None),
-        ("AWS/ECS" | "ECS/ContainerInsights", "ServiceName") => ("ecs service", Some(format!("/ecs/{name}"))),
+        ("AWS/ECS" | "ECS/ContainerInsights", "ServiceName") => {
+            ("ecs service", Some(format!("/ecs/{name}")))
+        }
         ("AWS/ECS" | "ECS/ContainerInsights", "ClusterName") => ("ecs cluster", None),
         ("AWS/SQS", "QueueName") => ("sqs queue", None),
         ("AWS/SNS", "TopicName") => ("sns topic", None),

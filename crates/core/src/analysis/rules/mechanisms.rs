@@ -258,7 +258,10 @@ const FAMILIES: &[Family] = &[
 pub fn is_mechanism(category: Category) -> bool {
     !matches!(
         category,
-        Category::Timeout | Category::DependencyFailure | Category::BadDeployOrConfig | Category::Unknown
+        Category::Timeout
+            | Category::DependencyFailure
+            | Category::BadDeployOrConfig
+            | Category::Unknown
     )
 }
 
@@ -289,11 +292,14 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
         let before = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
         let after = bytes.get(at + needle.len()).copied();
         let glued = |b: Option<u8>, edge: u8| {
-            edge.is_ascii_alphanumeric() && b.is_some_and(|b| b.is_ascii_alphanumeric() || (b == b'.' && edge.is_ascii_digit()))
+            edge.is_ascii_alphanumeric()
+                && b.is_some_and(|b| {
+                    b.is_ascii_alphanumeric() || (b == b'.' && edge.is_ascii_digit())
+                })
         };
         // Short needles (`tls`, `dns`, `lag`, `429`) must stand alone; long
         // ones may start a longer word (`throttl` in `throttled`).
-        !glued(before, first) && !(short && glued(after, last))
+        !(glued(before, first) || (short && glued(after, last)))
     })
 }
 
@@ -306,10 +312,14 @@ pub fn metric_prior(namespace: &str, metric: &str) -> Option<(Category, f64)> {
             (Category::QueueBacklog, 1.0)
         }
         (_, m) if m.contains("throttl") => (Category::Throttling, 1.5),
-        (_, m) if m.contains("freestorage") || m.contains("disk_used") || m.contains("disk_free") => {
+        (_, m)
+            if m.contains("freestorage") || m.contains("disk_used") || m.contains("disk_free") =>
+        {
             (Category::DiskFull, 1.5)
         }
-        (_, m) if m.contains("memoryutilization") || m.contains("mem_used") => (Category::OutOfMemory, 1.0),
+        (_, m) if m.contains("memoryutilization") || m.contains("mem_used") => {
+            (Category::OutOfMemory, 1.0)
+        }
         (_, m) if m.contains("deadlock") || m.contains("rowlock") || m.contains("lockwait") => {
             (Category::DatabaseContention, 1.5)
         }
@@ -324,10 +334,30 @@ mod tests {
 
     #[test]
     fn words_stand_as_words() {
-        assert!(categories("2026-11-20 09:13:02.429301 get /x").iter().all(|c| c.0 != Category::Throttling));
-        assert!(categories("status 429 too many requests").iter().any(|c| c.0 == Category::Throttling));
-        assert!(categories("settlement batch done").iter().all(|c| c.0 != Category::NetworkDnsTls));
-        assert!(categories("request throttled by dynamodb").iter().any(|c| c.0 == Category::Throttling));
-        assert!(categories("error: deadlock detected").iter().any(|c| c.0 == Category::DatabaseContention));
+        assert!(
+            categories("2026-11-20 09:13:02.429301 get /x")
+                .iter()
+                .all(|c| c.0 != Category::Throttling)
+        );
+        assert!(
+            categories("status 429 too many requests")
+                .iter()
+                .any(|c| c.0 == Category::Throttling)
+        );
+        assert!(
+            categories("settlement batch done")
+                .iter()
+                .all(|c| c.0 != Category::NetworkDnsTls)
+        );
+        assert!(
+            categories("request throttled by dynamodb")
+                .iter()
+                .any(|c| c.0 == Category::Throttling)
+        );
+        assert!(
+            categories("error: deadlock detected")
+                .iter()
+                .any(|c| c.0 == Category::DatabaseContention)
+        );
     }
 }

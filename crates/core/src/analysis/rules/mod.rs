@@ -40,6 +40,9 @@ pub const RULES_VERSION: &str = "rules-v2";
 const TEMPLATES_READ: usize = 40;
 /// Quotes per cause.
 const QUOTES_PER_CAUSE: usize = 3;
+/// A line is quoted if it shows the mechanism at least this share as
+/// strongly as the case's strongest line.
+const QUOTE_SHARE: f64 = 0.5;
 /// A category needs this much evidence to be named.
 const NAMED_THRESHOLD: f64 = 7.0;
 
@@ -90,9 +93,17 @@ impl RuleAnalyzer {
                 break;
             }
             let named = case.score >= NAMED_THRESHOLD;
-            let category = if named { case.category } else { Category::Unknown };
-            let (component, actor) = component(case, &pieces, &alarmed, category);
-            let quotes = quotes(case, &pieces, actor, &alarmed);
+            let category = if named {
+                case.category
+            } else {
+                Category::Unknown
+            };
+            let Pointed {
+                component,
+                actor,
+                home,
+            } = component(case, &pieces, &alarmed, category);
+            let quotes = quotes(case, &pieces, actor, home.as_deref(), &alarmed);
             let confidence = if named {
                 confidence(case.score, &cases, causes.is_empty() && decisive)
             } else {
@@ -107,7 +118,10 @@ impl RuleAnalyzer {
             });
         }
         if causes.is_empty() {
-            let component = alarmed.first().cloned().unwrap_or_else(|| alert.resource.clone());
+            let component = alarmed
+                .first()
+                .cloned()
+                .unwrap_or_else(|| alert.resource.clone());
             causes.push(RootCause {
                 explanation: format!(
                     "The context gathered does not show the cause: no log line, change or past incident points at a mechanism. The alarm on {} crossed its threshold.",
@@ -129,22 +143,29 @@ impl RuleAnalyzer {
             top.explanation.push_str(&format!(
                 " A past incident like it ({}): {}.",
                 past.likeness.describe(),
-                past.incident
-                    .root_cause
-                    .as_deref()
-                    .map_or_else(|| "its cause was not recorded".to_owned(), |c| truncate_chars(c, 200))
+                past.incident.root_cause.as_deref().map_or_else(
+                    || "its cause was not recorded".to_owned(),
+                    |c| truncate_chars(c, 200)
+                )
             ));
         }
-        let top = &causes[0];
-        let advice = advice::of(top.category);
-        let fill = |text: &str| text.replace("{component}", &top.component);
+        // There is always a first cause (`unknown` when nothing shows one).
+        let (top_category, top_component, top_confidence) = causes
+            .first()
+            .map_or((Category::Unknown, alert.resource.clone(), 0.0), |c| {
+                (c.category, c.component.clone(), c.confidence)
+            });
+        let advice = advice::of(top_category);
+        let fill = |text: &str| text.replace("{component}", &top_component);
         let mut remediation: Vec<Remediation> = Vec::new();
         let mut next_checks: Vec<String> = Vec::new();
         for cause in &causes {
             let advice = advice::of(cause.category);
             for (step, risk) in advice.steps {
                 let step = step.replace("{component}", &cause.component);
-                if !remediation.iter().any(|r| r.step == step) && remediation.len() < limits::MAX_REMEDIATION_STEPS {
+                if !remediation.iter().any(|r| r.step == step)
+                    && remediation.len() < limits::MAX_REMEDIATION_STEPS
+                {
                     remediation.push(Remediation { step, risk: *risk });
                 }
             }
@@ -158,9 +179,9 @@ impl RuleAnalyzer {
         let summary = format!(
             "{}: {} in {} (confidence {:.0}%).",
             alert.title,
-            top.category.label(),
-            top.component,
-            top.confidence * 100.0
+            top_category.label(),
+            top_component,
+            top_confidence * 100.0
         );
         let mut context_unavailable = Vec::new();
         for (name, missing) in [
@@ -221,7 +242,10 @@ fn telling_line(example: &str) -> String {
     // A stack frame names code, not what went wrong.
     let frame = |l: &str| {
         let t = l.trim_start();
-        t.starts_with("at ") || t.starts_with("File \"") || t.starts_with("...") || t.starts_with("^")
+        t.starts_with("at ")
+            || t.starts_with("File \"")
+            || t.starts_with("...")
+            || t.starts_with("^")
     };
     let first = example.lines().next().unwrap_or(example);
     if weight(first) >= 2.0 {
@@ -338,11 +362,17 @@ fn decide(cases: &mut [Case], pieces: &[Piece]) -> bool {
         return false;
     };
     let score_of = |cases: &[Case], category: Category| {
-        cases.iter().find(|c| c.category == category).map_or(0.0, |c| c.score)
+        cases
+            .iter()
+            .find(|c| c.category == category)
+            .map_or(0.0, |c| c.score)
     };
     // An explicit denial or a DNS/TLS failure wins over what it caused.
     for category in [Category::PermissionDenied, Category::NetworkDnsTls] {
-        if category != best.0 && score_of(cases, category) >= 0.6 * best.1 && score_of(cases, category) >= NAMED_THRESHOLD {
+        if category != best.0
+            && score_of(cases, category) >= 0.6 * best.1
+            && score_of(cases, category) >= NAMED_THRESHOLD
+        {
             promote(cases, category);
             return true;
         }
@@ -351,20 +381,36 @@ fn decide(cases: &mut [Case], pieces: &[Piece]) -> bool {
     // unless some mechanism is shown clearly.
     let top = cases.first().map(|c| c.category).unwrap_or_default();
     if !mechanisms::is_mechanism(top) {
-        let symptoms_from = cases
-            .first()
-            .and_then(|c| c.pieces.iter().filter_map(|(i, _)| pieces.get(*i)).filter(|p| !p.change).map(|p| p.at).min());
+        let symptoms_from = cases.first().and_then(|c| {
+            c.pieces
+                .iter()
+                .filter_map(|(i, _)| pieces.get(*i))
+                .filter(|p| !p.change)
+                .map(|p| p.at)
+                .min()
+        });
         let change_first = cases
             .iter()
             .find(|c| c.category == Category::BadDeployOrConfig)
-            .and_then(|c| c.pieces.iter().filter_map(|(i, _)| pieces.get(*i)).find(|p| p.change && p.weight >= 2.5))
+            .and_then(|c| {
+                c.pieces
+                    .iter()
+                    .filter_map(|(i, _)| pieces.get(*i))
+                    .find(|p| p.change && p.weight >= 2.5)
+            })
             .is_some_and(|p| symptoms_from.is_none_or(|s| p.at <= s));
         let mechanism_clear = cases
             .iter()
             .filter(|c| mechanisms::is_mechanism(c.category))
             .any(|c| c.score >= 0.8 * best.1);
-        if change_first && !mechanism_clear && score_of(cases, Category::BadDeployOrConfig) >= NAMED_THRESHOLD / 2.0 {
-            if let Some(case) = cases.iter_mut().find(|c| c.category == Category::BadDeployOrConfig) {
+        if change_first
+            && !mechanism_clear
+            && score_of(cases, Category::BadDeployOrConfig) >= NAMED_THRESHOLD / 2.0
+        {
+            if let Some(case) = cases
+                .iter_mut()
+                .find(|c| c.category == Category::BadDeployOrConfig)
+            {
                 case.score = case.score.max(best.1 + 0.1);
             }
             promote(cases, Category::BadDeployOrConfig);
@@ -375,8 +421,10 @@ fn decide(cases: &mut [Case], pieces: &[Piece]) -> bool {
 }
 
 fn promote(cases: &mut [Case], category: Category) {
-    if let Some(at) = cases.iter().position(|c| c.category == category) {
-        cases[..=at].rotate_right(1);
+    if let Some(at) = cases.iter().position(|c| c.category == category)
+        && let Some(head) = cases.get_mut(..=at)
+    {
+        head.rotate_right(1);
     }
 }
 
@@ -397,7 +445,12 @@ fn actor_matters(category: Category) -> bool {
 /// starting, a burst, a release) before or at the first symptom, outside
 /// the alarmed resource's own log group.
 fn actor<'a>(case: &Case, pieces: &'a [Piece], alarmed: &[String]) -> Option<(usize, &'a Piece)> {
-    let first_symptom = case.pieces.iter().filter_map(|(i, _)| pieces.get(*i)).map(|p| p.at).min()?;
+    let first_symptom = case
+        .pieces
+        .iter()
+        .filter_map(|(i, _)| pieces.get(*i))
+        .map(|p| p.at)
+        .min()?;
     let own = |p: &Piece| is_alarmed(p, alarmed);
     let candidates = || {
         pieces
@@ -421,11 +474,32 @@ fn actor<'a>(case: &Case, pieces: &'a [Piece], alarmed: &[String]) -> Option<(us
 /// Whether a line tells of work beginning: what an actor's first move looks like.
 fn starts_work(line: &str) -> bool {
     const STARTS: &[&str] = &[
-        "starting", "started", "start ", "begin", "launch", "executing", "running ", "dispatching",
-        "enqueueing", "locked ", "acquired", "scheduled", "triggered", "full reindex", "import of",
+        "starting",
+        "started",
+        "start ",
+        "begin",
+        "launch",
+        "executing",
+        "running ",
+        "dispatching",
+        "enqueueing",
+        "locked ",
+        "acquired",
+        "scheduled",
+        "triggered",
+        "full reindex",
+        "import of",
     ];
     let lower = line.to_lowercase();
     STARTS.iter().any(|w| lower.contains(w))
+}
+
+/// Where a cause's evidence points: the component, the actor's piece if
+/// one started the trouble, and the log group the component was found in.
+struct Pointed {
+    component: String,
+    actor: Option<usize>,
+    home: Option<String>,
 }
 
 /// Whether a piece is the alarmed resource's own: its log group's
@@ -444,23 +518,43 @@ fn is_alarmed(p: &Piece, alarmed: &[String]) -> bool {
 /// that started, a function that burst). Otherwise the resource whose log
 /// group shows the mechanism. A component found in a log group's line
 /// names that group too, so a reader knows where to look.
-fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Category) -> (String, Option<usize>) {
+fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Category) -> Pointed {
     let fallback = alarmed.first().cloned().unwrap_or_default();
     if category == Category::Unknown {
-        return (fallback, None);
+        return Pointed {
+            component: fallback,
+            actor: None,
+            home: None,
+        };
     }
-    let in_case = || case.pieces.iter().filter_map(|(i, _)| pieces.get(*i).map(|p| (*i, p)));
-    let with_place = |name: String, piece: &Piece| -> String {
+    let in_case = || {
+        case.pieces
+            .iter()
+            .filter_map(|(i, _)| pieces.get(*i).map(|p| (*i, p)))
+    };
+    let with_place = |name: String, piece: &Piece, actor: Option<usize>| -> Pointed {
         let place = &piece.source;
-        if piece.kind != EvidenceKind::Log || place.to_lowercase().contains(&name.to_lowercase()) {
+        let home = (piece.kind == EvidenceKind::Log).then(|| place.clone());
+        let component = if piece.kind != EvidenceKind::Log
+            || place.to_lowercase().contains(&name.to_lowercase())
+        {
             name
         } else {
             format!("{name} (log group {place})")
+        };
+        Pointed {
+            component,
+            actor,
+            home,
         }
     };
     let targeted = match category {
-        Category::PermissionDenied => in_case().find_map(|(_, p)| components::denial_target(&p.quote).map(|n| (n, p))),
-        Category::NetworkDnsTls => in_case().find_map(|(_, p)| components::dns_target(&p.quote).map(|n| (n, p))),
+        Category::PermissionDenied => {
+            in_case().find_map(|(_, p)| components::denial_target(&p.quote).map(|n| (n, p)))
+        }
+        Category::NetworkDnsTls => {
+            in_case().find_map(|(_, p)| components::dns_target(&p.quote).map(|n| (n, p)))
+        }
         Category::DependencyFailure | Category::Timeout => in_case().find_map(|(_, p)| {
             components::hosts_in(&p.quote)
                 .into_iter()
@@ -470,7 +564,7 @@ fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Catego
         _ => None,
     };
     if let Some((name, piece)) = targeted {
-        return (with_place(name, piece), None);
+        return with_place(name, piece, None);
     }
     if actor_matters(category)
         && let Some((i, piece)) = actor(case, pieces, alarmed)
@@ -480,7 +574,7 @@ fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Catego
             .clone()
             .or_else(|| piece.names.first().cloned())
             .unwrap_or_else(|| fallback.clone());
-        return (with_place(name, piece), Some(i));
+        return with_place(name, piece, Some(i));
     }
     // A change: the one nearest before the symptoms (the first new line
     // of trouble), related first.
@@ -497,23 +591,44 @@ fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Catego
         && let Some((_, piece)) = change
     {
         let name = piece.resource.clone().unwrap_or_else(|| fallback.clone());
-        return (with_place(name, piece), None);
+        return with_place(name, piece, None);
     }
     let Some((_, lead)) = in_case().next() else {
-        return (fallback, None);
+        return Pointed {
+            component: fallback,
+            actor: None,
+            home: None,
+        };
     };
     let name = if is_alarmed(lead, alarmed) {
         fallback.clone()
     } else {
-        lead.resource.clone().or_else(|| lead.names.first().cloned()).unwrap_or(fallback)
+        lead.resource
+            .clone()
+            .or_else(|| lead.names.first().cloned())
+            .unwrap_or(fallback)
     };
-    (with_place(name, lead), None)
+    with_place(name, lead, None)
 }
 
 /// The quotes of a case: the actor's or change's line first, then the
 /// strongest lines of the mechanism, each once.
-fn quotes(case: &Case, pieces: &[Piece], actor: Option<usize>, alarmed: &[String]) -> Vec<Evidence> {
-    let mut order: Vec<usize> = case.pieces.iter().map(|(i, _)| *i).collect();
+fn quotes(
+    case: &Case,
+    pieces: &[Piece],
+    actor: Option<usize>,
+    home: Option<&str>,
+    alarmed: &[String],
+) -> Vec<Evidence> {
+    // Only lines that show the mechanism about as strongly as the best one:
+    // a weak match (`queued` in a routine line) is no evidence.
+    let strongest = case.pieces.first().map_or(0.0, |(_, c)| *c);
+    let mut order: Vec<usize> = case
+        .pieces
+        .iter()
+        .filter(|(_, c)| *c >= QUOTE_SHARE * strongest)
+        .map(|(i, _)| *i)
+        .collect();
     // A change's case shows what broke after it: the strongest new lines
     // of trouble from then on, whatever their mechanism.
     let changed_at = case
@@ -533,22 +648,32 @@ fn quotes(case: &Case, pieces: &[Piece], actor: Option<usize>, alarmed: &[String
                 })
             })
             .collect();
-        after.sort_by(|a, b| pieces[*b].weight.total_cmp(&pieces[*a].weight));
+        let weight = |i: &usize| pieces.get(*i).map_or(0.0, |p| p.weight);
+        after.sort_by(|a, b| weight(b).total_cmp(&weight(a)));
         after.extend(order);
         order = after;
     }
-    // The cause's side before the symptom's: lines outside the alarmed
-    // resource's own groups first (stable: strongest first within each).
-    order.sort_by_key(|i| pieces.get(*i).is_some_and(|p| is_alarmed(p, alarmed)));
+    // The cause's side before the symptom's: the component's own log group
+    // first, then lines outside the alarmed resource's groups (stable:
+    // strongest first within each).
+    order.sort_by_key(|i| {
+        pieces.get(*i).map_or(3, |p| {
+            if home.is_some_and(|h| h == p.source) && !is_alarmed(p, alarmed) {
+                0
+            } else if !is_alarmed(p, alarmed) {
+                1
+            } else {
+                2
+            }
+        })
+    });
     let order: Vec<usize> = actor.into_iter().chain(order).collect();
-    let mut picked: Vec<usize> = Vec::new();
-    // Log lines first, one per group, then any; a change is told in the
-    // explanation, and quoted only when no line shows the failure.
-    let passes: [(EvidenceKind, bool); 3] = [
-        (EvidenceKind::Log, true),
-        (EvidenceKind::Log, false),
-        (EvidenceKind::Change, false),
-    ];
+    let mut picked: Vec<&Piece> = Vec::new();
+    // Log lines, one per group (the group's strongest: more of one place
+    // repeat it); a change is told in the explanation, and quoted only when
+    // no line shows the failure.
+    let passes: [(EvidenceKind, bool); 2] =
+        [(EvidenceKind::Log, true), (EvidenceKind::Change, false)];
     for (kind, one_per_group) in passes {
         if kind == EvidenceKind::Change && !picked.is_empty() {
             break;
@@ -557,20 +682,26 @@ fn quotes(case: &Case, pieces: &[Piece], actor: Option<usize>, alarmed: &[String
             if picked.len() == QUOTES_PER_CAUSE {
                 break;
             }
-            let Some(piece) = pieces.get(i).filter(|p| p.kind == kind) else { continue };
-            let same_group = picked.iter().any(|&j| pieces[j].source == piece.source);
-            let same_kind = picked.iter().any(|&j| {
-                pieces[j].quote == piece.quote || looks_alike(&pieces[j].quote, &piece.quote)
-            });
+            let Some(piece) = pieces.get(i).filter(|p| p.kind == kind) else {
+                continue;
+            };
+            let same_group = picked.iter().any(|p| p.source == piece.source);
+            let same_kind = picked
+                .iter()
+                .any(|p| p.quote == piece.quote || looks_alike(&p.quote, &piece.quote));
             if same_kind || (one_per_group && same_group) {
                 continue;
             }
-            picked.push(i);
+            picked.push(piece);
         }
+    }
+    // The symptom at the alarmed resource is what the alarm already says:
+    // quoted only when nothing else shows the cause.
+    if picked.iter().any(|p| !is_alarmed(p, alarmed)) {
+        picked.retain(|p| !is_alarmed(p, alarmed));
     }
     picked
         .into_iter()
-        .filter_map(|i| pieces.get(i))
         .map(|piece| Evidence {
             kind: piece.kind,
             detail: piece.quote.clone(),
@@ -640,7 +771,11 @@ fn explain(
                 p.at.format("%H:%M:%S"),
                 truncate_chars(&p.quote, 240)
             ),
-            _ => format!(" It follows a change at {} in {}.", p.at.format("%H:%M:%S"), p.source),
+            _ => format!(
+                " It follows a change at {} in {}.",
+                p.at.format("%H:%M:%S"),
+                p.source
+            ),
         })
         .unwrap_or_default();
     format!(
