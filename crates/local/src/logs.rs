@@ -45,11 +45,10 @@ impl LogSource for LogFolder {
         groups: &[String],
         windows: &Windows,
     ) -> responder_workflow::Result<Vec<(String, Vec<LogEvent>)>> {
-        let span = windows.read_span();
-        Ok(groups
-            .iter()
-            .map(|g| (g.clone(), read_group(&self.dir, g, Some(span))))
-            .collect())
+        let (dir, groups, span) = (self.dir.clone(), groups.to_vec(), windows.read_span());
+        tokio::task::spawn_blocking(move || read_groups(&dir, &groups, span))
+            .await
+            .map_err(responder_workflow::Error::corrupt)
     }
 }
 
@@ -156,10 +155,13 @@ fn flat_group_name(stem: &str) -> String {
 pub fn read_group(dir: &Path, group: &str, span: Option<Span>) -> Vec<LogEvent> {
     let mut found = Vec::new();
     for file in group_files(dir, group) {
-        let Ok(text) = std::fs::read_to_string(&file) else {
-            continue;
+        let text = match span {
+            Some(span) => read_window(&file, span),
+            None => std::fs::read_to_string(&file).ok(),
         };
-        found.extend(events::parse(&text, span));
+        if let Some(text) = text {
+            found.extend(events::parse(&text, span));
+        }
     }
     // Files of one group (one per stream) interleave.
     found.sort_by_key(|e| e.at);
@@ -175,6 +177,109 @@ pub fn read_group(dir: &Path, group: &str, span: Option<Span>) -> Vec<LogEvent> 
         })
         .collect()
 }
+
+/// The events of each group in `span`, the groups read on every core.
+pub fn read_groups(dir: &Path, groups: &[String], span: Span) -> Vec<(String, Vec<LogEvent>)> {
+    let workers = std::thread::available_parallelism()
+        .map_or(1, usize::from)
+        .min(groups.len().max(1));
+    let per_worker = groups.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .chunks(per_worker)
+            .map(|chunk| {
+                scope.spawn(move || {
+                    chunk
+                        .iter()
+                        .map(|g| (g.clone(), read_group(dir, g, Some(span))))
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().unwrap_or_default())
+            .collect()
+    })
+}
+
+/// The part of a time-ordered log file that can hold `span`: its start
+/// found by bisection over the file (a few small reads), then read until a
+/// line at or past the span's end. A file whose lines do not start with a
+/// timestamp (JSON lines) is read whole. `None` if it cannot be read.
+pub fn read_window(path: &Path, span: Span) -> Option<String> {
+    use std::io::{Read, Seek, SeekFrom};
+    let mut file = std::fs::File::open(path).ok()?;
+    let size = file.metadata().ok()?.len();
+    // The first timestamped line at or after `offset`: its offset and time.
+    let mut line_at = |offset: u64| -> Option<(u64, i64)> {
+        let mut buffer = vec![0u8; PROBE_BYTES];
+        file.seek(SeekFrom::Start(offset)).ok()?;
+        let read = file.read(&mut buffer).ok()?;
+        let buffer = buffer.get(..read)?;
+        let mut at = if offset == 0 {
+            0
+        } else {
+            buffer.iter().position(|&b| b == b'\n')? + 1
+        };
+        while at < buffer.len() {
+            let rest = buffer.get(at..)?;
+            if let Some((millis, _)) = events::rfc3339_millis(rest) {
+                return Some((offset + at as u64, millis));
+            }
+            at += rest.iter().position(|&b| b == b'\n')? + 1;
+        }
+        None
+    };
+    let Some((_, first)) = line_at(0) else {
+        return std::fs::read_to_string(path).ok();
+    };
+    let (start, end) = (span.start.timestamp_millis(), span.end.timestamp_millis());
+    let from = if first >= start {
+        0
+    } else {
+        // The last probe offset whose next line is before the span's start.
+        let (mut low, mut high) = (0u64, size);
+        while high - low > PROBE_BYTES as u64 / 2 {
+            let mid = low + (high - low) / 2;
+            match line_at(mid) {
+                Some((_, millis)) if millis < start => low = mid,
+                _ => high = mid,
+            }
+        }
+        line_at(low).map_or(0, |(offset, _)| offset)
+    };
+    let mut file = std::fs::File::open(path).ok()?;
+    file.seek(SeekFrom::Start(from)).ok()?;
+    let mut bytes = Vec::new();
+    let mut chunk = vec![0u8; READ_CHUNK];
+    loop {
+        let read = file.read(&mut chunk).ok()?;
+        if read == 0 {
+            break;
+        }
+        let piece = chunk.get(..read)?;
+        bytes.extend_from_slice(piece);
+        // Stop once the chunk's last whole line is at or past the end.
+        let past_end = piece
+            .rsplit(|&b| b == b'\n')
+            .skip(1)
+            .find_map(events::rfc3339_millis)
+            .is_some_and(|(millis, _)| millis >= end);
+        if past_end {
+            break;
+        }
+    }
+    Some(
+        String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()),
+    )
+}
+
+/// How much of a file one bisection probe reads.
+const PROBE_BYTES: usize = 16 * 1024;
+/// How much is read at a time once in the span.
+const READ_CHUNK: usize = 256 * 1024;
 
 /// Events of `groups` containing `filter` (case-insensitive), between
 /// `start` and `end`, oldest first, at most `limit` (the most recent).

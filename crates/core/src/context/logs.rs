@@ -127,40 +127,79 @@ struct Counting {
     last_baseline: usize,
 }
 
-/// Counts the templates of every group: `(hash, group)` → counts.
+/// Counts the templates of every group: `(hash, group)` → counts. Groups
+/// are counted on every core (each thread its own groups), then merged:
+/// the keys hold the group, so no two threads count the same template.
 fn count(groups: &[GroupInput<'_>], windows: &Windows) -> Templates {
-    let mut templates = Templates::default();
-    for (g, group) in groups.iter().enumerate() {
-        for (i, event) in group.events.iter().enumerate() {
-            let in_incident = windows.incident.contains(event.at);
-            if !in_incident && !windows.baseline.contains(event.at) {
-                continue;
+    let lines: usize = groups.iter().map(|g| g.events.len()).sum();
+    let workers = if lines < PARALLEL_FROM_LINES {
+        1
+    } else {
+        std::thread::available_parallelism()
+            .map_or(1, usize::from)
+            .min(groups.len().max(1))
+    };
+    if workers <= 1 {
+        let mut templates = Templates::default();
+        for (g, group) in groups.iter().enumerate() {
+            count_group(g, group, windows, &mut templates);
+        }
+        return templates;
+    }
+    let per_worker = groups.len().div_ceil(workers).max(1);
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = groups
+            .chunks(per_worker)
+            .enumerate()
+            .map(|(chunk, part)| {
+                scope.spawn(move || {
+                    let mut templates = Templates::default();
+                    for (offset, group) in part.iter().enumerate() {
+                        count_group(chunk * per_worker + offset, group, windows, &mut templates);
+                    }
+                    templates
+                })
+            })
+            .collect();
+        let mut merged = Templates::default();
+        for handle in handles {
+            merged.extend(handle.join().unwrap_or_default());
+        }
+        merged
+    })
+}
+
+/// Below this many lines, one thread counts: spawning costs more.
+const PARALLEL_FROM_LINES: usize = 20_000;
+
+fn count_group(g: usize, group: &GroupInput<'_>, windows: &Windows, templates: &mut Templates) {
+    for (i, event) in group.events.iter().enumerate() {
+        let in_incident = windows.incident.contains(event.at);
+        if !in_incident && !windows.baseline.contains(event.at) {
+            continue;
+        }
+        let key = template_hash(&event.message) ^ (g as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+        let entry = templates.entry(key).or_insert(Counting {
+            group: g,
+            example: i,
+            count: 0,
+            baseline: 0,
+            first: event.at,
+            last: event.at,
+            last_baseline: i,
+        });
+        if in_incident {
+            if entry.count == 0 {
+                entry.example = i;
+                entry.first = event.at;
             }
-            let key =
-                template_hash(&event.message) ^ (g as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-            let entry = templates.entry(key).or_insert(Counting {
-                group: g,
-                example: i,
-                count: 0,
-                baseline: 0,
-                first: event.at,
-                last: event.at,
-                last_baseline: i,
-            });
-            if in_incident {
-                if entry.count == 0 {
-                    entry.example = i;
-                    entry.first = event.at;
-                }
-                entry.count += 1;
-                entry.last = event.at;
-            } else {
-                entry.baseline += 1;
-                entry.last_baseline = i;
-            }
+            entry.count += 1;
+            entry.last = event.at;
+        } else {
+            entry.baseline += 1;
+            entry.last_baseline = i;
         }
     }
-    templates
 }
 
 /// Mines and ranks the templates of `groups`, keeping the best within
@@ -210,7 +249,15 @@ pub fn mine(
         let Some(event) = group.events.get(example_index) else {
             continue;
         };
-        let lower = event.message.to_lowercase();
+        // What a line says is in its first kilobyte (as for its template).
+        let head = event
+            .message
+            .char_indices()
+            .nth(1024)
+            .map_or(event.message.as_str(), |(at, _)| {
+                event.message.get(..at).unwrap_or_default()
+            });
+        let lower = head.to_lowercase();
         let mut why = Vec::new();
         let novelty = if stopped {
             why.push("stopped".to_owned());
