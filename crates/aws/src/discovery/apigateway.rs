@@ -195,15 +195,14 @@ async fn integrations(clients: &Clients, session: &mut Session, name: &str, id: 
                 .method_integration()
                 .and_then(|i| i.uri())
                 .and_then(lambda_function_of);
-            if let Some(function) = target {
-                if functions.len() < MAX_TARGETS || functions.contains(&function) {
-                    session.add_resource(
-                        "lambda function",
-                        &function,
-                        format!("integration of {name} {method} {path}"),
-                    );
-                    functions.insert(function);
-                }
+            let Some(function) = target else { continue };
+            if functions.len() < MAX_TARGETS || functions.contains(&function) {
+                session.add_resource(
+                    "lambda function",
+                    &function,
+                    format!("integration of {name} {method} {path}"),
+                );
+                functions.insert(function);
             }
         }
     }
