@@ -517,3 +517,128 @@ async fn a_throttled_target_health_call_is_told_on_the_target_group() {
     );
     assert!(topology.log_groups.is_empty());
 }
+
+#[tokio::test]
+async fn more_mappings_than_a_page_are_told_on_the_function() {
+    let configuration = function_configuration("checkout-api", "/aws/lambda/checkout-api");
+    let sources = mock!(aws_sdk_lambda::Client::list_event_source_mappings).then_http_response(|| {
+        rest_json(
+            200,
+            &format!(r#"{{"EventSourceMappings":[{SQS_MAPPING}],"NextMarker":"AAAAAGV4YW1wbGUtbWFya2Vy"}}"#),
+        )
+    });
+    let (named, exists) = (
+        named_like_nothing(),
+        existing(&["/aws/lambda/checkout-api"]),
+    );
+    let rules = Rules {
+        lambda: vec![&configuration, &sources],
+        logs: vec![&named, &exists],
+        ..Rules::default()
+    };
+    let alert = alarm(
+        "checkout-api-errors",
+        "AWS/Lambda",
+        &[("FunctionName", "checkout-api")],
+        &[],
+    );
+    let topology = discover(&alert, &rules).await;
+    assert_eq!(
+        relation(&topology, "lambda function", "checkout-api"),
+        "alarmed; more than 20 event sources, the first read"
+    );
+    assert_eq!(sources.num_calls(), 1);
+}
+
+#[tokio::test]
+async fn a_throttled_rest_api_listing_is_told_on_the_api() {
+    let listing = mock!(aws_sdk_apigateway::Client::get_rest_apis)
+        .then_http_response(|| rest_error(429, "TooManyRequestsException", "Too Many Requests"));
+    let named = named_like_nothing();
+    let rules = Rules {
+        apigateway: vec![&listing],
+        logs: vec![&named],
+        ..Rules::default()
+    };
+    let alert = alarm(
+        "checkout-api-5xx",
+        "AWS/ApiGateway",
+        &[("ApiName", "checkout-api"), ("Stage", "prod")],
+        &[],
+    );
+    let topology = discover(&alert, &rules).await;
+    assert_eq!(
+        relation(&topology, "api gateway api", "checkout-api"),
+        "alarmed; its id unknown (GetRestApis: TooManyRequestsException: Too Many Requests)"
+    );
+    assert!(topology.log_groups.is_empty());
+}
+
+#[tokio::test]
+async fn a_rest_api_alarm_without_a_stage_reads_each_stage() {
+    let listing = mock!(aws_sdk_apigateway::Client::get_rest_apis).then_http_response(|| {
+        rest_json(
+            200,
+            r#"{"item":[{"id":"a1b2c3d4e5","name":"checkout-api","createdDate":1767225600}]}"#,
+        )
+    });
+    let stages = mock!(aws_sdk_apigateway::Client::get_stages)
+        .match_requests(|r| r.rest_api_id() == Some("a1b2c3d4e5"))
+        .then_http_response(|| {
+            rest_json(200, r#"{"item":[{"deploymentId":"7xq2ab","stageName":"prod","accessLogSettings":{"format":"$context.requestId","destinationArn":"arn:aws:logs:eu-west-1:111122223333:log-group:checkout-api-access"},"createdDate":1767225600},{"deploymentId":"7xq2ab","stageName":"staging","createdDate":1767225600}]}"#)
+        });
+    let resources = mock!(aws_sdk_apigateway::Client::get_resources)
+        .then_http_response(|| rest_json(200, r#"{"item":[{"id":"r00t1d","path":"/"}]}"#));
+    let named = named_like_nothing();
+    let exists = existing(&[
+        "API-Gateway-Execution-Logs_a1b2c3d4e5/prod",
+        "API-Gateway-Execution-Logs_a1b2c3d4e5/staging",
+        "checkout-api-access",
+    ]);
+    let rules = Rules {
+        apigateway: vec![&listing, &stages, &resources],
+        logs: vec![&named, &exists],
+        ..Rules::default()
+    };
+    let alert = alarm(
+        "checkout-api-latency",
+        "AWS/ApiGateway",
+        &[("ApiName", "checkout-api")],
+        &[],
+    );
+    let topology = discover(&alert, &rules).await;
+    assert_eq!(
+        groups(&topology),
+        [
+            ("API-Gateway-Execution-Logs_a1b2c3d4e5/prod", 1.0),
+            ("API-Gateway-Execution-Logs_a1b2c3d4e5/staging", 1.0),
+            ("checkout-api-access", 1.0),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_throttled_http_api_stage_is_told_and_its_integrations_still_read() {
+    let stage = mock!(aws_sdk_apigatewayv2::Client::get_stage)
+        .then_http_response(|| rest_error(429, "TooManyRequestsException", "Too Many Requests"));
+    let integrations = mock!(aws_sdk_apigatewayv2::Client::get_integrations)
+        .then_http_response(|| rest_json(200, r#"{"items":[]}"#));
+    let named = named_like_nothing();
+    let rules = Rules {
+        apigatewayv2: vec![&stage, &integrations],
+        logs: vec![&named],
+        ..Rules::default()
+    };
+    let alert = alarm(
+        "checkout-http-5xx",
+        "AWS/ApiGateway",
+        &[("ApiId", "x7y8z9w0v1"), ("Stage", "$default")],
+        &[],
+    );
+    let topology = discover(&alert, &rules).await;
+    assert_eq!(
+        relation(&topology, "api gateway api", "x7y8z9w0v1"),
+        "alarmed; the access logs of stage $default unknown (GetStage: TooManyRequestsException: Too Many Requests)"
+    );
+    assert_eq!(integrations.num_calls(), 1);
+}

@@ -541,3 +541,57 @@ async fn a_group_the_role_may_not_query_is_named_but_not_read() {
         "the alarmed function's log group (its logging configuration); not read: outside LOG_GROUP_PATTERNS"
     );
 }
+
+#[tokio::test]
+async fn a_throttled_ecs_call_is_told_on_the_service() {
+    let services = mock!(aws_sdk_ecs::Client::describe_services)
+        .then_http_response(|| mocks::amz_json_error("ThrottlingException", "Rate exceeded"));
+    let named = named_like_nothing();
+    let exists = existing(&["/ecs/checkout-web"]);
+    let rules = Rules {
+        ecs: vec![&services],
+        logs: vec![&named, &exists],
+        ..Rules::default()
+    };
+    let alert = alarm(
+        "checkout-web-cpu",
+        "AWS/ECS",
+        &[("ClusterName", "prod"), ("ServiceName", "checkout-web")],
+        &[],
+    );
+    let topology = discover(&alert, &rules).await;
+    assert_eq!(
+        relation(&topology, "ecs service", "checkout-web"),
+        "alarmed; its task definitions unknown (DescribeServices: ThrottlingException: Rate exceeded)"
+    );
+    // The conventional group, which exists, is still read.
+    assert_eq!(groups(&topology), [("/ecs/checkout-web", 1.0)]);
+}
+
+#[tokio::test]
+async fn a_task_definition_that_cannot_be_read_is_told_on_it() {
+    let services =
+        mock!(aws_sdk_ecs::Client::describe_services).then_http_response(|| amz_json(200, SERVICE));
+    let refused = mock!(aws_sdk_ecs::Client::describe_task_definition).then_http_response(|| {
+        mocks::amz_json_error("ClientException", "Unable to describe task definition.")
+    });
+    let named = named_like_nothing();
+    let exists = existing(&["/ecs/checkout-web"]);
+    let rules = Rules {
+        ecs: vec![&services, &refused],
+        logs: vec![&named, &exists],
+        ..Rules::default()
+    };
+    let alert = alarm(
+        "checkout-web-cpu",
+        "AWS/ECS",
+        &[("ClusterName", "prod"), ("ServiceName", "checkout-web")],
+        &[],
+    );
+    let topology = discover(&alert, &rules).await;
+    assert!(
+        relation(&topology, "ecs task definition", "checkout-web:42")
+            .ends_with("; its log groups unknown (DescribeTaskDefinition: ClientException: Unable to describe task definition.)")
+    );
+    assert_eq!(refused.num_calls(), 2);
+}

@@ -41,6 +41,13 @@ pub async fn alarmed(clients: &Clients, session: &mut Session, function: &str) {
         .await;
     match listed {
         Ok(out) => {
+            if out.next_marker().is_some_and(|m| !m.is_empty()) {
+                session.annotate(
+                    KIND,
+                    function,
+                    &format!("more than {MAX_MAPPINGS} event sources, the first read"),
+                );
+            }
             for mapping in out.event_source_mappings() {
                 let Some(source) = mapping.event_source_arn().and_then(Arn::parse) else {
                     continue;
@@ -83,6 +90,13 @@ pub async fn consumers(
             return None;
         }
     };
+    if out.next_marker().is_some_and(|m| !m.is_empty()) {
+        session.annotate(
+            source_kind,
+            source_name,
+            &format!("more than {MAX_MAPPINGS} consumers, the first read"),
+        );
+    }
     let mut found = 0;
     for mapping in out.event_source_mappings() {
         let Some(function) = mapping.function_arn().and_then(lambda_function_of) else {

@@ -21,7 +21,13 @@ const GROUPS_PER_NAME: i32 = 20;
 /// `DescribeLogGroups` takes at most 50 `logGroupIdentifiers`.
 const IDENTIFIERS_PER_CALL: usize = 50;
 /// Dimensions whose values are not resource names (`prod`, `POST`, `/orders`).
-const GENERIC_DIMENSIONS: [&str; 5] = ["Stage", "Method", "Resource", "Operation", "ExecutedVersion"];
+const GENERIC_DIMENSIONS: [&str; 5] = [
+    "Stage",
+    "Method",
+    "Resource",
+    "Operation",
+    "ExecutedVersion",
+];
 
 /// The groups whose names start with `prefix`, at most a page; they exist.
 pub async fn under_prefix(

@@ -288,9 +288,10 @@ impl Session {
         if readable.is_empty() {
             return;
         }
-        let (kept, unreadable): (Vec<RelatedGroup>, Vec<RelatedGroup>) = std::mem::take(&mut self.topology.log_groups)
-            .into_iter()
-            .partition(|g| readable.iter().any(|p| glob(p, &g.name)));
+        let (kept, unreadable): (Vec<RelatedGroup>, Vec<RelatedGroup>) =
+            std::mem::take(&mut self.topology.log_groups)
+                .into_iter()
+                .partition(|g| readable.iter().any(|p| glob(p, &g.name)));
         self.topology.log_groups = kept;
         for group in unreadable {
             let relation = format!("{}; not read: outside LOG_GROUP_PATTERNS", group.relation);
@@ -329,7 +330,10 @@ mod tests {
     #[test]
     fn patterns_match_as_iam_resources_do() {
         assert!(glob("/aws/lambda/*", "/aws/lambda/checkout-api"));
-        assert!(glob("API-Gateway-Execution-Logs_*", "API-Gateway-Execution-Logs_a1b2c3d4e5/prod"));
+        assert!(glob(
+            "API-Gateway-Execution-Logs_*",
+            "API-Gateway-Execution-Logs_a1b2c3d4e5/prod"
+        ));
         assert!(glob("/ec2/*/messages", "/ec2/i-0abc1234def567890/messages"));
         assert!(glob("/shop/checkout-api", "/shop/checkout-api"));
         assert!(glob("*", "anything"));
