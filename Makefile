@@ -45,17 +45,22 @@ $(BROWSER_MODULES): tests/browser/package-lock.json
 
 # No incremental caches: they only grow target/ (1.9 GB per test run).
 test: export CARGO_INCREMENTAL = 0
-test: tools ## Run every check: formatting, clippy, all tests, the real API clients, the console in Chromium, the CDK app (what CI runs)
+test: tools ## Run every check: formatting, clippy, all tests, the scenario scores, the real API clients, the console in Chromium, the CDK app (what CI runs)
 	tests/leftovers.sh start
 	cargo fmt --all --check
 	cargo clippy --workspace --all-targets --locked -- -D warnings
 	cargo test --workspace --locked
 	cargo build --locked -p responder
+	target/debug/responder eval tests/scenarios
 	tests/clients/run.sh
 	tests/browser/run.sh
 	cd cdk && npm test
 	.venv-tools/bin/cfn-lint --non-zero-exit-code error cdk/cdk.out.test/*.template.json
 	tests/leftovers.sh check
+
+.PHONY: eval
+eval: ## Score the built-in analysis on the team's incident scenarios (tests/scenarios; docs/eval.md)
+	cargo run --quiet --locked -p responder -- eval tests/scenarios
 
 .PHONY: cdk-test
 cdk-test: tools ## The CDK app only: synthesize every environment offline, assertions, cdk-nag, cfn-lint

@@ -68,7 +68,7 @@ async fn every_path_ends_in_an_explicit_state() {
     let asl =
         std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap();
     let definition = Definition::load(&asl, &HashMap::new()).unwrap();
-    assert_eq!(definition.state_count(), 33);
+    assert_eq!(definition.state_count(), 35);
     // Every function is a placeholder CDK substitutes.
     let text: Value = serde_json::from_str(&asl).unwrap();
     let resources = collect_resources(&text);
@@ -112,6 +112,7 @@ async fn a_new_incident_is_analyzed_approved_and_delivered() {
             "GatherContext",
             "QueryHistory",
             "QueryLogs",
+            "QueryChanges",
             "CheckCache",
             "CacheHit",
             "Analyze",
@@ -123,8 +124,15 @@ async fn a_new_incident_is_analyzed_approved_and_delivered() {
         ]
     );
     let record = input_of(&execution, "RecordOutcome");
-    assert_eq!(record["context"]["history"]["count"], 3);
+    assert_eq!(
+        record["context"]["history"]["incidents"][0]["likeness"],
+        "signature"
+    );
     assert_eq!(record["context"]["logs"]["available"], true);
+    assert_eq!(
+        record["context"]["changes"]["events"][0]["name"],
+        "UpdateTable"
+    );
     assert_eq!(record["approval"]["decision"], "APPROVED");
     assert_eq!(
         record["deliveries"],
@@ -256,6 +264,19 @@ async fn a_failing_history_branch_marks_its_context_unavailable() {
     let record = input_of(&execution, "RecordOutcome");
     assert_eq!(record["context"]["history"]["available"], false);
     assert_eq!(record["context"]["history"]["error"], "History.QueryFailed");
+    assert_eq!(record["context"]["logs"]["available"], true);
+}
+
+/// LookupEvents throttled past the retries, then refused: the incident is
+/// analyzed without its changes, and says so.
+#[tokio::test]
+async fn a_failing_changes_branch_marks_its_context_unavailable() {
+    let execution = run_case("ChangesDown").await;
+    assert_eq!(execution.status, Status::Succeeded);
+    let record = input_of(&execution, "RecordOutcome");
+    assert_eq!(record["context"]["changes"]["available"], false);
+    assert_eq!(record["context"]["changes"]["error"], "Changes.Transient");
+    assert_eq!(record["context"]["history"]["available"], true);
     assert_eq!(record["context"]["logs"]["available"], true);
 }
 

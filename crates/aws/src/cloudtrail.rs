@@ -11,9 +11,9 @@ use aws_sdk_cloudtrail::primitives::DateTime as AwsDateTime;
 use aws_sdk_cloudtrail::types::{Event, LookupAttribute, LookupAttributeKey};
 use responder_core::context::Span;
 use responder_core::context::changes::{ChangeEvent, from_record};
+use responder_workflow::Result;
 use responder_workflow::error::names;
 use responder_workflow::ports::Changes;
-use responder_workflow::Result;
 use serde_json::{Value, json};
 
 use crate::error::named;
@@ -81,11 +81,7 @@ impl Changes for CloudTrailChanges {
                         names::CHANGES_FAILED,
                     )
                 })?;
-            changes.extend(
-                out.events()
-                    .iter()
-                    .filter_map(|e| from_record(&record(e))),
-            );
+            changes.extend(out.events().iter().filter_map(|e| from_record(&record(e))));
             match out.next_token() {
                 Some(next) if !next.is_empty() => token = Some(next.to_owned()),
                 _ => break,

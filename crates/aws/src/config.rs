@@ -11,7 +11,7 @@
 //! | `BEDROCK_MAX_TOKENS` | Analyze | 2000 |
 //! | `BEDROCK_TIMEOUT_SECONDS` | Analyze: one Converse call at most (within Analyze's 115 s budget) | 90 |
 //! | `BEDROCK_PRICE_INPUT_PER_1K`, `BEDROCK_PRICE_OUTPUT_PER_1K` | Analyze (cost) | 0.003, 0.015 |
-//! | `TOKEN_BUDGET` | Analyze | 6000 |
+//! | `TOKEN_BUDGET` | Analyze: the prompt's size, in tokens | 10000 |
 //! | `EMAIL_FROM`, `EMAIL_TO` (comma-separated) | Deliver | e-mail to the outbox when unset |
 //! | `STATE_MACHINE_ARN` | the API's StartExecution | required there |
 //! | `LOG_GROUPS` (JSON: name → groups) | QueryLogs | `{}` |
@@ -249,7 +249,7 @@ impl Env {
         Ok(BedrockSettings {
             model_id: self.required("BEDROCK_MODEL_ID")?,
             max_tokens: self.parsed("BEDROCK_MAX_TOKENS", 2000)?,
-            token_budget: self.parsed("TOKEN_BUDGET", 6000)?,
+            token_budget: self.parsed("TOKEN_BUDGET", 10_000)?,
             prices: Prices {
                 input_per_1k: self.parsed("BEDROCK_PRICE_INPUT_PER_1K", 0.003)?,
                 output_per_1k: self.parsed("BEDROCK_PRICE_OUTPUT_PER_1K", 0.015)?,

@@ -450,7 +450,7 @@ async fn archive_sql_runs_on_athena_with_its_header() {
 async fn a_log_search_cannot_change_the_query() {
     assert_eq!(
         search_query("a/b.c | stats count(*)", 5),
-        "fields @timestamp, @message, @log | filter @message like /(?i)a\\/b\\.c \\| stats count\\(\\*\\)/ | sort @timestamp desc | limit 5"
+        "fields @timestamp, @message, @log, @logStream, @ptr | filter @message like /(?i)a\\/b\\.c \\| stats count\\(\\*\\)/ | sort @timestamp desc | limit 5"
     );
     let start = mock!(aws_sdk_cloudwatchlogs::Client::start_query)
         .match_requests(|r| {

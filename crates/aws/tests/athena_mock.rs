@@ -159,7 +159,9 @@ async fn candidates_poll_until_done_with_every_value_a_parameter() {
                     .rows(row(&[
                         Some("inc-20261105-00000001"),
                         Some("9999aaaa9999aaaa9999aaaa9999aaaa"),
-                        Some("arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-duration"),
+                        Some(
+                            "arn:aws:cloudwatch:eu-west-1:111122223333:alarm:checkout-api-duration",
+                        ),
                         None,
                         None,
                         Some("2026-11-05T08:02:00Z"),
@@ -178,7 +180,10 @@ async fn candidates_poll_until_done_with_every_value_a_parameter() {
     );
     let found = history(client).candidates(&query()).await.unwrap();
     assert_eq!(found.len(), 2);
-    assert_eq!(found[0].subject.as_deref(), Some("AWS/Lambda Errors checkout-api"));
+    assert_eq!(
+        found[0].subject.as_deref(),
+        Some("AWS/Lambda Errors checkout-api")
+    );
     assert_eq!(found[0].time_to_recover_seconds, Some(1530));
     assert_eq!(found[0].resolution.as_deref(), Some("Raised the pool size"));
     assert_eq!(found[1].root_cause, None);

@@ -83,9 +83,11 @@ fn answer() -> Value {
     json!({
         "summary": "checkout-api Lambda errors rose after a connection pool ran out.",
         "root_causes": [
-            {"cause": "Database connection pool exhausted", "confidence": 0.55,
-             "evidence": [{"kind": "log", "detail": "too many connections"}]},
-            {"cause": "A bad deploy", "confidence": 0.8, "evidence": []}
+            {"component": "orders-db", "category": "capacity_exhaustion",
+             "explanation": "Database connection pool exhausted", "confidence": 0.55,
+             "evidence": [{"kind": "log", "quote": "too many connections"}]},
+            {"component": "checkout-api", "category": "bad_deploy_or_config",
+             "explanation": "A bad deploy", "confidence": 0.8, "evidence": []}
         ],
         "impact": "Checkout requests fail for some users.",
         "remediation": [{"step": "Raise the pool size", "risk": "low"}],

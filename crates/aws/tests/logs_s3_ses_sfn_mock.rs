@@ -33,11 +33,11 @@ use aws_sdk_sfn::operation::start_execution::{StartExecutionError, StartExecutio
 use aws_sdk_sfn::types::error::{ExecutionAlreadyExists, TaskTimedOut};
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use responder_aws::logs_insights::{InsightsLogs, sample_query, signal_query};
-use responder_core::context::{WindowSettings, Windows};
 use responder_aws::poll::Polling;
 use responder_aws::s3::S3Archive;
 use responder_aws::ses::SesMailer;
 use responder_aws::sfn::{SfnExecutions, execution_name};
+use responder_core::context::{WindowSettings, Windows};
 use responder_core::{NormalizeOptions, normalize};
 use responder_workflow::ports::{Archive, ArchiveRecord, Executions, LogSource};
 use responder_workflow::render::Email;
@@ -63,10 +63,18 @@ fn windows() -> Windows {
 #[tokio::test]
 async fn logs_insights_reads_every_line_of_trouble_and_samples_both_windows() {
     let windows = windows();
-    let incident = (windows.incident.start.timestamp(), windows.incident.end.timestamp());
-    let baseline = (windows.baseline.start.timestamp(), windows.baseline.end.timestamp());
+    let incident = (
+        windows.incident.start.timestamp(),
+        windows.incident.end.timestamp(),
+    );
+    let baseline = (
+        windows.baseline.start.timestamp(),
+        windows.baseline.end.timestamp(),
+    );
     let start = mock!(aws_sdk_cloudwatchlogs::Client::start_query)
-        .match_requests(|r| r.log_group_names() == ["/aws/lambda/checkout-api"] && r.limit() == Some(10_000))
+        .match_requests(|r| {
+            r.log_group_names() == ["/aws/lambda/checkout-api"] && r.limit() == Some(10_000)
+        })
         .then_compute_output(move |r| {
             let span = (r.start_time().unwrap(), r.end_time().unwrap());
             let filtered = r.query_string().unwrap().contains("filter");
@@ -87,15 +95,31 @@ async fn logs_insights_reads_every_line_of_trouble_and_samples_both_windows() {
             field("@ptr", ptr),
         ]
     };
-    let results = mock!(aws_sdk_cloudwatchlogs::Client::get_query_results)
-        .then_compute_output(move |r| {
+    let results =
+        mock!(aws_sdk_cloudwatchlogs::Client::get_query_results).then_compute_output(move |r| {
             let rows = match r.query_id().unwrap() {
-                "q-signals" => vec![row("2026-11-20 09:12:41.000", "ERROR too many connections for role \"checkout\"", "p1")],
+                "q-signals" => vec![row(
+                    "2026-11-20 09:12:41.000",
+                    "ERROR too many connections for role \"checkout\"",
+                    "p1",
+                )],
                 "q-incident" => vec![
-                    row("2026-11-20 09:12:41.000", "ERROR too many connections for role \"checkout\"", "p1"),
-                    row("2026-11-20 09:12:40.000", "START RequestId: 1f0c Version: $LATEST", "p2"),
+                    row(
+                        "2026-11-20 09:12:41.000",
+                        "ERROR too many connections for role \"checkout\"",
+                        "p1",
+                    ),
+                    row(
+                        "2026-11-20 09:12:40.000",
+                        "START RequestId: 1f0c Version: $LATEST",
+                        "p2",
+                    ),
                 ],
-                "q-baseline" => vec![row("2026-11-20 07:40:00.000", "START RequestId: 9a4b Version: $LATEST", "p3")],
+                "q-baseline" => vec![row(
+                    "2026-11-20 07:40:00.000",
+                    "START RequestId: 9a4b Version: $LATEST",
+                    "p3",
+                )],
                 other => panic!("unexpected query {other}"),
             };
             GetQueryResultsOutput::builder()
@@ -131,7 +155,10 @@ async fn logs_insights_reads_every_line_of_trouble_and_samples_both_windows() {
             "ERROR too many connections for role \"checkout\"",
         ]
     );
-    assert_eq!(events[2].stream.as_deref(), Some("2026/11/20/[$LATEST]7d1f0c2e9a4b"));
+    assert_eq!(
+        events[2].stream.as_deref(),
+        Some("2026/11/20/[$LATEST]7d1f0c2e9a4b")
+    );
 }
 
 #[tokio::test]

@@ -89,8 +89,8 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     );
     assert!(text.contains("Execution succeeded"), "{text}");
     assert!(text.contains("Analyze"), "{text}");
-    // The demo logs name the cause; the summary says it.
-    assert!(text.contains("calls time out"), "{text}");
+    // The demo logs show the mechanism; the summary names it and where.
+    assert!(text.contains("timeout in checkout-api"), "{text}");
     assert_eq!(
         outbox_files(&data),
         [
@@ -105,12 +105,19 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     .unwrap();
     assert_eq!(shown["incident"]["status"], "NOTIFIED");
     let analysis = &shown["analysis"];
-    assert_eq!(analysis["root_causes"][0]["cause"], "Calls time out");
-    // The demo history is quoted as evidence.
-    let evidence = analysis["root_causes"][0]["evidence"].to_string();
+    let top = &analysis["root_causes"][0];
+    assert_eq!(top["category"], "timeout");
+    assert_eq!(top["component"], "checkout-api");
+    // The demo logs are quoted, with their log group; the demo history is told.
+    assert_eq!(top["evidence"][0]["source"], "/aws/lambda/checkout-api");
+    let explanation = top["explanation"].as_str().unwrap_or_default();
     assert!(
-        evidence.contains("Seen 2 times in the last 30 days"),
-        "{evidence}"
+        explanation.contains("A past incident like it"),
+        "{explanation}"
+    );
+    assert_eq!(
+        analysis["resources"]["log_groups"][0]["name"],
+        "/aws/lambda/checkout-api"
     );
 
     // The same alarm delivered again: nothing new.

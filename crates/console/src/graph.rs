@@ -487,7 +487,7 @@ mod tests {
             let _ = std::fs::write(path, &svg);
         }
         let drawn = boxes(&svg);
-        assert_eq!(drawn.len(), 33, "every state, nested ones included");
+        assert_eq!(drawn.len(), 35, "every state, nested ones included");
         let names: HashSet<&str> = drawn.iter().map(|b| b.0.as_str()).collect();
         for state in [
             "NormalizeAlert",
@@ -495,6 +495,8 @@ mod tests {
             "GatherContext",
             "QueryHistory",
             "QueryLogs",
+            "QueryChanges",
+            "ChangesUnavailable",
             "Distribute",
             "Deliver",
             "NotifyRepeat",

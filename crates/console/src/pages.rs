@@ -138,18 +138,42 @@ pub fn incident(view: &Value, csrf: &str) -> String {
             let _ = write!(
                 body,
                 "<div class=\"cause\"><h3>{} <meter min=\"0\" max=\"1\" value=\"{confidence}\"></meter> {:.0}%</h3>",
-                esc(text(cause, "cause")),
+                esc(&responder_core::analysis::cause_headline(cause)),
                 confidence * 100.0
             );
             for evidence in cause["evidence"].as_array().into_iter().flatten() {
                 let _ = write!(
                     body,
-                    "<p class=\"evidence\"><span>{}</span><code>{}</code></p>",
+                    "<p class=\"evidence\"><span>{}</span> <span class=\"source\">{}</span><code>{}</code></p>",
                     esc(text(evidence, "kind")),
+                    esc(text(evidence, "source")),
                     esc(text(evidence, "detail"))
                 );
             }
             body.push_str("</div>");
+        }
+        // What the workflow found around the alarmed resource.
+        let resources = &analysis["resources"];
+        if resources.is_object() {
+            body.push_str("<h3>Resources and log groups read</h3><ul class=\"resources\">");
+            for r in resources["resources"].as_array().into_iter().flatten() {
+                let _ = write!(
+                    body,
+                    "<li>{} <b>{}</b> ({})</li>",
+                    esc(text(r, "kind")),
+                    esc(text(r, "name")),
+                    esc(text(r, "relation"))
+                );
+            }
+            for g in resources["log_groups"].as_array().into_iter().flatten() {
+                let _ = write!(
+                    body,
+                    "<li>log group <code>{}</code> ({})</li>",
+                    esc(text(g, "name")),
+                    esc(text(g, "relation"))
+                );
+            }
+            body.push_str("</ul>");
         }
         let steps: Vec<String> = analysis["remediation"]
             .as_array()

@@ -29,9 +29,11 @@ fn alert(path: &str) -> Alert {
         .remove(0)
 }
 
-/// One group's lines, `(minutes before the state change, message)`, each
-/// repeated `times`: mined as the workflow mines them.
-fn logs(alert: &Alert, groups: &[(&str, &[(i64, &str, usize)])]) -> LogContext {
+/// A line: minutes before the state change, the message, how many times.
+type Line<'a> = (i64, &'a str, usize);
+
+/// Each group's lines, mined as the workflow mines them.
+fn logs(alert: &Alert, groups: &[(&str, &[Line<'_>])]) -> LogContext {
     let windows = Windows::of(alert, WindowSettings::default());
     let events: Vec<Vec<LogEvent>> = groups
         .iter()
@@ -103,9 +105,8 @@ fn throttling_lines_that_are_new_name_throttling_and_are_quoted() {
     assert_eq!(top.category, Category::Throttling);
     assert!(top.confidence >= 0.5, "{}", top.confidence);
     assert!(
-        top.evidence
-            .iter()
-            .any(|e| e.kind == EvidenceKind::Log && e.detail.contains("ProvisionedThroughputExceededException")),
+        top.evidence.iter().any(|e| e.kind == EvidenceKind::Log
+            && e.detail.contains("ProvisionedThroughputExceededException")),
         "{:?}",
         top.evidence
     );
@@ -126,7 +127,11 @@ fn a_failing_call_after_a_change_to_the_alarmed_function_is_the_change() {
             GROUP,
             &[
                 (100, "INFO checkout completed", 50),
-                (12, "2026-11-20T09:02:11.000Z 7d1f Task timed out after 3.00 seconds", 30),
+                (
+                    12,
+                    "2026-11-20T09:02:11.000Z 7d1f Task timed out after 3.00 seconds",
+                    30,
+                ),
             ],
         )],
     );
@@ -149,10 +154,17 @@ fn a_failing_call_after_a_change_to_the_alarmed_function_is_the_change() {
     let top = &analysis.root_causes[0];
     assert_eq!(top.category, Category::BadDeployOrConfig, "{top:?}");
     assert_eq!(top.component, "checkout-api");
+    // The lines quoted show the failure; the change is told.
     assert!(
-        top.evidence.iter().any(|e| e.kind == EvidenceKind::Change),
+        top.evidence.iter().all(|e| e.kind == EvidenceKind::Log),
         "{:?}",
         top.evidence
+    );
+    assert!(
+        top.explanation
+            .contains("UpdateFunctionConfiguration20150331v2"),
+        "{}",
+        top.explanation
     );
 }
 
@@ -189,13 +201,14 @@ fn a_past_incident_is_quoted_on_the_first_cause() {
         history: Some(history),
         ..input(alert, None)
     });
-    let past = analysis.root_causes[0]
-        .evidence
-        .iter()
-        .find(|e| e.kind == EvidenceKind::History)
-        .unwrap();
-    assert!(past.detail.contains("root cause: DynamoDB throttling on orders"), "{}", past.detail);
-    assert!(past.detail.contains("resolved by: switched the table to on-demand"));
+    // Told in the explanation: the quotes are this incident's own lines.
+    let explanation = &analysis.root_causes[0].explanation;
+    assert!(
+        explanation.contains(
+            "A past incident like it (the same alarm and problem): DynamoDB throttling on orders"
+        ),
+        "{explanation}"
+    );
 }
 
 #[test]
@@ -205,7 +218,10 @@ fn instructions_in_log_lines_stay_quoted_data() {
     let logs = logs(&alert, &[(GROUP, &[(5, injected, 12)])]);
     let analysis = analyze(input(alert, Some(logs)));
     assert!(
-        analysis.root_causes[0].evidence.iter().any(|e| e.detail == injected),
+        analysis.root_causes[0]
+            .evidence
+            .iter()
+            .any(|e| e.detail == injected),
         "{:?}",
         analysis.root_causes[0].evidence
     );
@@ -213,10 +229,17 @@ fn instructions_in_log_lines_stay_quoted_data() {
         &analysis.summary,
         &analysis.remediation,
         &analysis.next_checks,
-        &analysis.root_causes[0].explanation,
     ))
     .unwrap();
     assert!(!text.contains("IGNORE PREVIOUS"), "{text}");
+    // The explanation quotes the line, inside quotation marks, as it quotes any line.
+    assert!(
+        analysis.root_causes[0]
+            .explanation
+            .contains(&format!("\"{injected}\"")),
+        "{}",
+        analysis.root_causes[0].explanation
+    );
 }
 
 #[test]

@@ -6,8 +6,8 @@ use chrono::Utc;
 use responder_aws::metrics::MetricSet;
 use responder_core::NormalizeOptions;
 use responder_workflow::ports::{
-    AnalysisCache, Analyzer, Approvals, Archive, Changes, History, Idempotency, IncidentStore, LogSource,
-    Notifier,
+    AnalysisCache, Analyzer, Approvals, Archive, Changes, History, Idempotency, IncidentStore,
+    LogSource, Notifier,
 };
 use responder_workflow::steps::{self, AlertInput};
 use responder_workflow::{Error, Policy, Result};
@@ -83,7 +83,11 @@ pub async fn query_logs<L: LogSource>(logs: &L, policy: &Policy, input: &Value) 
             out["templates"].as_array().map_or(0, Vec::len) as f64,
             "Count",
         )
-        .metric("LogContextTokens", out["tokens"].as_f64().unwrap_or(0.0), "Count")
+        .metric(
+            "LogContextTokens",
+            out["tokens"].as_f64().unwrap_or(0.0),
+            "Count",
+        )
         .emit();
     Ok(out)
 }

@@ -79,8 +79,9 @@ fn bedrock() -> (BedrockAnalyzer, aws_smithy_mocks::Rule) {
     let rule = mock!(aws_sdk_bedrockruntime::Client::converse).then_output(|| {
         let answer = json!({
             "summary": "checkout-api calls time out against the payments database.",
-            "root_causes": [{"cause": "Connection pool exhausted", "confidence": 0.7,
-                             "evidence": [{"kind": "log", "detail": "timeout acquiring connection"}]}],
+            "root_causes": [{"component": "orders-db", "category": "capacity_exhaustion",
+                             "explanation": "Connection pool exhausted", "confidence": 0.7,
+                             "evidence": [{"kind": "log", "quote": "timeout acquiring connection"}]}],
             "impact": "Checkouts fail.",
             "remediation": [{"step": "Raise the pool size", "risk": "low"}],
             "next_checks": ["RDS DatabaseConnections"]
@@ -245,7 +246,10 @@ async fn query_history_gives_the_context_its_history() {
         out["incidents"][0]["incident"]["resolution"],
         "Rolled back the timeout setting"
     );
-    assert_eq!(out["incidents"][0]["incident"]["time_to_recover_seconds"], 1260);
+    assert_eq!(
+        out["incidents"][0]["incident"]["time_to_recover_seconds"],
+        1260
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -261,10 +265,16 @@ async fn query_logs_gives_the_context_its_lines() {
             .status(QueryStatus::Complete)
             .results(vec![
                 f("@timestamp", "2026-11-20 09:12:58.120"),
-                f("@message", "2026-11-20T09:12:58.120Z 7d1f0c2e Task timed out after 6.01 seconds"),
+                f(
+                    "@message",
+                    "2026-11-20T09:12:58.120Z 7d1f0c2e Task timed out after 6.01 seconds",
+                ),
                 f("@log", "111122223333:/aws/lambda/checkout-api"),
                 f("@logStream", "2026/11/20/[$LATEST]7d1f0c2e"),
-                f("@ptr", "CmAKJgoiMTExMTIyMjIzMzMzOi9hd3MvbGFtYmRhL2NoZWNrb3V0LWFwaRAH"),
+                f(
+                    "@ptr",
+                    "CmAKJgoiMTExMTIyMjIzMzMzOi9hd3MvbGFtYmRhL2NoZWNrb3V0LWFwaRAH",
+                ),
             ])
             .build()
     });
@@ -324,7 +334,10 @@ async fn query_logs_gives_the_context_its_lines() {
         .iter()
         .map(|g| g["name"].as_str().unwrap())
         .collect();
-    assert_eq!(groups, ["/aws/lambda/checkout-api", "/ecs/checkout-api-worker"]);
+    assert_eq!(
+        groups,
+        ["/aws/lambda/checkout-api", "/ecs/checkout-api-worker"]
+    );
     assert_eq!(start.num_calls(), 3);
 }
 
@@ -364,7 +377,11 @@ async fn query_changes_gives_the_context_the_writes_before_the_alert() {
     };
     let first = mock!(aws_sdk_cloudtrail::Client::lookup_events)
         .match_requests(|r| r.next_token().is_none())
-        .then_output(page("UpdateFunctionConfiguration20150331v2", 12, Some("page-2")));
+        .then_output(page(
+            "UpdateFunctionConfiguration20150331v2",
+            12,
+            Some("page-2"),
+        ));
     let second = mock!(aws_sdk_cloudtrail::Client::lookup_events)
         .match_requests(|r| r.next_token() == Some("page-2"))
         .then_output(page("PutFunctionConcurrency20171031", 30, None));
@@ -383,7 +400,10 @@ async fn query_changes_gives_the_context_the_writes_before_the_alert() {
     // In time order, each naming the alarmed function.
     assert_eq!(
         names,
-        ["PutFunctionConcurrency20171031", "UpdateFunctionConfiguration20150331v2"]
+        [
+            "PutFunctionConcurrency20171031",
+            "UpdateFunctionConfiguration20150331v2"
+        ]
     );
     assert_eq!(out["events"][1]["related"], true);
     assert_eq!(out["events"][1]["user"], "deploy-bot");
@@ -416,7 +436,7 @@ async fn check_cache_then_analyze_then_check_cache_hits() {
     .unwrap();
     assert_eq!(analysis["analyzer"], MODEL);
     assert_eq!(
-        analysis["root_causes"][0]["cause"],
+        analysis["root_causes"][0]["explanation"],
         "Connection pool exhausted"
     );
     assert_eq!(converse.num_calls(), 1);

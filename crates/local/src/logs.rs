@@ -113,7 +113,9 @@ fn walk(root: &Path, dir: &Path, depth: usize, groups: &mut Vec<String>) {
     for entry in entries.filter_map(Result::ok) {
         let path = entry.path();
         // Symbolic links are not followed: a group stays inside the folder.
-        let Ok(kind) = entry.file_type() else { continue };
+        let Ok(kind) = entry.file_type() else {
+            continue;
+        };
         if kind.is_dir() && depth < MAX_DEPTH {
             walk(root, &path, depth + 1, groups);
         } else if kind.is_file() && is_log_file(&path) {
@@ -126,9 +128,7 @@ fn walk(root: &Path, dir: &Path, depth: usize, groups: &mut Vec<String>) {
             }
         }
     }
-    if has_files
-        && let Ok(relative) = dir.strip_prefix(root)
-    {
+    if has_files && let Ok(relative) = dir.strip_prefix(root) {
         let parts: Vec<&str> = relative.iter().filter_map(|p| p.to_str()).collect();
         groups.push(format!("/{}", parts.join("/")));
     }
@@ -260,8 +260,17 @@ mod tests {
         let nested = dir.path().join("aws/lambda/checkout-api");
         std::fs::create_dir_all(&nested).unwrap();
         std::fs::write(nested.join("a.log"), "2026-11-20T09:00:00Z hello\n").unwrap();
-        std::fs::write(dir.path().join("aws__rds__instance__billing-db__postgresql.log"), "").unwrap();
-        std::fs::write(dir.path().join("__ecs__inventory.log"), "2026-11-20T09:00:00Z x\n").unwrap();
+        std::fs::write(
+            dir.path()
+                .join("aws__rds__instance__billing-db__postgresql.log"),
+            "",
+        )
+        .unwrap();
+        std::fs::write(
+            dir.path().join("__ecs__inventory.log"),
+            "2026-11-20T09:00:00Z x\n",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("notes.md"), "").unwrap();
         assert_eq!(
             list_groups(dir.path()),
@@ -300,7 +309,11 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let logs = dir.path().join("logs");
         std::fs::create_dir_all(&logs).unwrap();
-        std::fs::write(dir.path().join("secret.log"), "2026-11-20T09:00:00Z secret\n").unwrap();
+        std::fs::write(
+            dir.path().join("secret.log"),
+            "2026-11-20T09:00:00Z secret\n",
+        )
+        .unwrap();
         assert!(read_group(&logs, "../secret", None).is_empty());
         assert!(read_group(&logs, "/../../secret", None).is_empty());
         assert!(group_files(&logs, "/").is_empty());

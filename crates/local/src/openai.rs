@@ -49,7 +49,7 @@ impl Default for AnalyzerConfig {
             api_key_env: None,
             api_key: None,
             timeout_seconds: 60,
-            token_budget: 6000,
+            token_budget: 10_000,
         }
     }
 }

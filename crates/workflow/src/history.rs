@@ -51,18 +51,14 @@ pub fn candidate_sql(q: &HistoryQuery) -> (String, Vec<String>) {
         sql.push_str(" OR subject LIKE ?");
         parameters.push(format!("%{}%", escape_like(part)));
     }
-    sql.push_str(&format!(
-        ") ORDER BY opened_at DESC LIMIT {MAX_CANDIDATES}"
-    ));
+    sql.push_str(&format!(") ORDER BY opened_at DESC LIMIT {MAX_CANDIDATES}"));
     (sql, parameters)
 }
 
 /// One row of the candidate query, its cells in [`candidate_sql`]'s order
 /// (as text: Athena returns every cell as text). Empty cells are `None`.
 pub fn candidate_of(cells: Vec<Option<String>>) -> ArchivedIncident {
-    let mut cells = cells
-        .into_iter()
-        .map(|c| c.filter(|v| !v.is_empty()));
+    let mut cells = cells.into_iter().map(|c| c.filter(|v| !v.is_empty()));
     let mut next = || cells.next().flatten();
     ArchivedIncident {
         incident_id: next().unwrap_or_default(),
@@ -74,9 +70,7 @@ pub fn candidate_of(cells: Vec<Option<String>>) -> ArchivedIncident {
         root_cause: next(),
         resolution: next(),
         // Athena renders a double; SQLite an integer.
-        time_to_recover_seconds: next()
-            .and_then(|t| t.parse::<f64>().ok())
-            .map(|t| t as i64),
+        time_to_recover_seconds: next().and_then(|t| t.parse::<f64>().ok()).map(|t| t as i64),
     }
 }
 

@@ -87,11 +87,23 @@ impl Policy {
             if (low..=high).contains(&value) {
                 Ok(())
             } else {
-                Err(format!("{name} is {value}; it must be from {low} to {high}"))
+                Err(format!(
+                    "{name} is {value}; it must be from {low} to {high}"
+                ))
             }
         };
-        within("context_minutes_before", self.context_minutes_before, 1, 24 * 60)?;
-        within("context_minutes_after", self.context_minutes_after, 0, 6 * 60)?;
+        within(
+            "context_minutes_before",
+            self.context_minutes_before,
+            1,
+            24 * 60,
+        )?;
+        within(
+            "context_minutes_after",
+            self.context_minutes_after,
+            0,
+            6 * 60,
+        )?;
         within("history_days", self.history_days, 1, 3650)?;
         within(
             "log_budget_tokens",

@@ -258,7 +258,7 @@ fn root_causes(message: &Message) -> Vec<(String, f64)> {
                 .iter()
                 .map(|c| {
                     (
-                        c["cause"].as_str().unwrap_or_default().to_owned(),
+                        responder_core::analysis::cause_headline(c),
                         c["confidence"].as_f64().unwrap_or(0.0),
                     )
                 })
@@ -310,11 +310,15 @@ pub fn slack(message: &Message) -> Value {
         let mut text = format!(
             "*Probable cause* ({:.0}%): {}",
             top["confidence"].as_f64().unwrap_or(0.0) * 100.0,
-            slack_escape(top["cause"].as_str().unwrap_or_default())
+            slack_escape(&responder_core::analysis::cause_headline(top))
         );
         for evidence in top["evidence"].as_array().into_iter().flatten().take(3) {
+            let source = evidence["source"]
+                .as_str()
+                .map(|s| format!(" ({})", slack_escape(s)))
+                .unwrap_or_default();
             text.push_str(&format!(
-                "\n> {}: `{}`",
+                "\n> {}{source}: `{}`",
                 slack_escape(evidence["kind"].as_str().unwrap_or("evidence")),
                 slack_escape(
                     &evidence["detail"]
@@ -474,7 +478,7 @@ pub fn jira(message: &Message) -> Value {
     for cause in &causes {
         content.push(paragraph(&format!(
             "{} ({:.0}%)",
-            cause["cause"].as_str().unwrap_or_default(),
+            responder_core::analysis::cause_headline(cause),
             cause["confidence"].as_f64().unwrap_or(0.0) * 100.0
         )));
         for evidence in cause["evidence"].as_array().into_iter().flatten().take(5) {

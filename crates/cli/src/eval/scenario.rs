@@ -69,6 +69,14 @@ impl Scenario {
             serde_json::from_str(&read("alarm.json")?).context("alarm.json is not JSON")?;
         let expected: Expected = serde_json::from_str(&read("expected.json")?)
             .context("expected.json does not match the scenario format")?;
+        // A blank line would lie on every line: every quote would count.
+        if let Some(n) = expected
+            .evidence_lines
+            .iter()
+            .position(|l| l.trim().is_empty())
+        {
+            bail!("expected.json: evidence_lines[{n}] is blank");
+        }
         let mut log_lines = Vec::new();
         for file in log_files(dir)? {
             let text = std::fs::read_to_string(&file)
@@ -137,8 +145,9 @@ impl Scenario {
         let state = state_entering(&execution, "Analyze").context(
             "the workflow did not reach Analyze (a duplicate, a recovery, or a cached analysis?)",
         )?;
-        let incident_id = state["registration"]["incident"]["id"]
-            .as_str()
+        let incident_id = state
+            .pointer("/registration/incident/id")
+            .and_then(Value::as_str)
             .context("no incident was registered")?
             .to_owned();
         let stored: String = local
@@ -209,7 +218,8 @@ fn log_files(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
         .with_context(|| format!("cannot read {}", logs.display()))?
         .filter_map(Result::ok)
         .map(|e| e.path())
-        .filter(|p| p.is_file())
+        // `logs/*.log`, as the format says (and the second scorer reads).
+        .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "log"))
         .collect();
     files.sort();
     Ok(files)

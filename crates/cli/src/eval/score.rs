@@ -142,11 +142,11 @@ pub fn score(expected: &Expected, causes: &[AnsweredCause], log_lines: &[String]
             continue;
         }
         let mut good = false;
-        for (i, line) in evidence.iter().enumerate() {
+        for (line, covered) in evidence.iter().zip(covered.iter_mut()) {
             // The quote lies on a line holding this evidence, or holds it.
             if quote.contains(line.as_str()) || lines.iter().any(|l| l.contains(line.as_str())) {
                 good = true;
-                covered[i] = true;
+                *covered = true;
             }
         }
         precise += usize::from(good);
@@ -167,7 +167,7 @@ pub fn score(expected: &Expected, causes: &[AnsweredCause], log_lines: &[String]
         .iter()
         .filter(|lead| !lead.is_empty() && said_lower.contains(&lead.to_lowercase()))
         .count();
-    let top3 = &causes[..causes.len().min(3)];
+    let top3 = causes.get(..causes.len().min(3)).unwrap_or_default();
     let top3_component = f64::from(u8::from(
         top3.iter()
             .any(|c| component_matches(expected, &c.component)),

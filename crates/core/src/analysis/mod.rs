@@ -71,6 +71,11 @@ pub struct Analysis {
     /// hold them (a model's invention, or a line it misquoted).
     #[serde(default)]
     pub ungrounded_quotes: u32,
+    /// The resources around the alarmed one and the log groups read, as
+    /// the workflow found them (set by the Analyze step, never by an
+    /// analyzer): for people reading the analysis.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<crate::context::Topology>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -202,6 +207,7 @@ impl ModelAnswer {
         // Rank as promised even if the model did not.
         root_causes.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         let analysis = Analysis {
+            resources: None,
             schema_version: SCHEMA_VERSION,
             summary: answer.summary,
             root_causes,
@@ -314,5 +320,33 @@ impl Analysis {
             ));
         }
         Ok(())
+    }
+}
+
+/// A stored cause (schema v2 or v1, as JSON) told in one line for people:
+/// `Throttling in member-import: <explanation>`; a v1 record's `cause` as
+/// it is. Every destination escapes the result its own way.
+pub fn cause_headline(cause: &serde_json::Value) -> String {
+    let text = |key: &str| cause[key].as_str().unwrap_or_default();
+    let explanation = if text("explanation").is_empty() {
+        text("cause")
+    } else {
+        text("explanation")
+    };
+    let category = serde_json::from_value::<Category>(cause["category"].clone())
+        .ok()
+        .filter(|c| *c != Category::Unknown);
+    match (category, text("component")) {
+        (Some(category), component) if !component.is_empty() => {
+            let mut label = category.label();
+            if let Some(first) = label.get_mut(..1) {
+                first.make_ascii_uppercase();
+            }
+            format!("{label} in {component}: {explanation}")
+        }
+        (None, component) if !component.is_empty() && cause["category"] == "unknown" => {
+            format!("Unknown cause ({component}): {explanation}")
+        }
+        _ => explanation.to_owned(),
     }
 }

@@ -80,9 +80,15 @@ pub fn alert_facts(alert: &Alert) -> Vec<String> {
     if let Some(m) = &alert.metric {
         facts.push(metric_fact(m));
     }
-    facts.push(format!("Alarm message: {}", truncate_chars(&alert.message, 1000)));
+    facts.push(format!(
+        "Alarm message: {}",
+        truncate_chars(&alert.message, 1000)
+    ));
     if let Some(description) = alert.alarm.as_ref().and_then(|a| a.description.as_deref()) {
-        facts.push(format!("Alarm description: {}", truncate_chars(description, 1000)));
+        facts.push(format!(
+            "Alarm description: {}",
+            truncate_chars(description, 1000)
+        ));
     }
     facts
 }
@@ -96,7 +102,11 @@ pub fn metric_fact(m: &crate::alert::MetricDetails) -> String {
         m.name.as_deref().or(m.expression.as_deref()).unwrap_or("-")
     );
     if !m.dimensions.is_empty() {
-        let dims: Vec<String> = m.dimensions.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        let dims: Vec<String> = m
+            .dimensions
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         fact.push_str(&format!(" ({})", dims.join(", ")));
     }
     if let Some(statistic) = &m.statistic {
@@ -108,7 +118,10 @@ pub fn metric_fact(m: &crate::alert::MetricDetails) -> String {
     if let Some(threshold) = m.threshold {
         fact.push_str(&format!(
             ", threshold {}{threshold}",
-            m.comparison.as_deref().map(|c| format!("{c} ")).unwrap_or_default()
+            m.comparison
+                .as_deref()
+                .map(|c| format!("{c} "))
+                .unwrap_or_default()
         ));
     }
     if !m.recent_datapoints.is_empty() {
@@ -137,7 +150,10 @@ fn within(lines: &[String], budget: usize) -> (Vec<&str>, usize) {
 /// Builds the prompt within `budget_tokens` (alert and resources always;
 /// then changes, past incidents and log templates, each cut from its end).
 pub fn build(input: &AnalysisInput, budget_tokens: usize) -> Prompt {
-    let mut user = format!("## Alert\n{}\n", fence(&alert_facts(&input.alert).join("\n")));
+    let mut user = format!(
+        "## Alert\n{}\n",
+        fence(&alert_facts(&input.alert).join("\n"))
+    );
     if let Some(topology) = input.logs.as_ref().map(|l| &l.topology) {
         let mut lines = vec![format!("Alarmed: {}", topology.alarmed.join(", "))];
         if let Some(service) = &topology.service {
@@ -165,7 +181,11 @@ pub fn build(input: &AnalysisInput, budget_tokens: usize) -> Prompt {
             if left > 0 {
                 cut.push(format!("changes: {left} of {}", lines.len()));
             }
-            let text = if kept.is_empty() { "none in the window".to_owned() } else { kept.join("\n") };
+            let text = if kept.is_empty() {
+                "none in the window".to_owned()
+            } else {
+                kept.join("\n")
+            };
             let section = format!(
                 "## Changes (CloudTrail writes from {} to {})\n{}\n",
                 c.span.start.format("%H:%M"),
@@ -185,8 +205,16 @@ pub fn build(input: &AnalysisInput, budget_tokens: usize) -> Prompt {
             if left > 0 {
                 cut.push(format!("history: {left} of {}", lines.len()));
             }
-            let text = if kept.is_empty() { "no incident like this one".to_owned() } else { kept.join("\n") };
-            let section = format!("## Past incidents (last {} days)\n{}\n", h.days, fence(&text));
+            let text = if kept.is_empty() {
+                "no incident like this one".to_owned()
+            } else {
+                kept.join("\n")
+            };
+            let section = format!(
+                "## Past incidents (last {} days)\n{}\n",
+                h.days,
+                fence(&text)
+            );
             used += tokens(&section);
             user.push_str(&section);
         }
@@ -202,7 +230,12 @@ pub fn build(input: &AnalysisInput, budget_tokens: usize) -> Prompt {
             let groups: Vec<String> = l
                 .groups
                 .iter()
-                .map(|g| format!("{} ({} events, {} in the baseline)", g.name, g.incident_events, g.baseline_events))
+                .map(|g| {
+                    format!(
+                        "{} ({} events, {} in the baseline)",
+                        g.name, g.incident_events, g.baseline_events
+                    )
+                })
                 .collect();
             let mut text = kept.concat();
             for note in &l.left_out {

@@ -38,6 +38,48 @@ pub struct ChangeEvent {
     pub error: Option<String>,
     /// It touches the alarmed resource or a related one.
     pub related: bool,
+    /// A service reacting, or bookkeeping: an Auto Scaling group launching
+    /// instances, tags, network interfaces, grants. Told, never taken for
+    /// the cause.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub routine: bool,
+}
+
+/// Calls that record a reaction or bookkeeping, not a decision.
+const ROUTINE_CALLS: &[&str] = &[
+    "AddTags",
+    "RemoveTags",
+    "CreateTags",
+    "DeleteTags",
+    "TagResource",
+    "UntagResource",
+    "CreateNetworkInterface",
+    "DeleteNetworkInterface",
+    "AttachNetworkInterface",
+    "DetachNetworkInterface",
+    "CreateGrant",
+    "RetireGrant",
+    "CreateLogStream",
+    "UpdateInstanceInformation",
+    "PutEvaluations",
+    "SendCommand",
+    "StartSession",
+];
+/// Callers that act on their own: what they do follows a decision made
+/// elsewhere (a scaling policy, a deployment).
+const REACTING_CALLERS: &[&str] = &[
+    "AutoScaling",
+    "autoscaling.amazonaws.com",
+    "ecs.amazonaws.com",
+    "elasticloadbalancing.amazonaws.com",
+];
+
+/// Whether a change is a reaction or bookkeeping (see [`ChangeEvent::routine`]).
+pub fn is_routine(e: &ChangeEvent) -> bool {
+    ROUTINE_CALLS.contains(&e.name.as_str())
+        || e.user
+            .as_deref()
+            .is_some_and(|u| REACTING_CALLERS.contains(&u))
 }
 
 /// The changes an analyzer is given.
@@ -67,10 +109,12 @@ pub fn from_record(record: &Value) -> Option<ChangeEvent> {
         .as_str()
         .and_then(|t| serde_json::from_str(t).ok())
         .unwrap_or(Value::Null);
-    let user = record["Username"]
-        .as_str()
-        .map(str::to_owned)
-        .or_else(|| trail["userIdentity"]["arn"].as_str().map(str::to_owned));
+    let user = record["Username"].as_str().map(str::to_owned).or_else(|| {
+        trail
+            .pointer("/userIdentity/arn")
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+    });
     let resources = record["Resources"]
         .as_array()
         .map(|all| {
@@ -79,7 +123,7 @@ pub fn from_record(record: &Value) -> Option<ChangeEvent> {
                 .collect()
         })
         .unwrap_or_default();
-    let parameters = &trail["requestParameters"];
+    let parameters = trail.get("requestParameters").unwrap_or(&Value::Null);
     let detail = if parameters.is_object() {
         cut(&parameters.to_string(), MAX_DETAIL_CHARS)
     } else {
@@ -90,14 +134,18 @@ pub fn from_record(record: &Value) -> Option<ChangeEvent> {
         name,
         source: record["EventSource"]
             .as_str()
-            .or_else(|| trail["eventSource"].as_str())
+            .or_else(|| trail.get("eventSource").and_then(Value::as_str))
             .unwrap_or_default()
             .to_owned(),
         user,
         resources,
         detail,
-        error: trail["errorCode"].as_str().map(str::to_owned),
+        error: trail
+            .get("errorCode")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
         related: false,
+        routine: false,
     })
 }
 
@@ -120,9 +168,10 @@ pub fn from_trail_record(record: &Value) -> Option<ChangeEvent> {
         "EventTime": record["eventTime"],
         "EventName": record["eventName"],
         "EventSource": record["eventSource"],
-        "Username": record["userIdentity"]["userName"]
-            .as_str()
-            .or_else(|| record["userIdentity"]["sessionContext"]["sessionIssuer"]["userName"].as_str()),
+        "Username": record
+            .pointer("/userIdentity/userName")
+            .or_else(|| record.pointer("/userIdentity/sessionContext/sessionIssuer/userName"))
+            .and_then(Value::as_str),
         "Resources": resources,
         "CloudTrailEvent": record.to_string(),
     }))
@@ -137,7 +186,7 @@ pub fn parse_lines(text: &str) -> Vec<ChangeEvent> {
         let Ok(value) = serde_json::from_str::<Value>(line) else {
             continue;
         };
-        if let Some(records) = value["Records"].as_array() {
+        if let Some(records) = value.get("Records").and_then(Value::as_array) {
             found.extend(records.iter().filter_map(from_trail_record));
         } else if value.get("eventTime").is_some() {
             found.extend(from_trail_record(&value));
@@ -169,13 +218,24 @@ pub fn select(events: Vec<ChangeEvent>, windows: &Windows, names: &[String]) -> 
         .into_iter()
         .filter(|e| span.contains(e.at))
         .map(|mut e| {
-            let text = format!("{} {} {}", e.resources.join(" "), e.detail, e.user.as_deref().unwrap_or_default())
-                .to_lowercase();
-            e.related = names.iter().any(|n| text.contains(n.as_str()));
+            let text = format!(
+                "{} {} {}",
+                e.resources.join(" "),
+                e.detail,
+                e.user.as_deref().unwrap_or_default()
+            )
+            .to_lowercase();
+            e.routine = is_routine(&e);
+            e.related = !e.routine && names.iter().any(|n| text.contains(n.as_str()));
             e
         })
         .collect();
-    kept.sort_by(|a, b| b.related.cmp(&a.related).then(b.at.cmp(&a.at)));
+    kept.sort_by(|a, b| {
+        b.related
+            .cmp(&a.related)
+            .then(a.routine.cmp(&b.routine))
+            .then(b.at.cmp(&a.at))
+    });
     let left_out = kept.len().saturating_sub(MAX_CHANGES);
     kept.truncate(MAX_CHANGES);
     // Told in time order: a change's place before the symptoms matters.
@@ -189,7 +249,12 @@ pub fn select(events: Vec<ChangeEvent>, windows: &Windows, names: &[String]) -> 
 
 /// A change as the analyzer reads it: one line, quotable as it is.
 pub fn render(e: &ChangeEvent) -> String {
-    let mut line = format!("{} {} ({})", e.at.format("%Y-%m-%dT%H:%M:%SZ"), e.name, e.source);
+    let mut line = format!(
+        "{} {} ({})",
+        e.at.format("%Y-%m-%dT%H:%M:%SZ"),
+        e.name,
+        e.source
+    );
     if let Some(user) = &e.user {
         line.push_str(&format!(" by {user}"));
     }

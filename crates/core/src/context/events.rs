@@ -98,15 +98,16 @@ fn looks_like_stream(word: &str) -> bool {
 /// `{"timestamp": "2026-…" | 1732094047000, "message": "…"}`.
 fn json_line(line: &str) -> Option<(i64, Option<&str>, &str)> {
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
-    let millis = match &value["timestamp"] {
+    let millis = match value.get("timestamp").unwrap_or(&serde_json::Value::Null) {
         serde_json::Value::String(text) => rfc3339_millis(text.as_bytes())?.0,
         serde_json::Value::Number(n) => n.as_i64()?,
         _ => return None,
     };
     // The message borrows from the line: find it verbatim when it has no
     // escapes, else keep the whole line (still a verbatim quote).
-    let message = value["message"]
-        .as_str()
+    let message = value
+        .get("message")
+        .and_then(serde_json::Value::as_str)
         .and_then(|m| line.find(m).map(|at| &line[at..at + m.len()]))
         .unwrap_or(line);
     Some((millis, None, message))
@@ -176,7 +177,12 @@ pub fn rfc3339_millis(b: &[u8]) -> Option<(i64, usize)> {
     }
     let (year, month, day) = (digits(0..4)?, digits(5..7)?, digits(8..10)?);
     let (hour, minute, second) = (digits(11..13)?, digits(14..16)?, digits(17..19)?);
-    if !(1..=12).contains(&month) || !(1..=31).contains(&day) || hour > 23 || minute > 59 || second > 60 {
+    if !(1..=12).contains(&month)
+        || !(1..=31).contains(&day)
+        || hour > 23
+        || minute > 59
+        || second > 60
+    {
         return None;
     }
     let mut at = 19;
@@ -230,13 +236,18 @@ mod tests {
     use super::*;
 
     fn at(text: &str) -> DateTime<Utc> {
-        DateTime::parse_from_rfc3339(text).unwrap().with_timezone(&Utc)
+        DateTime::parse_from_rfc3339(text)
+            .unwrap()
+            .with_timezone(&Utc)
     }
 
     #[test]
     fn timestamps_parse_in_every_form_logs_use() {
         for (text, expected) in [
-            ("2026-11-20T09:13:02.118000+00:00", "2026-11-20T09:13:02.118Z"),
+            (
+                "2026-11-20T09:13:02.118000+00:00",
+                "2026-11-20T09:13:02.118Z",
+            ),
             ("2026-11-20T09:13:02Z", "2026-11-20T09:13:02Z"),
             ("2026-11-20 09:13:02.5+01:00", "2026-11-20T08:13:02.500Z"),
             ("2026-02-28T23:59:59-0230", "2026-03-01T02:29:59Z"),
@@ -256,7 +267,10 @@ Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nKeyError
 2026-11-20T09:00:02.000000+00:00 plain message without a stream\n";
         let events = parse(text, None);
         assert_eq!(events.len(), 3);
-        assert_eq!(events[0].stream.as_deref(), Some("2026/11/20/[$LATEST]7d1f0c2b9e8a4f6d"));
+        assert_eq!(
+            events[0].stream.as_deref(),
+            Some("2026/11/20/[$LATEST]7d1f0c2b9e8a4f6d")
+        );
         assert_eq!(events[0].message, "START RequestId: a Version: $LATEST");
         assert_eq!(
             events[1].message,
@@ -270,10 +284,15 @@ Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nKeyError
     fn only_the_span_is_read_and_json_lines_are_read_too() {
         let mut text = String::new();
         for minute in 0..60 {
-            text.push_str(&format!("2026-11-20T09:{minute:02}:00.000000+00:00 stream-0001 line {minute}\n"));
+            text.push_str(&format!(
+                "2026-11-20T09:{minute:02}:00.000000+00:00 stream-0001 line {minute}\n"
+            ));
             text.push_str("  continued\n");
         }
-        let span = Span { start: at("2026-11-20T09:10:00Z"), end: at("2026-11-20T09:20:00Z") };
+        let span = Span {
+            start: at("2026-11-20T09:10:00Z"),
+            end: at("2026-11-20T09:20:00Z"),
+        };
         let events = parse(&text, Some(span));
         assert_eq!(events.len(), 10);
         assert_eq!(events[0].message, "line 10\n  continued");

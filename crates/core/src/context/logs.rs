@@ -17,9 +17,14 @@ use super::signals;
 use super::template::template_hash;
 use super::window::Windows;
 
-/// The longest example kept: longer ones are cut at their end (the cut is
-/// recorded beside the quote, never inside it).
-pub const MAX_EXAMPLE_CHARS: usize = 600;
+/// The longest example kept of a template that tells something (new,
+/// stopped, more frequent, bad-looking or a change): longer ones are cut at
+/// their end (the cut is recorded beside the quote, never inside it). JSON
+/// lines and stopped-task events put their reason late.
+pub const MAX_EXAMPLE_CHARS: usize = 3200;
+/// The longest example kept of a routine template (usual rate, nothing
+/// bad-looking): its shape is enough.
+pub const MAX_ROUTINE_EXAMPLE_CHARS: usize = 300;
 /// The budget when none is configured, in tokens (4 characters each).
 pub const DEFAULT_BUDGET_TOKENS: usize = 6000;
 
@@ -56,6 +61,11 @@ pub struct LogTemplate {
     pub example: String,
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub cut: bool,
+    /// The example's log stream, when the source names it: it often names
+    /// the resource (an AWS Batch job's definition, an ECS task's
+    /// container, an instance).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stream: Option<String>,
     /// Occurrences in the incident window and in the baseline.
     pub count: u64,
     pub baseline: u64,
@@ -126,7 +136,8 @@ fn count(groups: &[GroupInput<'_>], windows: &Windows) -> Templates {
             if !in_incident && !windows.baseline.contains(event.at) {
                 continue;
             }
-            let key = template_hash(&event.message) ^ (g as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+            let key =
+                template_hash(&event.message) ^ (g as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15);
             let entry = templates.entry(key).or_insert(Counting {
                 group: g,
                 example: i,
@@ -181,7 +192,9 @@ pub fn mine(
         .collect();
     let mut ranked: Vec<LogTemplate> = Vec::with_capacity(counted.len());
     for t in counted.values() {
-        let Some(group) = groups.get(t.group) else { continue };
+        let Some(group) = groups.get(t.group) else {
+            continue;
+        };
         if let Some(summary) = summaries.get_mut(t.group) {
             summary.incident_events += t.count;
             summary.baseline_events += t.baseline;
@@ -194,7 +207,9 @@ pub fn mine(
             continue;
         }
         let example_index = if stopped { t.last_baseline } else { t.example };
-        let Some(event) = group.events.get(example_index) else { continue };
+        let Some(event) = group.events.get(example_index) else {
+            continue;
+        };
         let lower = event.message.to_lowercase();
         let mut why = Vec::new();
         let novelty = if stopped {
@@ -228,17 +243,29 @@ pub fn mine(
         if let Some(name) = mentioned {
             why.push(format!("mentions {name}"));
         }
-        let mut score = novelty + 0.8 * severity + change_bonus + 0.6 * group.relation
+        let mut score = novelty
+            + 0.8 * severity
+            + change_bonus
+            + 0.6 * group.relation
             + if mentioned.is_some() { 0.4 } else { 0.0 };
         // The usual, told as usual: routine lines at their usual rate.
         if novelty < 0.3 && severity < 1.0 {
             score *= 0.3;
         }
-        let (example, cut) = cut_example(&event.message);
+        let routine = novelty < 0.3 && severity < 1.0 && change_bonus < 1.0;
+        let (example, cut) = cut_example(
+            &event.message,
+            if routine {
+                MAX_ROUTINE_EXAMPLE_CHARS
+            } else {
+                MAX_EXAMPLE_CHARS
+            },
+        );
         ranked.push(LogTemplate {
             log_group: group.name.to_owned(),
             example,
             cut,
+            stream: event.stream.clone(),
             count: t.count,
             baseline: t.baseline,
             first: if stopped { event.at } else { t.first },
@@ -296,9 +323,9 @@ pub fn mine(
     }
 }
 
-/// An example no longer than [`MAX_EXAMPLE_CHARS`], cut at its end only.
-fn cut_example(message: &str) -> (String, bool) {
-    match message.char_indices().nth(MAX_EXAMPLE_CHARS) {
+/// An example no longer than `max` characters, cut at its end only.
+fn cut_example(message: &str, max: usize) -> (String, bool) {
+    match message.char_indices().nth(max) {
         Some((at, _)) => (message.get(..at).unwrap_or(message).to_owned(), true),
         None => (message.to_owned(), false),
     }
@@ -310,7 +337,11 @@ pub fn render_template(t: &LogTemplate) -> String {
     let when = if t.first == t.last {
         t.first.format("%H:%M:%S").to_string()
     } else {
-        format!("{}–{}", t.first.format("%H:%M:%S"), t.last.format("%H:%M:%S"))
+        format!(
+            "{}–{}",
+            t.first.format("%H:%M:%S"),
+            t.last.format("%H:%M:%S")
+        )
     };
     let seen = if t.count == 0 {
         format!("stopped: {} in the baseline, none since", t.baseline)
@@ -320,7 +351,15 @@ pub fn render_template(t: &LogTemplate) -> String {
         format!("{}x, {}x in the baseline", t.count, t.baseline)
     };
     let cut = if t.cut { " (cut at its end)" } else { "" };
-    format!("[{}] {seen}, {when}{cut}:\n{}\n", t.log_group, t.example)
+    let stream = t
+        .stream
+        .as_deref()
+        .map(|s| format!(" stream {s}"))
+        .unwrap_or_default();
+    format!(
+        "[{}{stream}] {seen}, {when}{cut}:\n{}\n",
+        t.log_group, t.example
+    )
 }
 
 #[cfg(test)]
@@ -346,21 +385,52 @@ mod tests {
             events.push(event(at, &format!("INFO GET /health 200 {m}ms")));
             events.push(event(at, "WARN retrying call to ledger-fx (attempt 2)"));
         }
-        events.push(event(t0 - Duration::minutes(20), "deploy: checkout-api 4.2.0 rolled out"));
+        events.push(event(
+            t0 - Duration::minutes(20),
+            "deploy: checkout-api 4.2.0 rolled out",
+        ));
         for m in 0..15 {
-            events.push(event(t0 - Duration::minutes(15) + Duration::minutes(m), &format!("ERROR payment failed for cart {m:06x}1")));
+            events.push(event(
+                t0 - Duration::minutes(15) + Duration::minutes(m),
+                &format!("ERROR payment failed for cart {m:06x}1"),
+            ));
         }
         events.sort_by_key(|e| e.at);
-        let groups = [GroupInput { name: "/aws/lambda/checkout-api", relation: 1.0, why: "its own", events: &events }];
+        let groups = [GroupInput {
+            name: "/aws/lambda/checkout-api",
+            relation: 1.0,
+            why: "its own",
+            events: &events,
+        }];
         let context = mine(&groups, &windows, &["checkout-api".to_owned()], 10_000);
-        let first: Vec<&str> = context.templates.iter().take(2).map(|t| t.example.as_str()).collect();
-        assert!(first.contains(&"deploy: checkout-api 4.2.0 rolled out"), "{first:?}");
-        let error = context.templates.iter().find(|t| t.example.starts_with("ERROR payment")).unwrap();
+        let first: Vec<&str> = context
+            .templates
+            .iter()
+            .take(2)
+            .map(|t| t.example.as_str())
+            .collect();
+        assert!(
+            first.contains(&"deploy: checkout-api 4.2.0 rolled out"),
+            "{first:?}"
+        );
+        let error = context
+            .templates
+            .iter()
+            .find(|t| t.example.starts_with("ERROR payment"))
+            .unwrap();
         assert_eq!((error.count, error.baseline), (15, 0));
-        let health = context.templates.iter().position(|t| t.example.contains("/health")).unwrap();
+        let health = context
+            .templates
+            .iter()
+            .position(|t| t.example.contains("/health"))
+            .unwrap();
         assert!(health >= 2, "the usual ranks last");
         let tiny = mine(&groups, &windows, &[], 30);
         assert_eq!(tiny.templates.len(), 1);
-        assert!(tiny.left_out[0].starts_with("3 lower-ranked templates"), "{:?}", tiny.left_out);
+        assert!(
+            tiny.left_out[0].starts_with("3 lower-ranked templates"),
+            "{:?}",
+            tiny.left_out
+        );
     }
 }

@@ -144,7 +144,8 @@ fn has_server_status(lower: &str) -> bool {
         lower.match_indices(status).any(|(at, _)| {
             let before = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
             let after = bytes.get(at + status.len()).copied();
-            let boundary = |b: Option<u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric() && b != b'.');
+            let boundary =
+                |b: Option<u8>| b.is_none_or(|b| !b.is_ascii_alphanumeric() && b != b'.');
             boundary(before) && boundary(after)
         })
     })
@@ -173,10 +174,19 @@ mod tests {
     fn trouble_and_changes_are_told_apart() {
         assert_eq!(severity("runtime.outofmemory").1, Some("outofmemory"));
         assert_eq!(severity("get /health 200 0.003").0, 0.0);
-        assert_eq!(severity("\"status\":503,\"path\":\"/v1/quotes\"").1, Some("5xx"));
+        assert_eq!(
+            severity("\"status\":503,\"path\":\"/v1/quotes\"").1,
+            Some("5xx")
+        );
         assert_eq!(severity("took 1503 ms").0, 0.0);
-        assert_eq!(change("ledger-worker 2.14.0 (git 9c1e4ab) starting"), Some("starting"));
-        assert_eq!(change("update_complete aws::cloudformation::stack partnergatewaystack"), Some("update_complete"));
+        assert_eq!(
+            change("ledger-worker 2.14.0 (git 9c1e4ab) starting"),
+            Some("starting")
+        );
+        assert_eq!(
+            change("update_complete aws::cloudformation::stack partnergatewaystack"),
+            Some("update_complete")
+        );
         assert_eq!(change("get /health 200"), None);
     }
 }

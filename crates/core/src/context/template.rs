@@ -7,9 +7,10 @@
 //! quoted text is kept: in JSON logs every key is quoted, and the keys are
 //! what tells one kind of line from another.
 
-/// The bytes of a line read for its template: long lines differ in their
-/// beginning.
-const TEMPLATE_BYTES: usize = 300;
+/// The bytes of a line read for its template. JSON lines carry what tells
+/// them apart late (a delivery's `providerResponse`, an error's `reason`
+/// after the request's ids), so a long prefix is read.
+const TEMPLATE_BYTES: usize = 1024;
 
 /// FNV-1a, 64 bits: fast on short keys, and good enough to tell templates
 /// apart (a collision merges two kinds of line, nothing worse).
@@ -45,21 +46,33 @@ const CLASSES: [&[u8]; 5] = [b"1xx", b"2xx", b"3xx", b"4xx", b"5xx"];
 fn mask(word: &[u8], http: bool) -> Option<&'static [u8]> {
     let digits = word.iter().filter(|b| b.is_ascii_digit()).count();
     if digits > 0 {
-        if http && digits == 3 && word.len() == 3 {
-            if let Some(class) = word.first().and_then(|d| CLASSES.get(usize::from(d.wrapping_sub(b'1')))) {
-                return Some(class);
-            }
+        if http
+            && digits == 3
+            && word.len() == 3
+            && let Some(class) = word
+                .first()
+                .and_then(|d| CLASSES.get(usize::from(d.wrapping_sub(b'1'))))
+        {
+            return Some(class);
         }
         // Short names with a digit or two stay (`s3`, `ec2`, `http2`, `p95`).
         let letters = word.iter().filter(|b| b.is_ascii_alphabetic()).count();
-        if letters > 0 && word.len() <= 5 && digits <= 2 && word.first().is_some_and(u8::is_ascii_alphabetic) {
+        if letters > 0
+            && word.len() <= 5
+            && digits <= 2
+            && word.first().is_some_and(u8::is_ascii_alphabetic)
+        {
             return None;
         }
         // Numbers, versions, IPs, dates, durations, ids, UUIDs.
         return Some(MASK);
     }
     // Hex without digits (`deadbeefcafe`).
-    if word.len() >= 12 && word.iter().all(|b| matches!(b, b'a'..=b'f' | b'A'..=b'F' | b'-')) {
+    if word.len() >= 12
+        && word
+            .iter()
+            .all(|b| matches!(b, b'a'..=b'f' | b'A'..=b'F' | b'-'))
+    {
         return Some(MASK);
     }
     None
@@ -173,12 +186,23 @@ mod tests {
     #[test]
     fn names_json_keys_and_short_words_are_kept() {
         assert_eq!(
-            template_text(r#"{"level":"ERROR","msg":"s3 put failed","key":"statements/2026-11-20/acct-88123.csv"}"#),
+            template_text(
+                r#"{"level":"ERROR","msg":"s3 put failed","key":"statements/2026-11-20/acct-88123.csv"}"#
+            ),
             r#"{"level":"ERROR","msg":"s3 put failed","key":"statements/<*>/<*>"}"#
         );
-        assert_eq!(template_text("ledger-worker 2.14.0 (git 9c1e4ab) starting"), "ledger-worker <*> (git <*>) starting");
-        assert_ne!(template_hash("\"GET /v1 HTTP/1.1\" 200"), template_hash("\"GET /v1 HTTP/1.1\" 503"));
-        assert_eq!(template_hash("\"GET /v1 HTTP/1.1\" 503"), template_hash("\"GET /v1 HTTP/1.1\" 504"));
+        assert_eq!(
+            template_text("ledger-worker 2.14.0 (git 9c1e4ab) starting"),
+            "ledger-worker <*> (git <*>) starting"
+        );
+        assert_ne!(
+            template_hash("\"GET /v1 HTTP/1.1\" 200"),
+            template_hash("\"GET /v1 HTTP/1.1\" 503")
+        );
+        assert_eq!(
+            template_hash("\"GET /v1 HTTP/1.1\" 503"),
+            template_hash("\"GET /v1 HTTP/1.1\" 504")
+        );
     }
 
     #[test]
@@ -186,6 +210,9 @@ mod tests {
         let one = "Traceback (most recent call last):\n  File \"/app/a.py\", line 3\nKeyError: 'loyalty_tier'";
         let other = "Traceback (most recent call last):\n  File \"/app/b.py\", line 9\nTypeError: bad operand";
         assert_ne!(template_hash(one), template_hash(other));
-        assert_eq!(template_text(one), "Traceback (most recent call last): … KeyError: 'loyalty_tier'");
+        assert_eq!(
+            template_text(one),
+            "Traceback (most recent call last): … KeyError: 'loyalty_tier'"
+        );
     }
 }

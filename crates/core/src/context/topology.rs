@@ -25,6 +25,26 @@ pub struct RelatedGroup {
     pub weight: f64,
 }
 
+/// Dimension values that name no resource of their own (a stage, an
+/// environment): matching them would relate everything.
+const GENERIC_NAMES: &[&str] = &[
+    "prod",
+    "production",
+    "live",
+    "stage",
+    "staging",
+    "test",
+    "default",
+    "main",
+    "primary",
+    "beta",
+    "Average",
+    "Sum",
+    "true",
+    "false",
+    "none",
+];
+
 /// The small map of an incident: what is alarmed, what is around it.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Topology {
@@ -48,7 +68,7 @@ impl Topology {
             .iter()
             .chain(self.service.iter())
             .chain(self.resources.iter().map(|r| &r.name))
-            .filter(|n| n.len() >= 3)
+            .filter(|n| n.len() >= 4 && !GENERIC_NAMES.contains(&n.to_lowercase().as_str()))
             .cloned()
             .collect();
         names.sort();
@@ -90,7 +110,12 @@ pub fn of_alert(alert: &Alert) -> Topology {
                     relation: "alarmed".to_owned(),
                 });
                 if let Some(group) = group {
-                    add_group(group, "the alarmed resource's own log group", 1.0, &mut topology);
+                    add_group(
+                        group,
+                        "the alarmed resource's own log group",
+                        1.0,
+                        &mut topology,
+                    );
                 }
             }
         }
@@ -99,12 +124,22 @@ pub fn of_alert(alert: &Alert) -> Topology {
         let key = key.to_ascii_lowercase().replace('-', "_");
         if matches!(key.as_str(), "log_group" | "log_groups") {
             for group in value.split(',').map(str::trim).filter(|g| !g.is_empty()) {
-                add_group(group.to_owned(), "named by the alarm's log-group tag", 1.0, &mut topology);
+                add_group(
+                    group.to_owned(),
+                    "named by the alarm's log-group tag",
+                    1.0,
+                    &mut topology,
+                );
             }
         }
     }
     if let Some(logs) = &alert.logs {
-        add_group(logs.log_group.clone(), "the subscription's own log group", 1.0, &mut topology);
+        add_group(
+            logs.log_group.clone(),
+            "the subscription's own log group",
+            1.0,
+            &mut topology,
+        );
     }
     topology
 }
@@ -126,7 +161,9 @@ fn conventional(namespace: &str, key: &str, value: &str) -> Option<(&'static str
         ("AWS/Lambda", "FunctionName") => ("lambda function", Some(format!("/aws/lambda/{name}"))),
         ("AWS/RDS", "DBInstanceIdentifier") => ("rds instance", None),
         ("AWS/RDS", "DBClusterIdentifier") => ("rds cluster", None),
-        ("AWS/ECS" | "ECS/ContainerInsights", "ServiceName") => ("ecs service", Some(format!("/ecs/{name}"))),
+        ("AWS/ECS" | "ECS/ContainerInsights", "ServiceName") => {
+            ("ecs service", Some(format!("/ecs/{name}")))
+        }
         ("AWS/ECS" | "ECS/ContainerInsights", "ClusterName") => ("ecs cluster", None),
         ("AWS/SQS", "QueueName") => ("sqs queue", None),
         ("AWS/SNS", "TopicName") => ("sns topic", None),

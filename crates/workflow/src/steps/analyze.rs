@@ -73,6 +73,8 @@ where
         analyzer.analyze(&analysis_input).await?
     };
     let analysis = &mut analyzed.analysis;
+    // What the workflow found, never what an analyzer claims it found.
+    analysis.resources = analysis_input.logs.as_ref().map(|l| l.topology.clone());
     // A quote the analyzer was not given is dropped, and counted.
     analysis.ground(&prompt::context_text(&analysis_input));
     if analysis.context_unavailable.is_empty() {

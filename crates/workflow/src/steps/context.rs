@@ -40,7 +40,11 @@ pub async fn query_history<H: History>(
 /// QueryLogs: the resources around the alert and their log groups; every
 /// event of those groups in the incident and baseline windows, mined into
 /// ranked templates within the policy's budget.
-pub async fn query_logs<L: LogSource>(logs: &L, policy: &Policy, input: &AlertInput) -> Result<Value> {
+pub async fn query_logs<L: LogSource>(
+    logs: &L,
+    policy: &Policy,
+    input: &AlertInput,
+) -> Result<Value> {
     let alert = &input.alert;
     let windows = policy.windows(alert);
     let mut topology = logs.discover(alert).await?;
@@ -62,7 +66,12 @@ pub async fn query_logs<L: LogSource>(logs: &L, policy: &Policy, input: &AlertIn
             }
         })
         .collect();
-    let mut mined = context::logs::mine(&inputs, &windows, &topology.names(), policy.log_budget_tokens);
+    let mut mined = context::logs::mine(
+        &inputs,
+        &windows,
+        &topology.names(),
+        policy.log_budget_tokens,
+    );
     mined.topology = topology;
     let mut value = to_value(&mined)?;
     value["available"] = json!(true);
@@ -71,7 +80,11 @@ pub async fn query_logs<L: LogSource>(logs: &L, policy: &Policy, input: &AlertIn
 
 /// QueryChanges: writes recorded in the incident's windows (CloudTrail),
 /// the ones naming the alarmed resource or its service first.
-pub async fn query_changes<C: Changes>(changes: &C, policy: &Policy, input: &AlertInput) -> Result<Value> {
+pub async fn query_changes<C: Changes>(
+    changes: &C,
+    policy: &Policy,
+    input: &AlertInput,
+) -> Result<Value> {
     let alert = &input.alert;
     let windows = policy.windows(alert);
     let events = changes.lookup(windows.read_span()).await?;

@@ -142,14 +142,22 @@ const FAMILIES: &[Family] = &[
             ("unknownhostexception", 3.0),
             ("unknown host", 3.0),
             ("certificate has expired", 3.0),
-            ("certificate", 2.0),
+            // Alone, these words name a setting (`ssl=REQUIRED`), not a failure.
+            ("certificate", 0.8),
             ("x509", 3.0),
             ("pkix", 3.0),
-            ("handshake", 2.5),
-            ("ssl", 1.5),
-            ("tls", 1.5),
+            // `Handshake` alone is also a database driver's login step.
+            ("handshake", 0.8),
+            ("handshake failed", 3.0),
+            ("handshake failure", 3.0),
+            ("tls handshake", 3.0),
+            ("ssl handshake", 3.0),
+            ("sslhandshakeexception", 3.0),
+            ("certificate verify failed", 3.0),
+            ("ssl", 0.5),
+            ("tls", 0.5),
             ("\"firewall_rule_action\":\"block\"", 3.0),
-            ("dns", 1.5),
+            ("dns", 0.5),
         ],
     ),
     (
@@ -250,7 +258,10 @@ const FAMILIES: &[Family] = &[
 pub fn is_mechanism(category: Category) -> bool {
     !matches!(
         category,
-        Category::Timeout | Category::DependencyFailure | Category::BadDeployOrConfig | Category::Unknown
+        Category::Timeout
+            | Category::DependencyFailure
+            | Category::BadDeployOrConfig
+            | Category::Unknown
     )
 }
 
@@ -281,11 +292,14 @@ fn contains_word(haystack: &str, needle: &str) -> bool {
         let before = at.checked_sub(1).and_then(|i| bytes.get(i)).copied();
         let after = bytes.get(at + needle.len()).copied();
         let glued = |b: Option<u8>, edge: u8| {
-            edge.is_ascii_alphanumeric() && b.is_some_and(|b| b.is_ascii_alphanumeric() || (b == b'.' && edge.is_ascii_digit()))
+            edge.is_ascii_alphanumeric()
+                && b.is_some_and(|b| {
+                    b.is_ascii_alphanumeric() || (b == b'.' && edge.is_ascii_digit())
+                })
         };
         // Short needles (`tls`, `dns`, `lag`, `429`) must stand alone; long
         // ones may start a longer word (`throttl` in `throttled`).
-        !glued(before, first) && !(short && glued(after, last))
+        !(glued(before, first) || (short && glued(after, last)))
     })
 }
 
@@ -298,10 +312,14 @@ pub fn metric_prior(namespace: &str, metric: &str) -> Option<(Category, f64)> {
             (Category::QueueBacklog, 1.0)
         }
         (_, m) if m.contains("throttl") => (Category::Throttling, 1.5),
-        (_, m) if m.contains("freestorage") || m.contains("disk_used") || m.contains("disk_free") => {
+        (_, m)
+            if m.contains("freestorage") || m.contains("disk_used") || m.contains("disk_free") =>
+        {
             (Category::DiskFull, 1.5)
         }
-        (_, m) if m.contains("memoryutilization") || m.contains("mem_used") => (Category::OutOfMemory, 1.0),
+        (_, m) if m.contains("memoryutilization") || m.contains("mem_used") => {
+            (Category::OutOfMemory, 1.0)
+        }
         (_, m) if m.contains("deadlock") || m.contains("rowlock") || m.contains("lockwait") => {
             (Category::DatabaseContention, 1.5)
         }
@@ -316,10 +334,30 @@ mod tests {
 
     #[test]
     fn words_stand_as_words() {
-        assert!(categories("2026-11-20 09:13:02.429301 get /x").iter().all(|c| c.0 != Category::Throttling));
-        assert!(categories("status 429 too many requests").iter().any(|c| c.0 == Category::Throttling));
-        assert!(categories("settlement batch done").iter().all(|c| c.0 != Category::NetworkDnsTls));
-        assert!(categories("request throttled by dynamodb").iter().any(|c| c.0 == Category::Throttling));
-        assert!(categories("error: deadlock detected").iter().any(|c| c.0 == Category::DatabaseContention));
+        assert!(
+            categories("2026-11-20 09:13:02.429301 get /x")
+                .iter()
+                .all(|c| c.0 != Category::Throttling)
+        );
+        assert!(
+            categories("status 429 too many requests")
+                .iter()
+                .any(|c| c.0 == Category::Throttling)
+        );
+        assert!(
+            categories("settlement batch done")
+                .iter()
+                .all(|c| c.0 != Category::NetworkDnsTls)
+        );
+        assert!(
+            categories("request throttled by dynamodb")
+                .iter()
+                .any(|c| c.0 == Category::Throttling)
+        );
+        assert!(
+            categories("error: deadlock detected")
+                .iter()
+                .any(|c| c.0 == Category::DatabaseContention)
+        );
     }
 }

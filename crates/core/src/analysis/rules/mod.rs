@@ -40,6 +40,9 @@ pub const RULES_VERSION: &str = "rules-v2";
 const TEMPLATES_READ: usize = 40;
 /// Quotes per cause.
 const QUOTES_PER_CAUSE: usize = 3;
+/// A line is quoted if it shows the mechanism at least this share as
+/// strongly as the case's strongest line.
+const QUOTE_SHARE: f64 = 0.5;
 /// A category needs this much evidence to be named.
 const NAMED_THRESHOLD: f64 = 7.0;
 
@@ -59,8 +62,12 @@ struct Piece {
     weight: f64,
     new: bool,
     change: bool,
+    /// A recorded change that names the alarmed or a related resource.
+    related: bool,
     /// The resource of its log group (or of the change).
     resource: Option<String>,
+    /// Its log stream, when known.
+    stream: Option<String>,
     names: Vec<String>,
     mechanisms: Vec<(Category, f64, &'static str)>,
 }
@@ -86,9 +93,17 @@ impl RuleAnalyzer {
                 break;
             }
             let named = case.score >= NAMED_THRESHOLD;
-            let category = if named { case.category } else { Category::Unknown };
-            let (component, actor) = component(case, &pieces, &alarmed, category);
-            let quotes = quotes(case, &pieces, actor);
+            let category = if named {
+                case.category
+            } else {
+                Category::Unknown
+            };
+            let Pointed {
+                component,
+                actor,
+                home,
+            } = component(case, &pieces, &alarmed, category);
+            let quotes = quotes(case, &pieces, actor, home.as_deref(), &alarmed);
             let confidence = if named {
                 confidence(case.score, &cases, causes.is_empty() && decisive)
             } else {
@@ -103,7 +118,10 @@ impl RuleAnalyzer {
             });
         }
         if causes.is_empty() {
-            let component = alarmed.first().cloned().unwrap_or_else(|| alert.resource.clone());
+            let component = alarmed
+                .first()
+                .cloned()
+                .unwrap_or_else(|| alert.resource.clone());
             causes.push(RootCause {
                 explanation: format!(
                     "The context gathered does not show the cause: no log line, change or past incident points at a mechanism. The alarm on {} crossed its threshold.",
@@ -117,25 +135,37 @@ impl RuleAnalyzer {
         }
         causes.sort_by(|a, b| b.confidence.total_cmp(&a.confidence));
         causes.truncate(limits::MAX_ROOT_CAUSES);
+        // A past incident like this one is told, not quoted: the quotes are
+        // the lines that show this incident.
         if let (Some(history), Some(top)) = (&input.history, causes.first_mut())
             && let Some(past) = history.incidents.first()
         {
-            top.evidence.push(Evidence {
-                kind: EvidenceKind::History,
-                detail: crate::context::history::render(past),
-                source: Some("history".to_owned()),
-            });
+            top.explanation.push_str(&format!(
+                " A past incident like it ({}): {}.",
+                past.likeness.describe(),
+                past.incident.root_cause.as_deref().map_or_else(
+                    || "its cause was not recorded".to_owned(),
+                    |c| truncate_chars(c, 200)
+                )
+            ));
         }
-        let top = &causes[0];
-        let advice = advice::of(top.category);
-        let fill = |text: &str| text.replace("{component}", &top.component);
+        // There is always a first cause (`unknown` when nothing shows one).
+        let (top_category, top_component, top_confidence) = causes
+            .first()
+            .map_or((Category::Unknown, alert.resource.clone(), 0.0), |c| {
+                (c.category, c.component.clone(), c.confidence)
+            });
+        let advice = advice::of(top_category);
+        let fill = |text: &str| text.replace("{component}", &top_component);
         let mut remediation: Vec<Remediation> = Vec::new();
         let mut next_checks: Vec<String> = Vec::new();
         for cause in &causes {
             let advice = advice::of(cause.category);
             for (step, risk) in advice.steps {
                 let step = step.replace("{component}", &cause.component);
-                if !remediation.iter().any(|r| r.step == step) && remediation.len() < limits::MAX_REMEDIATION_STEPS {
+                if !remediation.iter().any(|r| r.step == step)
+                    && remediation.len() < limits::MAX_REMEDIATION_STEPS
+                {
                     remediation.push(Remediation { step, risk: *risk });
                 }
             }
@@ -149,9 +179,9 @@ impl RuleAnalyzer {
         let summary = format!(
             "{}: {} in {} (confidence {:.0}%).",
             alert.title,
-            top.category.label(),
-            top.component,
-            top.confidence * 100.0
+            top_category.label(),
+            top_component,
+            top_confidence * 100.0
         );
         let mut context_unavailable = Vec::new();
         for (name, missing) in [
@@ -177,6 +207,7 @@ impl RuleAnalyzer {
             context_cut: Vec::new(),
             context_unavailable,
             ungrounded_quotes: 0,
+            resources: None,
         }
     }
 }
@@ -202,19 +233,29 @@ fn telling_line(example: &str) -> String {
     if !example.contains('\n') {
         return example.to_owned();
     }
+    let weight = |l: &str| {
+        mechanisms::categories(&l.to_lowercase())
+            .iter()
+            .map(|c| c.1)
+            .fold(0.0, f64::max)
+    };
+    // A stack frame names code, not what went wrong.
+    let frame = |l: &str| {
+        let t = l.trim_start();
+        t.starts_with("at ")
+            || t.starts_with("File \"")
+            || t.starts_with("...")
+            || t.starts_with("^")
+    };
+    let first = example.lines().next().unwrap_or(example);
+    if weight(first) >= 2.0 {
+        return first.to_owned();
+    }
     example
         .lines()
-        .filter(|l| l.trim().len() >= 8)
-        .max_by(|a, b| {
-            let weight = |l: &str| {
-                mechanisms::categories(&l.to_lowercase())
-                    .iter()
-                    .map(|c| c.1)
-                    .fold(0.0, f64::max)
-            };
-            weight(a).total_cmp(&weight(b)).then(b.len().cmp(&a.len()))
-        })
-        .unwrap_or(example)
+        .filter(|l| l.trim().len() >= 8 && !frame(l))
+        .max_by(|a, b| weight(a).total_cmp(&weight(b)).then(b.len().cmp(&a.len())))
+        .unwrap_or(first)
         .to_owned()
 }
 
@@ -229,19 +270,23 @@ fn gather(input: &AnalysisInput) -> Vec<Piece> {
                 names: components::names_in(&t.example),
                 mechanisms: mechanisms::categories(&text),
                 change: t.why.iter().any(|w| w == "change"),
+                related: false,
                 new: t.baseline == 0 && t.count > 0,
                 quote,
                 kind: EvidenceKind::Log,
                 source: t.log_group.clone(),
                 at: t.first,
                 weight: t.score,
-                resource: components::resource_of_group(&t.log_group),
+                resource: components::resource_of_group(&t.log_group)
+                    .or_else(|| t.stream.as_deref().and_then(components::resource_of_stream)),
+                stream: t.stream.clone(),
             });
         }
     }
     if let Some(changes) = &input.changes {
         for e in &changes.events {
-            if e.error.is_some() {
+            // A failed call changed nothing; a reaction is not a decision.
+            if e.error.is_some() || e.routine {
                 continue;
             }
             let line = changes::render(e);
@@ -253,6 +298,7 @@ fn gather(input: &AnalysisInput) -> Vec<Piece> {
                 names: components::names_in(&e.detail),
                 mechanisms: found,
                 change: true,
+                related: e.related,
                 new: true,
                 quote: line,
                 kind: EvidenceKind::Change,
@@ -260,6 +306,7 @@ fn gather(input: &AnalysisInput) -> Vec<Piece> {
                 at: e.at,
                 weight: if e.related { 4.0 } else { 1.5 },
                 resource: components::resource_of_change(&e.resources, &e.detail),
+                stream: None,
             });
         }
     }
@@ -315,11 +362,17 @@ fn decide(cases: &mut [Case], pieces: &[Piece]) -> bool {
         return false;
     };
     let score_of = |cases: &[Case], category: Category| {
-        cases.iter().find(|c| c.category == category).map_or(0.0, |c| c.score)
+        cases
+            .iter()
+            .find(|c| c.category == category)
+            .map_or(0.0, |c| c.score)
     };
     // An explicit denial or a DNS/TLS failure wins over what it caused.
     for category in [Category::PermissionDenied, Category::NetworkDnsTls] {
-        if category != best.0 && score_of(cases, category) >= 0.6 * best.1 && score_of(cases, category) >= NAMED_THRESHOLD {
+        if category != best.0
+            && score_of(cases, category) >= 0.6 * best.1
+            && score_of(cases, category) >= NAMED_THRESHOLD
+        {
             promote(cases, category);
             return true;
         }
@@ -328,20 +381,36 @@ fn decide(cases: &mut [Case], pieces: &[Piece]) -> bool {
     // unless some mechanism is shown clearly.
     let top = cases.first().map(|c| c.category).unwrap_or_default();
     if !mechanisms::is_mechanism(top) {
-        let symptoms_from = cases
-            .first()
-            .and_then(|c| c.pieces.iter().filter_map(|(i, _)| pieces.get(*i)).filter(|p| !p.change).map(|p| p.at).min());
+        let symptoms_from = cases.first().and_then(|c| {
+            c.pieces
+                .iter()
+                .filter_map(|(i, _)| pieces.get(*i))
+                .filter(|p| !p.change)
+                .map(|p| p.at)
+                .min()
+        });
         let change_first = cases
             .iter()
             .find(|c| c.category == Category::BadDeployOrConfig)
-            .and_then(|c| c.pieces.iter().filter_map(|(i, _)| pieces.get(*i)).find(|p| p.change && p.weight >= 2.5))
+            .and_then(|c| {
+                c.pieces
+                    .iter()
+                    .filter_map(|(i, _)| pieces.get(*i))
+                    .find(|p| p.change && p.weight >= 2.5)
+            })
             .is_some_and(|p| symptoms_from.is_none_or(|s| p.at <= s));
         let mechanism_clear = cases
             .iter()
             .filter(|c| mechanisms::is_mechanism(c.category))
             .any(|c| c.score >= 0.8 * best.1);
-        if change_first && !mechanism_clear && score_of(cases, Category::BadDeployOrConfig) >= NAMED_THRESHOLD / 2.0 {
-            if let Some(case) = cases.iter_mut().find(|c| c.category == Category::BadDeployOrConfig) {
+        if change_first
+            && !mechanism_clear
+            && score_of(cases, Category::BadDeployOrConfig) >= NAMED_THRESHOLD / 2.0
+        {
+            if let Some(case) = cases
+                .iter_mut()
+                .find(|c| c.category == Category::BadDeployOrConfig)
+            {
                 case.score = case.score.max(best.1 + 0.1);
             }
             promote(cases, Category::BadDeployOrConfig);
@@ -352,8 +421,10 @@ fn decide(cases: &mut [Case], pieces: &[Piece]) -> bool {
 }
 
 fn promote(cases: &mut [Case], category: Category) {
-    if let Some(at) = cases.iter().position(|c| c.category == category) {
-        cases[..=at].rotate_right(1);
+    if let Some(at) = cases.iter().position(|c| c.category == category)
+        && let Some(head) = cases.get_mut(..=at)
+    {
+        head.rotate_right(1);
     }
 }
 
@@ -374,87 +445,283 @@ fn actor_matters(category: Category) -> bool {
 /// starting, a burst, a release) before or at the first symptom, outside
 /// the alarmed resource's own log group.
 fn actor<'a>(case: &Case, pieces: &'a [Piece], alarmed: &[String]) -> Option<(usize, &'a Piece)> {
-    let first_symptom = case.pieces.iter().filter_map(|(i, _)| pieces.get(*i)).map(|p| p.at).min()?;
-    let own = |p: &Piece| p.resource.as_ref().is_some_and(|r| alarmed.iter().any(|a| a.eq_ignore_ascii_case(r)));
-    pieces
+    let first_symptom = case
+        .pieces
         .iter()
-        .enumerate()
-        .filter(|(_, p)| p.change && p.new && p.kind == EvidenceKind::Log && !own(p))
-        .filter(|(_, p)| p.at <= first_symptom + chrono::Duration::minutes(5))
-        .max_by(|a, b| a.1.weight.total_cmp(&b.1.weight))
+        .filter_map(|(i, _)| pieces.get(*i))
+        .map(|p| p.at)
+        .min()?;
+    let own = |p: &Piece| is_alarmed(p, alarmed);
+    let candidates = || {
+        pieces
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.change && p.new && p.kind == EvidenceKind::Log && !own(p))
+            .filter(|(_, p)| p.at <= first_symptom + chrono::Duration::minutes(5))
+    };
+    // The actor's group: its strongest line. Its line: the one that starts
+    // the work (a job starting, a lock taken), else the strongest.
+    let (_, strongest) = candidates().max_by(|a, b| a.1.weight.total_cmp(&b.1.weight))?;
+    candidates()
+        .filter(|(_, p)| p.source == strongest.source)
+        .max_by(|a, b| {
+            starts_work(&a.1.quote)
+                .cmp(&starts_work(&b.1.quote))
+                .then(a.1.weight.total_cmp(&b.1.weight))
+        })
+}
+
+/// Whether a line tells of work beginning: what an actor's first move looks like.
+fn starts_work(line: &str) -> bool {
+    const STARTS: &[&str] = &[
+        "starting",
+        "started",
+        "start ",
+        "begin",
+        "launch",
+        "executing",
+        "running ",
+        "dispatching",
+        "enqueueing",
+        "locked ",
+        "acquired",
+        "scheduled",
+        "triggered",
+        "full reindex",
+        "import of",
+    ];
+    let lower = line.to_lowercase();
+    STARTS.iter().any(|w| lower.contains(w))
+}
+
+/// Where a cause's evidence points: the component, the actor's piece if
+/// one started the trouble, and the log group the component was found in.
+struct Pointed {
+    component: String,
+    actor: Option<usize>,
+    home: Option<String>,
+}
+
+/// Whether a piece is the alarmed resource's own: its log group's
+/// resource, or its stream (an instance's agent logs), is an alarmed name.
+fn is_alarmed(p: &Piece, alarmed: &[String]) -> bool {
+    let named = |r: &str| alarmed.iter().any(|a| a.eq_ignore_ascii_case(r));
+    p.resource.as_deref().is_some_and(named) || p.stream.as_deref().is_some_and(named)
 }
 
 /// The component of a case, and the actor's piece if one was the cause.
-fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Category) -> (String, Option<usize>) {
+///
+/// Where the evidence points, by the kind of failure: a denial names the
+/// principal or the resource whose policy refused; a DNS failure the
+/// firewall list or the name; a failing call the remote host; a change
+/// what it touched; a shared resource under load whoever loaded it (a job
+/// that started, a function that burst). Otherwise the resource whose log
+/// group shows the mechanism. A component found in a log group's line
+/// names that group too, so a reader knows where to look.
+fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Category) -> Pointed {
     let fallback = alarmed.first().cloned().unwrap_or_default();
     if category == Category::Unknown {
-        return (fallback, None);
+        return Pointed {
+            component: fallback,
+            actor: None,
+            home: None,
+        };
     }
-    let lead = case.pieces.first().and_then(|(i, _)| pieces.get(*i));
+    let in_case = || {
+        case.pieces
+            .iter()
+            .filter_map(|(i, _)| pieces.get(*i).map(|p| (*i, p)))
+    };
+    let with_place = |name: String, piece: &Piece, actor: Option<usize>| -> Pointed {
+        let place = &piece.source;
+        let home = (piece.kind == EvidenceKind::Log).then(|| place.clone());
+        let component = if piece.kind != EvidenceKind::Log
+            || place.to_lowercase().contains(&name.to_lowercase())
+        {
+            name
+        } else {
+            format!("{name} (log group {place})")
+        };
+        Pointed {
+            component,
+            actor,
+            home,
+        }
+    };
+    let targeted = match category {
+        Category::PermissionDenied => {
+            in_case().find_map(|(_, p)| components::denial_target(&p.quote).map(|n| (n, p)))
+        }
+        Category::NetworkDnsTls => {
+            in_case().find_map(|(_, p)| components::dns_target(&p.quote).map(|n| (n, p)))
+        }
+        Category::DependencyFailure | Category::Timeout => in_case().find_map(|(_, p)| {
+            components::hosts_in(&p.quote)
+                .into_iter()
+                .find(|h| !alarmed.iter().any(|a| h.contains(&a.to_lowercase())))
+                .map(|n| (n, p))
+        }),
+        _ => None,
+    };
+    if let Some((name, piece)) = targeted {
+        return with_place(name, piece, None);
+    }
     if actor_matters(category)
         && let Some((i, piece)) = actor(case, pieces, alarmed)
     {
         let name = piece
-            .names
-            .first()
-            .cloned()
-            .or_else(|| piece.resource.clone())
+            .resource
+            .clone()
+            .or_else(|| piece.names.first().cloned())
             .unwrap_or_else(|| fallback.clone());
-        let place = lead
-            .and_then(|l| l.resource.clone())
-            .filter(|r| !name.eq_ignore_ascii_case(r));
-        return (
-            match place {
-                Some(place) => format!("{name} (load on {place})"),
-                None => name,
-            },
-            Some(i),
-        );
+        return with_place(name, piece, Some(i));
     }
-    let Some(lead) = lead else {
-        return (fallback, None);
+    // A change: the one nearest before the symptoms (the first new line
+    // of trouble), related first.
+    let symptoms_from = pieces
+        .iter()
+        .filter(|p| p.kind == EvidenceKind::Log && p.new && !p.change && !p.mechanisms.is_empty())
+        .map(|p| p.at)
+        .min();
+    let change = in_case()
+        .filter(|(_, p)| p.change && p.resource.is_some())
+        .filter(|(_, p)| symptoms_from.is_none_or(|s| p.at <= s + chrono::Duration::minutes(2)))
+        .max_by(|a, b| a.1.related.cmp(&b.1.related).then(a.1.at.cmp(&b.1.at)));
+    if category == Category::BadDeployOrConfig
+        && let Some((_, piece)) = change
+    {
+        let name = piece.resource.clone().unwrap_or_else(|| fallback.clone());
+        return with_place(name, piece, None);
+    }
+    let Some((_, lead)) = in_case().next() else {
+        return Pointed {
+            component: fallback,
+            actor: None,
+            home: None,
+        };
     };
-    // A change: what it touched. A denial, a DNS or TLS failure, a failing
-    // dependency: what the line names (the role, the host, the key). Else
-    // the resource whose log group shows it.
-    let named_first = matches!(
-        category,
-        Category::PermissionDenied | Category::NetworkDnsTls | Category::DependencyFailure | Category::Timeout
-    );
-    let name = if lead.kind == EvidenceKind::Change {
-        lead.resource.clone()
-    } else if named_first {
-        lead.names
-            .iter()
-            .find(|n| !alarmed.iter().any(|a| a.eq_ignore_ascii_case(n)))
-            .cloned()
-            .or_else(|| lead.resource.clone())
+    let name = if is_alarmed(lead, alarmed) {
+        fallback.clone()
     } else {
-        lead.resource.clone().or_else(|| lead.names.first().cloned())
+        lead.resource
+            .clone()
+            .or_else(|| lead.names.first().cloned())
+            .unwrap_or(fallback)
     };
-    (name.unwrap_or(fallback), None)
+    with_place(name, lead, None)
 }
 
 /// The quotes of a case: the actor's or change's line first, then the
 /// strongest lines of the mechanism, each once.
-fn quotes(case: &Case, pieces: &[Piece], actor: Option<usize>) -> Vec<Evidence> {
-    let order = actor.into_iter().chain(case.pieces.iter().map(|(i, _)| *i));
-    let mut quotes: Vec<Evidence> = Vec::new();
-    for i in order {
-        let Some(piece) = pieces.get(i) else { continue };
-        if quotes.iter().any(|q| q.detail == piece.quote) {
-            continue;
+fn quotes(
+    case: &Case,
+    pieces: &[Piece],
+    actor: Option<usize>,
+    home: Option<&str>,
+    alarmed: &[String],
+) -> Vec<Evidence> {
+    // Only lines that show the mechanism about as strongly as the best one:
+    // a weak match (`queued` in a routine line) is no evidence.
+    let strongest = case.pieces.first().map_or(0.0, |(_, c)| *c);
+    let mut order: Vec<usize> = case
+        .pieces
+        .iter()
+        .filter(|(_, c)| *c >= QUOTE_SHARE * strongest)
+        .map(|(i, _)| *i)
+        .collect();
+    // A change's case shows what broke after it: the strongest new lines
+    // of trouble from then on, whatever their mechanism.
+    let changed_at = case
+        .pieces
+        .iter()
+        .filter_map(|(i, _)| pieces.get(*i))
+        .filter(|p| p.kind == EvidenceKind::Change)
+        .map(|p| p.at)
+        .min();
+    if case.category == Category::BadDeployOrConfig
+        && let Some(at) = changed_at
+    {
+        let mut after: Vec<usize> = (0..pieces.len())
+            .filter(|i| {
+                pieces.get(*i).is_some_and(|p| {
+                    p.kind == EvidenceKind::Log && p.new && p.at >= at && !p.mechanisms.is_empty()
+                })
+            })
+            .collect();
+        let weight = |i: &usize| pieces.get(*i).map_or(0.0, |p| p.weight);
+        after.sort_by(|a, b| weight(b).total_cmp(&weight(a)));
+        after.extend(order);
+        order = after;
+    }
+    // The cause's side before the symptom's: the component's own log group
+    // first, then lines outside the alarmed resource's groups (stable:
+    // strongest first within each).
+    order.sort_by_key(|i| {
+        pieces.get(*i).map_or(3, |p| {
+            if home.is_some_and(|h| h == p.source) && !is_alarmed(p, alarmed) {
+                0
+            } else if !is_alarmed(p, alarmed) {
+                1
+            } else {
+                2
+            }
+        })
+    });
+    let order: Vec<usize> = actor.into_iter().chain(order).collect();
+    let mut picked: Vec<&Piece> = Vec::new();
+    // Log lines, one per group (the group's strongest: more of one place
+    // repeat it); a change is told in the explanation, and quoted only when
+    // no line shows the failure.
+    let passes: [(EvidenceKind, bool); 2] =
+        [(EvidenceKind::Log, true), (EvidenceKind::Change, false)];
+    for (kind, one_per_group) in passes {
+        if kind == EvidenceKind::Change && !picked.is_empty() {
+            break;
         }
-        quotes.push(Evidence {
+        for &i in &order {
+            if picked.len() == QUOTES_PER_CAUSE {
+                break;
+            }
+            let Some(piece) = pieces.get(i).filter(|p| p.kind == kind) else {
+                continue;
+            };
+            let same_group = picked.iter().any(|p| p.source == piece.source);
+            let same_kind = picked
+                .iter()
+                .any(|p| p.quote == piece.quote || looks_alike(&p.quote, &piece.quote));
+            if same_kind || (one_per_group && same_group) {
+                continue;
+            }
+            picked.push(piece);
+        }
+    }
+    // The symptom at the alarmed resource is what the alarm already says:
+    // quoted only when nothing else shows the cause.
+    if picked.iter().any(|p| !is_alarmed(p, alarmed)) {
+        picked.retain(|p| !is_alarmed(p, alarmed));
+    }
+    picked
+        .into_iter()
+        .map(|piece| Evidence {
             kind: piece.kind,
             detail: piece.quote.clone(),
             source: Some(piece.source.clone()),
-        });
-        if quotes.len() == QUOTES_PER_CAUSE {
-            break;
-        }
-    }
-    quotes
+        })
+        .collect()
+}
+
+/// Two lines of one kind (a second `REPORT` line, another job's failure):
+/// their templates begin alike.
+fn looks_alike(a: &str, b: &str) -> bool {
+    let prefix = |line: &str| -> String {
+        crate::context::template::template_text(line)
+            .split_whitespace()
+            .filter(|w| !w.contains('/'))
+            .take(8)
+            .collect::<Vec<_>>()
+            .join(" ")
+    };
+    prefix(a) == prefix(b)
 }
 
 /// The confidence of a named case: its strength, and its margin over the
@@ -487,11 +754,29 @@ fn explain(
         .take(2)
         .map(|q| format!("\"{}\"", truncate_chars(&q.detail, 220)))
         .collect();
+    // The change nearest before the first quoted line, if one was recorded.
+    let first_quoted = pieces
+        .iter()
+        .filter(|p| quotes.iter().any(|q| q.detail == p.quote))
+        .map(|p| p.at)
+        .min();
     let changed = pieces
         .iter()
         .filter(|p| p.change && p.new && p.weight >= 2.5)
-        .min_by_key(|p| p.at)
-        .map(|p| format!(" It follows a change at {}.", p.at.format("%H:%M:%S")))
+        .filter(|p| first_quoted.is_none_or(|at| p.at <= at))
+        .max_by_key(|p| p.at)
+        .map(|p| match p.kind {
+            EvidenceKind::Change => format!(
+                " It follows a change at {}: {}.",
+                p.at.format("%H:%M:%S"),
+                truncate_chars(&p.quote, 240)
+            ),
+            _ => format!(
+                " It follows a change at {} in {}.",
+                p.at.format("%H:%M:%S"),
+                p.source
+            ),
+        })
         .unwrap_or_default();
     format!(
         "{} in {component}: {}.{changed}",
