@@ -295,14 +295,27 @@ mod tests {
         let env = Env::from_pairs([("LOG_GROUP_PREFIXES", "/a/,/b/,/c/,/d/,/e/,/f/")]);
         let error = env.discovery().unwrap_err();
         assert_eq!(error.name(), names::CONFIG);
-        assert!(error.message().contains("LOG_GROUP_PREFIXES holds 6 entries, at most 5"), "{error}");
+        assert!(
+            error
+                .message()
+                .contains("LOG_GROUP_PREFIXES holds 6 entries, at most 5"),
+            "{error}"
+        );
     }
 
     #[test]
     fn a_discovery_deadline_that_leaves_no_time_for_the_queries_is_refused() {
-        let env = Env::from_pairs([("DISCOVERY_DEADLINE_SECONDS", "30"), ("QUERY_DEADLINE_SECONDS", "20")]);
+        let env = Env::from_pairs([
+            ("DISCOVERY_DEADLINE_SECONDS", "30"),
+            ("QUERY_DEADLINE_SECONDS", "20"),
+        ]);
         let error = env.discovery().unwrap_err();
         assert_eq!(error.name(), names::CONFIG);
-        assert!(error.message().contains("take 59 s, more than the 55 s a QueryLogs task may take"), "{error}");
+        assert!(
+            error
+                .message()
+                .contains("take 59 s, more than the 55 s a QueryLogs task may take"),
+            "{error}"
+        );
     }
 }
