@@ -32,8 +32,7 @@ use responder_workflow::Result;
 use tracing::info;
 
 pub use ec2::MAX_PATTERNS as MAX_EC2_PATTERNS;
-pub use session::{Missed, VERIFY_ALLOWANCE, VERIFY_CALLS};
-pub use sqs::dead_letter_source;
+pub use session::{VERIFY_ALLOWANCE, VERIFY_CALLS};
 
 use arn::Arn;
 use session::Session;
