@@ -33,6 +33,19 @@ export interface EnvConfig {
   readonly allowedSourceCidrs: readonly string[];
   /** Log groups Logs Insights may read, as name patterns (`/aws/lambda/*`). */
   readonly logGroupPatterns: readonly string[];
+  /**
+   * Discovery of the resources around an alarm (QueryLogs, docs/discovery.md):
+   * name prefixes every incident may read (at most 5, as Logs Insights'
+   * `logGroups(namePrefix: [...])`), the CloudWatch agent's groups of EC2
+   * instances (`{instance_id}` for the instance, a final `*` for a prefix),
+   * and its bounds per incident. Prefixes and agent groups are readable too.
+   */
+  readonly discovery: {
+    readonly prefixes: readonly string[];
+    readonly ec2Patterns: readonly string[];
+    readonly maxCalls: number;
+    readonly deadlineSeconds: number;
+  };
   /** The alarms that watch the system itself. */
   readonly alarms: {
     readonly failedExecutions: number;
@@ -68,7 +81,9 @@ const common = {
   athenaBytesScannedCutoff: 1_000_000_000,
   archiveInfrequentAccessAfter: Duration.days(30),
   allowedSourceCidrs: [],
-  logGroupPatterns: ['/aws/lambda/*', '/aws/ecs/*', '/ecs/*', 'API-Gateway-Execution-Logs_*'],
+  // RDS exports and state machine logs are where discovery finds them.
+  logGroupPatterns: ['/aws/lambda/*', '/aws/ecs/*', '/ecs/*', 'API-Gateway-Execution-Logs_*', '/aws/rds/*', '/aws/vendedlogs/states/*'],
+  discovery: { prefixes: [], ec2Patterns: [], maxCalls: 30, deadlineSeconds: 8 },
 } as const;
 
 export const ENVIRONMENTS: Record<EnvName, EnvConfig> = {

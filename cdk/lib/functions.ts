@@ -17,6 +17,10 @@ export interface FunctionNeeds {
   readonly archiveWrite?: readonly string[];
   readonly athena?: boolean;
   readonly logsInsights?: boolean;
+  /** Read-only calls that find the resources around an alarm (`crates/aws/src/discovery`). */
+  readonly discovery?: boolean;
+  /** CloudTrail `LookupEvents`: what changed before the alarm. */
+  readonly cloudtrail?: boolean;
   readonly bedrock?: boolean;
   /** The model id only (the cache key names the analyzer). */
   readonly analyzerId?: boolean;
@@ -63,7 +67,8 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     needs: { athena: true, policy: true, archiveRead: ['incidents/*'] },
     timeoutSeconds: 60,
   },
-  { crate: 'query-logs', substitution: 'QueryLogsFunctionArn', needs: { logsInsights: true }, timeoutSeconds: 60 },
+  { crate: 'query-logs', substitution: 'QueryLogsFunctionArn', needs: { logsInsights: true, discovery: true }, timeoutSeconds: 60 },
+  { crate: 'query-changes', substitution: 'QueryChangesFunctionArn', needs: { cloudtrail: true, policy: true }, timeoutSeconds: 60 },
   { crate: 'check-cache', substitution: 'CheckCacheFunctionArn', needs: { tables: { cache: ['dynamodb:GetItem'] }, analyzerId: true } },
   {
     crate: 'analyze',

@@ -22,6 +22,9 @@ export interface ObservabilityProps {
   readonly functions: Record<string, lambda.Function>;
 }
 
+/** The most metrics CloudWatch lets one metric-math alarm read. */
+const MAX_ALARM_METRICS = 10;
+
 /** The EMF namespace of `crates/aws/src/metrics.rs`. */
 const NAMESPACE = 'IncidentResponder';
 
@@ -55,7 +58,14 @@ export class Observability extends Construct {
     const dlq = props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' });
     alarm('DeadLetterQueue', dlq, config.alarms.deadLetterMessages, 'Alarm events could not start the workflow and wait in the dead-letter queue.');
 
-    const fns = Object.values(props.functions);
+    // A metric-math alarm sums at most 10 metrics: the workflow's task
+    // functions (one per Task state) share one alarm each for errors and
+    // throttles, the API function has its own.
+    const { api, ...tasks } = props.functions;
+    const fns = Object.values(tasks);
+    if (fns.length > MAX_ALARM_METRICS) {
+      throw new Error(`LambdaErrors would sum ${fns.length} functions; a metric-math alarm takes at most ${MAX_ALARM_METRICS}: split it`);
+    }
     const sumOf = (id: string, metric: (fn: lambda.Function) => cloudwatch.Metric, label: string) =>
       new cloudwatch.MathExpression({
         expression: fns.map((_, i) => `${id}${i}`).join(' + '),
@@ -65,8 +75,22 @@ export class Observability extends Construct {
       });
     const errors = sumOf('errors', (fn) => fn.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }), 'Lambda errors');
     const throttles = sumOf('throttles', (fn) => fn.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }), 'Lambda throttles');
-    alarm('LambdaErrors', errors, config.alarms.lambdaErrors, 'The functions of incident-responder fail.');
-    alarm('LambdaThrottles', throttles, config.alarms.lambdaThrottles, 'The functions of incident-responder are throttled.');
+    alarm('LambdaErrors', errors, config.alarms.lambdaErrors, "The workflow's functions of incident-responder fail.");
+    alarm('LambdaThrottles', throttles, config.alarms.lambdaThrottles, "The workflow's functions of incident-responder are throttled.");
+    const apiFailures = api
+      ? new cloudwatch.MathExpression({
+          expression: 'errors + throttles',
+          usingMetrics: {
+            errors: api.metricErrors({ period: Duration.minutes(5), statistic: 'Sum' }),
+            throttles: api.metricThrottles({ period: Duration.minutes(5), statistic: 'Sum' }),
+          },
+          label: 'API function errors and throttles',
+          period: Duration.minutes(5),
+        })
+      : undefined;
+    if (apiFailures) {
+      alarm('ApiFunctionErrors', apiFailures, config.alarms.lambdaErrors, 'The API function of incident-responder fails or is throttled.');
+    }
 
     // Approvals asked and not yet decided over the last day: requests minus
     // the outcomes that follow a decision (delivered or suppressed).
@@ -104,7 +128,7 @@ export class Observability extends Construct {
           }),
         ],
         [
-          new cloudwatch.GraphWidget({ title: 'Lambda errors and throttles', left: [errors, throttles] }),
+          new cloudwatch.GraphWidget({ title: 'Lambda errors and throttles', left: [errors, throttles, ...(apiFailures ? [apiFailures] : [])] }),
           new cloudwatch.GraphWidget({ title: 'Approvals waiting', left: [backlog] }),
           new cloudwatch.SingleValueWidget({ title: 'Dead-letter queue', metrics: [dlq] }),
         ],

@@ -18,6 +18,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
 import type { EnvConfig } from './config.js';
+import { discoveryEnvironment, discoveryStatements, readablePatterns } from './discovery.js';
 import { FUNCTIONS, type FunctionSpec, type TableName } from './functions.js';
 import type { Secrets } from './secrets.js';
 import type { Storage } from './storage.js';
@@ -176,11 +177,21 @@ export class Pipeline extends Construct {
       role.addToPolicy(
         new iam.PolicyStatement({
           actions: ['logs:StartQuery'],
-          resources: config.logGroupPatterns.map((p) => `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${p}`),
+          resources: readablePatterns(config).map((p) => `arn:${Aws.PARTITION}:logs:${Aws.REGION}:${Aws.ACCOUNT_ID}:log-group:${p}`),
         }),
       );
       // Query ids are not resources: these two take no resource ARN.
       role.addToPolicy(new iam.PolicyStatement({ actions: ['logs:GetQueryResults', 'logs:StopQuery'], resources: ['*'] }));
+    }
+    if (needs.discovery) {
+      Object.assign(environment, discoveryEnvironment(config));
+      for (const statement of discoveryStatements()) {
+        role.addToPolicy(statement);
+      }
+    }
+    if (needs.cloudtrail) {
+      // LookupEvents reads the account's management events: no resource ARN.
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudtrail:LookupEvents'], resources: ['*'] }));
     }
     if (needs.bedrock || needs.analyzerId) {
       environment.BEDROCK_MODEL_ID = config.bedrockModelId;

@@ -62,6 +62,13 @@ const ON_ANY_RESOURCE = new Set([
   'logs:DescribeLogGroups',
   'xray:GetSamplingRules',
   'xray:GetSamplingTargets',
+  // Discovery's and QueryChanges' reads of metadata, which IAM cannot scope.
+  'lambda:ListEventSourceMappings',
+  'elasticloadbalancing:DescribeTargetGroups',
+  'elasticloadbalancing:DescribeTargetHealth',
+  'ecs:DescribeTaskDefinition',
+  'tag:GetResources',
+  'cloudtrail:LookupEvents',
 ]);
 
 for (const env of ENVS) {
@@ -208,7 +215,7 @@ test('the pipeline: arm64 custom-runtime functions with JSON logs, a logged and 
   const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm')) as any[];
   assert.deepEqual(
     alarms.map((a) => a.Properties.AlarmName).sort(),
-    ['ApprovalBacklog', 'DeadLetterQueue', 'FailedExecutions', 'LambdaErrors', 'LambdaThrottles'].map((n) => `incident-responder-stage-${n}`),
+    ['ApiFunctionErrors', 'ApprovalBacklog', 'DeadLetterQueue', 'FailedExecutions', 'LambdaErrors', 'LambdaThrottles'].map((n) => `incident-responder-stage-${n}`),
   );
   for (const alarm of alarms) {
     assert.ok(JSON.stringify(alarm.Properties.Tags).includes('incident-responder'), 'routing tags for its own pipeline');

@@ -16,6 +16,11 @@
 //! | `STATE_MACHINE_ARN` | the API's StartExecution | required there |
 //! | `LOG_GROUPS` (JSON: name → groups) | QueryLogs | `{}` |
 //! | `QUERY_DEADLINE_SECONDS` | QueryHistory, QueryLogs | 20 |
+//! | `LOG_GROUP_PREFIXES` (comma-separated, at most 5) | QueryLogs: groups every incident may read, by prefix | none |
+//! | `EC2_LOG_GROUP_PATTERNS` (comma-separated, at most 5; `{instance_id}`, a final `*` for a prefix) | QueryLogs: the CloudWatch agent's groups of an instance | none |
+//! | `LOG_GROUP_PATTERNS` (comma-separated, `*` for any characters) | QueryLogs: the groups its role may query; others are named, not read | every group |
+//! | `DISCOVERY_MAX_CALLS` | QueryLogs: discovery calls per incident | 30 |
+//! | `DISCOVERY_DEADLINE_SECONDS` | QueryLogs: discovery's time per incident (with `QUERY_DEADLINE_SECONDS`, within QueryLogs' budget) | 8 |
 //! | `NORMALIZE_OPTIONS` (JSON, the `[normalize]` table) | NormalizeAlert | defaults |
 //! | `RESPONDER_POLICY` (JSON, the fields of `Policy`) | routing, timeouts, cache TTL | built-in defaults |
 //! | `WRITE_TOOLS` (comma-separated) | the API: the write tools served | all four; `none` for none |
@@ -38,6 +43,7 @@ use responder_workflow::error::names;
 use responder_workflow::{Error, Policy, Result};
 
 use crate::bedrock::{BedrockSettings, Prices};
+use crate::discovery::{self, MAX_EC2_PATTERNS, MAX_PREFIXES, VERIFY_ALLOWANCE, VERIFY_CALLS};
 use crate::dynamodb::Tables;
 use crate::poll::Polling;
 
@@ -173,6 +179,72 @@ impl Env {
         })
     }
 
+    /// What discovery may do per incident. Its deadline, the existence
+    /// check's allowance, the Insights deadline and the time to start the
+    /// queries must fit in QueryLogs' budget.
+    pub fn discovery(&self) -> Result<discovery::Settings> {
+        let defaults = discovery::Settings::default();
+        let settings = discovery::Settings {
+            prefixes: self.bounded_list(
+                "LOG_GROUP_PREFIXES",
+                MAX_PREFIXES,
+                "Logs Insights takes at most 5 prefixes",
+            )?,
+            ec2_patterns: self.bounded_list(
+                "EC2_LOG_GROUP_PATTERNS",
+                MAX_EC2_PATTERNS,
+                "each pattern may cost a call",
+            )?,
+            readable: self.list("LOG_GROUP_PATTERNS"),
+            max_calls: self.parsed("DISCOVERY_MAX_CALLS", defaults.max_calls)?,
+            deadline: Duration::from_secs(
+                self.parsed("DISCOVERY_DEADLINE_SECONDS", defaults.deadline.as_secs())?,
+            ),
+            neighbour_functions: defaults.neighbour_functions,
+        };
+        if settings.max_calls <= VERIFY_CALLS {
+            return Err(Error::new(
+                names::CONFIG,
+                format!(
+                    "DISCOVERY_MAX_CALLS must be more than the {VERIFY_CALLS} calls the existence check keeps"
+                ),
+            ));
+        }
+        let query = self.polling()?.deadline;
+        let worst = settings.deadline + VERIFY_ALLOWANCE + query + crate::sdk::STORE_CALL_TIMEOUT;
+        let budget = responder_workflow::budget::of("QueryLogs");
+        if worst > budget {
+            return Err(Error::new(
+                names::CONFIG,
+                format!(
+                    "DISCOVERY_DEADLINE_SECONDS ({} s) with the existence check ({} s), QUERY_DEADLINE_SECONDS ({} s) and a call to start the queries ({} s) take {} s, more than the {} s a QueryLogs task may take",
+                    settings.deadline.as_secs(),
+                    VERIFY_ALLOWANCE.as_secs(),
+                    query.as_secs(),
+                    crate::sdk::STORE_CALL_TIMEOUT.as_secs(),
+                    worst.as_secs(),
+                    budget.as_secs()
+                ),
+            ));
+        }
+        Ok(settings)
+    }
+
+    /// A comma-separated list of at most `max` entries.
+    fn bounded_list(&self, name: &str, max: usize, why: &str) -> Result<Vec<String>> {
+        let list = self.list(name);
+        if list.len() > max {
+            return Err(Error::new(
+                names::CONFIG,
+                format!(
+                    "the environment variable {name} holds {} entries, at most {max} are allowed: {why}",
+                    list.len()
+                ),
+            ));
+        }
+        Ok(list)
+    }
+
     pub fn bedrock(&self) -> Result<BedrockSettings> {
         Ok(BedrockSettings {
             model_id: self.required("BEDROCK_MODEL_ID")?,
@@ -196,5 +268,54 @@ impl Env {
             .filter(|a| !a.is_empty())
             .collect();
         (!to.is_empty()).then_some((from, to))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn discovery_reads_its_lists_and_bounds() {
+        let env = Env::from_pairs([
+            ("LOG_GROUP_PREFIXES", "/platform/, /shared/"),
+            ("EC2_LOG_GROUP_PATTERNS", "/ec2/{instance_id}/messages"),
+            ("LOG_GROUP_PATTERNS", "/aws/lambda/*,/platform/*"),
+            ("DISCOVERY_MAX_CALLS", "12"),
+        ]);
+        let settings = env.discovery().unwrap();
+        assert_eq!(settings.prefixes, ["/platform/", "/shared/"]);
+        assert_eq!(settings.readable, ["/aws/lambda/*", "/platform/*"]);
+        assert_eq!(settings.max_calls, 12);
+        assert_eq!(settings.deadline, Duration::from_secs(8));
+    }
+
+    #[test]
+    fn more_than_five_prefixes_is_a_configuration_error_naming_the_variable() {
+        let env = Env::from_pairs([("LOG_GROUP_PREFIXES", "/a/,/b/,/c/,/d/,/e/,/f/")]);
+        let error = env.discovery().unwrap_err();
+        assert_eq!(error.name(), names::CONFIG);
+        assert!(
+            error
+                .message()
+                .contains("LOG_GROUP_PREFIXES holds 6 entries, at most 5"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_discovery_deadline_that_leaves_no_time_for_the_queries_is_refused() {
+        let env = Env::from_pairs([
+            ("DISCOVERY_DEADLINE_SECONDS", "30"),
+            ("QUERY_DEADLINE_SECONDS", "20"),
+        ]);
+        let error = env.discovery().unwrap_err();
+        assert_eq!(error.name(), names::CONFIG);
+        assert!(
+            error
+                .message()
+                .contains("take 59 s, more than the 55 s a QueryLogs task may take"),
+            "{error}"
+        );
     }
 }

@@ -1,5 +1,6 @@
 //! The AWS adapters of incident-responder: DynamoDB, Athena, CloudWatch
-//! Logs Insights, Bedrock Runtime, S3, SES v2 and Step Functions behind the
+//! Logs Insights (with the discovery of the resources around an alarm),
+//! CloudTrail, Bedrock Runtime, S3, SES v2 and Step Functions behind the
 //! ports of `responder-workflow`, plus the configuration the functions read
 //! once from their environment and CloudWatch Embedded Metric Format.
 
@@ -8,6 +9,7 @@ pub mod athena;
 pub mod bedrock;
 pub mod cloudtrail;
 pub mod config;
+pub mod discovery;
 pub mod document;
 pub mod dynamodb;
 pub mod error;

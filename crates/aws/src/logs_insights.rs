@@ -1,9 +1,10 @@
 //! CloudWatch Logs as the log source.
 //!
 //! Discovery: the groups the alert names (namespace conventions, tags,
-//! configuration), and the groups whose names hold one of the alarmed
-//! resource's names (`DescribeLogGroups` with `logGroupNamePattern`), each
-//! weighed as the local folder's groups are.
+//! configuration), then what `crate::discovery` finds around the alarmed
+//! resource through read-only AWS APIs (its neighbours, the resources
+//! sharing its service tag, configured prefixes, groups named like it),
+//! each weighed by how it relates.
 //!
 //! Reading: Logs Insights returns at most 10,000 rows a query, so three
 //! queries run together over the chosen groups: the incident window's
@@ -29,6 +30,7 @@ use responder_workflow::policy::MAX_LOG_GROUPS;
 use responder_workflow::ports::LogSource;
 use responder_workflow::{Error, Result};
 
+use crate::discovery::Discovery;
 use crate::error::named;
 use crate::poll::Polling;
 
@@ -36,10 +38,6 @@ use crate::poll::Polling;
 pub const MAX_ROWS_PER_QUERY: usize = 10_000;
 /// The longest message kept of one event.
 pub const MAX_MESSAGE_CHARS: usize = 4000;
-/// Names of the alarmed resource searched for among the account's groups,
-/// and groups taken per name.
-const DISCOVERY_NAMES: usize = 3;
-const DISCOVERY_GROUPS_PER_NAME: i32 = 20;
 
 #[derive(Debug, Clone)]
 pub struct InsightsLogs {
@@ -47,6 +45,7 @@ pub struct InsightsLogs {
     /// Extra log groups by alarm name or service (configuration).
     configured: BTreeMap<String, Vec<String>>,
     polling: Polling,
+    discovery: Discovery,
 }
 
 impl InsightsLogs {
@@ -54,19 +53,23 @@ impl InsightsLogs {
         client: Client,
         configured: BTreeMap<String, Vec<String>>,
         polling: Polling,
+        discovery: Discovery,
     ) -> Self {
         Self {
             client,
             configured,
             polling,
+            discovery,
         }
     }
 
     pub fn from_sdk(sdk: &aws_config::SdkConfig, env: &crate::config::Env) -> Result<Self> {
+        let discovery = Discovery::new(crate::discovery::Clients::from_sdk(sdk), env.discovery()?);
         Ok(Self::new(
             Client::new(sdk),
             env.log_groups()?,
             env.polling()?,
+            discovery,
         ))
     }
 
@@ -120,30 +123,7 @@ impl LogSource for InsightsLogs {
                 }
             }
         }
-        let namespace = alert
-            .metric
-            .as_ref()
-            .and_then(|m| m.namespace.clone())
-            .unwrap_or_default();
-        let mut names: Vec<&String> = topology
-            .alarmed
-            .iter()
-            .chain(topology.service.iter())
-            .filter(|n| n.len() >= 4 && !n.contains(['/', ':', ' ']))
-            .collect();
-        names.dedup();
-        names.truncate(DISCOVERY_NAMES);
-        let mut found = Vec::new();
-        for name in names {
-            found.extend(self.groups_named(name).await?);
-        }
-        for group in found {
-            if !topology.log_groups.iter().any(|g| g.name == group) {
-                let weighed = topology::weigh_group(&topology, &namespace, &group);
-                topology.log_groups.push(weighed);
-            }
-        }
-        Ok(topology)
+        self.discovery.extend(alert, topology).await
     }
 
     async fn read(
@@ -189,30 +169,6 @@ struct Row {
 }
 
 impl InsightsLogs {
-    /// Log groups whose names hold `name` (any case), at most a page.
-    async fn groups_named(&self, name: &str) -> Result<Vec<String>> {
-        let out = self
-            .client
-            .describe_log_groups()
-            .log_group_name_pattern(name)
-            .limit(DISCOVERY_GROUPS_PER_NAME)
-            .send()
-            .await
-            .map_err(|e| {
-                named(
-                    "DescribeLogGroups",
-                    &e,
-                    names::LOGS_TRANSIENT,
-                    names::LOGS_FAILED,
-                )
-            })?;
-        Ok(out
-            .log_groups()
-            .iter()
-            .filter_map(|g| g.log_group_name().map(str::to_owned))
-            .collect())
-    }
-
     /// Lines of `groups` containing `text` (any case) between `start` and
     /// `end`, oldest first, at most `limit` (the most recent). The text is
     /// escaped into the query's pattern: it cannot change the query.

@@ -9,6 +9,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/mocks.rs"]
+mod mocks;
+
 mod support;
 
 use aws_sdk_athena::operation::get_query_execution::GetQueryExecutionOutput;
@@ -76,6 +79,7 @@ async fn api(store: DynamoStore, sfn: &[&Rule], athena: &[&Rule], logs: &[&Rule]
             )]
             .into(),
             polling(),
+            mocks::no_discovery(),
         ),
         analyzer: BedrockAnalyzer::from_sdk(
             &sdk,

@@ -8,6 +8,9 @@
     clippy::indexing_slicing
 )]
 
+#[path = "support/mocks.rs"]
+mod mocks;
+
 /// The code AWS puts on an error response (the SDK reads it from the body).
 fn meta(code: &str) -> aws_smithy_types::error::ErrorMetadata {
     aws_smithy_types::error::ErrorMetadata::builder()
@@ -133,6 +136,7 @@ async fn logs_insights_reads_every_line_of_trouble_and_samples_both_windows() {
         client,
         BTreeMap::new(),
         Polling::immediate(Duration::from_secs(5)),
+        mocks::no_discovery(),
     );
     let read = logs
         .read(&["/aws/lambda/checkout-api".to_owned()], &windows)
@@ -172,6 +176,7 @@ async fn a_missing_log_group_is_logs_failed() {
         client,
         BTreeMap::new(),
         Polling::immediate(Duration::from_secs(5)),
+        mocks::no_discovery(),
     );
     let error = logs
         .read(&["/aws/lambda/gone".to_owned()], &windows())

@@ -14,6 +14,9 @@
 #[path = "../../aws/tests/support/mod.rs"]
 mod support;
 
+#[path = "../../aws/tests/support/mocks.rs"]
+mod mocks;
+
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -275,24 +278,46 @@ async fn query_logs_gives_the_context_its_lines() {
             ])
             .build()
     });
-    let discovered = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups).then_output(|| {
-        aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput::builder()
-            .log_groups(
-                aws_sdk_cloudwatchlogs::types::LogGroup::builder()
-                    .log_group_name("/ecs/checkout-api-worker")
-                    .build(),
-            )
-            .build()
+    // Discovery: the function logs to its conventional group, nothing feeds
+    // it, nothing else shares its service tag; one group is named like it.
+    let discovered = mock!(aws_sdk_cloudwatchlogs::Client::describe_log_groups)
+        .match_requests(|r| r.log_group_name_pattern().is_some())
+        .then_output(|| {
+            aws_sdk_cloudwatchlogs::operation::describe_log_groups::DescribeLogGroupsOutput::builder()
+                .log_groups(
+                    aws_sdk_cloudwatchlogs::types::LogGroup::builder()
+                        .log_group_name("/ecs/checkout-api-worker")
+                        .build(),
+                )
+                .build()
+        });
+    let exists = mocks::existing(&["/aws/lambda/checkout-api"]);
+    let configuration = mock!(aws_sdk_lambda::Client::get_function_configuration).then_http_response(|| {
+        mocks::rest_json(200, r#"{"FunctionName":"checkout-api","State":"Active","LoggingConfig":{"LogFormat":"JSON","LogGroup":"/aws/lambda/checkout-api"}}"#)
     });
+    let sources = mock!(aws_sdk_lambda::Client::list_event_source_mappings)
+        .then_http_response(|| mocks::rest_json(200, r#"{"EventSourceMappings":[]}"#));
+    let tagged =
+        mock!(aws_sdk_resourcegroupstagging::Client::get_resources).then_http_response(|| {
+            mocks::amz_json(200, r#"{"PaginationToken":"","ResourceTagMappingList":[]}"#)
+        });
     let client = mock_client!(
         aws_sdk_cloudwatchlogs,
         RuleMode::MatchAny,
-        [&start, &results, &discovered]
+        [&start, &results]
     );
+    let discovery = mocks::Rules {
+        logs: vec![&discovered, &exists],
+        lambda: vec![&configuration, &sources],
+        tagging: vec![&tagged],
+        ..mocks::Rules::default()
+    }
+    .discovery(responder_aws::discovery::Settings::default());
     let logs = InsightsLogs::new(
         client,
         BTreeMap::new(),
         Polling::immediate(Duration::from_secs(5)),
+        discovery,
     );
     let out = handlers::query_logs(&logs, &Policy::default(), &event("query-logs"))
         .await
