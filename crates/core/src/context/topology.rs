@@ -194,7 +194,7 @@ pub fn weigh_group(topology: &Topology, namespace: &str, group: &str) -> Related
         .iter()
         .chain(topology.service.iter())
         .map(|n| n.to_lowercase())
-        .filter(|n| n.len() >= 4)
+        .filter(|n| n.len() >= 4 && !GENERIC_NAMES.contains(&n.as_str()))
         .find(|n| lower.contains(n.as_str()));
     if let Some(name) = named {
         return RelatedGroup {
