@@ -100,7 +100,7 @@ fn validate_accepts_jsonata_and_names_the_state_and_field_of_a_bad_expression() 
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, 32 states"));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("valid, 35 states"));
 
     let bad = json!({"QueryLanguage": "JSONata", "StartAt": "Greet", "States": {
         "Greet": {"Type": "Pass", "Output": {"greeting": "{% 'hello ' & %}"}, "End": true}
