@@ -8,6 +8,7 @@ pub mod replay;
 pub mod run;
 pub mod serve;
 pub mod sfn;
+pub mod timeline;
 
 /// A command's result as the process exit: an error is one line on stderr
 /// (its stable name first) and exit 2.
