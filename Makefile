@@ -8,9 +8,14 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 .PHONY: run
+# Not --quiet: the first build takes minutes, and cargo's progress shows it.
 run: ## Run the workflow on the demo alarm, from an empty data dir (.responder/demo)
 	rm -rf .responder/demo
-	RESPONDER_DATA_DIR=.responder/demo cargo run --quiet -p responder -- run events/eventbridge/metric-alarm-lambda-errors.json --auto-approve
+	RESPONDER_DATA_DIR=.responder/demo cargo run --locked -p responder -- run events/eventbridge/metric-alarm-lambda-errors.json --auto-approve
+
+.PHONY: install
+install: ## Put `responder` on the PATH (cargo install, into ~/.cargo/bin)
+	cargo install --path crates/cli --locked
 
 .PHONY: test
 # Pinned Python tools in .venv-tools: moto (the local AWS the adapter tests
@@ -70,6 +75,7 @@ cdk-test: tools ## The CDK app only: synthesize every environment offline, asser
 .PHONY: synth
 ENV ?= dev
 synth: ## Synthesize the stack of ENV (dev, stage, prod) from the packages of `make package`
+	@ls target/lambda/*/bootstrap.zip >/dev/null 2>&1 || { echo "No function packages in target/lambda: run \`make package\` first, then \`make synth\`." >&2; exit 1; }
 	cd cdk && npx cdk synth -c env=$(ENV) --quiet
 
 .PHONY: build
