@@ -568,9 +568,83 @@ fn a_configuration_file_is_read_relative_to_its_folder_from_anywhere() {
 }
 
 #[test]
-fn serve_refuses_to_start_without_credentials() {
+fn serve_on_loopback_without_credentials_makes_a_key_pair_that_works() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    // GIVEN no configured credentials
+    let data = data_dir("serve-generated");
+    let mut child = command(&data, &["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("RESPONDER_ACCESS_KEY_ID")
+        .env_remove("RESPONDER_SECRET_ACCESS_KEY")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // WHEN serve starts on a loopback address
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let awscurl = lines
+        .by_ref()
+        .take(20)
+        .map(Result::unwrap)
+        .find(|l| l.trim_start().starts_with("awscurl "))
+        .unwrap_or_default();
+    let word_after = |flag: &str| {
+        awscurl
+            .split_whitespace()
+            .skip_while(|w| *w != flag)
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (id, secret) = (word_after("--access_key"), word_after("--secret_key"));
+    let url = awscurl.split_whitespace().last().unwrap_or_default();
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/tools")
+        .to_owned();
+
+    // THEN the printed awscurl line's keys sign a request it accepts
+    assert!(id.starts_with("AKID") && secret.len() == 40, "{awscurl}");
+    let verifier = responder_api::sigv4::Verifier::new(
+        "execute-api",
+        "us-east-1",
+        std::collections::HashMap::new(),
+    );
+    let headers = [("host", host.as_str())];
+    let credential = responder_api::sigv4::Credential {
+        name: "test".to_owned(),
+        secret_access_key: secret.clone(),
+        session_token: None,
+    };
+    let request = responder_api::sigv4::Request {
+        method: "GET",
+        path: "/tools",
+        query: "",
+        headers: &headers,
+        body: b"",
+    };
+    let added =
+        responder_api::sigv4::sign(&verifier, &request, &id, &credential, chrono::Utc::now());
+    let mut stream = std::net::TcpStream::connect(&host).unwrap();
+    let mut text = format!("GET /tools HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
+    for (name, value) in &added {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("list_incidents"), "{response}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn serve_refuses_to_start_without_credentials_off_loopback() {
     let data = data_dir("serve-no-keys");
-    let out = command(&data, &["serve", "--addr", "127.0.0.1:0"])
+    let out = command(&data, &["serve", "--addr", "0.0.0.0:0"])
         .env_remove("RESPONDER_ACCESS_KEY_ID")
         .env_remove("RESPONDER_SECRET_ACCESS_KEY")
         .output()
