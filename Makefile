@@ -20,22 +20,27 @@ install: ## Put `responder` on the PATH (cargo install, into ~/.cargo/bin)
 .PHONY: test
 # Pinned Python tools in .venv-tools: moto (the local AWS the adapter tests
 # start), awscurl and the MCP Python SDK (the real clients of the API),
-# cfn-lint (the CDK templates), and cargo-lambda (for `make package`).
+# cfn-lint (the CDK templates), and cargo-lambda (for `make package`); AWS's
+# SigV4 MCP proxy in a venv of its own (.venv-tools/mcp-proxy: it pins
+# another `mcp` than the SDK's).
 MOTO_VERSION := 5.2.5
 AWSCURL_VERSION := 0.44
 MCP_VERSION := 2.3.0
 CFN_LINT_VERSION := 1.58.0
-TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)-$(CFN_LINT_VERSION)
+MCP_PROXY_VERSION := 1.7.0
+TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)-$(CFN_LINT_VERSION)-$(MCP_PROXY_VERSION)
 # The CDK app's packages, exactly as cdk/package-lock.json pins them, and
 # the browser tests' (playwright-core, driving Debian's chromium).
 CDK_MODULES := cdk/node_modules/.package-lock.json
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 
 .PHONY: tools
-tools: $(TOOLS) $(CDK_MODULES) $(BROWSER_MODULES) /usr/bin/chromium ## Install the pinned test tools (moto server, awscurl, MCP SDK, cfn-lint; the CDK app's and browser tests' npm packages; Debian's chromium)
+tools: $(TOOLS) $(CDK_MODULES) $(BROWSER_MODULES) /usr/bin/chromium ## Install the pinned test tools (moto server, awscurl, MCP SDK, mcp-proxy-for-aws, cfn-lint; the CDK app's and browser tests' npm packages; Debian's chromium)
 $(TOOLS):
 	python3 -m venv .venv-tools
 	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)" "awscurl==$(AWSCURL_VERSION)" "mcp==$(MCP_VERSION)" "cfn-lint==$(CFN_LINT_VERSION)"
+	python3 -m venv .venv-tools/mcp-proxy
+	.venv-tools/mcp-proxy/bin/pip install -q "mcp-proxy-for-aws==$(MCP_PROXY_VERSION)"
 	touch $@
 $(CDK_MODULES): cdk/package-lock.json
 	cd cdk && npm ci --no-audit --no-fund
