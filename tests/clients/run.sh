@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Real clients against a live `responder serve` (run by `make test`):
-#   1. awscurl, with the README's call (tools/list over MCP) and an alert
+#   1. awscurl, with docs/api.md's call (tools/list over MCP) and an alert
 #      posted to /events;
 #   2. the official MCP Python SDK, SigV4-signed, through a whole approval;
 #   3. an e-mail approval link: its confirmation page, then its button;
@@ -31,7 +31,7 @@ check() { # check NAME JSON PYTHON-EXPRESSION-ON-d
   echo "clients: $1 ok"
 }
 
-# 1. The README's call.
+# 1. docs/api.md's call.
 out=$(awscurl -X POST "$URL/mcp" -H 'Content-Type: application/json' \
   -d '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}')
 check "awscurl tools/list" "$out" "len(d['result']['tools']) == 14 and d['result']['tools'][0]['name'] == 'list_incidents'"
