@@ -23,7 +23,12 @@ pub struct LocalSetup {
 #[allow(clippy::unwrap_used)] // Test set-up: a failure is the test's failure.
 pub fn local_setup(name: &str, seed: u64) -> LocalSetup {
     #[allow(clippy::unwrap_used)] // A constant that parses.
-    let clock = Arc::new(ManualClock::new("2026-11-20T09:15:00Z".parse().unwrap()));
+    // Tasks read real files on the blocking pool (QueryLogs, QueryChanges):
+    // time stands still until they end, or the clock would jump to their
+    // timeout while they read.
+    let clock = Arc::new(
+        ManualClock::new("2026-11-20T09:15:00Z".parse().unwrap()).standing_still_while_tasks_run(),
+    );
     local_setup_with(name, seed, WorkflowConfig::default(), clock)
 }
 

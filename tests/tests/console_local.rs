@@ -186,9 +186,16 @@ async fn an_incident_is_approved_through_its_form_and_the_decision_is_audited() 
 
     let page = c.get(&format!("/console/incidents/{incident}")).await;
     assert!(page.body.contains("Waiting for approval"));
+    // The evidence: a line of the demo's failing requests, with its group.
     assert!(
-        page.body.contains("PaymentGatewayError"),
-        "the evidence is shown"
+        ["PaymentGatewayError", "Task timed out"]
+            .iter()
+            .any(|line| page.body.contains(line))
+            && page
+                .body
+                .contains("class=\"source\">/aws/lambda/checkout-api<"),
+        "the evidence is shown: {}",
+        page.body
     );
     let csrf = csrf_of(&page.body);
 

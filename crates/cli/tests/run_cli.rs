@@ -89,8 +89,13 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     );
     assert!(text.contains("Execution succeeded"), "{text}");
     assert!(text.contains("Analyze"), "{text}");
-    // The demo logs show the mechanism; the summary names it and where.
-    assert!(text.contains("timeout in checkout-api"), "{text}");
+    // The demo logs show the mechanism; the summary names it and where:
+    // the payment gateway checkout-api cannot reach, not the timeouts it
+    // causes.
+    assert!(
+        text.contains("dependency failure in 10.20.4.17:443"),
+        "{text}"
+    );
     assert_eq!(
         outbox_files(&data),
         [
@@ -106,8 +111,13 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     assert_eq!(shown["incident"]["status"], "NOTIFIED");
     let analysis = &shown["analysis"];
     let top = &analysis["root_causes"][0];
-    assert_eq!(top["category"], "timeout");
-    assert_eq!(top["component"], "checkout-api");
+    assert_eq!(top["category"], "dependency_failure");
+    assert!(
+        top["component"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("10.20.4.17:443")),
+        "{top}"
+    );
     // The demo logs are quoted, with their log group; the demo history is told.
     assert_eq!(top["evidence"][0]["source"], "/aws/lambda/checkout-api");
     let explanation = top["explanation"].as_str().unwrap_or_default();

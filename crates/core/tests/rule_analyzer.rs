@@ -119,6 +119,49 @@ fn throttling_lines_that_are_new_name_throttling_and_are_quoted() {
 }
 
 #[test]
+fn a_function_timing_out_on_a_dependency_it_cannot_reach_names_the_dependency() {
+    let alert = alert("eventbridge/metric-alarm-lambda-errors.json");
+    let logs = logs(
+        &alert,
+        &[(
+            GROUP,
+            &[
+                (
+                    100,
+                    "INFO payment authorized by 10.20.4.17:443 in 212 ms",
+                    40,
+                ),
+                (
+                    12,
+                    "ERROR\tPaymentGatewayError: connect ETIMEDOUT 10.20.4.17:443",
+                    6,
+                ),
+                (
+                    11,
+                    "2026-11-20T09:13:58.016Z\tTask timed out after 10.01 seconds",
+                    3,
+                ),
+            ],
+        )],
+    );
+    let analysis = analyze(input(alert, Some(logs)));
+    let top = &analysis.root_causes[0];
+    assert_eq!(top.category, Category::DependencyFailure, "{top:?}");
+    assert!(
+        top.component.starts_with("10.20.4.17:443"),
+        "{}",
+        top.component
+    );
+    assert!(
+        top.evidence
+            .iter()
+            .any(|e| e.detail.contains("connect ETIMEDOUT 10.20.4.17:443")),
+        "{:?}",
+        top.evidence
+    );
+}
+
+#[test]
 fn a_failing_call_after_a_change_to_the_alarmed_function_is_the_change() {
     let alert = alert("eventbridge/metric-alarm-lambda-errors.json");
     let logs = logs(

@@ -342,11 +342,42 @@ pub fn cause_headline(cause: &serde_json::Value) -> String {
             if let Some(first) = label.get_mut(..1) {
                 first.make_ascii_uppercase();
             }
-            format!("{label} in {component}: {explanation}")
+            let head = format!("{label} in {component}");
+            // The rules' explanations already begin with it.
+            if explanation
+                .get(..head.len())
+                .is_some_and(|start| start.eq_ignore_ascii_case(&head))
+            {
+                explanation.to_owned()
+            } else {
+                format!("{head}: {explanation}")
+            }
         }
         (None, component) if !component.is_empty() && cause["category"] == "unknown" => {
             format!("Unknown cause ({component}): {explanation}")
         }
         _ => explanation.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_headline_names_category_and_component_once() {
+        let told = serde_json::json!({
+            "category": "timeout", "component": "checkout-api",
+            "explanation": "Timeout in checkout-api: \"Task timed out after 10.01 seconds\"."
+        });
+        assert_eq!(
+            cause_headline(&told),
+            "Timeout in checkout-api: \"Task timed out after 10.01 seconds\"."
+        );
+        let bare = serde_json::json!({
+            "category": "disk_full", "component": "i-0abc",
+            "explanation": "The root volume filled up."
+        });
+        assert!(cause_headline(&bare).starts_with("Disk full in i-0abc: The root volume"));
     }
 }

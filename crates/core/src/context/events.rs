@@ -9,6 +9,8 @@
 //! read: the span's start is found by bisection, and reading stops at its
 //! end.
 
+use std::borrow::Cow;
+
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -63,7 +65,7 @@ pub fn parse(text: &str, span: Option<Span>) -> Vec<LogEvent> {
         events.push(LogEvent {
             at: DateTime::from_timestamp_millis(at).unwrap_or_default(),
             stream: stream.map(str::to_owned),
-            message: message.to_owned(),
+            message: message.into_owned(),
         });
     }
     events
@@ -71,7 +73,7 @@ pub fn parse(text: &str, span: Option<Span>) -> Vec<LogEvent> {
 
 /// A line's time (Unix milliseconds), stream and message; `None` for a line
 /// without a leading time (a continuation).
-fn split_line(line: &str) -> Option<(i64, Option<&str>, &str)> {
+fn split_line(line: &str) -> Option<(i64, Option<&str>, Cow<'_, str>)> {
     if line.starts_with('{') {
         return json_line(line);
     }
@@ -81,9 +83,9 @@ fn split_line(line: &str) -> Option<(i64, Option<&str>, &str)> {
     // a timestamp and a message only has no stream: the message keeps all.
     match rest.split_once([' ', '\t']) {
         Some((stream, message)) if looks_like_stream(stream) => {
-            Some((millis, Some(stream), message))
+            Some((millis, Some(stream), Cow::Borrowed(message)))
         }
-        _ => Some((millis, None, rest)),
+        _ => Some((millis, None, Cow::Borrowed(rest))),
     }
 }
 
@@ -96,20 +98,19 @@ fn looks_like_stream(word: &str) -> bool {
 }
 
 /// `{"timestamp": "2026-…" | 1732094047000, "message": "…"}`.
-fn json_line(line: &str) -> Option<(i64, Option<&str>, &str)> {
+fn json_line(line: &str) -> Option<(i64, Option<&str>, Cow<'_, str>)> {
     let value: serde_json::Value = serde_json::from_str(line).ok()?;
     let millis = match value.get("timestamp").unwrap_or(&serde_json::Value::Null) {
         serde_json::Value::String(text) => rfc3339_millis(text.as_bytes())?.0,
         serde_json::Value::Number(n) => n.as_i64()?,
         _ => return None,
     };
-    // The message borrows from the line: find it verbatim when it has no
-    // escapes, else keep the whole line (still a verbatim quote).
-    let message = value
-        .get("message")
-        .and_then(serde_json::Value::as_str)
-        .and_then(|m| line.find(m).map(|at| &line[at..at + m.len()]))
-        .unwrap_or(line);
+    // The event is its message, decoded (`\t` is a tab), as CloudWatch
+    // Logs shows it; a record without one is the whole line.
+    let message = match value.get("message") {
+        Some(serde_json::Value::String(message)) => Cow::Owned(message.clone()),
+        _ => Cow::Borrowed(line),
+    };
     Some((millis, None, message))
 }
 
@@ -299,5 +300,6 @@ Traceback (most recent call last):\n  File \"/app/x.py\", line 3, in f\nKeyError
         let json = "{\"timestamp\":\"2026-11-20T09:01:15.004Z\",\"message\":\"ERROR\\tboom\"}\n";
         let events = parse(json, None);
         assert_eq!(events[0].at, at("2026-11-20T09:01:15.004Z"));
+        assert_eq!(events[0].message, "ERROR\tboom", "the message, decoded");
     }
 }

@@ -161,9 +161,29 @@ pub fn keep_words() -> impl Iterator<Item = &'static str> {
         .chain(CHANGES.iter().copied())
 }
 
-/// The word that tells of a change, if one does.
+/// The word that tells of a change, if one does. The Lambda runtime's own
+/// lines (`START RequestId: … Version: $LATEST`, `INIT_START Runtime
+/// Version: …`) name a version on every invocation: they tell of none.
 pub fn change(lower: &str) -> Option<&'static str> {
+    if is_lambda_platform_line(lower) {
+        return None;
+    }
     CHANGES.iter().copied().find(|word| lower.contains(word))
+}
+
+/// `START RequestId:`, `END RequestId:`, `REPORT RequestId:`,
+/// `INIT_START`, `INIT_REPORT`: what the Lambda service writes around each
+/// invocation.
+fn is_lambda_platform_line(lower: &str) -> bool {
+    [
+        "start requestid:",
+        "end requestid:",
+        "report requestid:",
+        "init_start",
+        "init_report",
+    ]
+    .iter()
+    .any(|prefix| lower.trim_start().starts_with(prefix))
 }
 
 #[cfg(test)]
@@ -188,5 +208,10 @@ mod tests {
             Some("update_complete")
         );
         assert_eq!(change("get /health 200"), None);
+        assert_eq!(
+            change("start requestid: 0c7e5d1a-3b2f-4e8a-9c6d-5f4e3d2c1b0a version: $latest"),
+            None,
+            "a Lambda invocation names its version and changes nothing"
+        );
     }
 }

@@ -363,6 +363,26 @@ pub fn hosts_in(line: &str) -> Vec<String> {
         .collect()
 }
 
+/// Network endpoints a line names by address and port (`10.20.4.17:443`):
+/// an IPv4 address whose four parts are bytes, then a port.
+pub fn endpoints_in(line: &str) -> Vec<String> {
+    line.split(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | ':')))
+        .map(|w| w.trim_matches(['.', ':']))
+        .filter(|w| {
+            let Some((address, port)) = w.split_once(':') else {
+                return false;
+            };
+            let parts: Vec<&str> = address.split('.').collect();
+            parts.len() == 4
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.len() <= 3 && p.parse::<u8>().is_ok())
+                && port.parse::<u16>().is_ok_and(|p| p > 0)
+        })
+        .map(str::to_owned)
+        .collect()
+}
+
 /// A change's resource: the first name it touched (the last part of an
 /// ARN), else one its request names.
 pub fn resource_of_change(resources: &[String], detail: &str) -> Option<String> {
@@ -382,6 +402,17 @@ pub fn resource_of_change(resources: &[String], detail: &str) -> Option<String> 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn endpoints_are_addresses_with_a_port() {
+        assert_eq!(
+            endpoints_in("PaymentGatewayError: connect ETIMEDOUT 10.20.4.17:443"),
+            vec!["10.20.4.17:443"]
+        );
+        // A time of day, a version, an address without a port: none.
+        assert!(endpoints_in("at 09:13:58.016 v1.2.3.4 from 10.0.0.1").is_empty());
+        assert!(endpoints_in("999.1.1.1:80 1.2.3.4:99999").is_empty());
+    }
 
     #[test]
     fn groups_name_their_resources() {

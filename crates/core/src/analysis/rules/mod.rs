@@ -377,6 +377,21 @@ fn decide(cases: &mut [Case], pieces: &[Piece]) -> bool {
             return true;
         }
     }
+    // A timeout while calling a dependency that cannot be reached: the
+    // dependency is the cause, the timeout (a function's own deadline, the
+    // strongest word in its logs) what it caused; half the score suffices.
+    if best.0 == Category::Timeout
+        && score_of(cases, Category::DependencyFailure) >= 0.5 * best.1
+        && score_of(cases, Category::DependencyFailure) >= NAMED_THRESHOLD
+    {
+        if let Some(case) = cases
+            .iter_mut()
+            .find(|c| c.category == Category::DependencyFailure)
+        {
+            case.score = best.1 + 0.1;
+        }
+        promote(cases, Category::DependencyFailure);
+    }
     // A failing or slow call after a change: the change is the cause,
     // unless some mechanism is shown clearly.
     let top = cases.first().map(|c| c.category).unwrap_or_default();
@@ -555,12 +570,22 @@ fn component(case: &Case, pieces: &[Piece], alarmed: &[String], category: Catego
         Category::NetworkDnsTls => {
             in_case().find_map(|(_, p)| components::dns_target(&p.quote).map(|n| (n, p)))
         }
-        Category::DependencyFailure | Category::Timeout => in_case().find_map(|(_, p)| {
-            components::hosts_in(&p.quote)
-                .into_iter()
-                .find(|h| !alarmed.iter().any(|a| h.contains(&a.to_lowercase())))
-                .map(|n| (n, p))
-        }),
+        Category::DependencyFailure | Category::Timeout => in_case()
+            .find_map(|(_, p)| {
+                components::hosts_in(&p.quote)
+                    .into_iter()
+                    .find(|h| !alarmed.iter().any(|a| h.contains(&a.to_lowercase())))
+                    .map(|n| (n, p))
+            })
+            // A dependency known only by its address (`10.20.4.17:443`).
+            .or_else(|| {
+                in_case().find_map(|(_, p)| {
+                    components::endpoints_in(&p.quote)
+                        .into_iter()
+                        .next()
+                        .map(|n| (n, p))
+                })
+            }),
         _ => None,
     };
     if let Some((name, piece)) = targeted {
