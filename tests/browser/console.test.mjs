@@ -55,7 +55,7 @@ test('an incident waiting for approval shows its analysis and evidence', async (
   await page.locator('table.incidents a').first().click();
   await page.getByText('Waiting for approval').waitFor();
   assert.ok(await page.getByText('PaymentGatewayError').first().isVisible(), 'the evidence is on the page');
-  assert.ok(await page.getByText('from /aws/lambda/checkout-api').first().isVisible(), 'each quote names its log group');
+  assert.ok(await page.locator('p.evidence span.source', { hasText: '/aws/lambda/checkout-api' }).first().isVisible(), 'each quote names its log group');
   await shot('incident-pending');
 });
 

@@ -571,7 +571,10 @@ fn a_configuration_file_is_read_relative_to_its_folder_from_anywhere() {
         "{text}\n{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert!(text.contains("timeout in checkout-api"), "{text}");
+    assert!(
+        text.contains("dependency failure in 10.20.4.17:443"),
+        "{text}"
+    );
     assert!(text.contains("incidents=2"), "{text}");
     let _ = std::fs::remove_dir_all(&data);
     let _ = std::fs::remove_dir_all(&elsewhere);

@@ -162,12 +162,12 @@ pub fn incident(view: &Value, csrf: &str) -> String {
                 let source = text(evidence, "source");
                 let _ = write!(
                     body,
-                    "<p class=\"evidence\"><span>{}</span> <span class=\"source\">{}</span><code>{}</code></p>",
+                    "<p class=\"evidence\"><span>{}</span> {}<code>{}</code></p>",
                     esc(text(evidence, "kind")),
                     if source.is_empty() {
                         String::new()
                     } else {
-                        format!("from {}", esc(source))
+                        format!("from <span class=\"source\">{}</span>", esc(source))
                     },
                     esc(text(evidence, "detail"))
                 );
@@ -486,7 +486,10 @@ mod tests {
         assert!(page.contains("<table class=\"history\">"), "{page}");
         assert!(page.contains("<td>NAT &lt;change&gt;</td>"), "{page}");
         assert!(page.contains("<td>19 min</td>"), "{page}");
-        assert!(page.contains("from /aws/lambda/checkout-api"), "{page}");
+        assert!(
+            page.contains("from <span class=\"source\">/aws/lambda/checkout-api</span>"),
+            "{page}"
+        );
         assert!(page.contains("component <b>checkout-api</b> · category <b>timeout</b>"));
         assert!(
             !page.contains("\"incident_id\""),
