@@ -404,6 +404,51 @@ fn commands_that_read_say_where_they_looked_and_create_nothing() {
 }
 
 #[test]
+fn after_make_run_the_default_directory_points_at_the_demo() {
+    // GIVEN a folder where `make run` left its demo in .responder/demo
+    let folder = data_dir("after-make-run");
+    let demo = folder.join(".responder/demo");
+    std::fs::create_dir_all(&folder).unwrap();
+    let config = repo().join("responder.toml");
+    let alarm = repo().join(ALARM);
+    let out = command(
+        &demo,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            alarm.to_str().unwrap(),
+            "--auto-approve",
+        ],
+    )
+    .current_dir(&folder)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // WHEN `responder incidents list` runs there without RESPONDER_DATA_DIR
+    let list = command(&demo, &["incidents", "list"])
+        .env_remove("RESPONDER_DATA_DIR")
+        .current_dir(&folder)
+        .output()
+        .unwrap();
+
+    // THEN it says it read the default directory and where the demo is,
+    // and creates no database in the default directory
+    let text = stdout(&list);
+    assert!(
+        text.starts_with("No incidents in .responder (the default"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RESPONDER_DATA_DIR=.responder/demo responder incidents list"),
+        "{text}"
+    );
+    assert!(!folder.join(".responder/responder.db").exists());
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+#[test]
 fn an_unknown_incident_is_not_found_where_data_exists() {
     // GIVEN a data directory with the demo incident
     let data = data_dir("not-found");
