@@ -1,0 +1,287 @@
+//! What users do to the stack: CloudWatch alarms change state (the events
+//! of `events/eventbridge/`, through the rule's pattern), a person approves
+//! or rejects through the API (the MCP tools, behind API Gateway with an IAM
+//! caller), the alarm recovers, EventBridge delivers an event twice.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use responder_sfn::{Execution, Status};
+use serde_json::{Value, json};
+
+use crate::endpoint::Endpoint;
+use crate::gateway::Gateway;
+use crate::pattern;
+use crate::runtime::{Outcome as Invoked, Runtime};
+use crate::stack::Stack;
+
+pub struct World<'a> {
+    pub stack: &'a Stack,
+    pub gateway: Option<&'a Gateway>,
+    pub runtimes: &'a BTreeMap<String, Arc<Runtime>>,
+    pub endpoint: &'a Arc<Endpoint>,
+    pub events: PathBuf,
+}
+
+/// One scenario's result.
+#[derive(Debug)]
+pub struct Step {
+    pub name: String,
+    pub detail: String,
+    pub passed: bool,
+}
+
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub steps: Vec<Step>,
+    /// Events read, events the rule matched.
+    pub events: (usize, usize),
+}
+
+/// The IAM principal the approvals come from.
+const APPROVER: &str = "user/aws-local-approver";
+/// How long an answered execution may take to finish.
+const FINISH: Duration = Duration::from_secs(120);
+
+pub async fn run_all(w: &World<'_>) -> Outcome {
+    let mut out = Outcome::default();
+    match match_events(w) {
+        Ok((read, matched, step)) => {
+            out.events = (read, matched);
+            out.steps.push(step);
+        }
+        Err(e) => out.steps.push(failed("event patterns", e)),
+    }
+    let scenarios: [(&str, &str, Option<&str>); 4] = [
+        ("approval", "metric-alarm-lambda-errors.json", Some("approve_incident")),
+        ("redelivery", "metric-alarm-lambda-errors.json", None),
+        ("rejection", "metric-math-alarm-apigw-5xx-rate.json", Some("reject_incident")),
+        ("recovery", "metric-alarm-lambda-errors-ok.json", None),
+    ];
+    for (name, file, decision) in scenarios {
+        let step = match scenario(w, file, decision).await {
+            Ok(detail) => Step {
+                name: name.to_owned(),
+                detail,
+                passed: true,
+            },
+            Err(e) => failed(name, e),
+        };
+        out.steps.push(step);
+    }
+    out
+}
+
+fn failed(name: &str, e: anyhow::Error) -> Step {
+    Step {
+        name: name.to_owned(),
+        detail: format!("{e:#}"),
+        passed: false,
+    }
+}
+
+fn read_event(w: &World<'_>, file: &str) -> Result<Value> {
+    let path = w.events.join(file);
+    let text = std::fs::read_to_string(&path).with_context(|| format!("{}", path.display()))?;
+    Ok(serde_json::from_str(&text)?)
+}
+
+/// The rules that start the state machine and match `event`.
+fn matching_rules(w: &World<'_>, event: &Value) -> Result<Vec<String>> {
+    let mut names = Vec::new();
+    for rule in &w.stack.rules {
+        if !rule.targets.iter().any(|t| *t == w.stack.machine.arn) {
+            continue;
+        }
+        if pattern::matches(&rule.pattern, event).map_err(|e| anyhow!("rule {}: {e}", rule.name))? {
+            names.push(rule.name.clone());
+        }
+    }
+    Ok(names)
+}
+
+/// Every alarm event of `events/eventbridge/` against the rules, and one
+/// event the pattern must not match (an EC2 state change).
+fn match_events(w: &World<'_>) -> Result<(usize, usize, Step)> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&w.events)?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|e| e == "json"))
+        .collect();
+    files.sort();
+    let mut matched = 0;
+    let mut missed = Vec::new();
+    for file in &files {
+        let event: Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
+        if matching_rules(w, &event)?.is_empty() {
+            missed.push(file.file_name().unwrap_or_default().to_string_lossy().into_owned());
+        } else {
+            matched += 1;
+        }
+    }
+    let other = json!({
+        "version": "0", "id": "aws-local-ec2", "source": "aws.ec2",
+        "detail-type": "EC2 Instance State-change Notification",
+        "account": w.stack.deployment.account, "region": w.stack.deployment.region,
+        "time": "2026-11-20T09:14:00Z", "resources": [], "detail": {"state": "stopped"}
+    });
+    let ec2_matches = !matching_rules(w, &other)?.is_empty();
+    let passed = missed.is_empty() && !ec2_matches;
+    let detail = format!(
+        "{matched} of {} alarm events match the rule{}; an EC2 state change {}",
+        files.len(),
+        if missed.is_empty() { String::new() } else { format!(" (not: {})", missed.join(", ")) },
+        if ec2_matches { "MATCHES (wrong)" } else { "starts nothing" }
+    );
+    Ok((
+        files.len(),
+        matched,
+        Step {
+            name: "event patterns".into(),
+            detail,
+            passed,
+        },
+    ))
+}
+
+/// EventBridge delivers `event` to each matching rule's target: a
+/// `StartExecution` with the event as input (and a random name).
+async fn deliver(w: &World<'_>, event: Value) -> Result<Vec<Execution>> {
+    let rules = matching_rules(w, &event)?;
+    if rules.is_empty() {
+        bail!("no rule matches the event");
+    }
+    let machine = &w.endpoint.machine;
+    let mut out = Vec::new();
+    for _ in rules {
+        let id = machine
+            .engine
+            .start(&machine.definition, &machine.name, None, event.clone())?;
+        out.push(machine.engine.run(&id).await?);
+    }
+    Ok(out)
+}
+
+fn describe(w: &World<'_>, id: &str) -> Result<Execution> {
+    Ok(w.endpoint.machine.engine.describe(id)?)
+}
+
+async fn wait_for_end(w: &World<'_>, id: &str) -> Result<Execution> {
+    let started = Instant::now();
+    loop {
+        let e = describe(w, id)?;
+        if e.status != Status::Running {
+            return Ok(e);
+        }
+        if started.elapsed() > FINISH {
+            bail!("execution {id} still runs after {} s", FINISH.as_secs());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+/// Waiting for a task token: the execution is running and a callback task
+/// is open.
+fn waits_for_approval(e: &Execution) -> bool {
+    e.status == Status::Running
+}
+
+/// The incident of the last approval requested in execution `id`.
+fn approval_incident(w: &World<'_>, id: &str) -> Result<String> {
+    let runtime = w
+        .runtimes
+        .values()
+        .find(|r| r.function.crate_name == "request-approval")
+        .ok_or_else(|| anyhow!("the template has no request-approval function"))?;
+    let invocations = runtime.invocations.lock().map_err(|_| anyhow!("poisoned"))?;
+    invocations
+        .iter()
+        .rev()
+        .filter(|i| i.payload["execution"].as_str() == Some(id))
+        .find_map(|i| i.payload["incident"]["id"].as_str().map(str::to_owned))
+        .ok_or_else(|| anyhow!("RequestApproval was not invoked for {id}"))
+}
+
+/// An MCP `tools/call` through API Gateway to the API function, as the
+/// approver.
+async fn call_tool(w: &World<'_>, tool: &str, arguments: Value) -> Result<Value> {
+    let gateway = w.gateway.ok_or_else(|| anyhow!("the template has no REST API"))?;
+    let body = json!({
+        "jsonrpc": "2.0", "id": 1, "method": "tools/call",
+        "params": {"name": tool, "arguments": arguments}
+    });
+    let caller = format!("arn:aws:iam::{}:{APPROVER}", w.stack.deployment.account);
+    let (function, event) = gateway.event(
+        "POST",
+        "/mcp",
+        &body.to_string(),
+        Some(&caller),
+        &w.stack.deployment.account,
+    )?;
+    let runtime = w
+        .runtimes
+        .get(&function)
+        .ok_or_else(|| anyhow!("POST /mcp integrates {function}, which the template does not have"))?;
+    let response = match runtime.invoke(event).await {
+        Invoked::Response(v) => v,
+        Invoked::Error(kind, message) => bail!("{function} failed: {kind}: {message}"),
+    };
+    let status = response["statusCode"].as_u64().unwrap_or(0);
+    let text = response["body"].as_str().unwrap_or_default();
+    if status != 200 {
+        bail!("POST /mcp answered {status}: {text}");
+    }
+    let rpc: Value = serde_json::from_str(text).with_context(|| format!("the MCP answer: {text}"))?;
+    if rpc["result"]["isError"].as_bool() == Some(true) || rpc.get("error").is_some() {
+        bail!("{tool} failed: {text}");
+    }
+    Ok(rpc["result"].clone())
+}
+
+async fn scenario(w: &World<'_>, file: &str, decision: Option<&str>) -> Result<String> {
+    let event = read_event(w, file)?;
+    let executions = deliver(w, event).await?;
+    let mut details = Vec::new();
+    for e in executions {
+        let e = match decision {
+            Some(tool) => {
+                if !waits_for_approval(&e) {
+                    bail!("{file}: the execution ended {} without asking for approval", e.status.as_str());
+                }
+                let incident = approval_incident(w, &e.id)?;
+                let arguments = if tool == "reject_incident" {
+                    json!({"incident_id": incident, "reason": "aws-local: a known test alarm"})
+                } else {
+                    json!({"incident_id": incident, "comment": "aws-local: approved"})
+                };
+                call_tool(w, tool, arguments).await?;
+                let ended = wait_for_end(w, &e.id).await?;
+                details.push(format!("{tool} {incident}"));
+                ended
+            }
+            None if waits_for_approval(&e) => {
+                bail!("{file}: the execution waits for an approval nobody asked for");
+            }
+            None => e,
+        };
+        if e.status != Status::Succeeded {
+            let error = e
+                .error
+                .as_ref()
+                .map(|x| format!("{}: {}", x.error, x.cause))
+                .unwrap_or_default();
+            bail!("{file}: execution {} ended {} {error}", e.name, e.status.as_str());
+        }
+        let path: Vec<String> = e
+            .history()
+            .iter()
+            .filter(|ev| ev.kind == "TaskStateEntered")
+            .filter_map(|ev| ev.details.name.clone())
+            .collect();
+        details.push(format!("{} via {}", e.status.as_str(), path.join(" > ")));
+    }
+    Ok(details.join("; "))
+}
