@@ -59,6 +59,9 @@ struct Args {
     /// Where logs and the synthesized assembly go.
     #[arg(long, env = "AWS_LOCAL_WORK_DIR")]
     work_dir: Option<PathBuf>,
+    /// Only synthesize ENV and print the template's path.
+    #[arg(long)]
+    synth_only: bool,
 }
 
 #[tokio::main(flavor = "multi_thread", worker_threads = 2)]
@@ -96,6 +99,13 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
         Some(t) => t.clone(),
         None => synthesize(&root, &args.env, &packages, &stand_ins, &work.join("cdk.out"))?,
     };
+    if args.synth_only {
+        #[allow(clippy::print_stdout)]
+        {
+            println!("{}", template.display());
+        }
+        return Ok(true);
+    }
     let mut deployment = template::Deployment::load(&template)?;
     let region = deployment.region.clone();
     let logs = work.join("logs");

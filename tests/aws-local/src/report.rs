@@ -80,7 +80,13 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
         );
         for e in &errors {
             if e.starts_with("Runtime.") || e.starts_with("Sandbox.") || e.contains("Config.") {
-                function_failures.push(format!("{name}: {e}"));
+                // The request id differs; the failure does not.
+                let (kind, message) = e.split_once(": ").unwrap_or((e.as_str(), ""));
+                let message = message.split_once(" Error: ").map_or(message, |(_, rest)| rest);
+                let line = format!("{name}: {kind}: {message}");
+                if !function_failures.contains(&line) {
+                    function_failures.push(line);
+                }
             }
         }
     }
@@ -142,12 +148,28 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
 
     let _ = writeln!(s, "\nLeast-privilege candidates (allowed, never called in these scenarios)");
     let candidates = candidates(&w.stack.functions, &calls);
-    if candidates.is_empty() {
+    let mut grouped: BTreeMap<(&str, &str, &str), Vec<&str>> = BTreeMap::new();
+    let mut service_side = 0;
+    for c in &candidates {
+        if c.note.starts_with("(Lambda") {
+            service_side += 1;
+            continue;
+        }
+        grouped
+            .entry((c.function.as_str(), c.resources.as_str(), c.note))
+            .or_default()
+            .push(c.action.as_str());
+    }
+    if grouped.is_empty() {
         let _ = writeln!(s, "  none");
     }
-    for c in &candidates {
-        let _ = writeln!(s, "  {:<44} {:<34} {} {}", c.function, c.action, c.resources, c.note);
+    for ((function, resources, note), actions) in &grouped {
+        let _ = writeln!(s, "  {function}: {} on {resources} {note}", actions.join(", "));
     }
+    let _ = writeln!(
+        s,
+        "  ({service_side} more are Lambda's own: the function's log stream and X-Ray segments)"
+    );
 
     let _ = writeln!(s, "\nWhat the run left");
     for table in &w.stack.tables {

@@ -68,6 +68,8 @@ pub struct Runtime {
     shared: Arc<Shared>,
     busy: Mutex<Option<(Child, mpsc::Sender<Pending>)>>,
     counter: AtomicU64,
+    /// Where the current process's output starts in the log.
+    log_start: AtomicU64,
     pub invocations: std::sync::Mutex<Vec<Invocation>>,
     server: tokio::task::JoinHandle<()>,
 }
@@ -149,6 +151,7 @@ impl Runtime {
             shared,
             busy: Mutex::new(None),
             counter: AtomicU64::new(0),
+            log_start: AtomicU64::new(0),
             invocations: std::sync::Mutex::new(Vec::new()),
             server,
         })
@@ -167,6 +170,7 @@ impl Runtime {
             .create(true)
             .append(true)
             .open(&self.log)?;
+        self.log_start.store(log.metadata()?.len(), Ordering::Relaxed);
         Command::new(&self.binary)
             .env_clear()
             .envs(&self.environment)
@@ -179,12 +183,14 @@ impl Runtime {
             .map(|child| (child, queue))
     }
 
-    /// The last lines the process wrote.
+    /// The last lines the current process wrote.
     fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
+        let bytes = std::fs::read(&self.log).unwrap_or_default();
+        let start = usize::try_from(self.log_start.load(Ordering::Relaxed)).unwrap_or(0);
+        let text = String::from_utf8_lossy(bytes.get(start..).unwrap_or_default()).into_owned();
+        let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
         lines
-            .get(lines.len().saturating_sub(3)..)
+            .get(lines.len().saturating_sub(2)..)
             .unwrap_or_default()
             .join(" | ")
     }

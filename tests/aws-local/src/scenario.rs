@@ -249,7 +249,8 @@ async fn scenario(w: &World<'_>, file: &str, decision: Option<&str>) -> Result<S
         let e = match decision {
             Some(tool) => {
                 if !waits_for_approval(&e) {
-                    bail!("{file}: the execution ended {} without asking for approval", e.status.as_str());
+                    let error = e.error.as_ref().map(|x| format!(": {}", x.error)).unwrap_or_default();
+                    bail!("{file}: the execution ended {}{error} without asking for approval", e.status.as_str());
                 }
                 let incident = approval_incident(w, &e.id)?;
                 let arguments = if tool == "reject_incident" {
