@@ -21,6 +21,7 @@ pub struct Route {
 #[derive(Debug, Clone)]
 pub struct Gateway {
     pub api_id: String,
+    pub region: String,
     pub stage: String,
     pub routes: Vec<Route>,
 }
@@ -79,10 +80,16 @@ impl Gateway {
             .transpose()?
             .unwrap_or_else(|| "prod".into());
         Ok(Some(Self {
+            region: d.region.clone(),
             api_id: d.reference(api)?,
             stage,
             routes,
         }))
+    }
+
+    /// The host name API Gateway serves the API on (and passes on as `Host`).
+    pub fn domain(&self) -> String {
+        format!("{}.execute-api.{}.amazonaws.com", self.api_id, self.region)
     }
 
     /// The route of a request, with its path parameters.
@@ -117,6 +124,7 @@ impl Gateway {
         body: &str,
         caller: Option<&str>,
         account: &str,
+        client_headers: &[(String, String)],
     ) -> Result<(String, Value)> {
         let Some((route, params)) = self.route(method, path) else {
             bail!("API Gateway: no route {method} {path} (403 Missing Authentication Token)");
@@ -125,11 +133,17 @@ impl Gateway {
             bail!("API Gateway: {method} {path} needs a SigV4 signature (AWS_IAM)");
         }
         let user = caller.unwrap_or_default();
-        let headers = json!({
+        let mut headers = json!({
             "Accept": "application/json, text/event-stream",
             "Content-Type": "application/json",
-            "Host": format!("{}.execute-api.local.amazonaws.com", self.api_id),
         });
+        for (k, v) in client_headers {
+            // API Gateway passes the client's headers, not its signature.
+            if !matches!(k.to_ascii_lowercase().as_str(), "authorization" | "host" | "content-length") {
+                headers[k.as_str()] = json!(v);
+            }
+        }
+        headers["Host"] = json!(self.domain());
         let multi: serde_json::Map<String, Value> = headers
             .as_object()
             .into_iter()
@@ -165,7 +179,7 @@ impl Gateway {
                     "user": "AIDAAWSLOCAL",
                     "userAgent": "aws-local"
                 },
-                "domainName": format!("{}.execute-api.local.amazonaws.com", self.api_id),
+                "domainName": self.domain(),
                 "apiId": self.api_id
             },
             "body": body,
@@ -173,4 +187,133 @@ impl Gateway {
         });
         Ok((route.function.clone(), event))
     }
+}
+
+/// The identity API Gateway's `AWS_IAM` authorization knows: an access key
+/// of the approver, whose calls arrive with its ARN in the request context.
+pub const APPROVER_KEY: &str = "AKIAAWSLOCALAPPROVER";
+pub const APPROVER_SECRET: &str = "aws-local-approver-secret";
+
+/// API Gateway's HTTP side, on 127.0.0.1: `/{stage}/...` routed as the
+/// template says, `AWS_IAM` methods checked with SigV4 (`execute-api`),
+/// each request handed to its function as the proxy event.
+pub struct Front {
+    pub gateway: Gateway,
+    pub verifier: responder_api::sigv4::Verifier,
+    pub account: String,
+    pub runtimes: std::collections::BTreeMap<String, std::sync::Arc<crate::runtime::Runtime>>,
+}
+
+impl std::fmt::Debug for Front {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Front").field("api", &self.gateway.api_id).finish()
+    }
+}
+
+impl Front {
+    pub fn new(
+        gateway: Gateway,
+        account: &str,
+        runtimes: std::collections::BTreeMap<String, std::sync::Arc<crate::runtime::Runtime>>,
+    ) -> Self {
+        let mut credentials = std::collections::HashMap::new();
+        credentials.insert(
+            APPROVER_KEY.to_owned(),
+            responder_api::sigv4::Credential {
+                name: format!("arn:aws:iam::{account}:user/aws-local-approver"),
+                secret_access_key: APPROVER_SECRET.to_owned(),
+                session_token: None,
+            },
+        );
+        let verifier = responder_api::sigv4::Verifier::new("execute-api", gateway.region.clone(), credentials);
+        Self {
+            gateway,
+            verifier,
+            account: account.to_owned(),
+            runtimes,
+        }
+    }
+}
+
+fn gateway_error(status: axum::http::StatusCode, kind: &str, message: &str) -> axum::response::Response {
+    use axum::response::IntoResponse as _;
+    (
+        status,
+        [("content-type", "application/json"), ("x-amzn-errortype", kind)],
+        json!({"message": message}).to_string(),
+    )
+        .into_response()
+}
+
+pub async fn serve_request(
+    axum::extract::State(front): axum::extract::State<std::sync::Arc<Front>>,
+    request: axum::extract::Request,
+) -> axum::response::Response {
+    use axum::http::StatusCode;
+    use http_body_util::BodyExt as _;
+    let (parts, body) = request.into_parts();
+    let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
+        return gateway_error(StatusCode::BAD_REQUEST, "BadRequestException", "unreadable body");
+    };
+    let headers: Vec<(String, String)> = parts
+        .headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let full_path = parts.uri.path().to_owned();
+    let prefix = format!("/{}", front.gateway.stage);
+    let Some(path) = full_path.strip_prefix(&prefix).map(|p| if p.is_empty() { "/" } else { p }) else {
+        return gateway_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    };
+    let method = parts.method.as_str();
+    let Some((route, _)) = front.gateway.route(method, path) else {
+        return gateway_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    };
+    let mut caller = None;
+    if route.authorization == "AWS_IAM" {
+        let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let verified = front.verifier.verify(&responder_api::sigv4::Request {
+            method,
+            path: &full_path,
+            query: parts.uri.query().unwrap_or_default(),
+            headers: &pairs,
+            body: &body,
+        });
+        match verified {
+            Ok(c) => caller = Some(c.name),
+            Err(denied) => return gateway_error(StatusCode::FORBIDDEN, denied.kind.as_str(), &denied.message),
+        }
+    }
+    let text = String::from_utf8_lossy(&body);
+    let (function, event) = match front.gateway.event(method, path, &text, caller.as_deref(), &front.account, &headers) {
+        Ok(x) => x,
+        Err(e) => return gateway_error(StatusCode::FORBIDDEN, "AccessDeniedException", &e.to_string()),
+    };
+    let Some(runtime) = front.runtimes.get(&function) else {
+        return gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "the integration's function is not in the template");
+    };
+    let response = match runtime.invoke(event).await {
+        crate::runtime::Outcome::Response(v) => v,
+        crate::runtime::Outcome::Error(..) => {
+            return gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error");
+        }
+    };
+    let status = response["statusCode"].as_u64().and_then(|s| u16::try_from(s).ok()).unwrap_or(502);
+    let mut builder = axum::http::Response::builder()
+        .status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY));
+    for (k, v) in response["headers"].as_object().into_iter().flatten() {
+        if let Some(v) = v.as_str() {
+            builder = builder.header(k.as_str(), v);
+        }
+    }
+    let body = response["body"].as_str().unwrap_or_default();
+    let body = if response["isBase64Encoded"].as_bool() == Some(true) {
+        use base64::Engine as _;
+        base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default()
+    } else {
+        body.as_bytes().to_vec()
+    };
+    builder
+        .body(axum::body::Body::from(body))
+        .unwrap_or_else(|_| gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "a response it cannot pass on"))
 }

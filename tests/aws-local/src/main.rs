@@ -59,6 +59,9 @@ struct Args {
     /// Where logs and the synthesized assembly go.
     #[arg(long, env = "AWS_LOCAL_WORK_DIR")]
     work_dir: Option<PathBuf>,
+    /// The SigV4 client the approver uses (`make tools` pins one).
+    #[arg(long, env = "AWSCURL")]
+    awscurl: Option<PathBuf>,
     /// Only synthesize ENV and print the template's path.
     #[arg(long)]
     synth_only: bool,
@@ -213,12 +216,32 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
         let _ = axum::serve(listener, app).await;
     });
 
+    // API Gateway's front, when the template has a REST API.
+    let mut front_url = None;
+    let mut front_server = None;
+    if let Some(g) = &gateway {
+        let front = Arc::new(gateway::Front::new(g.clone(), &stack.deployment.account, runtimes.clone()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        front_url = Some(format!("http://{}", listener.local_addr()?));
+        let app = axum::Router::new()
+            .fallback(gateway::serve_request)
+            .with_state(front);
+        front_server = Some(tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        }));
+    }
+    let awscurl = args.awscurl.clone().unwrap_or_else(|| {
+        let pinned = root.join(".venv-tools/bin/awscurl");
+        if pinned.exists() { pinned } else { PathBuf::from("awscurl") }
+    });
     let world = scenario::World {
         stack: &stack,
         gateway: gateway.as_ref(),
         runtimes: &runtimes,
         endpoint: &endpoint,
         events: root.join("events/eventbridge"),
+        front: front_url,
+        awscurl,
     };
     let outcome = scenario::run_all(&world).await;
     for runtime in runtimes.values() {
@@ -226,6 +249,9 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
     }
     let passed = report::print(&world, &moto, outcome, started).await;
     server.abort();
+    if let Some(f) = front_server {
+        f.abort();
+    }
     drop(moto);
     passed
 }

@@ -24,6 +24,10 @@ pub struct World<'a> {
     pub runtimes: &'a BTreeMap<String, Arc<Runtime>>,
     pub endpoint: &'a Arc<Endpoint>,
     pub events: PathBuf,
+    /// API Gateway's local front (`http://127.0.0.1:PORT`), if the template has an API.
+    pub front: Option<String>,
+    /// The SigV4 client the approver uses.
+    pub awscurl: PathBuf,
 }
 
 /// One scenario's result.
@@ -41,8 +45,6 @@ pub struct Outcome {
     pub events: (usize, usize),
 }
 
-/// The IAM principal the approvals come from.
-const APPROVER: &str = "user/aws-local-approver";
 /// How long an answered execution may take to finish.
 const FINISH: Duration = Duration::from_secs(120);
 
@@ -55,6 +57,7 @@ pub async fn run_all(w: &World<'_>) -> Outcome {
         }
         Err(e) => out.steps.push(failed("event patterns", e)),
     }
+    out.steps.push(unsigned_is_refused(w).await);
     let scenarios: [(&str, &str, Option<&str>); 4] = [
         ("approval", "metric-alarm-lambda-errors.json", Some("approve_incident")),
         ("redelivery", "metric-alarm-lambda-errors.json", None),
@@ -205,40 +208,71 @@ fn approval_incident(w: &World<'_>, id: &str) -> Result<String> {
         .ok_or_else(|| anyhow!("RequestApproval was not invoked for {id}"))
 }
 
-/// An MCP `tools/call` through API Gateway to the API function, as the
-/// approver.
+/// An MCP `tools/call` through API Gateway to the API function, signed
+/// with SigV4 by awscurl as the approver.
 async fn call_tool(w: &World<'_>, tool: &str, arguments: Value) -> Result<Value> {
     let gateway = w.gateway.ok_or_else(|| anyhow!("the template has no REST API"))?;
+    let front = w.front.as_deref().ok_or_else(|| anyhow!("no API front"))?;
     let body = json!({
         "jsonrpc": "2.0", "id": 1, "method": "tools/call",
         "params": {"name": tool, "arguments": arguments}
     });
-    let caller = format!("arn:aws:iam::{}:{APPROVER}", w.stack.deployment.account);
-    let (function, event) = gateway.event(
-        "POST",
-        "/mcp",
-        &body.to_string(),
-        Some(&caller),
-        &w.stack.deployment.account,
-    )?;
-    let runtime = w
-        .runtimes
-        .get(&function)
-        .ok_or_else(|| anyhow!("POST /mcp integrates {function}, which the template does not have"))?;
-    let response = match runtime.invoke(event).await {
-        Invoked::Response(v) => v,
-        Invoked::Error(kind, message) => bail!("{function} failed: {kind}: {message}"),
-    };
-    let status = response["statusCode"].as_u64().unwrap_or(0);
-    let text = response["body"].as_str().unwrap_or_default();
-    if status != 200 {
-        bail!("POST /mcp answered {status}: {text}");
+    let url = format!("{front}/{}/mcp", gateway.stage);
+    let out = tokio::process::Command::new(&w.awscurl)
+        .args(["--service", "execute-api", "--region", &gateway.region])
+        .args(["--access_key", crate::gateway::APPROVER_KEY])
+        .args(["--secret_key", crate::gateway::APPROVER_SECRET])
+        .args(["-X", "POST", "-H", "Content-Type: application/json"])
+        .args(["-H", "Accept: application/json, text/event-stream"])
+        .args(["-d", &body.to_string(), &url])
+        .env_remove("AWS_PROFILE")
+        .env_remove("AWS_SESSION_TOKEN")
+        .output()
+        .await
+        .with_context(|| format!("cannot run {} (make tools)", w.awscurl.display()))?;
+    let text = String::from_utf8_lossy(&out.stdout);
+    if !out.status.success() {
+        bail!("awscurl POST {url}: {text}{}", String::from_utf8_lossy(&out.stderr));
     }
-    let rpc: Value = serde_json::from_str(text).with_context(|| format!("the MCP answer: {text}"))?;
+    let rpc: Value = serde_json::from_str(text.trim()).with_context(|| format!("the MCP answer: {text}"))?;
     if rpc["result"]["isError"].as_bool() == Some(true) || rpc.get("error").is_some() {
         bail!("{tool} failed: {text}");
     }
     Ok(rpc["result"].clone())
+}
+
+/// An unsigned call of an `AWS_IAM` method never reaches the function.
+pub async fn unsigned_is_refused(w: &World<'_>) -> Step {
+    let result: Result<String> = async {
+        let gateway = w.gateway.ok_or_else(|| anyhow!("the template has no REST API"))?;
+        let front = w.front.as_deref().ok_or_else(|| anyhow!("no API front"))?;
+        let request = hyper::Request::builder()
+            .method("POST")
+            .uri(format!("{front}/{}/mcp", gateway.stage))
+            .header("content-type", "application/json")
+            .body(http_body_util::Full::new(axum::body::Bytes::from_static(b"{}")))?;
+        let response = crate::moto::client().request(request).await?;
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get("x-amzn-errortype")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        if status != 403 {
+            bail!("an unsigned POST /mcp answered {status}");
+        }
+        Ok(format!("an unsigned POST /{}/mcp is refused: {status} {kind}", gateway.stage))
+    }
+    .await;
+    match result {
+        Ok(detail) => Step {
+            name: "unsigned call".into(),
+            detail,
+            passed: true,
+        },
+        Err(e) => failed("unsigned call", e),
+    }
 }
 
 async fn scenario(w: &World<'_>, file: &str, decision: Option<&str>) -> Result<String> {
