@@ -56,6 +56,8 @@ test: tools ## Run every check: formatting, clippy, all tests, the scenario scor
 	tests/browser/run.sh
 	cd cdk && npm test
 	.venv-tools/bin/cfn-lint --non-zero-exit-code error cdk/cdk.out.test/*.template.json
+	$(MAKE) aws-local ENV=dev
+	$(MAKE) aws-local-test
 	tests/leftovers.sh check
 
 .PHONY: eval
@@ -71,6 +73,19 @@ cdk-test: tools ## The CDK app only: synthesize every environment offline, asser
 ENV ?= dev
 synth: ## Synthesize the stack of ENV (dev, stage, prod) from the packages of `make package`
 	cd cdk && npx cdk synth -c env=$(ENV) --quiet
+
+.PHONY: aws-local aws-local-test
+# The functions' host builds (the crates `make package` zips) and the harness.
+AWS_LOCAL_BUILD = cargo build --locked -p aws-local $(addprefix -p ,$(sort $(FUNCTIONS)))
+aws-local: tools ## Run the synthesized stack of ENV on one machine: moto, the functions' host builds behind a Runtime API, the local engine, IAM checked (AWS_LOCAL_TEMPLATE=FILE runs that template)
+	$(AWS_LOCAL_BUILD)
+	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
+		cargo run --quiet --locked -p aws-local -- --env $(ENV)
+
+aws-local-test: tools ## aws-local's tests: a role without a needed action, a renamed variable (both must fail, naming what broke)
+	$(AWS_LOCAL_BUILD)
+	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
+		cargo test --locked -p aws-local -- --include-ignored
 
 .PHONY: build
 build: ## Build the workspace

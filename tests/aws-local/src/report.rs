@@ -25,6 +25,7 @@ pub struct Candidate {
 /// Prints the summary; returns whether the run passed.
 pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instant) -> anyhow::Result<bool> {
     let mut s = String::new();
+    let email = w.stack.functions.iter().any(|f| f.environment.contains_key("EMAIL_FROM"));
     let calls: Vec<Call> = w.endpoint.calls.lock().map(|c| c.clone()).unwrap_or_default();
     let d = &w.stack.deployment;
     let _ = writeln!(s, "\n== aws-local: {} ({}, {} functions, region {}) ==", d.stack_name, d.template_file.display(), w.stack.functions.len(), d.region);
@@ -171,11 +172,16 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
         "  ({service_side} more are Lambda's own: the function's log stream and X-Ray segments)"
     );
 
-    let _ = writeln!(s, "\nWhat the run left");
+    let _ = writeln!(s, "\nWhat the run left (checked)");
+    let mut check = |s: &mut String, ok: bool, text: String| {
+        passed &= ok;
+        let _ = writeln!(s, "  {:<4} {text}", if ok { "ok" } else { "FAIL" });
+    };
     for table in &w.stack.tables {
         let name = table["TableName"].as_str().unwrap_or_default();
         let items = moto.items(name).await.map(|i| i.len()).unwrap_or(0);
-        let _ = writeln!(s, "  DynamoDB {name:<60} {items:>3} items");
+        // Every table of this stack is written by the approval scenario.
+        check(&mut s, items > 0, format!("DynamoDB {name}: {items} items"));
     }
     for bucket in &w.stack.buckets {
         let keys = moto.keys(bucket).await.unwrap_or_default();
@@ -185,10 +191,38 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
             *prefixes.entry(p).or_default() += 1;
         }
         let listed: Vec<String> = prefixes.iter().map(|(p, n)| format!("{p}/ {n}")).collect();
-        let _ = writeln!(s, "  S3 {bucket:<66} {:>3} objects {}", keys.len(), listed.join(", "));
+        let line = format!("S3 {bucket}: {} objects {}", keys.len(), listed.join(", "));
+        // The archive bucket: the reports and what went to the outbox.
+        if prefixes.contains_key("reports") || prefixes.contains_key("outbox") || bucket.contains("archive") {
+            let ok = prefixes.contains_key("reports") && prefixes.contains_key("outbox") || prefixes.contains_key("reports") && email;
+            check(&mut s, ok, line);
+        } else {
+            let _ = writeln!(s, "       {line}");
+        }
     }
     let sent = moto.sent_emails().await.unwrap_or(0);
-    let _ = writeln!(s, "  SES messages sent: {sent}");
+    if email {
+        check(&mut s, sent > 0, format!("SES: {sent} messages sent"));
+    } else {
+        let _ = writeln!(s, "       SES: {sent} messages sent (no function has EMAIL_FROM)");
+    }
+    let mut caught: BTreeMap<String, usize> = BTreeMap::new();
+    for e in &list {
+        if let Ok(x) = w.endpoint.machine.engine.describe(&e.id) {
+            for ev in x.history() {
+                if ev.kind.ends_with("Failed") || ev.kind.ends_with("TimedOut") {
+                    let error = ev.details.error.clone().unwrap_or_default();
+                    *caught.entry(format!("{} {error}", ev.kind)).or_default() += 1;
+                }
+            }
+        }
+    }
+    let caught: Vec<String> = caught.iter().map(|(k, n)| format!("{k} x{n}")).collect();
+    let _ = writeln!(
+        s,
+        "       histories: {events} events; failures inside them: {}",
+        if caught.is_empty() { "none".to_owned() } else { caught.join(", ") }
+    );
 
     let _ = writeln!(
         s,
