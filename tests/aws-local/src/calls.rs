@@ -35,7 +35,10 @@ pub struct Arns {
 
 impl Arns {
     fn arn(&self, service: &str, resource: &str) -> String {
-        format!("arn:aws:{service}:{}:{}:{resource}", self.region, self.account)
+        format!(
+            "arn:aws:{service}:{}:{}:{resource}",
+            self.region, self.account
+        )
     }
 }
 
@@ -81,7 +84,11 @@ pub fn classify(
         ("dynamodb", Some(op)) => dynamodb(op, &body, arns),
         ("secretsmanager", Some(op)) => {
             let id = body["SecretId"].as_str().unwrap_or("*");
-            let arn = if id.starts_with("arn:") { id.to_owned() } else { secret_arn(id) };
+            let arn = if id.starts_with("arn:") {
+                id.to_owned()
+            } else {
+                secret_arn(id)
+            };
             vec![need(format!("secretsmanager:{op}"), arn)]
         }
         ("logs", Some("StartQuery")) => {
@@ -117,9 +124,14 @@ pub fn classify(
                 })
                 .collect()
         }
-        ("logs", Some(op @ ("GetQueryResults" | "StopQuery"))) => vec![need(format!("logs:{op}"), "*".into())],
+        ("logs", Some(op @ ("GetQueryResults" | "StopQuery"))) => {
+            vec![need(format!("logs:{op}"), "*".into())]
+        }
         ("logs", Some("DescribeLogGroups")) => {
-            vec![need("logs:DescribeLogGroups".into(), arns.arn("logs", "log-group:*"))]
+            vec![need(
+                "logs:DescribeLogGroups".into(),
+                arns.arn("logs", "log-group:*"),
+            )]
         }
         ("athena", Some(op)) => {
             let group = body["WorkGroup"]
@@ -127,7 +139,10 @@ pub fn classify(
                 .map(str::to_owned)
                 .or_else(|| body["QueryExecutionId"].as_str().and_then(athena_workgroup))
                 .unwrap_or_else(|| "primary".to_owned());
-            vec![need(format!("athena:{op}"), arns.arn("athena", &format!("workgroup/{group}")))]
+            vec![need(
+                format!("athena:{op}"),
+                arns.arn("athena", &format!("workgroup/{group}")),
+            )]
         }
         ("states", Some(op)) => {
             let resource = body["stateMachineArn"]
@@ -161,8 +176,15 @@ pub fn classify(
         }
         ("ses", _) if r.method == "POST" && r.path == "/v2/email/outbound-emails" => {
             let from = body["FromEmailAddress"].as_str().unwrap_or_default();
-            let domain = from.rsplit('@').next().unwrap_or_default().trim_end_matches('>');
-            vec![need("ses:SendEmail".into(), arns.arn("ses", &format!("identity/{domain}")))]
+            let domain = from
+                .rsplit('@')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches('>');
+            vec![need(
+                "ses:SendEmail".into(),
+                arns.arn("ses", &format!("identity/{domain}")),
+            )]
         }
         ("lambda", _) => {
             let parts: Vec<&str> = r.path.trim_start_matches('/').split('/').collect();
@@ -220,7 +242,12 @@ fn dynamodb(op: &str, body: &Value, arns: &Arns) -> Vec<Need> {
             .as_array()
             .into_iter()
             .flatten()
-            .filter_map(|item| item.as_object()?.iter().next().map(|(k, v)| (k.clone(), v.clone())))
+            .filter_map(|item| {
+                item.as_object()?
+                    .iter()
+                    .next()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+            })
             .map(|(kind, v)| {
                 let action = match kind.as_str() {
                     "Put" => "PutItem",
@@ -229,7 +256,10 @@ fn dynamodb(op: &str, body: &Value, arns: &Arns) -> Vec<Need> {
                     "ConditionCheck" => "ConditionCheckItem",
                     _ => "GetItem",
                 };
-                need(format!("dynamodb:{action}"), table(v["TableName"].as_str().unwrap_or("?")))
+                need(
+                    format!("dynamodb:{action}"),
+                    table(v["TableName"].as_str().unwrap_or("?")),
+                )
             })
             .collect(),
         "BatchGetItem" | "BatchWriteItem" => body["RequestItems"]
@@ -255,7 +285,11 @@ fn s3(r: &Request<'_>) -> Vec<Need> {
         Some((b, k)) => (b, decode(k)),
         None => (path, String::new()),
     };
-    let has = |q: &str| r.query.split('&').any(|p| p == q || p.starts_with(&format!("{q}=")));
+    let has = |q: &str| {
+        r.query
+            .split('&')
+            .any(|p| p == q || p.starts_with(&format!("{q}=")))
+    };
     let object = format!("arn:aws:s3:::{bucket}/{key}");
     let bucket_arn = format!("arn:aws:s3:::{bucket}");
     let (action, resource) = if key.is_empty() {
@@ -291,7 +325,13 @@ mod tests {
         }
     }
 
-    fn run(service: &str, method: &str, path: &str, target: Option<&str>, body: Value) -> Vec<Need> {
+    fn run(
+        service: &str,
+        method: &str,
+        path: &str,
+        target: Option<&str>,
+        body: Value,
+    ) -> Vec<Need> {
         let bytes = body.to_string().into_bytes();
         let r = Request {
             service,
@@ -313,12 +353,21 @@ mod tests {
             Some("DynamoDB_20120810.TransactWriteItems"),
             json!({"TransactItems": [{"Put": {"TableName": "inc"}}, {"ConditionCheck": {"TableName": "occ"}}]}),
         );
-        let pairs: Vec<(&str, &str)> = needs.iter().map(|n| (n.action.as_str(), n.resource.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = needs
+            .iter()
+            .map(|n| (n.action.as_str(), n.resource.as_str()))
+            .collect();
         assert_eq!(
             pairs,
             [
-                ("dynamodb:PutItem", "arn:aws:dynamodb:us-east-1:123456789012:table/inc"),
-                ("dynamodb:ConditionCheckItem", "arn:aws:dynamodb:us-east-1:123456789012:table/occ"),
+                (
+                    "dynamodb:PutItem",
+                    "arn:aws:dynamodb:us-east-1:123456789012:table/inc"
+                ),
+                (
+                    "dynamodb:ConditionCheckItem",
+                    "arn:aws:dynamodb:us-east-1:123456789012:table/occ"
+                ),
             ]
         );
     }
@@ -326,9 +375,21 @@ mod tests {
     #[test]
     fn s3_paths_and_bedrock_models_become_arns() {
         let n = run("s3", "PUT", "/archive/outbox/a%20b.json", None, Value::Null);
-        assert_eq!((n[0].action.as_str(), n[0].resource.as_str()), ("s3:PutObject", "arn:aws:s3:::archive/outbox/a b.json"));
-        let n = run("bedrock", "POST", "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse", None, Value::Null);
+        assert_eq!(
+            (n[0].action.as_str(), n[0].resource.as_str()),
+            ("s3:PutObject", "arn:aws:s3:::archive/outbox/a b.json")
+        );
+        let n = run(
+            "bedrock",
+            "POST",
+            "/model/anthropic.claude-3-5-haiku-20241022-v1%3A0/converse",
+            None,
+            Value::Null,
+        );
         assert_eq!(n[0].action, "bedrock:InvokeModel");
-        assert_eq!(n[0].resource, "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0");
+        assert_eq!(
+            n[0].resource,
+            "arn:aws:bedrock:us-east-1::foundation-model/anthropic.claude-3-5-haiku-20241022-v1:0"
+        );
     }
 }

@@ -36,7 +36,10 @@ pub enum Verdict {
 
 impl Verdict {
     pub fn refused(&self) -> bool {
-        matches!(self, Self::NotAllowed | Self::Denied(_) | Self::ActionOnly(false))
+        matches!(
+            self,
+            Self::NotAllowed | Self::Denied(_) | Self::ActionOnly(false)
+        )
     }
 }
 
@@ -178,7 +181,11 @@ pub async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> 
         return (StatusCode::FORBIDDEN, "aws-local: an unsigned request").into_response();
     };
     let Some(caller) = endpoint.callers.get(&key) else {
-        return (StatusCode::FORBIDDEN, format!("aws-local: unknown access key {key}")).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            format!("aws-local: unknown access key {key}"),
+        )
+            .into_response();
     };
     let target = parts
         .headers
@@ -203,9 +210,11 @@ pub async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> 
             .and_then(|m| m.get(id).map(|(wg, _)| wg.clone()))
     };
     let secret = |name: &str| {
-        endpoint.secrets.get(name).cloned().unwrap_or_else(|| {
-            endpoint.arns_secret(name)
-        })
+        endpoint
+            .secrets
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| endpoint.arns_secret(name))
     };
     let mut needs = calls::classify(&classified, &endpoint.arns, &secret, &athena);
     // Execution ARNs come from the engine (region `local`): check them as deployed.
@@ -217,7 +226,9 @@ pub async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> 
             }
         }
     }
-    let op = calls::operation(target.as_deref()).unwrap_or_default().to_owned();
+    let op = calls::operation(target.as_deref())
+        .unwrap_or_default()
+        .to_owned();
     let backend = backend_of(&service, &op);
     let mut refused = None;
     for need in &needs {
@@ -249,7 +260,10 @@ pub async fn handle(State(endpoint): State<Arc<Endpoint>>, request: Request) -> 
 
 impl Endpoint {
     fn arns_secret(&self, name: &str) -> String {
-        format!("arn:aws:secretsmanager:{}:{}:secret:{name}", self.arns.region, self.arns.account)
+        format!(
+            "arn:aws:secretsmanager:{}:{}:secret:{name}",
+            self.arns.region, self.arns.account
+        )
     }
 }
 
@@ -270,18 +284,33 @@ fn verdict(policies: &[Policy], need: &Need) -> Verdict {
             .any(|s| s.effect == iam::Effect::Allow && s.matches_action(&need.action));
         return Verdict::ActionOnly(any);
     }
+    let denies = iam::unevaluated_denies(policies, &need.action, &need.resource);
     match iam::evaluate(policies, &need.action, &need.resource) {
-        Decision::Allowed { condition: None, .. } => Verdict::Allowed,
+        Decision::Allowed { .. } if !denies.is_empty() => Verdict::AllowedUnderCondition(format!(
+            "a conditional Deny ({}) was not evaluated",
+            denies.join(", ")
+        )),
+        Decision::Allowed {
+            condition: None, ..
+        } => Verdict::Allowed,
         Decision::Allowed {
             condition: Some(c), ..
         } => Verdict::AllowedUnderCondition(c),
-        Decision::Denied { policy, statement } => Verdict::Denied(format!("{policy} statement {statement}")),
+        Decision::Denied { policy, statement } => {
+            Verdict::Denied(format!("{policy} statement {statement}"))
+        }
         Decision::NotAllowed => Verdict::NotAllowed,
     }
 }
 
 /// The error AWS answers, in the service's protocol.
-fn access_denied(service: &str, json_protocol: bool, caller: &Caller, arns: &Arns, need: &Need) -> Response {
+fn access_denied(
+    service: &str,
+    json_protocol: bool,
+    caller: &Caller,
+    arns: &Arns,
+    need: &Need,
+) -> Response {
     let message = format!(
         "User: arn:aws:sts::{}:assumed-role/{}/{} is not authorized to perform: {} on resource: {} because no identity-based policy allows the {} action",
         arns.account, caller.role, caller.function, need.action, need.resource, need.action
@@ -290,13 +319,25 @@ fn access_denied(service: &str, json_protocol: bool, caller: &Caller, arns: &Arn
         let xml = format!(
             "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>AccessDenied</Code><Message>{message}</Message></Error>"
         );
-        return (StatusCode::FORBIDDEN, [("content-type", "application/xml")], xml).into_response();
+        return (
+            StatusCode::FORBIDDEN,
+            [("content-type", "application/xml")],
+            xml,
+        )
+            .into_response();
     }
-    let status = if json_protocol { StatusCode::BAD_REQUEST } else { StatusCode::FORBIDDEN };
-    let kind = if service == "dynamodb" || json_protocol { "AccessDeniedException" } else { "AccessDeniedException" };
+    let status = if json_protocol {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::FORBIDDEN
+    };
+    let kind = "AccessDeniedException";
     (
         status,
-        [("content-type", "application/x-amz-json-1.1"), ("x-amzn-errortype", kind)],
+        [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amzn-errortype", kind),
+        ],
         json!({"__type": kind, "message": message, "Message": message}).to_string(),
     )
         .into_response()
@@ -315,12 +356,20 @@ async fn forward(endpoint: &Endpoint, parts: axum::http::request::Parts, body: B
         }
     }
     let Ok(request) = builder.body(Full::new(body)) else {
-        return (StatusCode::BAD_GATEWAY, "aws-local: a request it cannot forward").into_response();
+        return (
+            StatusCode::BAD_GATEWAY,
+            "aws-local: a request it cannot forward",
+        )
+            .into_response();
     };
     match endpoint.http.request(request).await {
         Ok(response) => {
             let (parts, body) = response.into_parts();
-            let bytes = body.collect().await.map(|b| b.to_bytes()).unwrap_or_default();
+            let bytes = body
+                .collect()
+                .await
+                .map(|b| b.to_bytes())
+                .unwrap_or_default();
             Response::from_parts(parts, Body::from(bytes))
         }
         Err(e) => (StatusCode::BAD_GATEWAY, format!("aws-local: moto: {e}")).into_response(),
@@ -339,7 +388,10 @@ fn json_response(value: Value) -> Response {
 fn json_error(kind: &str, message: &str) -> Response {
     (
         StatusCode::BAD_REQUEST,
-        [("content-type", "application/x-amz-json-1.1"), ("x-amzn-errortype", kind)],
+        [
+            ("content-type", "application/x-amz-json-1.1"),
+            ("x-amzn-errortype", kind),
+        ],
         json!({"__type": kind, "message": message}).to_string(),
     )
         .into_response()
@@ -365,10 +417,11 @@ fn states(endpoint: &Endpoint, op: &str, body: &Value) -> Response {
                 Err(e) => engine_error(e),
             }
         }
-        "SendTaskFailure" => match machine
-            .engine
-            .send_task_failure(&text("taskToken"), &text("error"), &text("cause"))
-        {
+        "SendTaskFailure" => match machine.engine.send_task_failure(
+            &text("taskToken"),
+            &text("error"),
+            &text("cause"),
+        ) {
             Ok(id) => {
                 machine.drive(id);
                 json_response(json!({}))
@@ -385,9 +438,16 @@ fn states(endpoint: &Endpoint, op: &str, body: &Value) -> Response {
             }
             let input: Value = serde_json::from_str(&text("input")).unwrap_or(json!({}));
             let name = body["name"].as_str();
-            match machine.engine.start(&machine.definition, &machine.name, name, input) {
+            match machine
+                .engine
+                .start(&machine.definition, &machine.name, name, input)
+            {
                 Ok(id) => {
-                    let started = machine.engine.describe(&id).map(|e| epoch(e.started_at)).unwrap_or(0.0);
+                    let started = machine
+                        .engine
+                        .describe(&id)
+                        .map(|e| epoch(e.started_at))
+                        .unwrap_or(0.0);
                     let arn = machine.deployed_arn(&endpoint.arns, &id);
                     machine.drive(id);
                     json_response(json!({"executionArn": arn, "startDate": started}))
@@ -448,7 +508,11 @@ fn analysis() -> Value {
 }
 
 fn fake(endpoint: &Endpoint, service: &str, op: &str, path: &str, body: &Value) -> Response {
-    let op = if op.is_empty() { path.rsplit('/').next().unwrap_or_default() } else { op };
+    let op = if op.is_empty() {
+        path.rsplit('/').next().unwrap_or_default()
+    } else {
+        op
+    };
     endpoint.record_fake(service, op, body);
     let now = chrono::Utc::now();
     match (service, op) {
@@ -466,7 +530,9 @@ fn fake(endpoint: &Endpoint, service: &str, op: &str, path: &str, body: &Value) 
                 "metrics": {"latencyMs": 5}
             }))
         }
-        ("logs", "StartQuery") => json_response(json!({"queryId": format!("aws-local-query-{}", endpoint.next_id())})),
+        ("logs", "StartQuery") => {
+            json_response(json!({"queryId": format!("aws-local-query-{}", endpoint.next_id())}))
+        }
         ("logs", "GetQueryResults") => json_response(json!({
             "status": "Complete", "results": [],
             "statistics": {"recordsMatched": 0.0, "recordsScanned": 0.0, "bytesScanned": 0.0}

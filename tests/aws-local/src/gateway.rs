@@ -59,7 +59,10 @@ impl Gateway {
                 .get(resource)
                 .cloned()
                 .ok_or_else(|| anyhow!("method {id}: its resource has no path"))?;
-            let uri = props.pointer("/Integration/Uri").and_then(Value::as_str).unwrap_or_default();
+            let uri = props
+                .pointer("/Integration/Uri")
+                .and_then(Value::as_str)
+                .unwrap_or_default();
             let function = uri
                 .split(":function:")
                 .nth(1)
@@ -69,7 +72,10 @@ impl Gateway {
             routes.push(Route {
                 path: if path.is_empty() { "/".into() } else { path },
                 method: props["HttpMethod"].as_str().unwrap_or("ANY").to_owned(),
-                authorization: props["AuthorizationType"].as_str().unwrap_or("NONE").to_owned(),
+                authorization: props["AuthorizationType"]
+                    .as_str()
+                    .unwrap_or("NONE")
+                    .to_owned(),
                 function,
             });
         }
@@ -111,7 +117,14 @@ impl Gateway {
                     return None;
                 }
             }
-            Some((r, if params.is_empty() { Value::Null } else { Value::Object(params) }))
+            Some((
+                r,
+                if params.is_empty() {
+                    Value::Null
+                } else {
+                    Value::Object(params)
+                },
+            ))
         })
     }
 
@@ -139,7 +152,10 @@ impl Gateway {
         });
         for (k, v) in client_headers {
             // API Gateway passes the client's headers, not its signature.
-            if !matches!(k.to_ascii_lowercase().as_str(), "authorization" | "host" | "content-length") {
+            if !matches!(
+                k.to_ascii_lowercase().as_str(),
+                "authorization" | "host" | "content-length"
+            ) {
                 headers[k.as_str()] = json!(v);
             }
         }
@@ -206,7 +222,9 @@ pub struct Front {
 
 impl std::fmt::Debug for Front {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Front").field("api", &self.gateway.api_id).finish()
+        f.debug_struct("Front")
+            .field("api", &self.gateway.api_id)
+            .finish()
     }
 }
 
@@ -225,7 +243,8 @@ impl Front {
                 session_token: None,
             },
         );
-        let verifier = responder_api::sigv4::Verifier::new("execute-api", gateway.region.clone(), credentials);
+        let verifier =
+            responder_api::sigv4::Verifier::new("execute-api", gateway.region.clone(), credentials);
         Self {
             gateway,
             verifier,
@@ -235,11 +254,18 @@ impl Front {
     }
 }
 
-fn gateway_error(status: axum::http::StatusCode, kind: &str, message: &str) -> axum::response::Response {
+fn gateway_error(
+    status: axum::http::StatusCode,
+    kind: &str,
+    message: &str,
+) -> axum::response::Response {
     use axum::response::IntoResponse as _;
     (
         status,
-        [("content-type", "application/json"), ("x-amzn-errortype", kind)],
+        [
+            ("content-type", "application/json"),
+            ("x-amzn-errortype", kind),
+        ],
         json!({"message": message}).to_string(),
     )
         .into_response()
@@ -253,7 +279,11 @@ pub async fn serve_request(
     use http_body_util::BodyExt as _;
     let (parts, body) = request.into_parts();
     let Ok(body) = body.collect().await.map(|b| b.to_bytes()) else {
-        return gateway_error(StatusCode::BAD_REQUEST, "BadRequestException", "unreadable body");
+        return gateway_error(
+            StatusCode::BAD_REQUEST,
+            "BadRequestException",
+            "unreadable body",
+        );
     };
     let headers: Vec<(String, String)> = parts
         .headers
@@ -262,16 +292,30 @@ pub async fn serve_request(
         .collect();
     let full_path = parts.uri.path().to_owned();
     let prefix = format!("/{}", front.gateway.stage);
-    let Some(path) = full_path.strip_prefix(&prefix).map(|p| if p.is_empty() { "/" } else { p }) else {
-        return gateway_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token");
+    let Some(path) = full_path
+        .strip_prefix(&prefix)
+        .map(|p| if p.is_empty() { "/" } else { p })
+    else {
+        return gateway_error(
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        );
     };
     let method = parts.method.as_str();
     let Some((route, _)) = front.gateway.route(method, path) else {
-        return gateway_error(StatusCode::FORBIDDEN, "MissingAuthenticationTokenException", "Missing Authentication Token");
+        return gateway_error(
+            StatusCode::FORBIDDEN,
+            "MissingAuthenticationTokenException",
+            "Missing Authentication Token",
+        );
     };
     let mut caller = None;
     if route.authorization == "AWS_IAM" {
-        let pairs: Vec<(&str, &str)> = headers.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let pairs: Vec<(&str, &str)> = headers
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect();
         let verified = front.verifier.verify(&responder_api::sigv4::Request {
             method,
             path: &full_path,
@@ -281,24 +325,50 @@ pub async fn serve_request(
         });
         match verified {
             Ok(c) => caller = Some(c.name),
-            Err(denied) => return gateway_error(StatusCode::FORBIDDEN, denied.kind.as_str(), &denied.message),
+            Err(denied) => {
+                return gateway_error(StatusCode::FORBIDDEN, denied.kind.as_str(), &denied.message);
+            }
         }
     }
     let text = String::from_utf8_lossy(&body);
-    let (function, event) = match front.gateway.event(method, path, &text, caller.as_deref(), &front.account, &headers) {
+    let (function, event) = match front.gateway.event(
+        method,
+        path,
+        &text,
+        caller.as_deref(),
+        &front.account,
+        &headers,
+    ) {
         Ok(x) => x,
-        Err(e) => return gateway_error(StatusCode::FORBIDDEN, "AccessDeniedException", &e.to_string()),
+        Err(e) => {
+            return gateway_error(
+                StatusCode::FORBIDDEN,
+                "AccessDeniedException",
+                &e.to_string(),
+            );
+        }
     };
     let Some(runtime) = front.runtimes.get(&function) else {
-        return gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "the integration's function is not in the template");
+        return gateway_error(
+            StatusCode::BAD_GATEWAY,
+            "InternalServerErrorException",
+            "the integration's function is not in the template",
+        );
     };
     let response = match runtime.invoke(event).await {
         crate::runtime::Outcome::Response(v) => v,
         crate::runtime::Outcome::Error(..) => {
-            return gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "Internal server error");
+            return gateway_error(
+                StatusCode::BAD_GATEWAY,
+                "InternalServerErrorException",
+                "Internal server error",
+            );
         }
     };
-    let status = response["statusCode"].as_u64().and_then(|s| u16::try_from(s).ok()).unwrap_or(502);
+    let status = response["statusCode"]
+        .as_u64()
+        .and_then(|s| u16::try_from(s).ok())
+        .unwrap_or(502);
     let mut builder = axum::http::Response::builder()
         .status(StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_GATEWAY));
     for (k, v) in response["headers"].as_object().into_iter().flatten() {
@@ -309,11 +379,19 @@ pub async fn serve_request(
     let body = response["body"].as_str().unwrap_or_default();
     let body = if response["isBase64Encoded"].as_bool() == Some(true) {
         use base64::Engine as _;
-        base64::engine::general_purpose::STANDARD.decode(body).unwrap_or_default()
+        base64::engine::general_purpose::STANDARD
+            .decode(body)
+            .unwrap_or_default()
     } else {
         body.as_bytes().to_vec()
     };
     builder
         .body(axum::body::Body::from(body))
-        .unwrap_or_else(|_| gateway_error(StatusCode::BAD_GATEWAY, "InternalServerErrorException", "a response it cannot pass on"))
+        .unwrap_or_else(|_| {
+            gateway_error(
+                StatusCode::BAD_GATEWAY,
+                "InternalServerErrorException",
+                "a response it cannot pass on",
+            )
+        })
 }

@@ -24,7 +24,6 @@ pub enum Effect {
 #[derive(Debug, Clone)]
 pub struct Statement {
     pub effect: Effect,
-    pub sid: Option<String>,
     /// `Action` (or `NotAction` when `not_action`).
     pub actions: Vec<String>,
     pub not_action: bool,
@@ -47,12 +46,6 @@ pub enum Decision {
     Denied { policy: String, statement: usize },
     /// No statement allows it.
     NotAllowed,
-}
-
-impl Decision {
-    pub fn allowed(&self) -> bool {
-        matches!(self, Self::Allowed { .. })
-    }
 }
 
 impl Policy {
@@ -78,16 +71,23 @@ impl Policy {
             let effect = match s.get("Effect").and_then(Value::as_str) {
                 Some("Allow") => Effect::Allow,
                 Some("Deny") => Effect::Deny,
-                other => return Err(format!("the policy {name}, statement {i}: Effect {other:?}")),
+                other => {
+                    return Err(format!(
+                        "the policy {name}, statement {i}: Effect {other:?}"
+                    ));
+                }
             };
             let not_action = s.get("NotAction").is_some();
             let not_resource = s.get("NotResource").is_some();
             parsed.push(Statement {
                 effect,
-                sid: s.get("Sid").and_then(Value::as_str).map(str::to_owned),
                 actions: strings(s.get(if not_action { "NotAction" } else { "Action" })),
                 not_action,
-                resources: strings(s.get(if not_resource { "NotResource" } else { "Resource" })),
+                resources: strings(s.get(if not_resource {
+                    "NotResource"
+                } else {
+                    "Resource"
+                })),
                 not_resource,
                 condition: s.get("Condition").cloned(),
             });
@@ -101,7 +101,10 @@ impl Policy {
 
 impl Statement {
     pub fn matches_action(&self, action: &str) -> bool {
-        let hit = self.actions.iter().any(|p| glob(&p.to_ascii_lowercase(), &action.to_ascii_lowercase()));
+        let hit = self
+            .actions
+            .iter()
+            .any(|p| glob(&p.to_ascii_lowercase(), &action.to_ascii_lowercase()));
         hit != self.not_action
     }
 
@@ -139,8 +142,14 @@ pub fn evaluate(policies: &[Policy], action: &str, resource: &str) -> Decision {
                         (&allowed, &candidate),
                         (None, _)
                             | (
-                                Some(Decision::Allowed { condition: Some(_), .. }),
-                                Decision::Allowed { condition: None, .. }
+                                Some(Decision::Allowed {
+                                    condition: Some(_),
+                                    ..
+                                }),
+                                Decision::Allowed {
+                                    condition: None,
+                                    ..
+                                }
                             )
                     );
                     if better {
@@ -159,13 +168,16 @@ pub fn unevaluated_denies(policies: &[Policy], action: &str, resource: &str) -> 
     policies
         .iter()
         .flat_map(|p| {
-            p.statements.iter().enumerate().filter_map(move |(i, s)| {
-                (s.effect == Effect::Deny
-                    && s.condition.is_some()
-                    && s.matches_action(action)
-                    && s.matches_resource(resource))
-                .then(|| format!("{} statement {i}", p.name))
-            })
+            p.statements
+                .iter()
+                .enumerate()
+                .filter(move |(_, s)| {
+                    s.effect == Effect::Deny
+                        && s.condition.is_some()
+                        && s.matches_action(action)
+                        && s.matches_resource(resource)
+                })
+                .map(move |(i, _)| format!("{} statement {i}", p.name))
         })
         .collect()
 }
@@ -195,12 +207,19 @@ pub fn glob(pattern: &str, text: &str) -> bool {
             },
         }
     }
-    p.get(pi..).is_some_and(|rest| rest.iter().all(|c| *c == '*'))
+    p.get(pi..)
+        .is_some_and(|rest| rest.iter().all(|c| *c == '*'))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    impl Decision {
+        fn is_allowed(&self) -> bool {
+            matches!(self, Self::Allowed { .. })
+        }
+    }
     use serde_json::json;
 
     fn policy(statements: Value) -> Policy {
@@ -209,9 +228,18 @@ mod tests {
 
     #[test]
     fn wildcards_match_as_iam_matches_them() {
-        assert!(glob("arn:aws:s3:::b/outbox/*", "arn:aws:s3:::b/outbox/x/y.json"));
-        assert!(!glob("arn:aws:s3:::b/outbox/*", "arn:aws:s3:::b/reports/x.json"));
-        assert!(glob("arn:aws:logs:*:*:log-group:/aws/lambda/*", "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f"));
+        assert!(glob(
+            "arn:aws:s3:::b/outbox/*",
+            "arn:aws:s3:::b/outbox/x/y.json"
+        ));
+        assert!(!glob(
+            "arn:aws:s3:::b/outbox/*",
+            "arn:aws:s3:::b/reports/x.json"
+        ));
+        assert!(glob(
+            "arn:aws:logs:*:*:log-group:/aws/lambda/*",
+            "arn:aws:logs:us-east-1:1:log-group:/aws/lambda/f"
+        ));
         assert!(glob("a?c", "abc"));
         assert!(!glob("a?c", "ac"));
         assert!(glob("*", ""));
@@ -219,11 +247,33 @@ mod tests {
 
     #[test]
     fn an_action_is_allowed_only_on_the_resources_its_statement_names() {
-        let p = policy(json!([{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": "arn:t/incidents"}]));
-        assert!(evaluate(std::slice::from_ref(&p), "dynamodb:PutItem", "arn:t/incidents").allowed());
-        assert!(evaluate(std::slice::from_ref(&p), "DynamoDB:putitem", "arn:t/incidents").allowed());
-        assert_eq!(evaluate(std::slice::from_ref(&p), "dynamodb:PutItem", "arn:t/other"), Decision::NotAllowed);
-        assert_eq!(evaluate(&[p], "dynamodb:DeleteItem", "arn:t/incidents"), Decision::NotAllowed);
+        let p = policy(
+            json!([{"Effect": "Allow", "Action": ["dynamodb:GetItem", "dynamodb:PutItem"], "Resource": "arn:t/incidents"}]),
+        );
+        assert!(
+            evaluate(
+                std::slice::from_ref(&p),
+                "dynamodb:PutItem",
+                "arn:t/incidents"
+            )
+            .is_allowed()
+        );
+        assert!(
+            evaluate(
+                std::slice::from_ref(&p),
+                "DynamoDB:putitem",
+                "arn:t/incidents"
+            )
+            .is_allowed()
+        );
+        assert_eq!(
+            evaluate(std::slice::from_ref(&p), "dynamodb:PutItem", "arn:t/other"),
+            Decision::NotAllowed
+        );
+        assert_eq!(
+            evaluate(&[p], "dynamodb:DeleteItem", "arn:t/incidents"),
+            Decision::NotAllowed
+        );
     }
 
     #[test]
@@ -234,17 +284,27 @@ mod tests {
             {"Effect": "Deny", "Action": "s3:*", "Resource": "*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}
         ]));
         let ps = std::slice::from_ref(&p);
-        assert_eq!(evaluate(ps, "s3:DeleteObject", "arn:aws:s3:::b/k"), Decision::Denied { policy: "P".into(), statement: 1 });
-        assert!(evaluate(ps, "s3:GetObject", "arn:aws:s3:::b/k").allowed());
-        assert_eq!(unevaluated_denies(ps, "s3:GetObject", "arn:aws:s3:::b/k"), ["P statement 2"]);
+        assert_eq!(
+            evaluate(ps, "s3:DeleteObject", "arn:aws:s3:::b/k"),
+            Decision::Denied {
+                policy: "P".into(),
+                statement: 1
+            }
+        );
+        assert!(evaluate(ps, "s3:GetObject", "arn:aws:s3:::b/k").is_allowed());
+        assert_eq!(
+            unevaluated_denies(ps, "s3:GetObject", "arn:aws:s3:::b/k"),
+            ["P statement 2"]
+        );
     }
 
     #[test]
     fn not_action_and_not_resource_invert_the_match() {
-        let p = policy(json!([{"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:secret"}]));
+        let p =
+            policy(json!([{"Effect": "Allow", "NotAction": "iam:*", "NotResource": "arn:secret"}]));
         let ps = std::slice::from_ref(&p);
-        assert!(evaluate(ps, "s3:GetObject", "arn:other").allowed());
-        assert!(!evaluate(ps, "iam:PassRole", "arn:other").allowed());
-        assert!(!evaluate(ps, "s3:GetObject", "arn:secret").allowed());
+        assert!(evaluate(ps, "s3:GetObject", "arn:other").is_allowed());
+        assert!(!evaluate(ps, "iam:PassRole", "arn:other").is_allowed());
+        assert!(!evaluate(ps, "s3:GetObject", "arn:secret").is_allowed());
     }
 }

@@ -11,6 +11,9 @@
 //! function, action and resource, when a call is not allowed; and when a
 //! function cannot start or an execution ends otherwise than expected.
 
+// JSON is read with `value["key"]`, which never panics (Null when absent).
+#![allow(clippy::indexing_slicing)]
+
 mod calls;
 mod endpoint;
 mod gateway;
@@ -39,7 +42,9 @@ use crate::endpoint::{Caller, Endpoint, Machine};
 use crate::runtime::{Outcome, Runtime};
 
 #[derive(Debug, Parser)]
-#[command(about = "Run the synthesized stack on one machine: moto, the functions' host builds, the local engine")]
+#[command(
+    about = "Run the synthesized stack on one machine: moto, the functions' host builds, the local engine"
+)]
 struct Args {
     /// The environment to synthesize (dev, stage, prod).
     #[arg(long, env = "ENV", default_value = "dev")]
@@ -100,7 +105,13 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
     let stand_ins = work.join("stand-ins");
     let template = match &args.template {
         Some(t) => t.clone(),
-        None => synthesize(&root, &args.env, &packages, &stand_ins, &work.join("cdk.out"))?,
+        None => synthesize(
+            &root,
+            &args.env,
+            &packages,
+            &stand_ins,
+            &work.join("cdk.out"),
+        )?,
     };
     if args.synth_only {
         #[allow(clippy::print_stdout)]
@@ -131,7 +142,11 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
     }
     for f in &stack.functions {
         if let Some(from) = f.environment.get("EMAIL_FROM") {
-            let domain = from.rsplit('@').next().unwrap_or_default().trim_end_matches('>');
+            let domain = from
+                .rsplit('@')
+                .next()
+                .unwrap_or_default()
+                .trim_end_matches('>');
             moto.create_email_identity(domain).await?;
         }
     }
@@ -140,7 +155,10 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
     // The endpoint's address first: the functions' environment names it.
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let endpoint_url = format!("http://{}", listener.local_addr()?);
-    let bin_dir = args.bin_dir.clone().unwrap_or_else(|| default_bin_dir(&root));
+    let bin_dir = args
+        .bin_dir
+        .clone()
+        .unwrap_or_else(|| default_bin_dir(&root));
     let mut runtimes: BTreeMap<String, Arc<Runtime>> = BTreeMap::new();
     let mut callers = HashMap::new();
     for (i, f) in stack.functions.iter().enumerate() {
@@ -208,7 +226,13 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
         region: region.clone(),
         account: stack.deployment.account.clone(),
     };
-    let endpoint = Arc::new(Endpoint::new(arns, moto.url.clone(), callers, secret_arns, machine));
+    let endpoint = Arc::new(Endpoint::new(
+        arns,
+        moto.url.clone(),
+        callers,
+        secret_arns,
+        machine,
+    ));
     let app = axum::Router::new()
         .fallback(endpoint::handle)
         .with_state(Arc::clone(&endpoint));
@@ -220,7 +244,11 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
     let mut front_url = None;
     let mut front_server = None;
     if let Some(g) = &gateway {
-        let front = Arc::new(gateway::Front::new(g.clone(), &stack.deployment.account, runtimes.clone()));
+        let front = Arc::new(gateway::Front::new(
+            g.clone(),
+            &stack.deployment.account,
+            runtimes.clone(),
+        ));
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         front_url = Some(format!("http://{}", listener.local_addr()?));
         let app = axum::Router::new()
@@ -232,7 +260,11 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
     }
     let awscurl = args.awscurl.clone().unwrap_or_else(|| {
         let pinned = root.join(".venv-tools/bin/awscurl");
-        if pinned.exists() { pinned } else { PathBuf::from("awscurl") }
+        if pinned.exists() {
+            pinned
+        } else {
+            PathBuf::from("awscurl")
+        }
     });
     let world = scenario::World {
         stack: &stack,
@@ -259,13 +291,21 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
 /// `cdk synth` of `env` over the packages of `make package`, or over
 /// stand-ins naming each crate when there are none (the harness runs the
 /// host builds either way). Returns the template.
-fn synthesize(root: &Path, env: &str, packages: &Path, stand_ins: &Path, out: &Path) -> Result<PathBuf> {
+fn synthesize(
+    root: &Path,
+    env: &str,
+    packages: &Path,
+    stand_ins: &Path,
+    out: &Path,
+) -> Result<PathBuf> {
     let crates: Vec<String> = std::fs::read_dir(root.join("functions"))?
         .flatten()
         .filter(|e| e.path().join("Cargo.toml").exists())
         .map(|e| e.file_name().to_string_lossy().into_owned())
         .collect();
-    let packaged = crates.iter().all(|c| packages.join(c).join("bootstrap.zip").exists());
+    let packaged = crates
+        .iter()
+        .all(|c| packages.join(c).join("bootstrap.zip").exists());
     let assets = if packaged {
         packages.to_path_buf()
     } else {

@@ -41,7 +41,11 @@ impl Drop for Moto {
 pub fn server_binary(root: &Path, configured: Option<PathBuf>) -> PathBuf {
     configured.unwrap_or_else(|| {
         let pinned = root.join(".venv-tools/bin/moto_server");
-        if pinned.exists() { pinned } else { PathBuf::from("moto_server") }
+        if pinned.exists() {
+            pinned
+        } else {
+            PathBuf::from("moto_server")
+        }
     })
 }
 
@@ -123,15 +127,23 @@ impl Moto {
             )
             .await?;
         if status != 200 {
-            bail!("{target}: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+            bail!(
+                "{target}: HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
         Ok(serde_json::from_slice(&bytes).unwrap_or(Value::Null))
     }
 
     pub async fn create_table(&self, request: &Value) -> Result<()> {
-        self.json("dynamodb", "DynamoDB_20120810.CreateTable", "1.0", request.clone())
-            .await
-            .with_context(|| format!("creating the table {}", request["TableName"]))?;
+        self.json(
+            "dynamodb",
+            "DynamoDB_20120810.CreateTable",
+            "1.0",
+            request.clone(),
+        )
+        .await
+        .with_context(|| format!("creating the table {}", request["TableName"]))?;
         Ok(())
     }
 
@@ -145,9 +157,14 @@ impl Moto {
             )
             .into_bytes()
         };
-        let (status, bytes) = self.call("s3", "PUT", &format!("/{name}"), &[], body).await?;
+        let (status, bytes) = self
+            .call("s3", "PUT", &format!("/{name}"), &[], body)
+            .await?;
         if status != 200 {
-            bail!("creating the bucket {name}: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+            bail!(
+                "creating the bucket {name}: HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
         Ok(())
     }
@@ -179,7 +196,10 @@ impl Moto {
             )
             .await?;
         if status != 200 {
-            bail!("CreateEmailIdentity {identity}: HTTP {status}: {}", String::from_utf8_lossy(&bytes));
+            bail!(
+                "CreateEmailIdentity {identity}: HTTP {status}: {}",
+                String::from_utf8_lossy(&bytes)
+            );
         }
         Ok(())
     }
@@ -187,15 +207,30 @@ impl Moto {
     /// Every item of a table (a Scan).
     pub async fn items(&self, table: &str) -> Result<Vec<Value>> {
         let out = self
-            .json("dynamodb", "DynamoDB_20120810.Scan", "1.0", json!({"TableName": table}))
+            .json(
+                "dynamodb",
+                "DynamoDB_20120810.Scan",
+                "1.0",
+                json!({"TableName": table}),
+            )
             .await?;
-        Ok(out.get("Items").and_then(Value::as_array).cloned().unwrap_or_default())
+        Ok(out
+            .get("Items")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default())
     }
 
     /// Object keys of a bucket.
     pub async fn keys(&self, bucket: &str) -> Result<Vec<String>> {
         let (status, bytes) = self
-            .call("s3", "GET", &format!("/{bucket}?list-type=2"), &[], Vec::new())
+            .call(
+                "s3",
+                "GET",
+                &format!("/{bucket}?list-type=2"),
+                &[],
+                Vec::new(),
+            )
             .await?;
         if status != 200 {
             bail!("listing {bucket}: HTTP {status}");

@@ -41,7 +41,11 @@ fn object(pattern: &Map<String, Value>, event: Option<&Value>) -> Result<bool, S
                 _ => object(nested, None)?,
             },
             Value::Array(rules) => rules_match(key, rules, field)?,
-            other => return Err(format!("the pattern of '{key}' must be a list or an object, not {other}")),
+            other => {
+                return Err(format!(
+                    "the pattern of '{key}' must be a list or an object, not {other}"
+                ));
+            }
         };
         if !ok {
             return Ok(false);
@@ -68,7 +72,11 @@ fn rules_match(key: &str, rules: &[Value], field: Option<&Value>) -> Result<bool
             continue;
         }
         if let Some(anything_but) = rule.get("anything-but") {
-            if !values.is_empty() && values.iter().all(|v| !any_of(key, anything_but, v).unwrap_or(true)) {
+            if !values.is_empty()
+                && values
+                    .iter()
+                    .all(|v| !any_of(key, anything_but, v).unwrap_or(true))
+            {
                 return Ok(true);
             }
             // Errors in the rule surface even when the field is absent.
@@ -124,7 +132,11 @@ fn one(key: &str, rule: &Value, value: &Value) -> Result<bool, String> {
         "prefix" => match operand {
             Value::Object(inner) => match inner.get("equals-ignore-case").and_then(Value::as_str) {
                 Some(p) => text.is_some_and(|t| t.to_lowercase().starts_with(&p.to_lowercase())),
-                None => return Err(format!("'{key}': prefix takes a string or equals-ignore-case")),
+                None => {
+                    return Err(format!(
+                        "'{key}': prefix takes a string or equals-ignore-case"
+                    ));
+                }
             },
             _ => {
                 let p = operand_text()?;
@@ -134,7 +146,11 @@ fn one(key: &str, rule: &Value, value: &Value) -> Result<bool, String> {
         "suffix" => match operand {
             Value::Object(inner) => match inner.get("equals-ignore-case").and_then(Value::as_str) {
                 Some(s) => text.is_some_and(|t| t.to_lowercase().ends_with(&s.to_lowercase())),
-                None => return Err(format!("'{key}': suffix takes a string or equals-ignore-case")),
+                None => {
+                    return Err(format!(
+                        "'{key}': suffix takes a string or equals-ignore-case"
+                    ));
+                }
             },
             _ => {
                 let p = operand_text()?;
@@ -150,7 +166,11 @@ fn one(key: &str, rule: &Value, value: &Value) -> Result<bool, String> {
             text.is_some_and(|t| wildcard(operand, t))
         }
         "numeric" => numeric(key, operand, value)?,
-        other => return Err(format!("'{key}': the pattern operator '{other}' is not supported by aws-local")),
+        other => {
+            return Err(format!(
+                "'{key}': the pattern operator '{other}' is not supported by aws-local"
+            ));
+        }
     })
 }
 
@@ -216,36 +236,73 @@ mod tests {
     #[test]
     fn every_field_must_match_one_of_its_values() {
         let p = json!({"source": ["aws.cloudwatch"], "detail-type": ["CloudWatch Alarm State Change", "X"]});
-        assert!(m(p.clone(), json!({"source": "aws.cloudwatch", "detail-type": "X", "detail": {}})));
-        assert!(!m(p.clone(), json!({"source": "aws.ec2", "detail-type": "X"})));
+        assert!(m(
+            p.clone(),
+            json!({"source": "aws.cloudwatch", "detail-type": "X", "detail": {}})
+        ));
+        assert!(!m(
+            p.clone(),
+            json!({"source": "aws.ec2", "detail-type": "X"})
+        ));
         assert!(!m(p, json!({"detail-type": "X"})));
     }
 
     #[test]
     fn nested_fields_and_event_lists_match_as_eventbridge_does() {
         let p = json!({"detail": {"state": {"value": ["ALARM"]}}, "resources": ["arn:a"]});
-        assert!(m(p.clone(), json!({"detail": {"state": {"value": "ALARM"}}, "resources": ["arn:b", "arn:a"]})));
-        assert!(!m(p, json!({"detail": {"state": {"value": "OK"}}, "resources": ["arn:a"]})));
+        assert!(m(
+            p.clone(),
+            json!({"detail": {"state": {"value": "ALARM"}}, "resources": ["arn:b", "arn:a"]})
+        ));
+        assert!(!m(
+            p,
+            json!({"detail": {"state": {"value": "OK"}}, "resources": ["arn:a"]})
+        ));
     }
 
     #[test]
     fn content_filters_match() {
-        assert!(m(json!({"a": [{"prefix": "orders-"}]}), json!({"a": "orders-api"})));
+        assert!(m(
+            json!({"a": [{"prefix": "orders-"}]}),
+            json!({"a": "orders-api"})
+        ));
         assert!(m(json!({"a": [{"suffix": "-p1"}]}), json!({"a": "x-p1"})));
-        assert!(m(json!({"a": [{"equals-ignore-case": "alarm"}]}), json!({"a": "ALARM"})));
-        assert!(m(json!({"a": [{"anything-but": ["OK"]}]}), json!({"a": "ALARM"})));
-        assert!(!m(json!({"a": [{"anything-but": "OK"}]}), json!({"a": "OK"})));
+        assert!(m(
+            json!({"a": [{"equals-ignore-case": "alarm"}]}),
+            json!({"a": "ALARM"})
+        ));
+        assert!(m(
+            json!({"a": [{"anything-but": ["OK"]}]}),
+            json!({"a": "ALARM"})
+        ));
+        assert!(!m(
+            json!({"a": [{"anything-but": "OK"}]}),
+            json!({"a": "OK"})
+        ));
         assert!(!m(json!({"a": [{"anything-but": "OK"}]}), json!({})));
-        assert!(m(json!({"a": [{"numeric": [">", 0, "<=", 5]}]}), json!({"a": 5})));
+        assert!(m(
+            json!({"a": [{"numeric": [">", 0, "<=", 5]}]}),
+            json!({"a": 5})
+        ));
         assert!(!m(json!({"a": [{"numeric": [">", 0]}]}), json!({"a": "5"})));
         assert!(m(json!({"a": [{"exists": false}]}), json!({})));
-        assert!(m(json!({"a": [{"wildcard": "arn:*:alarm:*"}]}), json!({"a": "arn:x:alarm:y"})));
-        assert!(m(json!({"$or": [{"a": ["1"]}, {"b": ["2"]}]}), json!({"b": "2"})));
+        assert!(m(
+            json!({"a": [{"wildcard": "arn:*:alarm:*"}]}),
+            json!({"a": "arn:x:alarm:y"})
+        ));
+        assert!(m(
+            json!({"$or": [{"a": ["1"]}, {"b": ["2"]}]}),
+            json!({"b": "2"})
+        ));
     }
 
     #[test]
     fn an_unknown_operator_is_an_error() {
-        let error = matches(&json!({"ip": [{"cidr": "10.0.0.0/8"}]}), &json!({"ip": "10.1.1.1"})).unwrap_err();
+        let error = matches(
+            &json!({"ip": [{"cidr": "10.0.0.0/8"}]}),
+            &json!({"ip": "10.1.1.1"}),
+        )
+        .unwrap_err();
         assert!(error.contains("'cidr' is not supported"), "{error}");
     }
 }

@@ -23,22 +23,55 @@ pub struct Candidate {
 }
 
 /// Prints the summary; returns whether the run passed.
-pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instant) -> anyhow::Result<bool> {
+pub async fn print(
+    w: &World<'_>,
+    moto: &Moto,
+    outcome: Outcome,
+    started: Instant,
+) -> anyhow::Result<bool> {
     let mut s = String::new();
-    let email = w.stack.functions.iter().any(|f| f.environment.contains_key("EMAIL_FROM"));
-    let calls: Vec<Call> = w.endpoint.calls.lock().map(|c| c.clone()).unwrap_or_default();
+    let email = w
+        .stack
+        .functions
+        .iter()
+        .any(|f| f.environment.contains_key("EMAIL_FROM"));
+    let calls: Vec<Call> = w
+        .endpoint
+        .calls
+        .lock()
+        .map(|c| c.clone())
+        .unwrap_or_default();
     let d = &w.stack.deployment;
-    let _ = writeln!(s, "\n== aws-local: {} ({}, {} functions, region {}) ==", d.stack_name, d.template_file.display(), w.stack.functions.len(), d.region);
+    let _ = writeln!(
+        s,
+        "\n== aws-local: {} ({}, {} functions, region {}) ==",
+        d.stack_name,
+        d.template_file.display(),
+        w.stack.functions.len(),
+        d.region
+    );
 
     let _ = writeln!(s, "\nScenarios");
     let mut passed = true;
     for step in &outcome.steps {
         passed &= step.passed;
-        let _ = writeln!(s, "  {:<4} {:<15} {}", if step.passed { "ok" } else { "FAIL" }, step.name, step.detail);
+        let _ = writeln!(
+            s,
+            "  {:<4} {:<15} {}",
+            if step.passed { "ok" } else { "FAIL" },
+            step.name,
+            step.detail
+        );
     }
 
     let _ = writeln!(s, "\nExecutions by status");
-    let list = w.endpoint.machine.engine.store().list(1000).unwrap_or_default();
+    let list = w
+        .endpoint
+        .machine
+        .engine
+        .store()
+        .list(1000)
+        .unwrap_or_default();
     let mut by_status: BTreeMap<String, usize> = BTreeMap::new();
     for e in &list {
         *by_status.entry(e.status.clone()).or_default() += 1;
@@ -56,10 +89,17 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
         let _ = writeln!(s, "  FAIL: an execution did not succeed");
     }
 
-    let _ = writeln!(s, "\nLambda invocations (host builds behind a local Runtime API)");
+    let _ = writeln!(
+        s,
+        "\nLambda invocations (host builds behind a local Runtime API)"
+    );
     let mut function_failures = Vec::new();
     for (name, runtime) in w.runtimes {
-        let list = runtime.invocations.lock().map(|l| l.clone()).unwrap_or_default();
+        let list = runtime
+            .invocations
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default();
         if list.is_empty() {
             let _ = writeln!(s, "  {name:<44} not invoked");
             continue;
@@ -83,7 +123,9 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
             if e.starts_with("Runtime.") || e.starts_with("Sandbox.") || e.contains("Config.") {
                 // The request id differs; the failure does not.
                 let (kind, message) = e.split_once(": ").unwrap_or((e.as_str(), ""));
-                let message = message.split_once(" Error: ").map_or(message, |(_, rest)| rest);
+                let message = message
+                    .split_once(" Error: ")
+                    .map_or(message, |(_, rest)| rest);
                 let line = format!("{name}: {kind}: {message}");
                 if !function_failures.contains(&line) {
                     function_failures.push(line);
@@ -102,20 +144,39 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
     let _ = writeln!(s, "\nAWS calls per function and service (backend)");
     let mut counts: BTreeMap<(String, String, &str), usize> = BTreeMap::new();
     for c in &calls {
-        *counts.entry((c.function.clone(), c.service.clone(), c.backend)).or_default() += 1;
+        *counts
+            .entry((c.function.clone(), c.service.clone(), c.backend))
+            .or_default() += 1;
     }
     let mut last = String::new();
     for ((function, service, backend), n) in &counts {
-        let shown = if *function == last { "" } else { function.as_str() };
+        let shown = if *function == last {
+            ""
+        } else {
+            function.as_str()
+        };
         let _ = writeln!(s, "  {shown:<44} {service:<16} {n:>4} ({backend})");
         last = function.clone();
     }
-    let fakes = w.endpoint.fake_requests.lock().map(|f| f.len()).unwrap_or(0);
-    let _ = writeln!(s, "  fakes asked {fakes} times (Bedrock Converse, Logs Insights, Athena, CloudTrail)");
+    let fakes = w
+        .endpoint
+        .fake_requests
+        .lock()
+        .map(|f| f.len())
+        .unwrap_or(0);
+    let _ = writeln!(
+        s,
+        "  fakes asked {fakes} times (Bedrock Converse, Logs Insights, Athena, CloudTrail)"
+    );
 
-    let _ = writeln!(s, "\nIAM (every call checked against the caller's role in the template)");
+    let _ = writeln!(
+        s,
+        "\nIAM (every call checked against the caller's role in the template)"
+    );
     let mut refused: Vec<&Call> = calls.iter().filter(|c| c.verdict.refused()).collect();
-    refused.dedup_by(|a, b| a.function == b.function && a.action == b.action && a.resource == b.resource);
+    refused.dedup_by(|a, b| {
+        a.function == b.function && a.action == b.action && a.resource == b.resource
+    });
     if refused.is_empty() {
         let _ = writeln!(s, "  every call was allowed ({} calls)", calls.len());
     } else {
@@ -136,8 +197,14 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
     let mut notes: Vec<String> = calls
         .iter()
         .filter_map(|c| match &c.verdict {
-            Verdict::AllowedUnderCondition(cond) => Some(format!("  note: {} {} on {} allowed under a condition not evaluated: {cond}", c.function, c.action, c.resource)),
-            Verdict::ActionOnly(true) => Some(format!("  note: {} {}: only the action was checked (resource not read)", c.function, c.action)),
+            Verdict::AllowedUnderCondition(cond) => Some(format!(
+                "  note: {} {} on {} allowed under a condition not evaluated: {cond}",
+                c.function, c.action, c.resource
+            )),
+            Verdict::ActionOnly(true) => Some(format!(
+                "  note: {} {}: only the action was checked (resource not read)",
+                c.function, c.action
+            )),
             _ => None,
         })
         .collect();
@@ -147,7 +214,10 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
         let _ = writeln!(s, "{n}");
     }
 
-    let _ = writeln!(s, "\nLeast-privilege candidates (allowed, never called in these scenarios)");
+    let _ = writeln!(
+        s,
+        "\nLeast-privilege candidates (allowed, never called in these scenarios)"
+    );
     let candidates = candidates(&w.stack.functions, &calls);
     let mut grouped: BTreeMap<(&str, &str, &str), Vec<&str>> = BTreeMap::new();
     let mut service_side = 0;
@@ -165,7 +235,11 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
         let _ = writeln!(s, "  none");
     }
     for ((function, resources, note), actions) in &grouped {
-        let _ = writeln!(s, "  {function}: {} on {resources} {note}", actions.join(", "));
+        let _ = writeln!(
+            s,
+            "  {function}: {} on {resources} {note}",
+            actions.join(", ")
+        );
     }
     let _ = writeln!(
         s,
@@ -193,8 +267,12 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
         let listed: Vec<String> = prefixes.iter().map(|(p, n)| format!("{p}/ {n}")).collect();
         let line = format!("S3 {bucket}: {} objects {}", keys.len(), listed.join(", "));
         // The archive bucket: the reports and what went to the outbox.
-        if prefixes.contains_key("reports") || prefixes.contains_key("outbox") || bucket.contains("archive") {
-            let ok = prefixes.contains_key("reports") && prefixes.contains_key("outbox") || prefixes.contains_key("reports") && email;
+        if prefixes.contains_key("reports")
+            || prefixes.contains_key("outbox")
+            || bucket.contains("archive")
+        {
+            let ok = prefixes.contains_key("reports") && prefixes.contains_key("outbox")
+                || prefixes.contains_key("reports") && email;
             check(&mut s, ok, line);
         } else {
             let _ = writeln!(s, "       {line}");
@@ -204,7 +282,10 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
     if email {
         check(&mut s, sent > 0, format!("SES: {sent} messages sent"));
     } else {
-        let _ = writeln!(s, "       SES: {sent} messages sent (no function has EMAIL_FROM)");
+        let _ = writeln!(
+            s,
+            "       SES: {sent} messages sent (no function has EMAIL_FROM)"
+        );
     }
     let mut caught: BTreeMap<String, usize> = BTreeMap::new();
     for e in &list {
@@ -221,7 +302,11 @@ pub async fn print(w: &World<'_>, moto: &Moto, outcome: Outcome, started: Instan
     let _ = writeln!(
         s,
         "       histories: {events} events; failures inside them: {}",
-        if caught.is_empty() { "none".to_owned() } else { caught.join(", ") }
+        if caught.is_empty() {
+            "none".to_owned()
+        } else {
+            caught.join(", ")
+        }
     );
 
     let _ = writeln!(
@@ -259,11 +344,15 @@ fn candidates(functions: &[Function], calls: &[Call]) -> Vec<Candidate> {
                     if used {
                         continue;
                     }
-                    let note = if action.starts_with("logs:CreateLogStream") || action.starts_with("logs:PutLogEvents") {
+                    let note = if action.starts_with("logs:CreateLogStream")
+                        || action.starts_with("logs:PutLogEvents")
+                    {
                         "(Lambda writes the function's logs: not a candidate)"
                     } else if action.starts_with("xray:") {
                         "(Lambda's active tracing: not a candidate)"
-                    } else if uses_athena && (action.starts_with("glue:") || action.starts_with("s3:")) {
+                    } else if uses_athena
+                        && (action.starts_with("glue:") || action.starts_with("s3:"))
+                    {
                         "(Athena reads Glue and S3 as the caller; the fake does not: check by hand)"
                     } else {
                         ""

@@ -35,7 +35,6 @@ pub enum Outcome {
 /// One invocation, for the summary and the checks.
 #[derive(Debug, Clone)]
 pub struct Invocation {
-    pub function: String,
     pub payload: Value,
     pub outcome: Outcome,
     pub millis: u128,
@@ -64,7 +63,6 @@ pub struct Runtime {
     binary: PathBuf,
     environment: BTreeMap<String, String>,
     log: PathBuf,
-    address: String,
     shared: Arc<Shared>,
     busy: Mutex<Option<(Child, mpsc::Sender<Pending>)>>,
     counter: AtomicU64,
@@ -76,7 +74,9 @@ pub struct Runtime {
 
 impl std::fmt::Debug for Runtime {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Runtime").field("function", &self.function.name).finish()
+        f.debug_struct("Runtime")
+            .field("function", &self.function.name)
+            .finish()
     }
 }
 
@@ -107,7 +107,10 @@ impl Runtime {
         let shared = Arc::new(Shared::default());
         let app = Router::new()
             .route("/2018-06-01/runtime/invocation/next", get(next))
-            .route("/2018-06-01/runtime/invocation/{id}/response", post(response))
+            .route(
+                "/2018-06-01/runtime/invocation/{id}/response",
+                post(response),
+            )
             .route("/2018-06-01/runtime/invocation/{id}/error", post(error))
             .route("/2018-06-01/runtime/init/error", post(init_error))
             .with_state(Arc::clone(&shared));
@@ -120,9 +123,15 @@ impl Runtime {
             ("AWS_LAMBDA_RUNTIME_API", address.clone()),
             ("AWS_LAMBDA_FUNCTION_NAME", function.name.clone()),
             ("AWS_LAMBDA_FUNCTION_VERSION", "$LATEST".to_owned()),
-            ("AWS_LAMBDA_FUNCTION_MEMORY_SIZE", function.memory_mb.to_string()),
+            (
+                "AWS_LAMBDA_FUNCTION_MEMORY_SIZE",
+                function.memory_mb.to_string(),
+            ),
             ("AWS_LAMBDA_LOG_GROUP_NAME", function.log_group.clone()),
-            ("AWS_LAMBDA_LOG_STREAM_NAME", "aws-local/[$LATEST]0".to_owned()),
+            (
+                "AWS_LAMBDA_LOG_STREAM_NAME",
+                "aws-local/[$LATEST]0".to_owned(),
+            ),
             ("AWS_REGION", region.to_owned()),
             ("AWS_DEFAULT_REGION", region.to_owned()),
             ("AWS_EXECUTION_ENV", "AWS_Lambda_provided.al2023".to_owned()),
@@ -147,7 +156,6 @@ impl Runtime {
             binary,
             environment,
             log,
-            address,
             shared,
             busy: Mutex::new(None),
             counter: AtomicU64::new(0),
@@ -155,10 +163,6 @@ impl Runtime {
             invocations: std::sync::Mutex::new(Vec::new()),
             server,
         })
-    }
-
-    pub fn address(&self) -> &str {
-        &self.address
     }
 
     fn spawn(&self) -> Result<(Child, mpsc::Sender<Pending>)> {
@@ -170,7 +174,8 @@ impl Runtime {
             .create(true)
             .append(true)
             .open(&self.log)?;
-        self.log_start.store(log.metadata()?.len(), Ordering::Relaxed);
+        self.log_start
+            .store(log.metadata()?.len(), Ordering::Relaxed);
         Command::new(&self.binary)
             .env_clear()
             .envs(&self.environment)
@@ -201,7 +206,6 @@ impl Runtime {
         let outcome = self.invoke_inner(&payload).await;
         if let Ok(mut list) = self.invocations.lock() {
             list.push(Invocation {
-                function: self.function.name.clone(),
                 payload,
                 outcome: outcome.clone(),
                 millis: started.elapsed().as_millis(),
@@ -220,7 +224,9 @@ impl Runtime {
             *self.shared.init_error.lock().await = None;
             match self.spawn() {
                 Ok(c) => *child = Some(c),
-                Err(e) => return Outcome::Error("Runtime.InvalidEntrypoint".into(), format!("{e:#}")),
+                Err(e) => {
+                    return Outcome::Error("Runtime.InvalidEntrypoint".into(), format!("{e:#}"));
+                }
             }
         }
         let n = self.counter.fetch_add(1, Ordering::Relaxed);
@@ -242,7 +248,10 @@ impl Runtime {
             None => false,
         };
         if !sent {
-            return Outcome::Error("Runtime.Unknown".into(), "the runtime endpoint is gone".into());
+            return Outcome::Error(
+                "Runtime.Unknown".into(),
+                "the runtime endpoint is gone".into(),
+            );
         }
         let started = Instant::now();
         let outcome = loop {
@@ -310,7 +319,10 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
             "lambda-runtime-invoked-function-arn",
             "arn:aws:lambda:local:000000000000:function:aws-local".to_owned(),
         ),
-        ("lambda-runtime-trace-id", format!("Root=1-00000000-{}", p.id)),
+        (
+            "lambda-runtime-trace-id",
+            format!("Root=1-00000000-{}", p.id),
+        ),
     ];
     for (k, v) in pairs {
         if let Ok(v) = v.parse() {
@@ -320,7 +332,11 @@ async fn next(State(shared): State<Arc<Shared>>) -> Response {
     (StatusCode::OK, headers, p.payload).into_response()
 }
 
-async fn response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+async fn response(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
     let value = serde_json::from_slice(&body).unwrap_or(Value::Null);
     if let Some(tx) = shared.answers.lock().await.remove(&id) {
         let _ = tx.send(Outcome::Response(value));
@@ -331,12 +347,22 @@ async fn response(State(shared): State<Arc<Shared>>, Path(id): Path<String>, bod
 fn diagnostic(body: &[u8]) -> (String, String) {
     let value: Value = serde_json::from_slice(body).unwrap_or_else(|_| json!({}));
     (
-        value["errorType"].as_str().unwrap_or("Unhandled").to_owned(),
-        value["errorMessage"].as_str().unwrap_or_default().to_owned(),
+        value["errorType"]
+            .as_str()
+            .unwrap_or("Unhandled")
+            .to_owned(),
+        value["errorMessage"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     )
 }
 
-async fn error(State(shared): State<Arc<Shared>>, Path(id): Path<String>, body: Bytes) -> StatusCode {
+async fn error(
+    State(shared): State<Arc<Shared>>,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> StatusCode {
     let (kind, message) = diagnostic(&body);
     if let Some(tx) = shared.answers.lock().await.remove(&id) {
         let _ = tx.send(Outcome::Error(kind, message));

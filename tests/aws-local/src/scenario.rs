@@ -15,7 +15,7 @@ use serde_json::{Value, json};
 use crate::endpoint::Endpoint;
 use crate::gateway::Gateway;
 use crate::pattern;
-use crate::runtime::{Outcome as Invoked, Runtime};
+use crate::runtime::Runtime;
 use crate::stack::Stack;
 
 pub struct World<'a> {
@@ -59,9 +59,17 @@ pub async fn run_all(w: &World<'_>) -> Outcome {
     }
     out.steps.push(unsigned_is_refused(w).await);
     let scenarios: [(&str, &str, Option<&str>); 4] = [
-        ("approval", "metric-alarm-lambda-errors.json", Some("approve_incident")),
+        (
+            "approval",
+            "metric-alarm-lambda-errors.json",
+            Some("approve_incident"),
+        ),
         ("redelivery", "metric-alarm-lambda-errors.json", None),
-        ("rejection", "metric-math-alarm-apigw-5xx-rate.json", Some("reject_incident")),
+        (
+            "rejection",
+            "metric-math-alarm-apigw-5xx-rate.json",
+            Some("reject_incident"),
+        ),
         ("recovery", "metric-alarm-lambda-errors-ok.json", None),
     ];
     for (name, file, decision) in scenarios {
@@ -96,7 +104,7 @@ fn read_event(w: &World<'_>, file: &str) -> Result<Value> {
 fn matching_rules(w: &World<'_>, event: &Value) -> Result<Vec<String>> {
     let mut names = Vec::new();
     for rule in &w.stack.rules {
-        if !rule.targets.iter().any(|t| *t == w.stack.machine.arn) {
+        if !rule.targets.contains(&w.stack.machine.arn) {
             continue;
         }
         if pattern::matches(&rule.pattern, event).map_err(|e| anyhow!("rule {}: {e}", rule.name))? {
@@ -120,7 +128,12 @@ fn match_events(w: &World<'_>) -> Result<(usize, usize, Step)> {
     for file in &files {
         let event: Value = serde_json::from_str(&std::fs::read_to_string(file)?)?;
         if matching_rules(w, &event)?.is_empty() {
-            missed.push(file.file_name().unwrap_or_default().to_string_lossy().into_owned());
+            missed.push(
+                file.file_name()
+                    .unwrap_or_default()
+                    .to_string_lossy()
+                    .into_owned(),
+            );
         } else {
             matched += 1;
         }
@@ -136,8 +149,16 @@ fn match_events(w: &World<'_>) -> Result<(usize, usize, Step)> {
     let detail = format!(
         "{matched} of {} alarm events match the rule{}; an EC2 state change {}",
         files.len(),
-        if missed.is_empty() { String::new() } else { format!(" (not: {})", missed.join(", ")) },
-        if ec2_matches { "MATCHES (wrong)" } else { "starts nothing" }
+        if missed.is_empty() {
+            String::new()
+        } else {
+            format!(" (not: {})", missed.join(", "))
+        },
+        if ec2_matches {
+            "MATCHES (wrong)"
+        } else {
+            "starts nothing"
+        }
     );
     Ok((
         files.len(),
@@ -199,7 +220,10 @@ fn approval_incident(w: &World<'_>, id: &str) -> Result<String> {
         .values()
         .find(|r| r.function.crate_name == "request-approval")
         .ok_or_else(|| anyhow!("the template has no request-approval function"))?;
-    let invocations = runtime.invocations.lock().map_err(|_| anyhow!("poisoned"))?;
+    let invocations = runtime
+        .invocations
+        .lock()
+        .map_err(|_| anyhow!("poisoned"))?;
     invocations
         .iter()
         .rev()
@@ -211,7 +235,9 @@ fn approval_incident(w: &World<'_>, id: &str) -> Result<String> {
 /// An MCP `tools/call` through API Gateway to the API function, signed
 /// with SigV4 by awscurl as the approver.
 async fn call_tool(w: &World<'_>, tool: &str, arguments: Value) -> Result<Value> {
-    let gateway = w.gateway.ok_or_else(|| anyhow!("the template has no REST API"))?;
+    let gateway = w
+        .gateway
+        .ok_or_else(|| anyhow!("the template has no REST API"))?;
     let front = w.front.as_deref().ok_or_else(|| anyhow!("no API front"))?;
     let body = json!({
         "jsonrpc": "2.0", "id": 1, "method": "tools/call",
@@ -232,9 +258,13 @@ async fn call_tool(w: &World<'_>, tool: &str, arguments: Value) -> Result<Value>
         .with_context(|| format!("cannot run {} (make tools)", w.awscurl.display()))?;
     let text = String::from_utf8_lossy(&out.stdout);
     if !out.status.success() {
-        bail!("awscurl POST {url}: {text}{}", String::from_utf8_lossy(&out.stderr));
+        bail!(
+            "awscurl POST {url}: {text}{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
-    let rpc: Value = serde_json::from_str(text.trim()).with_context(|| format!("the MCP answer: {text}"))?;
+    let rpc: Value =
+        serde_json::from_str(text.trim()).with_context(|| format!("the MCP answer: {text}"))?;
     if rpc["result"]["isError"].as_bool() == Some(true) || rpc.get("error").is_some() {
         bail!("{tool} failed: {text}");
     }
@@ -244,13 +274,17 @@ async fn call_tool(w: &World<'_>, tool: &str, arguments: Value) -> Result<Value>
 /// An unsigned call of an `AWS_IAM` method never reaches the function.
 pub async fn unsigned_is_refused(w: &World<'_>) -> Step {
     let result: Result<String> = async {
-        let gateway = w.gateway.ok_or_else(|| anyhow!("the template has no REST API"))?;
+        let gateway = w
+            .gateway
+            .ok_or_else(|| anyhow!("the template has no REST API"))?;
         let front = w.front.as_deref().ok_or_else(|| anyhow!("no API front"))?;
         let request = hyper::Request::builder()
             .method("POST")
             .uri(format!("{front}/{}/mcp", gateway.stage))
             .header("content-type", "application/json")
-            .body(http_body_util::Full::new(axum::body::Bytes::from_static(b"{}")))?;
+            .body(http_body_util::Full::new(axum::body::Bytes::from_static(
+                b"{}",
+            )))?;
         let response = crate::moto::client().request(request).await?;
         let status = response.status().as_u16();
         let kind = response
@@ -262,7 +296,10 @@ pub async fn unsigned_is_refused(w: &World<'_>) -> Step {
         if status != 403 {
             bail!("an unsigned POST /mcp answered {status}");
         }
-        Ok(format!("an unsigned POST /{}/mcp is refused: {status} {kind}", gateway.stage))
+        Ok(format!(
+            "an unsigned POST /{}/mcp is refused: {status} {kind}",
+            gateway.stage
+        ))
     }
     .await;
     match result {
@@ -283,8 +320,15 @@ async fn scenario(w: &World<'_>, file: &str, decision: Option<&str>) -> Result<S
         let e = match decision {
             Some(tool) => {
                 if !waits_for_approval(&e) {
-                    let error = e.error.as_ref().map(|x| format!(": {}", x.error)).unwrap_or_default();
-                    bail!("{file}: the execution ended {}{error} without asking for approval", e.status.as_str());
+                    let error = e
+                        .error
+                        .as_ref()
+                        .map(|x| format!(": {}", x.error))
+                        .unwrap_or_default();
+                    bail!(
+                        "{file}: the execution ended {}{error} without asking for approval",
+                        e.status.as_str()
+                    );
                 }
                 let incident = approval_incident(w, &e.id)?;
                 let arguments = if tool == "reject_incident" {
@@ -308,7 +352,11 @@ async fn scenario(w: &World<'_>, file: &str, decision: Option<&str>) -> Result<S
                 .as_ref()
                 .map(|x| format!("{}: {}", x.error, x.cause))
                 .unwrap_or_default();
-            bail!("{file}: execution {} ended {} {error}", e.name, e.status.as_str());
+            bail!(
+                "{file}: execution {} ended {} {error}",
+                e.name,
+                e.status.as_str()
+            );
         }
         let path: Vec<String> = e
             .history()

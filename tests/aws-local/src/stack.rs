@@ -16,9 +16,7 @@ use crate::zip;
 /// One Lambda function as the template deploys it.
 #[derive(Debug, Clone)]
 pub struct Function {
-    pub logical_id: String,
     pub name: String,
-    pub arn: String,
     /// The crate of `functions/` whose package the template deploys.
     pub crate_name: String,
     pub environment: BTreeMap<String, String>,
@@ -133,9 +131,9 @@ impl Stack {
                 .pointer("/Code/S3Key")
                 .and_then(Value::as_str)
                 .ok_or_else(|| anyhow!("function {name}: Code has no S3Key (inline code?)"))?;
-            let asset = assets
-                .get(key)
-                .ok_or_else(|| anyhow!("function {name}: the asset {key} is not in the assembly"))?;
+            let asset = assets.get(key).ok_or_else(|| {
+                anyhow!("function {name}: the asset {key} is not in the assembly")
+            })?;
             let crate_name = crate_of(asset, packages)
                 .with_context(|| format!("function {name}: which crate is {}?", asset.display()))?;
             let role_id = props
@@ -144,7 +142,10 @@ impl Stack {
                 .and_then(|arn| arn.rsplit_once(":role/").map(|(_, n)| n.to_owned()))
                 .ok_or_else(|| anyhow!("function {name}: no Role"))?;
             let mut environment = BTreeMap::new();
-            if let Some(vars) = props.pointer("/Environment/Variables").and_then(Value::as_object) {
+            if let Some(vars) = props
+                .pointer("/Environment/Variables")
+                .and_then(Value::as_object)
+            {
                 for (k, v) in vars {
                     let v = match v {
                         Value::String(s) => s.clone(),
@@ -155,12 +156,13 @@ impl Stack {
             }
             let text = |p: &str| props.pointer(p).and_then(Value::as_str).map(str::to_owned);
             functions.push(Function {
-                logical_id: id.clone(),
-                arn: deployment.attribute(&id, "Arn")?,
                 crate_name,
                 environment,
                 timeout_seconds: props.get("Timeout").and_then(Value::as_u64).unwrap_or(3),
-                memory_mb: props.get("MemorySize").and_then(Value::as_u64).unwrap_or(128),
+                memory_mb: props
+                    .get("MemorySize")
+                    .and_then(Value::as_u64)
+                    .unwrap_or(128),
                 policies: policies.get(&role_id).cloned().unwrap_or_default(),
                 role_name: role_id,
                 log_group: text("/LoggingConfig/LogGroup")
@@ -198,7 +200,10 @@ impl Stack {
         let mut tables = Vec::new();
         for kind in ["AWS::DynamoDB::GlobalTable", "AWS::DynamoDB::Table"] {
             for id in deployment.of_kind(kind) {
-                tables.push(create_table(&deployment.reference(&id)?, &deployment.properties(&id)?));
+                tables.push(create_table(
+                    &deployment.reference(&id)?,
+                    &deployment.properties(&id)?,
+                ));
             }
         }
         let buckets = deployment
@@ -214,10 +219,6 @@ impl Stack {
             tables,
             buckets,
         })
-    }
-
-    pub fn function(&self, name: &str) -> Option<&Function> {
-        self.functions.iter().find(|f| f.name == name)
     }
 }
 
@@ -291,8 +292,16 @@ fn role_policies(deployment: &Deployment) -> Result<HashMap<String, Vec<Policy>>
         let role = deployment.reference(&id)?;
         let props = deployment.properties(&id)?;
         let list = out.entry(role.clone()).or_default();
-        for p in props.get("Policies").and_then(Value::as_array).into_iter().flatten() {
-            let name = p.get("PolicyName").and_then(Value::as_str).unwrap_or("inline");
+        for p in props
+            .get("Policies")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let name = p
+                .get("PolicyName")
+                .and_then(Value::as_str)
+                .unwrap_or("inline");
             let doc = p.get("PolicyDocument").unwrap_or(&Value::Null);
             list.push(Policy::parse(&format!("{id}/{name}"), doc).map_err(|e| anyhow!(e))?);
         }
@@ -322,7 +331,12 @@ fn role_policies(deployment: &Deployment) -> Result<HashMap<String, Vec<Policy>>
         let props = deployment.properties(&id)?;
         let doc = props.get("PolicyDocument").unwrap_or(&Value::Null);
         let policy = Policy::parse(&id, doc).map_err(|e| anyhow!(e))?;
-        for role in props.get("Roles").and_then(Value::as_array).into_iter().flatten() {
+        for role in props
+            .get("Roles")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
             if let Some(role) = role.as_str() {
                 out.entry(role.to_owned()).or_default().push(policy.clone());
             }
@@ -331,25 +345,37 @@ fn role_policies(deployment: &Deployment) -> Result<HashMap<String, Vec<Policy>>
     Ok(out)
 }
 
-fn state_machine(deployment: &Deployment, assets: &HashMap<String, PathBuf>) -> Result<StateMachine> {
+fn state_machine(
+    deployment: &Deployment,
+    assets: &HashMap<String, PathBuf>,
+) -> Result<StateMachine> {
     let ids = deployment.of_kind("AWS::StepFunctions::StateMachine");
     let [id] = ids.as_slice() else {
-        bail!("the template has {} state machines; aws-local runs exactly one", ids.len());
+        bail!(
+            "the template has {} state machines; aws-local runs exactly one",
+            ids.len()
+        );
     };
     let props = deployment.properties(id)?;
     let mut definition = if let Some(text) = props.get("DefinitionString").and_then(Value::as_str) {
         text.to_owned()
     } else if let Some(definition) = props.get("Definition") {
         definition.to_string()
-    } else if let Some(key) = props.pointer("/DefinitionS3Location/Key").and_then(Value::as_str) {
-        let file = assets
-            .get(key)
-            .ok_or_else(|| anyhow!("the state machine's definition {key} is not in the assembly"))?;
+    } else if let Some(key) = props
+        .pointer("/DefinitionS3Location/Key")
+        .and_then(Value::as_str)
+    {
+        let file = assets.get(key).ok_or_else(|| {
+            anyhow!("the state machine's definition {key} is not in the assembly")
+        })?;
         std::fs::read_to_string(file).with_context(|| format!("{}", file.display()))?
     } else {
         bail!("the state machine {id} has no definition");
     };
-    if let Some(subs) = props.get("DefinitionSubstitutions").and_then(Value::as_object) {
+    if let Some(subs) = props
+        .get("DefinitionSubstitutions")
+        .and_then(Value::as_object)
+    {
         for (name, value) in subs {
             let value = match value {
                 Value::String(s) => s.clone(),
@@ -359,7 +385,9 @@ fn state_machine(deployment: &Deployment, assets: &HashMap<String, PathBuf>) -> 
         }
     }
     if let Some(name) = placeholder(&definition) {
-        bail!("the state machine's definition keeps the placeholder ${{{name}}}: no DefinitionSubstitutions entry");
+        bail!(
+            "the state machine's definition keeps the placeholder ${{{name}}}: no DefinitionSubstitutions entry"
+        );
     }
     Ok(StateMachine {
         name: deployment.attribute(id, "Name")?,
@@ -374,7 +402,8 @@ fn placeholder(text: &str) -> Option<&str> {
         let rest = text.get(at + 2..)?;
         let end = rest.find('}')?;
         let name = rest.get(..end)?;
-        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')).then_some(name)
+        (!name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+            .then_some(name)
     })
 }
 
@@ -386,7 +415,10 @@ fn create_table(name: &str, props: &Value) -> Value {
         "AttributeDefinitions": props.get("AttributeDefinitions").cloned().unwrap_or(Value::Null),
         "BillingMode": "PAY_PER_REQUEST",
     });
-    if let Some(indexes) = props.get("GlobalSecondaryIndexes").and_then(Value::as_array) {
+    if let Some(indexes) = props
+        .get("GlobalSecondaryIndexes")
+        .and_then(Value::as_array)
+    {
         let indexes: Vec<Value> = indexes
             .iter()
             .map(|i| {

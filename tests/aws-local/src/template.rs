@@ -24,7 +24,6 @@ const DEFAULT_REGION: &str = "us-east-1";
 struct Resource {
     kind: String,
     properties: Value,
-    metadata: Value,
 }
 
 /// What `Ref` and `Fn::GetAtt` give for one resource.
@@ -48,7 +47,6 @@ pub struct Deployment {
     parameters: BTreeMap<String, Value>,
     conditions: Map<String, Value>,
     mappings: Value,
-    outputs: Map<String, Value>,
 }
 
 impl Deployment {
@@ -84,7 +82,6 @@ impl Deployment {
                 Resource {
                     kind: kind.to_owned(),
                     properties: resource.get("Properties").cloned().unwrap_or(Value::Null),
-                    metadata: resource.get("Metadata").cloned().unwrap_or(Value::Null),
                 },
             );
         }
@@ -114,7 +111,6 @@ impl Deployment {
             parameters,
             conditions: object("Conditions"),
             mappings: json.get("Mappings").cloned().unwrap_or(Value::Null),
-            outputs: object("Outputs"),
         };
         deployment.name_resources()?;
         Ok(deployment)
@@ -140,10 +136,6 @@ impl Deployment {
             .get(id)
             .ok_or_else(|| anyhow!("the template has no resource {id}"))?;
         self.resolve(&resource.properties, id)
-    }
-
-    pub fn metadata(&self, id: &str) -> Option<&Value> {
-        self.resources.get(id).map(|r| &r.metadata)
     }
 
     /// `Ref` of a resource.
@@ -174,20 +166,6 @@ impl Deployment {
             p.reference = arn.to_owned();
             p.attributes.insert("Id".into(), arn.to_owned());
         }
-    }
-
-    /// An output's value, resolved.
-    pub fn output(&self, name: &str) -> Result<String> {
-        let value = self
-            .outputs
-            .get(name)
-            .and_then(|o| o.get("Value"))
-            .ok_or_else(|| anyhow!("the template has no output {name}"))?;
-        let resolved = self.resolve(value, &format!("Outputs.{name}"))?;
-        resolved
-            .as_str()
-            .map(str::to_owned)
-            .ok_or_else(|| anyhow!("the output {name} is not a string"))
     }
 
     pub fn arn(&self, service: &str, resource: &str) -> String {
@@ -226,31 +204,52 @@ impl Deployment {
     }
 
     fn name_of(&self, id: &str) -> Result<Physical> {
-        let kind = self.resources.get(id).map(|r| r.kind.clone()).unwrap_or_default();
+        let kind = self
+            .resources
+            .get(id)
+            .map(|r| r.kind.clone())
+            .unwrap_or_default();
         let generated = |max: usize| generated_name(&self.stack_name, id, max);
         let mut attributes = BTreeMap::new();
         let reference = match kind.as_str() {
             "AWS::Lambda::Function" => {
-                let name = self.literal(id, &["FunctionName"]).unwrap_or_else(|| generated(64));
-                attributes.insert("Arn".into(), self.arn("lambda", &format!("function:{name}")));
+                let name = self
+                    .literal(id, &["FunctionName"])
+                    .unwrap_or_else(|| generated(64));
+                attributes.insert(
+                    "Arn".into(),
+                    self.arn("lambda", &format!("function:{name}")),
+                );
                 name
             }
             "AWS::IAM::Role" => {
-                let name = self.literal(id, &["RoleName"]).unwrap_or_else(|| generated(64));
-                attributes.insert("Arn".into(), format!("arn:aws:iam::{}:role/{name}", self.account));
+                let name = self
+                    .literal(id, &["RoleName"])
+                    .unwrap_or_else(|| generated(64));
+                attributes.insert(
+                    "Arn".into(),
+                    format!("arn:aws:iam::{}:role/{name}", self.account),
+                );
                 attributes.insert("RoleId".into(), format!("AROA{}", generated_id(id, 17)));
                 name
             }
             "AWS::IAM::ManagedPolicy" => {
-                let name = self.literal(id, &["ManagedPolicyName"]).unwrap_or_else(|| generated(128));
+                let name = self
+                    .literal(id, &["ManagedPolicyName"])
+                    .unwrap_or_else(|| generated(128));
                 let arn = format!("arn:aws:iam::{}:policy/{name}", self.account);
                 attributes.insert("PolicyArn".into(), arn.clone());
                 arn
             }
             "AWS::DynamoDB::GlobalTable" | "AWS::DynamoDB::Table" => {
-                let name = self.literal(id, &["TableName"]).unwrap_or_else(|| generated(255));
+                let name = self
+                    .literal(id, &["TableName"])
+                    .unwrap_or_else(|| generated(255));
                 let arn = self.arn("dynamodb", &format!("table/{name}"));
-                attributes.insert("StreamArn".into(), format!("{arn}/stream/1970-01-01T00:00:00.000"));
+                attributes.insert(
+                    "StreamArn".into(),
+                    format!("{arn}/stream/1970-01-01T00:00:00.000"),
+                );
                 attributes.insert("Arn".into(), arn);
                 name
             }
@@ -267,20 +266,32 @@ impl Deployment {
                 name
             }
             "AWS::Logs::LogGroup" => {
-                let name = self.literal(id, &["LogGroupName"]).unwrap_or_else(|| generated(512));
-                attributes.insert("Arn".into(), self.arn("logs", &format!("log-group:{name}:*")));
+                let name = self
+                    .literal(id, &["LogGroupName"])
+                    .unwrap_or_else(|| generated(512));
+                attributes.insert(
+                    "Arn".into(),
+                    self.arn("logs", &format!("log-group:{name}:*")),
+                );
                 name
             }
             "AWS::SQS::Queue" => {
-                let name = self.literal(id, &["QueueName"]).unwrap_or_else(|| generated(80));
+                let name = self
+                    .literal(id, &["QueueName"])
+                    .unwrap_or_else(|| generated(80));
                 attributes.insert("Arn".into(), self.arn("sqs", &name));
                 attributes.insert("QueueName".into(), name.clone());
-                let url = format!("https://sqs.{}.amazonaws.com/{}/{name}", self.region, self.account);
+                let url = format!(
+                    "https://sqs.{}.amazonaws.com/{}/{name}",
+                    self.region, self.account
+                );
                 attributes.insert("QueueUrl".into(), url.clone());
                 url
             }
             "AWS::StepFunctions::StateMachine" => {
-                let name = self.literal(id, &["StateMachineName"]).unwrap_or_else(|| generated(80));
+                let name = self
+                    .literal(id, &["StateMachineName"])
+                    .unwrap_or_else(|| generated(80));
                 let arn = self.arn("states", &format!("stateMachine:{name}"));
                 attributes.insert("Arn".into(), arn.clone());
                 attributes.insert("Name".into(), name);
@@ -293,14 +304,21 @@ impl Deployment {
             }
             "AWS::SecretsManager::Secret" => {
                 // Provisional: Secrets Manager adds its own suffix at creation.
-                let name = self.literal(id, &["Name"]).unwrap_or_else(|| generated(256));
+                let name = self
+                    .literal(id, &["Name"])
+                    .unwrap_or_else(|| generated(256));
                 let arn = self.arn("secretsmanager", &format!("secret:{name}-AAAAAA"));
                 attributes.insert("Id".into(), arn.clone());
                 arn
             }
             "AWS::CloudWatch::Alarm" => {
-                let name = self.literal(id, &["AlarmName"]).unwrap_or_else(|| generated(255));
-                attributes.insert("Arn".into(), self.arn("cloudwatch", &format!("alarm:{name}")));
+                let name = self
+                    .literal(id, &["AlarmName"])
+                    .unwrap_or_else(|| generated(255));
+                attributes.insert(
+                    "Arn".into(),
+                    self.arn("cloudwatch", &format!("alarm:{name}")),
+                );
                 name
             }
             "AWS::Glue::Database" => self
@@ -309,7 +327,9 @@ impl Deployment {
             "AWS::Glue::Table" => self
                 .literal(id, &["TableInput", "Name"])
                 .unwrap_or_else(|| generated(255).to_ascii_lowercase()),
-            "AWS::Athena::WorkGroup" => self.literal(id, &["Name"]).unwrap_or_else(|| generated(128)),
+            "AWS::Athena::WorkGroup" => self
+                .literal(id, &["Name"])
+                .unwrap_or_else(|| generated(128)),
             "AWS::ApiGateway::RestApi" => {
                 let api_id = generated_id(id, 10);
                 attributes.insert("RestApiId".into(), api_id.clone());
@@ -320,7 +340,9 @@ impl Deployment {
                 attributes.insert("ResourceId".into(), resource_id.clone());
                 resource_id
             }
-            "AWS::ApiGateway::Stage" => self.literal(id, &["StageName"]).unwrap_or_else(|| generated(128)),
+            "AWS::ApiGateway::Stage" => self
+                .literal(id, &["StageName"])
+                .unwrap_or_else(|| generated(128)),
             "AWS::ApiGateway::Deployment" => {
                 let deployment_id = generated_id(id, 6);
                 attributes.insert("DeploymentId".into(), deployment_id.clone());
@@ -346,7 +368,10 @@ impl Deployment {
                 let (key, arg) = map.iter().next().ok_or_else(|| anyhow!("empty"))?;
                 // `{"Condition": "Name"}` appears inside condition functions;
                 // an IAM statement's `Condition` is an object, never a name.
-                if key == "Ref" || key.starts_with("Fn::") || (key == "Condition" && arg.is_string()) {
+                if key == "Ref"
+                    || key.starts_with("Fn::")
+                    || (key == "Condition" && arg.is_string())
+                {
                     return self.intrinsic(key, arg, at);
                 }
                 let mut out = Map::new();
@@ -394,7 +419,9 @@ impl Deployment {
         };
         let value = match key {
             "Ref" => {
-                let name = arg.as_str().ok_or_else(|| anyhow!("{at}: Ref takes a name"))?;
+                let name = arg
+                    .as_str()
+                    .ok_or_else(|| anyhow!("{at}: Ref takes a name"))?;
                 return self.reference_of(name, at);
             }
             "Fn::GetAtt" => {
@@ -413,7 +440,10 @@ impl Deployment {
                     }
                     _ => bail!("{at}: Fn::GetAtt takes a name and an attribute"),
                 };
-                Value::String(self.attribute(&id, &attribute).with_context(|| at.to_owned())?)
+                Value::String(
+                    self.attribute(&id, &attribute)
+                        .with_context(|| at.to_owned())?,
+                )
             }
             "Fn::Join" => {
                 let args = list(2)?;
@@ -458,7 +488,10 @@ impl Deployment {
                             .and_then(Value::as_str)
                             .ok_or_else(|| anyhow!("{at}: Fn::Sub takes a string"))?
                             .to_owned(),
-                        a.get(1).and_then(Value::as_object).cloned().unwrap_or_default(),
+                        a.get(1)
+                            .and_then(Value::as_object)
+                            .cloned()
+                            .unwrap_or_default(),
                     ),
                     _ => bail!("{at}: Fn::Sub takes a string"),
                 };
@@ -510,7 +543,11 @@ impl Deployment {
             "AWS::StackName" => Some(self.stack_name.clone()),
             "AWS::StackId" => Some(self.arn(
                 "cloudformation",
-                &format!("stack/{}/{}", self.stack_name, generated_id(&self.stack_name, 36)),
+                &format!(
+                    "stack/{}/{}",
+                    self.stack_name,
+                    generated_id(&self.stack_name, 36)
+                ),
             )),
             "AWS::NoValue" => return Ok(None),
             _ => None,
@@ -544,7 +581,11 @@ impl Deployment {
             } else if let Some(v) = vars.get(name) {
                 out.push_str(&self.string(v, at)?);
             } else if let Some((id, attribute)) = name.split_once('.') {
-                out.push_str(&self.attribute(id, attribute).with_context(|| at.to_owned())?);
+                out.push_str(
+                    &self
+                        .attribute(id, attribute)
+                        .with_context(|| at.to_owned())?,
+                );
             } else {
                 let value = self
                     .reference_of(name, at)?
@@ -585,7 +626,8 @@ impl Deployment {
         };
         match key {
             "Condition" => self.condition(
-                arg.as_str().ok_or_else(|| anyhow!("{at}: Condition takes a name"))?,
+                arg.as_str()
+                    .ok_or_else(|| anyhow!("{at}: Condition takes a name"))?,
                 at,
             ),
             "Fn::Equals" => {
@@ -638,7 +680,14 @@ pub fn generated_id(seed: &str, len: usize) -> String {
         .iter()
         .cycle()
         .take(len)
-        .map(|b| char::from(ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'A')))
+        .map(|b| {
+            char::from(
+                ALPHABET
+                    .get(usize::from(*b) % ALPHABET.len())
+                    .copied()
+                    .unwrap_or(b'A'),
+            )
+        })
         .collect()
 }
 
@@ -650,7 +699,10 @@ mod tests {
     fn deployment(template: Value) -> Deployment {
         let dir = std::env::temp_dir().join(format!("aws-local-template-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let file = dir.join(format!("S{}.template.json", generated_id(&template.to_string(), 6)));
+        let file = dir.join(format!(
+            "S{}.template.json",
+            generated_id(&template.to_string(), 6)
+        ));
         std::fs::write(&file, template.to_string()).unwrap();
         Deployment::load(&file).unwrap()
     }
@@ -691,9 +743,15 @@ mod tests {
             "R": {"Type": "AWS::SQS::Queue", "Properties": {"X": {"Fn::GetAtt": ["Q", "Nope"]}}}
         }}));
         let error = d.properties("Q").unwrap_err().to_string();
-        assert!(error.contains("Q.X: aws-local cannot resolve Fn::ImportValue"), "{error}");
+        assert!(
+            error.contains("Q.X: aws-local cannot resolve Fn::ImportValue"),
+            "{error}"
+        );
         let error = format!("{:#}", d.properties("R").unwrap_err());
-        assert!(error.contains("attribute Nope of a AWS::SQS::Queue"), "{error}");
+        assert!(
+            error.contains("attribute Nope of a AWS::SQS::Queue"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -123,7 +123,11 @@ fn crc32(bytes: &[u8]) -> u32 {
     for byte in bytes {
         crc ^= u32::from(*byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0xEDB8_8320 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0xEDB8_8320
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -136,7 +140,10 @@ mod tests {
     #[test]
     fn a_written_archive_reads_back() {
         let archive = single_entry("bootstrap", b"#!/bin/sh\necho hi\n");
-        assert_eq!(read_entry(&archive, "bootstrap").unwrap().unwrap(), b"#!/bin/sh\necho hi\n");
+        assert_eq!(
+            read_entry(&archive, "bootstrap").unwrap().unwrap(),
+            b"#!/bin/sh\necho hi\n"
+        );
         assert_eq!(read_entry(&archive, "other").unwrap(), None);
     }
 
@@ -148,7 +155,8 @@ mod tests {
     #[test]
     fn a_deflated_entry_is_inflated() {
         use std::io::Write;
-        let mut encoder = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
+        let mut encoder =
+            flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::default());
         encoder.write_all(b"hello hello hello").unwrap();
         let deflated = encoder.finish().unwrap();
         // The stored archive, with the method and sizes rewritten for deflate.
@@ -159,6 +167,9 @@ mod tests {
         archive[central + 10] = 8;
         archive[central + 24..central + 28].copy_from_slice(&(17u32).to_le_bytes());
         let _ = size;
-        assert_eq!(read_entry(&archive, "x").unwrap().unwrap(), b"hello hello hello");
+        assert_eq!(
+            read_entry(&archive, "x").unwrap().unwrap(),
+            b"hello hello hello"
+        );
     }
 }

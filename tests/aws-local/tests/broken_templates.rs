@@ -32,7 +32,11 @@ fn assembly() -> &'static Path {
             .arg(work().join("synth"))
             .output()
             .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let template = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
         template.parent().unwrap().to_path_buf()
     })
@@ -54,7 +58,8 @@ fn broken(name: &str, edit: impl FnOnce(&mut Value)) -> PathBuf {
         }
     }
     let template = template.unwrap();
-    let mut json: Value = serde_json::from_str(&std::fs::read_to_string(&template).unwrap()).unwrap();
+    let mut json: Value =
+        serde_json::from_str(&std::fs::read_to_string(&template).unwrap()).unwrap();
     edit(&mut json);
     std::fs::write(&template, json.to_string()).unwrap();
     template
