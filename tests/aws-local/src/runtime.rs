@@ -374,3 +374,74 @@ async fn init_error(State(shared): State<Arc<Shared>>, body: Bytes) -> StatusCod
     *shared.init_error.lock().await = Some(diagnostic(&body));
     StatusCode::ACCEPTED
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A function whose bootstrap is the shell script `body`, timing out after `timeout` s.
+    async fn function(name: &str, body: &str, timeout: u64) -> (Runtime, PathBuf) {
+        use std::os::unix::fs::PermissionsExt as _;
+        let dir =
+            std::env::temp_dir().join(format!("aws-local-runtime-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let script = dir.join("bootstrap");
+        std::fs::write(&script, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
+        let f = Function {
+            name: name.to_owned(),
+            crate_name: name.to_owned(),
+            environment: BTreeMap::new(),
+            timeout_seconds: timeout,
+            memory_mb: 128,
+            role_name: "r".into(),
+            policies: Vec::new(),
+            log_group: format!("/aws/lambda/{name}"),
+            log_format: None,
+            log_level: None,
+        };
+        let runtime = Runtime::start(f, script, &BTreeMap::new(), &dir, "us-east-1")
+            .await
+            .unwrap();
+        (runtime, dir)
+    }
+
+    #[tokio::test]
+    async fn a_function_past_its_timeout_is_killed_and_fails_with_sandbox_timedout() {
+        // GIVEN a function that takes its invocation, then never answers, with a 1 s timeout
+        let (runtime, _) = function(
+            "slow",
+            "/usr/bin/curl -s \"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next\" >/dev/null\nexec /bin/sleep 30",
+            1,
+        )
+        .await;
+        // WHEN it is invoked
+        let started = Instant::now();
+        let outcome = runtime.invoke(json!({})).await;
+        // THEN the invocation fails at the timeout, and the process is gone
+        assert!(
+            matches!(&outcome, Outcome::Error(kind, m) if kind == "Sandbox.Timedout" && m.contains("1.00 seconds")),
+            "{outcome:?}"
+        );
+        assert!(started.elapsed() < Duration::from_secs(5));
+        assert!(runtime.busy.lock().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_function_that_exits_at_start_fails_with_its_own_last_words() {
+        // GIVEN a function whose configuration is missing
+        let (runtime, _) = function(
+            "broken",
+            "echo 'Error: the environment variable INCIDENTS_TABLE is not set' >&2\nexit 1",
+            3,
+        )
+        .await;
+        // WHEN it is invoked
+        let outcome = runtime.invoke(json!({})).await;
+        // THEN Lambda's Runtime.ExitError carries what the process said
+        assert!(
+            matches!(&outcome, Outcome::Error(kind, m) if kind == "Runtime.ExitError" && m.contains("INCIDENTS_TABLE is not set")),
+            "{outcome:?}"
+        );
+    }
+}
