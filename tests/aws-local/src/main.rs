@@ -164,6 +164,9 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
             moto.create_email_identity(domain).await?;
         }
     }
+    // The world the scenarios' alarms watch: the log group of the function
+    // whose errors alarm (discovery finds it; QueryLogs queries it).
+    moto.create_log_group(scenario::WATCHED_LOG_GROUP).await?;
     let gateway = gateway::Gateway::read(&stack.deployment)?;
 
     // The endpoint's address first: the functions' environment names it.

@@ -204,6 +204,18 @@ impl Moto {
         Ok(())
     }
 
+    pub async fn create_log_group(&self, name: &str) -> Result<()> {
+        self.json(
+            "logs",
+            "Logs_20140328.CreateLogGroup",
+            "1.1",
+            json!({"logGroupName": name}),
+        )
+        .await
+        .with_context(|| format!("creating the log group {name}"))?;
+        Ok(())
+    }
+
     /// Every item of a table (a Scan).
     pub async fn items(&self, table: &str) -> Result<Vec<Value>> {
         let out = self

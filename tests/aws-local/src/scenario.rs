@@ -45,6 +45,9 @@ pub struct Outcome {
     pub events: (usize, usize),
 }
 
+/// The log group of `checkout-api`, the function `metric-alarm-lambda-errors.json` watches.
+pub const WATCHED_LOG_GROUP: &str = "/aws/lambda/checkout-api";
+
 /// How long an answered execution may take to finish.
 const FINISH: Duration = Duration::from_secs(120);
 
