@@ -75,8 +75,10 @@ synth: ## Synthesize the stack of ENV (dev, stage, prod) from the packages of `m
 	cd cdk && npx cdk synth -c env=$(ENV) --quiet
 
 .PHONY: aws-local aws-local-test
-# The functions' host builds (the crates `make package` zips) and the harness.
-AWS_LOCAL_BUILD = cargo build --locked -p aws-local $(addprefix -p ,$(sort $(FUNCTIONS)))
+# The functions' host builds (the crates `make package` zips), built apart
+# from the harness: one build would unify their dependencies' features with
+# the harness's, and rebuild every function.
+AWS_LOCAL_BUILD = cargo build --locked $(addprefix -p ,$(sort $(FUNCTIONS)))
 aws-local: tools ## Run the synthesized stack of ENV on one machine: moto, the functions' host builds behind a Runtime API, the local engine, IAM checked (AWS_LOCAL_TEMPLATE=FILE runs that template)
 	$(AWS_LOCAL_BUILD)
 	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
