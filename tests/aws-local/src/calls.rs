@@ -52,7 +52,7 @@ pub fn iam_prefix(signing: &str) -> &str {
     }
 }
 
-fn need(action: String, resource: String) -> Need {
+pub fn need(action: String, resource: String) -> Need {
     Need {
         action,
         resource,

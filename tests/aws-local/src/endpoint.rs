@@ -121,7 +121,8 @@ pub struct Endpoint {
     athena: Mutex<HashMap<String, (String, String)>>,
     counter: Mutex<u64>,
     pub machine: Machine,
-    pub calls: Mutex<Vec<Call>>,
+    /// Every call, the functions' and the engine's and the rule's.
+    pub calls: Arc<Mutex<Vec<Call>>>,
     /// What the fakes were asked: (service, operation, request).
     pub fake_requests: Mutex<Vec<(String, String, Value)>>,
 }
@@ -133,6 +134,7 @@ impl Endpoint {
         callers: HashMap<String, Caller>,
         secrets: HashMap<String, String>,
         machine: Machine,
+        calls: Arc<Mutex<Vec<Call>>>,
     ) -> Self {
         Self {
             arns,
@@ -143,7 +145,7 @@ impl Endpoint {
             athena: Mutex::new(HashMap::new()),
             counter: Mutex::new(0),
             machine,
-            calls: Mutex::new(Vec::new()),
+            calls,
             fake_requests: Mutex::new(Vec::new()),
         }
     }
@@ -276,7 +278,7 @@ fn backend_of(service: &str, op: &str) -> &'static str {
     }
 }
 
-fn verdict(policies: &[Policy], need: &Need) -> Verdict {
+pub fn verdict(policies: &[Policy], need: &Need) -> Verdict {
     if need.approximate {
         let any = policies
             .iter()

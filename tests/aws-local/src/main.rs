@@ -210,13 +210,38 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
         );
     }
 
-    // The state machine, each function ARN invoking that function.
+    // The state machine, each function ARN invoking that function, as its
+    // role allows (`lambda:InvokeFunction`).
+    let calls = Arc::new(Mutex::new(Vec::new()));
     let mut registry = Registry::new();
     for (name, runtime) in &runtimes {
         let runtime = Arc::clone(runtime);
+        let (calls, machine) = (Arc::clone(&calls), stack.machine.clone());
         registry.register(name.clone(), move |request| {
             let runtime = Arc::clone(&runtime);
+            let need = calls::need("lambda:InvokeFunction".into(), runtime.function.arn.clone());
+            let verdict = endpoint::verdict(&machine.policies, &need);
+            let refused = verdict.refused();
+            if let Ok(mut list) = calls.lock() {
+                list.push(endpoint::Call {
+                    function: format!("state machine {}", machine.name),
+                    service: "lambda".into(),
+                    action: need.action.clone(),
+                    resource: need.resource.clone(),
+                    verdict,
+                    backend: "runtime",
+                });
+            }
+            let denied = refused.then(|| {
+                format!(
+                    "User: arn:aws:sts::{}:assumed-role/{}/{} is not authorized to perform: lambda:InvokeFunction on resource: {}",
+                    crate::template::ACCOUNT, machine.role, machine.name, need.resource
+                )
+            });
             Box::pin(async move {
+                if let Some(message) = denied {
+                    return Err(StatesError::new("Lambda.AWSLambdaException", message));
+                }
                 match runtime.invoke(request.input).await {
                     Outcome::Response(v) => Ok(v),
                     Outcome::Error(kind, message) => {
@@ -249,6 +274,7 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
         callers,
         secret_arns,
         machine,
+        calls,
     ));
     let app = axum::Router::new()
         .fallback(endpoint::handle)

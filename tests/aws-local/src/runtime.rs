@@ -390,6 +390,7 @@ mod tests {
         std::fs::set_permissions(&script, std::fs::Permissions::from_mode(0o755)).unwrap();
         let f = Function {
             name: name.to_owned(),
+            arn: format!("arn:aws:lambda:us-east-1:123456789012:function:{name}"),
             crate_name: name.to_owned(),
             environment: BTreeMap::new(),
             timeout_seconds: timeout,

@@ -183,7 +183,32 @@ async fn deliver(w: &World<'_>, event: Value) -> Result<Vec<Execution>> {
     }
     let machine = &w.endpoint.machine;
     let mut out = Vec::new();
-    for _ in rules {
+    for name in rules {
+        // EventBridge assumes the target's role to start the execution.
+        let rule = w.stack.rules.iter().find(|r| r.name == name);
+        let (role, policies) = rule
+            .and_then(|r| r.roles.get(&w.stack.machine.arn))
+            .cloned()
+            .unwrap_or_default();
+        let need = crate::calls::need("states:StartExecution".into(), w.stack.machine.arn.clone());
+        let verdict = crate::endpoint::verdict(&policies, &need);
+        let refused = verdict.refused();
+        if let Ok(mut calls) = w.endpoint.calls.lock() {
+            calls.push(crate::endpoint::Call {
+                function: format!("events rule {name}"),
+                service: "states".into(),
+                action: need.action.clone(),
+                resource: need.resource.clone(),
+                verdict,
+                backend: "engine",
+            });
+        }
+        if refused {
+            bail!(
+                "the rule {name}'s role {role} may not states:StartExecution on {}: EventBridge cannot start it",
+                need.resource
+            );
+        }
         let id = machine
             .engine
             .start(&machine.definition, &machine.name, None, event.clone())?;

@@ -17,6 +17,7 @@ use crate::zip;
 #[derive(Debug, Clone)]
 pub struct Function {
     pub name: String,
+    pub arn: String,
     /// The crate of `functions/` whose package the template deploys.
     pub crate_name: String,
     pub environment: BTreeMap<String, String>,
@@ -36,6 +37,9 @@ pub struct StateMachine {
     pub arn: String,
     /// The definition with `DefinitionSubstitutions` applied.
     pub definition: String,
+    /// Its role: what it may invoke.
+    pub role: String,
+    pub policies: Vec<Policy>,
 }
 
 #[derive(Debug, Clone)]
@@ -44,6 +48,8 @@ pub struct Rule {
     pub pattern: Value,
     /// The ARNs of its targets.
     pub targets: Vec<String>,
+    /// Target ARN → the role EventBridge assumes to reach it, and its policies.
+    pub roles: HashMap<String, (String, Vec<Policy>)>,
 }
 
 #[derive(Debug, Clone)]
@@ -156,6 +162,7 @@ impl Stack {
             }
             let text = |p: &str| props.pointer(p).and_then(Value::as_str).map(str::to_owned);
             functions.push(Function {
+                arn: deployment.attribute(&id, "Arn")?,
                 crate_name,
                 environment,
                 timeout_seconds: props.get("Timeout").and_then(Value::as_u64).unwrap_or(3),
@@ -172,7 +179,8 @@ impl Stack {
                 name,
             });
         }
-        let machine = state_machine(&deployment, &assets)?;
+        let mut machine = state_machine(&deployment, &assets)?;
+        machine.policies = policies.get(&machine.role).cloned().unwrap_or_default();
         let mut rules = Vec::new();
         for id in deployment.of_kind("AWS::Events::Rule") {
             let props = deployment.properties(&id)?;
@@ -191,10 +199,26 @@ impl Stack {
                         .collect()
                 })
                 .unwrap_or_default();
+            let mut roles = HashMap::new();
+            for t in props
+                .get("Targets")
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                if let (Some(arn), Some(role)) = (
+                    t.get("Arn").and_then(Value::as_str),
+                    t.get("RoleArn").and_then(Value::as_str).and_then(role_name),
+                ) {
+                    let list = policies.get(&role).cloned().unwrap_or_default();
+                    roles.insert(arn.to_owned(), (role, list));
+                }
+            }
             rules.push(Rule {
                 name: deployment.reference(&id)?,
                 pattern,
                 targets,
+                roles,
             });
         }
         let mut tables = Vec::new();
@@ -393,7 +417,18 @@ fn state_machine(
         name: deployment.attribute(id, "Name")?,
         arn: deployment.attribute(id, "Arn")?,
         definition,
+        role: props
+            .get("RoleArn")
+            .and_then(Value::as_str)
+            .and_then(role_name)
+            .unwrap_or_default(),
+        policies: Vec::new(),
     })
+}
+
+/// The role name of a role ARN.
+fn role_name(arn: &str) -> Option<String> {
+    arn.rsplit_once(":role/").map(|(_, n)| n.to_owned())
 }
 
 /// The first `${Name}` left in a definition (a name, not prose).

@@ -163,3 +163,34 @@ fn a_renamed_environment_variable_fails_naming_the_function_and_the_variable() {
         .unwrap_or_else(|| panic!("no start-up failure in:\n{output}"));
     assert!(line.contains("INCIDENTS_TABLE is not set"), "{line}");
 }
+
+#[test]
+#[ignore = "needs node and cdk/node_modules, moto and the functions' host builds: make aws-local-test"]
+fn a_state_machine_role_that_may_not_invoke_a_function_fails_naming_it() {
+    // GIVEN the dev template, the state machine's role without RegisterAlert
+    let template = broken("no-invoke", |t| {
+        let function = function_id(t, "register-alert");
+        let resources = t["Resources"].as_object_mut().unwrap();
+        for r in resources.values_mut() {
+            if r["Type"] != "AWS::IAM::Policy" {
+                continue;
+            }
+            let statements = r["Properties"]["PolicyDocument"]["Statement"]
+                .as_array_mut()
+                .unwrap();
+            statements.retain(|s| {
+                !(s["Action"] == "lambda:InvokeFunction"
+                    && s["Resource"].to_string().contains(&function))
+            });
+        }
+    });
+    // WHEN the harness runs it
+    let (passed, output) = run(&template, "no-invoke");
+    // THEN it fails, naming the state machine, the action and the function
+    assert!(!passed, "{output}");
+    assert!(
+        output.lines().any(|l| l.contains("FAIL: state machine incident-response-dev called lambda:InvokeFunction on arn:aws:lambda:")
+            && l.contains("function:incident-responder-dev-register-alert")),
+        "no IAM finding in:\n{output}"
+    );
+}
