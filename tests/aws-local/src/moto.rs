@@ -261,11 +261,13 @@ impl Moto {
             .call("ses", "GET", "/moto-api/data.json", &[], Vec::new())
             .await?;
         let data: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        let count = data
-            .pointer("/ses/sent_messages")
-            .or_else(|| data.pointer("/sesv2/sent_messages"))
-            .and_then(Value::as_array)
-            .map_or(0, Vec::len);
+        // moto lists its models by service: SES's sent mail is `Message`
+        // (simple), `RawMessage` and `TemplateMessage`.
+        let count = ["Message", "RawMessage", "TemplateMessage"]
+            .iter()
+            .filter_map(|m| data.pointer(&format!("/ses/{m}")).and_then(Value::as_array))
+            .map(Vec::len)
+            .sum();
         Ok(count)
     }
 }
