@@ -79,12 +79,12 @@ synth: ## Synthesize the stack of ENV (dev, stage, prod) from the packages of `m
 # from the harness: one build would unify their dependencies' features with
 # the harness's, and rebuild every function.
 AWS_LOCAL_BUILD = cargo build --locked $(addprefix -p ,$(sort $(FUNCTIONS)))
-aws-local: tools ## Run the synthesized stack of ENV on one machine: moto, the functions' host builds behind a Runtime API, the local engine, IAM checked (AWS_LOCAL_TEMPLATE=FILE runs that template)
+aws-local: $(TOOLS) $(CDK_MODULES) ## Run the synthesized stack of ENV on one machine: moto, the functions' host builds behind a Runtime API, the local engine, IAM checked (AWS_LOCAL_TEMPLATE=FILE runs that template)
 	$(AWS_LOCAL_BUILD)
 	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
 		cargo run --quiet --locked -p aws-local -- --env $(ENV)
 
-aws-local-test: tools ## aws-local's tests: a role without a needed action, a renamed variable (both must fail, naming what broke)
+aws-local-test: $(TOOLS) $(CDK_MODULES) ## aws-local's tests: a role without a needed action, a renamed variable (both must fail, naming what broke)
 	$(AWS_LOCAL_BUILD)
 	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
 		cargo test --locked -p aws-local -- --include-ignored
