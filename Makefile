@@ -82,7 +82,7 @@ AWS_LOCAL_BUILD = cargo build --locked $(addprefix -p ,$(sort $(FUNCTIONS)))
 aws-local: $(TOOLS) $(CDK_MODULES) ## Run the synthesized stack of ENV on one machine: moto, the functions' host builds behind a Runtime API, the local engine, IAM checked (AWS_LOCAL_TEMPLATE=FILE runs that template)
 	$(AWS_LOCAL_BUILD)
 	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
-		cargo run --quiet --locked -p aws-local -- --env $(ENV)
+		cargo run --quiet --locked -p aws-local -- --env $(ENV) $(if $(AWS_LOCAL_TEMPLATE),--template $(AWS_LOCAL_TEMPLATE))
 
 aws-local-test: $(TOOLS) $(CDK_MODULES) ## aws-local's tests: a role without a needed action, a renamed variable (both must fail, naming what broke)
 	$(AWS_LOCAL_BUILD)

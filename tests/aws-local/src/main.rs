@@ -47,7 +47,7 @@ use crate::runtime::{Outcome, Runtime};
 )]
 struct Args {
     /// The environment to synthesize (dev, stage, prod).
-    #[arg(long, env = "ENV", default_value = "dev")]
+    #[arg(long, env = "AWS_LOCAL_ENV", default_value = "dev")]
     env: String,
     /// A synthesized template to run instead (its folder is the cloud assembly).
     #[arg(long, env = "AWS_LOCAL_TEMPLATE")]
