@@ -100,7 +100,7 @@ impl Machine {
         )
     }
 
-    fn engine_arn(&self, arns: &Arns, deployed: &str) -> String {
+    pub fn engine_arn(&self, arns: &Arns, deployed: &str) -> String {
         deployed.replacen(
             &format!("arn:aws:states:{}:{}:", arns.region, arns.account),
             "arn:aws:states:local:000000000000:",
@@ -483,6 +483,28 @@ fn states(endpoint: &Endpoint, op: &str, body: &Value) -> Response {
                         out.as_object_mut().map(|o| o.remove("stopDate"));
                     }
                     json_response(out)
+                }
+                Err(e) => engine_error(e),
+            }
+        }
+        "GetExecutionHistory" => {
+            let id = machine.engine_arn(&endpoint.arns, &text("executionArn"));
+            match machine.engine.describe(&id) {
+                Ok(e) => {
+                    let mut events: Vec<Value> = e
+                        .history()
+                        .iter()
+                        .map(|ev| {
+                            let mut v = ev.to_aws();
+                            // The JSON protocol's timestamps are epoch seconds.
+                            v["timestamp"] = json!(epoch(ev.timestamp));
+                            v
+                        })
+                        .collect();
+                    if body["reverseOrder"].as_bool() == Some(true) {
+                        events.reverse();
+                    }
+                    json_response(json!({ "events": events }))
                 }
                 Err(e) => engine_error(e),
             }

@@ -86,7 +86,124 @@ pub async fn run_all(w: &World<'_>) -> Outcome {
         };
         out.steps.push(step);
     }
+    out.steps.push(match api_tools(w).await {
+        Ok(detail) => Step {
+            name: "API tools".into(),
+            detail,
+            passed: true,
+        },
+        Err(e) => failed("API tools", e),
+    });
     out
+}
+
+/// The read tools a person uses around an incident, and an investigation
+/// started by hand (then rejected), each through API Gateway and awscurl.
+async fn api_tools(w: &World<'_>) -> Result<String> {
+    let (incident, execution) = {
+        let runtime = w
+            .runtimes
+            .values()
+            .find(|r| r.function.crate_name == "request-approval")
+            .ok_or_else(|| anyhow!("the template has no request-approval function"))?;
+        let invocations = runtime
+            .invocations
+            .lock()
+            .map_err(|_| anyhow!("poisoned"))?;
+        let first = invocations
+            .first()
+            .ok_or_else(|| anyhow!("no approval was requested"))?;
+        (
+            first.payload["incident"]["id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+            first.payload["execution"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    let execution = w
+        .endpoint
+        .machine
+        .deployed_arn(&w.endpoint.arns, &execution);
+    let calls = [
+        ("list_incidents", json!({})),
+        ("get_incident", json!({"incident_id": incident})),
+        ("list_pending_approvals", json!({})),
+        ("get_execution", json!({"execution_id": execution})),
+        (
+            "search_logs",
+            json!({"log_groups": [WATCHED_LOG_GROUP], "minutes": 60}),
+        ),
+        (
+            "query_history",
+            json!({"sql": "SELECT signature, count(*) AS n FROM incident_history GROUP BY signature"}),
+        ),
+        (
+            "analyze_alert",
+            json!({"text": "checkout-api: Errors > 5 for 5 minutes"}),
+        ),
+    ];
+    let mut done = Vec::new();
+    for (tool, arguments) in calls {
+        call_tool(w, tool, arguments)
+            .await
+            .with_context(|| format!("{tool}"))?;
+        done.push(tool);
+    }
+    // An investigation by hand: StartExecution from the API, then rejected.
+    let started = call_tool(
+        w,
+        "start_investigation",
+        json!({"title": "aws-local: checkout slow", "message": "p99 above 2 s", "severity": "HIGH"}),
+    )
+    .await
+    .context("start_investigation")?;
+    let text = started["content"][0]["text"].as_str().unwrap_or_default();
+    let answer: Value =
+        serde_json::from_str(text).unwrap_or_else(|_| started["structuredContent"].clone());
+    let arn = answer["execution_id"]
+        .as_str()
+        .ok_or_else(|| anyhow!("start_investigation answered no execution_id: {text}"))?;
+    let id = w.endpoint.machine.engine_arn(&w.endpoint.arns, arn);
+    let e = wait_until_settled(w, &id).await?;
+    if waits_for_approval(&e) {
+        let incident = approval_incident(w, &e.id)?;
+        call_tool(
+            w,
+            "reject_incident",
+            json!({"incident_id": incident, "reason": "aws-local: a drill"}),
+        )
+        .await
+        .context("reject_incident")?;
+        let ended = wait_for_end(w, &id).await?;
+        if ended.status != Status::Succeeded {
+            bail!("the investigation ended {}", ended.status.as_str());
+        }
+    }
+    done.push("start_investigation");
+    done.push("reject_incident");
+    Ok(done.join(", "))
+}
+
+/// Waits until `id` ends or waits for a callback (a task token open).
+async fn wait_until_settled(w: &World<'_>, id: &str) -> Result<Execution> {
+    let started = Instant::now();
+    loop {
+        let e = describe(w, id)?;
+        if e.status != Status::Running || approval_incident(w, id).is_ok() {
+            return Ok(e);
+        }
+        if started.elapsed() > FINISH {
+            bail!(
+                "execution {id} neither ended nor asked for approval in {} s",
+                FINISH.as_secs()
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
 }
 
 fn failed(name: &str, e: anyhow::Error) -> Step {
