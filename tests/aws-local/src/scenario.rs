@@ -148,9 +148,7 @@ async fn api_tools(w: &World<'_>) -> Result<String> {
     ];
     let mut done = Vec::new();
     for (tool, arguments) in calls {
-        call_tool(w, tool, arguments)
-            .await
-            .with_context(|| format!("{tool}"))?;
+        call_tool(w, tool, arguments).await.context(tool)?;
         done.push(tool);
     }
     // An investigation by hand: StartExecution from the API, then rejected.
