@@ -468,3 +468,57 @@ fn create_table(name: &str, props: &Value) -> Value {
     }
     request
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn folder(name: &str) -> PathBuf {
+        let dir =
+            std::env::temp_dir().join(format!("aws-local-stack-{name}-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_real_package_is_the_crate_whose_zip_has_the_same_bytes() {
+        // GIVEN `make package`'s zips, and the assembly's copy of one of them
+        let packages = folder("packages");
+        for (name, body) in [
+            ("register-alert", b"\x7fELF register" as &[u8]),
+            ("deliver", b"\x7fELF deliver"),
+        ] {
+            std::fs::create_dir_all(packages.join(name)).unwrap();
+            std::fs::write(
+                packages.join(name).join("bootstrap.zip"),
+                zip::single_entry("bootstrap", body),
+            )
+            .unwrap();
+        }
+        let asset = folder("assembly").join("asset.0123.zip");
+        std::fs::copy(packages.join("deliver/bootstrap.zip"), &asset).unwrap();
+        // WHEN the harness asks which crate it is
+        // THEN it is deliver's
+        assert_eq!(crate_of(&asset, &[packages]).unwrap(), "deliver");
+    }
+
+    #[test]
+    fn a_stand_in_names_its_crate() {
+        let mut content = STAND_IN.to_vec();
+        content.extend_from_slice(b"query-logs");
+        let asset = folder("stand-in").join("asset.4567.zip");
+        std::fs::write(&asset, zip::single_entry("bootstrap", &content)).unwrap();
+        assert_eq!(crate_of(&asset, &[]).unwrap(), "query-logs");
+    }
+
+    #[test]
+    fn a_placeholder_is_a_name_in_braces_not_prose() {
+        assert_eq!(
+            placeholder(
+                r#"{"Comment": "${...} are filled by CDK", "Resource": "${AnalyzeFunctionArn}"}"#
+            ),
+            Some("AnalyzeFunctionArn")
+        );
+        assert_eq!(placeholder(r#"{"Comment": "${...} only"}"#), None);
+    }
+}
