@@ -395,3 +395,65 @@ pub async fn serve_request(
             )
         })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn gateway() -> Gateway {
+        let route = |path: &str, method: &str, authorization: &str| Route {
+            path: path.into(),
+            method: method.into(),
+            authorization: authorization.into(),
+            function: "api".into(),
+        };
+        Gateway {
+            api_id: "abc123".into(),
+            region: "us-east-1".into(),
+            stage: "dev".into(),
+            routes: vec![
+                route("/mcp", "POST", "AWS_IAM"),
+                route("/approvals/{token}", "GET", "NONE"),
+            ],
+        }
+    }
+
+    #[test]
+    fn a_signed_request_becomes_the_proxy_event_with_stage_and_caller() {
+        let (function, event) = gateway()
+            .event(
+                "POST",
+                "/mcp",
+                "{}",
+                Some("arn:aws:iam::1:user/alice"),
+                "1",
+                &[],
+            )
+            .unwrap();
+        assert_eq!(function, "api");
+        assert_eq!(event["requestContext"]["stage"], "dev");
+        assert_eq!(event["requestContext"]["path"], "/dev/mcp");
+        assert_eq!(
+            event["requestContext"]["identity"]["userArn"],
+            "arn:aws:iam::1:user/alice"
+        );
+        assert_eq!(
+            event["headers"]["Host"],
+            "abc123.execute-api.us-east-1.amazonaws.com"
+        );
+    }
+
+    #[test]
+    fn path_parameters_are_read_and_an_unsigned_iam_route_is_refused() {
+        let g = gateway();
+        let (_, event) = g
+            .event("GET", "/approvals/t0k", "", None, "1", &[])
+            .unwrap();
+        assert_eq!(event["pathParameters"]["token"], "t0k");
+        assert!(g.event("POST", "/mcp", "{}", None, "1", &[]).is_err());
+        assert!(
+            g.event("DELETE", "/mcp", "", Some("arn:x"), "1", &[])
+                .is_err()
+        );
+    }
+}
