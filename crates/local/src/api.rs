@@ -80,7 +80,9 @@ impl LocalApi {
             match self.engine.run(&id).await {
                 Ok(execution) if execution.status == Status::Running => still += 1,
                 Ok(_) => {}
-                Err(e) => tracing::warn!(execution = %id, error = %e, "execution did not advance"),
+                // Said where people running `responder serve` look; the
+                // next tick tries again.
+                Err(e) => eprintln!("responder: execution {id} did not advance: {e}"),
             }
         }
         Ok(still)
@@ -510,7 +512,16 @@ impl LocalApi {
             Ok(_) => Ok(()),
             // Answered already: by this decision, in a process that died
             // before it could mark it.
-            Err(responder_sfn::EngineError::TaskDoesNotExist(_)) => Ok(()),
+            Err(responder_sfn::EngineError::TaskDoesNotExist(_))
+                if self.token_answered(token)? =>
+            {
+                Ok(())
+            }
+            // The task of this token ended without an answer meanwhile (it
+            // failed and was retried, which asks again under a new
+            // approval): the decision reached nobody, so say so rather
+            // than lose it.
+            Err(e @ responder_sfn::EngineError::TaskDoesNotExist(_)) => Err(e),
             Err(
                 e @ (responder_sfn::EngineError::TaskTimedOut
                 | responder_sfn::EngineError::InvalidToken(_)),
@@ -539,6 +550,23 @@ impl LocalApi {
                 )))
             }
         }
+    }
+
+    /// Whether `token` was answered (its answer given, taken or applied),
+    /// as opposed to closed with its task unanswered (retried, or ended).
+    fn token_answered(&self, token: &str) -> Result<bool> {
+        let answered: Option<bool> = self
+            .local
+            .db
+            .conn()
+            .query_row(
+                "SELECT answer IS NOT NULL FROM sfn_task_tokens WHERE token = ?1",
+                params![token],
+                |r| r.get(0),
+            )
+            .optional()
+            .map_err(store_error)?;
+        Ok(answered == Some(true))
     }
 
     /// Answers the tokens of decisions recorded but never answered (their

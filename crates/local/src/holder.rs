@@ -7,8 +7,10 @@
 //! nobody: the next attempt takes it over at once, without waiting for the
 //! record to expire.
 
+use std::collections::HashSet;
 use std::fs::{File, TryLockError};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 
 use responder_sfn::Random as _;
 
@@ -20,6 +22,11 @@ pub struct Holder {
     dir: PathBuf,
     /// Locked for the life of the process.
     _lock: File,
+    /// Holders found dead. The check takes the dead holder's lock for a
+    /// moment: two checks at once in this process (parallel deliveries
+    /// after a restart) would see each other's lock and call a dead holder
+    /// alive, so checks run one at a time and a verdict of death is kept.
+    dead: Mutex<HashSet<String>>,
 }
 
 impl Holder {
@@ -38,6 +45,7 @@ impl Holder {
             id,
             dir: dir.to_path_buf(),
             _lock: lock,
+            dead: Mutex::new(HashSet::new()),
         })
     }
 
@@ -54,20 +62,29 @@ impl Holder {
         if other.is_empty() || !other.chars().all(|c| c.is_ascii_hexdigit()) {
             return true;
         }
-        let path = self.dir.join(format!("{other}.lock"));
-        let Ok(file) = File::open(&path) else {
-            // No lock file: that process is long gone.
-            return false;
+        let Ok(mut dead) = self.dead.lock() else {
+            return true;
         };
-        match file.try_lock() {
-            Ok(()) => {
-                // Its lock was free: it died. Its file goes with it.
-                let _ = std::fs::remove_file(&path);
-                false
-            }
-            Err(TryLockError::WouldBlock) => true,
-            Err(TryLockError::Error(_)) => true,
+        if dead.contains(other) {
+            return false;
         }
+        let path = self.dir.join(format!("{other}.lock"));
+        let alive = match File::open(&path) {
+            // No lock file: that process is long gone.
+            Err(_) => false,
+            Ok(file) => match file.try_lock() {
+                Ok(()) => {
+                    // Its lock was free: it died. Its file goes with it.
+                    let _ = std::fs::remove_file(&path);
+                    false
+                }
+                Err(TryLockError::WouldBlock | TryLockError::Error(_)) => true,
+            },
+        };
+        if !alive {
+            dead.insert(other.to_owned());
+        }
+        alive
     }
 }
 
@@ -87,5 +104,24 @@ mod tests {
         assert!(!me.is_alive(&gone));
         assert!(!dir.join(format!("{gone}.lock")).exists());
         assert!(me.is_alive(me.id()));
+    }
+
+    #[test]
+    fn checks_at_once_all_find_a_dead_holder_dead() {
+        let dir =
+            std::env::temp_dir().join(format!("responder-holders-par-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        let me = Holder::register(&dir).unwrap();
+        for _ in 0..20 {
+            let gone = Holder::register(&dir).unwrap();
+            let id = gone.id().to_owned();
+            drop(gone);
+            // Three deliveries resumed after a restart ask at once.
+            let verdicts: Vec<bool> = std::thread::scope(|scope| {
+                let checks: Vec<_> = (0..3).map(|_| scope.spawn(|| me.is_alive(&id))).collect();
+                checks.into_iter().map(|c| c.join().unwrap()).collect()
+            });
+            assert_eq!(verdicts, [false, false, false]);
+        }
     }
 }
