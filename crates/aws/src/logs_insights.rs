@@ -20,7 +20,7 @@ use std::collections::{BTreeMap, HashSet};
 use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
 use chrono::{DateTime, Utc};
-use responder_api::backend::FoundLine;
+use responder_workflow::backend::FoundLine;
 use responder_core::context::events::{LogEvent, rfc3339_millis};
 use responder_core::context::topology::{self, RelatedGroup};
 use responder_core::context::{Span, Topology, Windows, signals};

@@ -189,7 +189,7 @@ impl SfnExecutions {
         }
         let status = described.status().as_str().to_owned();
         let current_state = (status == "RUNNING")
-            .then(|| responder_api::backend::current_state(&events))
+            .then(|| responder_workflow::backend::current_state(&events))
             .flatten();
         let parse = |text: Option<&str>| {
             text.map(|t| {

@@ -26,7 +26,7 @@ use aws_sdk_cloudwatchlogs::types::QueryStatus;
 use aws_sdk_sfn::operation::send_task_success::{SendTaskSuccessError, SendTaskSuccessOutput};
 use aws_sdk_sfn::types::error::TaskTimedOut;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use responder_api::backend::{AuditEntry, Backend, Decision, IncidentFilter, LogSearch};
+use responder_workflow::backend::{AuditEntry, Backend, Decision, IncidentFilter, LogSearch};
 use responder_aws::api::AwsApi;
 use responder_aws::athena::AthenaHistory;
 use responder_aws::bedrock::BedrockAnalyzer;
@@ -371,7 +371,7 @@ async fn audit_entries_stay_out_of_incident_lists() {
         "resolve_incident",
         Some("inc-g".to_owned()),
         json!({"incident_id": "inc-g"}),
-        &Ok::<(), responder_api::error::ApiError>(()),
+        &Ok::<(), responder_workflow::backend::error::ApiError>(()),
     );
     api.audit(&entry).await.unwrap();
     api.audit(&entry).await.unwrap();

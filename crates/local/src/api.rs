@@ -6,11 +6,11 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use responder_api::backend::{
+use responder_workflow::backend::{
     AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
     QueryRows, Result, TaskAnswer, resolution_result,
 };
-use responder_api::error::ApiError;
+use responder_workflow::backend::error::ApiError;
 use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::{Incident, IncidentStatus};
 use responder_sfn::{Definition, Engine, Status};
@@ -283,7 +283,7 @@ impl Backend for LocalApi {
             })
             .collect();
         let current_state = if execution.status == Status::Running {
-            responder_api::backend::current_state(&events)
+            responder_workflow::backend::current_state(&events)
         } else {
             None
         };
