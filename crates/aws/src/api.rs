@@ -7,17 +7,17 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use responder_workflow::backend::{
-    AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result, TaskAnswer, resolution_result,
-};
-use responder_workflow::backend::error::ApiError;
 use responder_api::http::SlackSettings;
 use responder_api::slack::{ApproverCheck, SlackApprovers};
 use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::{Incident, IncidentStatus};
 use responder_notify::slack::SlackInteractivity;
 use responder_workflow::Policy;
+use responder_workflow::backend::error::ApiError;
+use responder_workflow::backend::{
+    AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
+    QueryRows, Result, TaskAnswer, resolution_result,
+};
 use responder_workflow::ports::{AnalysisCache, Analyzer, Executions, IncidentStore};
 use responder_workflow::steps::resolve_by_hand;
 use serde_json::{Value, json};

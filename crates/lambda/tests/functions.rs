@@ -22,8 +22,8 @@ use std::time::Duration;
 
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use responder_aws::athena::AthenaHistory;
-use responder_aws::config::Env;
 use responder_aws::bedrock::{BedrockAnalyzer, BedrockSettings, Prices, TOOL_NAME};
+use responder_aws::config::Env;
 use responder_aws::dynamodb::DynamoStore;
 use responder_aws::logs_insights::InsightsLogs;
 use responder_aws::notifier::AwsNotifier;

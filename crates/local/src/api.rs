@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
+use responder_core::analysis::{Analysis, AnalysisInput};
+use responder_core::{Incident, IncidentStatus};
+use responder_sfn::{Definition, Engine, Status};
+use responder_workflow::backend::error::ApiError;
 use responder_workflow::backend::{
     AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
     QueryRows, Result, TaskAnswer, resolution_result,
 };
-use responder_workflow::backend::error::ApiError;
-use responder_core::analysis::{Analysis, AnalysisInput};
-use responder_core::{Incident, IncidentStatus};
-use responder_sfn::{Definition, Engine, Status};
 use responder_workflow::ports::{AnalysisCache, Analyzer};
 use responder_workflow::steps::resolve_by_hand;
 use rusqlite::{OptionalExtension, params};

@@ -154,7 +154,7 @@ impl Decision {
             }
             Self::Reject { reason } => (
                 TaskAnswer::Failure {
-                    error: "Approval.Rejected",
+                    error: crate::error::names::APPROVAL_REJECTED,
                     cause: reason.clone(),
                 },
                 "REJECTED",
