@@ -8,29 +8,39 @@ help: ## List the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 .PHONY: run
+# Not --quiet: the first build takes minutes, and cargo's progress shows it.
 run: ## Run the workflow on the demo alarm, from an empty data dir (.responder/demo)
 	rm -rf .responder/demo
-	RESPONDER_DATA_DIR=.responder/demo cargo run --quiet -p responder -- run events/eventbridge/metric-alarm-lambda-errors.json --auto-approve
+	RESPONDER_DATA_DIR=.responder/demo cargo run --locked -p responder -- run events/eventbridge/metric-alarm-lambda-errors.json --auto-approve
+
+.PHONY: install
+install: ## Put `responder` on the PATH (cargo install, into ~/.cargo/bin)
+	cargo install --path crates/cli --locked
 
 .PHONY: test
 # Pinned Python tools in .venv-tools: moto (the local AWS the adapter tests
 # start), awscurl and the MCP Python SDK (the real clients of the API),
-# cfn-lint (the CDK templates), and cargo-lambda (for `make package`).
+# cfn-lint (the CDK templates), and cargo-lambda (for `make package`); AWS's
+# SigV4 MCP proxy in a venv of its own (.venv-tools/mcp-proxy: it pins
+# another `mcp` than the SDK's).
 MOTO_VERSION := 5.2.5
 AWSCURL_VERSION := 0.44
 MCP_VERSION := 2.3.0
 CFN_LINT_VERSION := 1.58.0
-TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)-$(CFN_LINT_VERSION)
+MCP_PROXY_VERSION := 1.7.0
+TOOLS := .venv-tools/.tools-$(MOTO_VERSION)-$(AWSCURL_VERSION)-$(MCP_VERSION)-$(CFN_LINT_VERSION)-$(MCP_PROXY_VERSION)
 # The CDK app's packages, exactly as cdk/package-lock.json pins them, and
 # the browser tests' (playwright-core, driving Debian's chromium).
 CDK_MODULES := cdk/node_modules/.package-lock.json
 BROWSER_MODULES := tests/browser/node_modules/.package-lock.json
 
 .PHONY: tools
-tools: $(TOOLS) $(CDK_MODULES) $(BROWSER_MODULES) /usr/bin/chromium ## Install the pinned test tools (moto server, awscurl, MCP SDK, cfn-lint; the CDK app's and browser tests' npm packages; Debian's chromium)
+tools: $(TOOLS) $(CDK_MODULES) $(BROWSER_MODULES) /usr/bin/chromium ## Install the pinned test tools (moto server, awscurl, MCP SDK, mcp-proxy-for-aws, cfn-lint; the CDK app's and browser tests' npm packages; Debian's chromium)
 $(TOOLS):
 	python3 -m venv .venv-tools
 	.venv-tools/bin/pip install -q "moto[server]==$(MOTO_VERSION)" "awscurl==$(AWSCURL_VERSION)" "mcp==$(MCP_VERSION)" "cfn-lint==$(CFN_LINT_VERSION)"
+	python3 -m venv .venv-tools/mcp-proxy
+	.venv-tools/mcp-proxy/bin/pip install -q "mcp-proxy-for-aws==$(MCP_PROXY_VERSION)"
 	touch $@
 $(CDK_MODULES): cdk/package-lock.json
 	cd cdk && npm ci --no-audit --no-fund
@@ -56,6 +66,8 @@ test: tools ## Run every check: formatting, clippy, all tests, the scenario scor
 	tests/browser/run.sh
 	cd cdk && npm test
 	.venv-tools/bin/cfn-lint --non-zero-exit-code error cdk/cdk.out.test/*.template.json
+	$(MAKE) aws-local ENV=dev
+	$(MAKE) aws-local-test
 	tests/leftovers.sh check
 
 .PHONY: eval
@@ -70,7 +82,23 @@ cdk-test: tools ## The CDK app only: synthesize every environment offline, asser
 .PHONY: synth
 ENV ?= dev
 synth: ## Synthesize the stack of ENV (dev, stage, prod) from the packages of `make package`
+	@ls target/lambda/*/bootstrap.zip >/dev/null 2>&1 || { echo "No function packages in target/lambda: run \`make package\` first, then \`make synth\`." >&2; exit 1; }
 	cd cdk && npx cdk synth -c env=$(ENV) --quiet
+
+.PHONY: aws-local aws-local-test
+# The functions' host builds (the crates `make package` zips), built apart
+# from the harness: one build would unify their dependencies' features with
+# the harness's, and rebuild every function.
+AWS_LOCAL_BUILD = cargo build --locked $(addprefix -p ,$(sort $(FUNCTIONS)))
+aws-local: $(TOOLS) $(CDK_MODULES) ## Run the synthesized stack of ENV on one machine: moto, the functions' host builds behind a Runtime API, the local engine, IAM checked (AWS_LOCAL_TEMPLATE=FILE runs that template)
+	$(AWS_LOCAL_BUILD)
+	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
+		cargo run --quiet --locked -p aws-local -- --env $(ENV) $(if $(AWS_LOCAL_TEMPLATE),--template $(AWS_LOCAL_TEMPLATE))
+
+aws-local-test: $(TOOLS) $(CDK_MODULES) ## aws-local's tests: a role without a needed action, a renamed variable (both must fail, naming what broke)
+	$(AWS_LOCAL_BUILD)
+	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server AWSCURL=$(CURDIR)/.venv-tools/bin/awscurl \
+		cargo test --locked -p aws-local -- --include-ignored
 
 .PHONY: build
 build: ## Build the workspace

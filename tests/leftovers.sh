@@ -5,7 +5,7 @@
 #   tests/leftovers.sh check    names every such process started since, and fails
 set -euo pipefail
 state=${TMPDIR:-/tmp}/responder-leftovers.$(id -u)
-pattern='moto_server|target/(debug|release)/responder|chromium|\.venv-tools/bin/python'
+pattern='moto_server|target/(debug|release)/(responder|aws-local|analyze|api|check-cache|deliver|normalize-alert|query-changes|query-history|query-logs|record-outcome|register-alert|request-approval)( |$)|chromium|\.venv-tools/bin/python'
 
 ours() { pgrep -f -- "$pattern" | sort || true; }
 

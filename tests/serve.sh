@@ -1,14 +1,15 @@
 # Sourced by the scripts that test a live `responder serve` (tests/clients,
 # tests/browser): `start_serve NAME PORT` starts it on a fresh data
 # directory ($WORK, removed on exit) and waits for /health; $URL is its
-# address. Set the RESPONDER_* variables the server needs before calling.
+# address. Set the RESPONDER_* variables the server needs before calling;
+# RESPONDER_BIN runs another build than target/debug/responder.
 start_serve() {
   local name=$1 port=$2
   URL="http://127.0.0.1:$port"
   WORK=$(mktemp -d)
   export RESPONDER_DATA_DIR="$WORK/data"
   trap 'stop_serve' EXIT
-  target/debug/responder serve --addr "127.0.0.1:$port" 2>"$WORK/serve.log" &
+  "${RESPONDER_BIN:-target/debug/responder}" serve --addr "127.0.0.1:$port" 2>"$WORK/serve.log" &
   SERVER=$!
   for _ in $(seq 50); do
     curl -sf "$URL/health" >/dev/null && return 0

@@ -2,8 +2,16 @@
 // cdk synth -c env=dev|stage|prod  (after `make package`)
 import { App } from 'aws-cdk-lib';
 
-import { build } from '../lib/app.js';
+import { build, MissingPackages } from '../lib/app.js';
 
 const app = new App();
-build(app);
+try {
+  build(app);
+} catch (error) {
+  if (!(error instanceof MissingPackages)) {
+    throw error;
+  }
+  console.error(error.message);
+  process.exit(1);
+}
 app.synth();

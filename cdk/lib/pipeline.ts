@@ -213,9 +213,9 @@ export class Pipeline extends Construct {
     if (needs.secrets?.length) {
       const used = needs.secrets.map((name) => secrets.secrets[name]);
       environment.SECRET_ARNS = used.map((s) => s.secretArn).join(',');
-      for (const secret of used) {
-        secret.grantRead(role);
-      }
+      // GetSecretValue only: `grantRead` adds DescribeSecret, which no
+      // function calls (`make aws-local` lists it as unused).
+      role.addToPolicy(new iam.PolicyStatement({ actions: ['secretsmanager:GetSecretValue'], resources: used.map((s) => s.secretArn) }));
     }
     if (needs.email && config.email) {
       environment.EMAIL_FROM = config.email.from;

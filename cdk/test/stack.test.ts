@@ -2,12 +2,14 @@
 // reviewer reads it: least privilege, authorization, encryption, retention.
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 
 import { App } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
 
+import { build, MissingPackages } from '../lib/app.js';
 import { ENVIRONMENTS } from '../lib/config.js';
 import { FUNCTIONS } from '../lib/functions.js';
 import { IncidentResponderStack } from '../lib/stack.js';
@@ -266,4 +268,19 @@ test('Slack approvers reach the API function only, as the JSON it reads', () => 
   assert.equal(withApprovers.length, 1);
   assert.ok(String(withApprovers[0].Properties.Description).startsWith('incident-responder api '));
   assert.deepEqual(JSON.parse(withApprovers[0].Properties.Environment.Variables.SLACK_APPROVERS), slackApprovers);
+});
+
+test('synthesis before `make package` says to run it first, naming what is missing', () => {
+  // GIVEN an assets folder with no packages, and one missing only the API's
+  const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'responder-cdk-empty-'));
+  const partial = standInAssets();
+  fs.rmSync(path.join(partial, 'api'), { recursive: true });
+
+  // WHEN the app is built over each, THEN it refuses with what to run
+  assert.throws(() => build(new App({ context: { assets: empty } })), (error: Error) => {
+    assert.ok(error instanceof MissingPackages);
+    assert.match(error.message, /does not hold any function package: run `make package` first/);
+    return true;
+  });
+  assert.throws(() => build(new App({ context: { assets: partial } })), /api\/bootstrap\.zip: run `make package` first/);
 });

@@ -50,12 +50,32 @@ test('the incidents list filters by status', async () => {
   await page.getByText('No incident matches.').waitFor();
 });
 
-test('an incident is approved through its form', async () => {
+test('an incident waiting for approval shows its analysis and evidence', async () => {
   await page.goto(`${BASE}/console/incidents?status=PENDING_APPROVAL`);
   await page.locator('table.incidents a').first().click();
   await page.getByText('Waiting for approval').waitFor();
   assert.ok(await page.getByText('PaymentGatewayError').first().isVisible(), 'the evidence is on the page');
+  assert.ok(await page.locator('p.evidence span.source', { hasText: '/aws/lambda/checkout-api' }).first().isVisible(), 'each quote names its log group');
   await shot('incident-pending');
+});
+
+test('the incident page draws the metric against its threshold and tables the history', async () => {
+  // Inline SVG: no script, nothing fetched; the breaching datapoint marked.
+  const chart = page.locator('svg.metric-chart');
+  await chart.waitFor();
+  assert.equal(await chart.locator('line.threshold').count(), 1);
+  assert.ok((await chart.locator('circle.datapoint.breach').count()) >= 1, 'the breach is marked');
+  assert.match(await chart.locator('title').first().textContent(), /Errors \(Sum, 60 s\) against threshold 5/);
+  const box = await chart.boundingBox();
+  assert.ok(box && box.width > 300 && box.height > 100, 'the chart is drawn at a readable size');
+  await chart.screenshot({ path: `${SHOTS}incident-metric.png` });
+  const history = page.locator('table.history');
+  assert.ok(await history.isVisible(), 'the history is a table');
+  assert.ok((await history.locator('tbody tr').count()) >= 1);
+  assert.ok(await history.getByText('Reverted the route table change').isVisible());
+});
+
+test('the pending incident is approved through its form', async () => {
   await page.locator('form.approve input[name=comment]').fill('seen it, go ahead');
   await page.locator('form.approve button').click();
   // The engine moves on when the decision wakes it.

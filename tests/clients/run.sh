@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Real clients against a live `responder serve` (run by `make test`):
-#   1. awscurl, with the README's call (tools/list over MCP) and an alert
+#   1. awscurl, with docs/api.md's call (tools/list over MCP) and an alert
 #      posted to /events;
 #   2. the official MCP Python SDK, SigV4-signed, through a whole approval;
 #   3. an e-mail approval link: its confirmation page, then its button;
-#   4. an unsigned request, refused as API Gateway refuses it.
+#   4. AWS's SigV4 MCP proxy (mcp-proxy-for-aws) over stdio: tools, a
+#      resource, the prompt, an approval, and --read-only;
+#   5. an unsigned request, refused as API Gateway refuses it.
 # Needs: target/debug/responder and .venv-tools (make tools).
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -29,7 +31,7 @@ check() { # check NAME JSON PYTHON-EXPRESSION-ON-d
   echo "clients: $1 ok"
 }
 
-# 1. The README's call.
+# 1. docs/api.md's call.
 out=$(awscurl -X POST "$URL/mcp" -H 'Content-Type: application/json' \
   -d '{"jsonrpc":"2.0","id":1,"method":"tools/list","params":{}}')
 check "awscurl tools/list" "$out" "len(d['result']['tools']) == 14 and d['result']['tools'][0]['name'] == 'list_incidents'"
@@ -72,6 +74,15 @@ decided=$(curl -sf -X POST "$link")
 [[ "$decided" == *": APPROVED"* ]] || { echo "clients: the link's button did not approve: $decided" >&2; exit 1; }
 echo "clients: e-mail link approves on its button ok"
 
-# 4. Unsigned: API Gateway's 403.
+# 4. AWS's SigV4 MCP proxy (mcp-proxy-for-aws, in its own venv: its `mcp`
+#    pin differs from the SDK's), driven over stdio: a third alarm waits for
+#    a decision, which the proxy's client takes.
+out=$(awscurl -X POST "$URL/events" -H 'Content-Type: application/json' \
+  -d @events/eventbridge/composite-alarm.json)
+check "awscurl POST /events (for the proxy)" "$out" "len(d['alerts']) == 1"
+PROXY=.venv-tools/mcp-proxy/bin
+"$PROXY/python" tests/clients/mcp_proxy_client.py "$PROXY/mcp-proxy-for-aws" "$URL/mcp"
+
+# 5. Unsigned: API Gateway's 403.
 code=$(curl -s -o "$WORK/refused.json" -w '%{http_code}' -X POST "$URL/mcp" -H 'Content-Type: application/json' -d '{}')
 check "unsigned request refused" "$(cat "$WORK/refused.json")" "d == {'message': 'Missing Authentication Token'} and '$code' == '403'"

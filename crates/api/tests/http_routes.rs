@@ -145,6 +145,76 @@ async fn mcp_accepts_clients_that_accept_only_json() {
     assert_eq!(json_of(&body)["id"], 7);
 }
 
+fn post_mcp(body: &str, extra: &[(&str, &str)]) -> axum::http::Request<axum::body::Body> {
+    let mut headers = vec![
+        ("content-type", "application/json"),
+        ("accept", "application/json, text/event-stream"),
+    ];
+    headers.extend_from_slice(extra);
+    signed("POST", "/mcp", &headers, body)
+}
+
+#[tokio::test]
+async fn invalid_json_on_mcp_is_a_400_parse_error() {
+    // GIVEN a signed request whose body is not JSON
+    let app = app(&Fake::seeded());
+
+    // WHEN it is posted to /mcp
+    let (status, response, body) = send(&app, post_mcp("{\"jsonrpc\": ", &[])).await;
+
+    // THEN JSON-RPC's parse error comes back, as JSON, with status 400
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let answer = json_of(&body);
+    assert_eq!(answer["error"]["code"], -32700, "{body}");
+    assert_eq!(answer["id"], serde_json::Value::Null);
+}
+
+#[tokio::test]
+async fn a_batch_is_answered_as_an_array_for_protocol_2025_03_26() {
+    // GIVEN a batch of two requests and a notification
+    let app = app(&Fake::seeded());
+    let batch = json!([
+        {"jsonrpc": "2.0", "id": 1, "method": "tools/list", "params": {}},
+        {"jsonrpc": "2.0", "method": "notifications/initialized"},
+        {"jsonrpc": "2.0", "id": 2, "method": "tools/call",
+         "params": {"name": "get_incident", "arguments": {"incident_id": "inc-1"}}},
+    ])
+    .to_string();
+
+    // WHEN it is posted with protocol 2025-03-26, and without the header
+    for extra in [&[("mcp-protocol-version", "2025-03-26")][..], &[][..]] {
+        let (status, _, body) = send(&app, post_mcp(&batch, extra)).await;
+
+        // THEN one array answers both requests, in order; the notification
+        // has no answer
+        assert_eq!(status, 200, "{body}");
+        let answers = json_of(&body);
+        let answers = answers.as_array().unwrap();
+        assert_eq!(answers.len(), 2, "{body}");
+        assert_eq!(answers[0]["id"], 1);
+        assert!(answers[0]["result"]["tools"].as_array().unwrap().len() > 5);
+        assert_eq!(answers[1]["id"], 2);
+        assert_eq!(answers[1]["result"]["isError"], false, "{body}");
+    }
+}
+
+#[tokio::test]
+async fn a_batch_under_a_protocol_without_batches_is_an_invalid_request() {
+    let app = app(&Fake::seeded());
+    let batch = json!([{"jsonrpc": "2.0", "id": 1, "method": "tools/list"}]).to_string();
+    let (status, _, body) = send(
+        &app,
+        post_mcp(&batch, &[("mcp-protocol-version", "2025-06-18")]),
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(json_of(&body)["error"]["code"], -32600, "{body}");
+    let (status, _, body) = send(&app, post_mcp("[]", &[])).await;
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(json_of(&body)["error"]["code"], -32600, "{body}");
+}
+
 #[tokio::test]
 async fn a_browser_origin_must_be_allowed() {
     let app = app(&Fake::seeded());

@@ -299,9 +299,19 @@ impl Backend for AwsApi {
             .map_err(ApiError::from)?
             .pop()
         else {
-            return Err(ApiError::conflict(format!(
-                "incident '{incident_id}' has no approval waiting"
-            )));
+            // An id nobody knows is NotFound, as locally; a known incident
+            // with nothing to decide is a Conflict.
+            let known = self
+                .store
+                .incident(incident_id)
+                .await
+                .map_err(ApiError::from)?
+                .is_some();
+            return Err(if known {
+                ApiError::conflict(format!("incident '{incident_id}' has no approval waiting"))
+            } else {
+                ApiError::not_found(format!("no incident '{incident_id}'"))
+            });
         };
         let (answer, name) = decision.task_answer(&approval.channels, caller);
         let sent = match answer {

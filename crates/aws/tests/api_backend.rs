@@ -245,6 +245,9 @@ async fn a_decision_answers_the_task_token_once() {
     assert!(api.pending_approvals().await.unwrap().is_empty());
     let again = api.decide("inc-d", &decision, "bob").await.unwrap_err();
     assert_eq!(again.name, "Conflict");
+    // An id nobody knows is not a conflict: it is not found.
+    let unknown = api.decide("inc-nope", &decision, "bob").await.unwrap_err();
+    assert_eq!(unknown.name, "NotFound", "{unknown}");
     assert_eq!(success.num_calls(), 1);
 }
 

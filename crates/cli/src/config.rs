@@ -161,6 +161,9 @@ impl std::fmt::Debug for ApiSecrets {
 
 impl Config {
     /// Reads `path`, or `responder.toml` if present, or the defaults.
+    /// Relative paths in a file are relative to the file's folder, wherever
+    /// the command runs (a desktop MCP client starts `responder mcp` in a
+    /// folder of its own); without a file, to the current directory.
     pub fn load(path: Option<&Path>) -> anyhow::Result<Self> {
         let (path, required) = match path {
             Some(path) => (path, true),
@@ -168,7 +171,10 @@ impl Config {
         };
         let mut config: Self = match std::fs::read_to_string(path) {
             Ok(text) => {
-                toml::from_str(&text).with_context(|| format!("{} is not valid", path.display()))?
+                let mut config: Self = toml::from_str(&text)
+                    .with_context(|| format!("{} is not valid", path.display()))?;
+                config.resolve_paths(&folder_of(path)?);
+                config
             }
             Err(e) if !required && e.kind() == std::io::ErrorKind::NotFound => Self::default(),
             Err(e) => return Err(e).with_context(|| format!("cannot read {}", path.display())),
@@ -179,6 +185,28 @@ impl Config {
             std::env::var(name).ok()
         })?;
         Ok(config)
+    }
+
+    /// Every path setting made absolute against `folder` (the file's):
+    /// `logs_dir`, `changes_file`, `history_seed`, `email.ca_file`.
+    fn resolve_paths(&mut self, folder: &Path) {
+        let workflow = &mut self.workflow;
+        let resolve = |path: &mut std::path::PathBuf| {
+            if path.is_relative() {
+                *path = folder.join(&*path);
+            }
+        };
+        resolve(&mut workflow.logs_dir);
+        for path in [
+            workflow.changes_file.as_mut(),
+            workflow.history_seed.as_mut(),
+            workflow.email.ca_file.as_mut(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            resolve(path);
+        }
     }
 
     /// Environment variables override the file (`RESPONDER_` + the setting):
@@ -266,6 +294,16 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// The folder holding the configuration file `path`, absolute.
+fn folder_of(path: &Path) -> anyhow::Result<std::path::PathBuf> {
+    let folder = path.parent().unwrap_or(Path::new(""));
+    if folder.is_absolute() {
+        return Ok(folder.to_owned());
+    }
+    let current = std::env::current_dir().context("cannot read the current directory")?;
+    Ok(current.join(folder))
 }
 
 /// Where Slack messages go, from `[workflow.slack]` and its variables: a
@@ -493,6 +531,41 @@ mod tests {
                 .contains("workflow.slack.timeout_seconds: 2 call(s) of up to 20 s"),
             "{error}"
         );
+    }
+
+    #[test]
+    fn relative_paths_in_a_file_are_relative_to_its_folder() {
+        let mut config: Config = toml::from_str(
+            "[workflow]\nlogs_dir = \"events/demo/logs\"\nhistory_seed = \"../seed.jsonl\"\nchanges_file = \"/var/changes.jsonl\"\n[workflow.email]\nca_file = \"ca.pem\"\n",
+        )
+        .unwrap();
+        config.resolve_paths(Path::new("/etc/responder"));
+        let workflow = &config.workflow;
+        assert_eq!(
+            workflow.logs_dir,
+            Path::new("/etc/responder/events/demo/logs")
+        );
+        assert_eq!(
+            workflow.history_seed.as_deref(),
+            Some(Path::new("/etc/responder/../seed.jsonl"))
+        );
+        // Absolute paths stay as they are.
+        assert_eq!(
+            workflow.changes_file.as_deref(),
+            Some(Path::new("/var/changes.jsonl"))
+        );
+        assert_eq!(
+            workflow.email.ca_file.as_deref(),
+            Some(Path::new("/etc/responder/ca.pem"))
+        );
+    }
+
+    #[test]
+    fn a_relative_file_name_is_read_from_the_current_directory() {
+        let folder = folder_of(Path::new("responder.toml")).unwrap();
+        assert_eq!(folder, std::env::current_dir().unwrap());
+        let nested = folder_of(Path::new("conf/responder.toml")).unwrap();
+        assert_eq!(nested, std::env::current_dir().unwrap().join("conf"));
     }
 
     #[test]

@@ -1,7 +1,7 @@
 //! What the workflow commands share: the data directory, its database, the
 //! local backends and the engine, on the same state-machine file CDK deploys.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use anyhow::Context;
@@ -16,11 +16,84 @@ pub const WORKFLOW: &str = include_str!("../../../statemachine/incident-response
 /// The state machine's name in execution ARNs.
 pub use responder_local::api::STATE_MACHINE;
 
+/// The default data directory, relative to the current one.
+pub const DEFAULT_DATA_DIR: &str = ".responder";
+/// Where `make run` keeps its demo.
+pub const DEMO_DATA_DIR: &str = ".responder/demo";
+/// The database file in a data directory.
+const DATABASE: &str = "responder.db";
+
 /// `RESPONDER_DATA_DIR`, default `./.responder`.
 pub fn data_dir() -> PathBuf {
-    #[allow(clippy::disallowed_methods)] // The one place the data directory is read.
-    std::env::var_os("RESPONDER_DATA_DIR")
-        .map_or_else(|| PathBuf::from(".responder"), PathBuf::from)
+    DataDir::current().path
+}
+
+/// The data directory, and whether `RESPONDER_DATA_DIR` chose it: what the
+/// commands that read tell people, so an empty answer is never a mystery.
+#[derive(Debug, Clone)]
+pub struct DataDir {
+    pub path: PathBuf,
+    pub from_env: bool,
+}
+
+impl DataDir {
+    /// `RESPONDER_DATA_DIR`, else `./.responder`.
+    pub fn current() -> Self {
+        #[allow(clippy::disallowed_methods)] // The one place the data directory is read.
+        match std::env::var_os("RESPONDER_DATA_DIR").filter(|d| !d.is_empty()) {
+            Some(dir) => Self {
+                path: PathBuf::from(dir),
+                from_env: true,
+            },
+            None => Self {
+                path: PathBuf::from(DEFAULT_DATA_DIR),
+                from_env: false,
+            },
+        }
+    }
+
+    pub fn database(&self) -> PathBuf {
+        self.path.join(DATABASE)
+    }
+
+    /// Whether anything ever ran with this directory.
+    pub fn has_data(&self) -> bool {
+        self.database().is_file()
+    }
+
+    /// `.responder/demo (RESPONDER_DATA_DIR)` or `.responder (the default;
+    /// RESPONDER_DATA_DIR chooses another)`.
+    pub fn describe(&self) -> String {
+        if self.from_env {
+            format!("{} (RESPONDER_DATA_DIR)", self.path.display())
+        } else {
+            format!(
+                "{} (the default; RESPONDER_DATA_DIR chooses another)",
+                self.path.display()
+            )
+        }
+    }
+
+    /// What to type before a command to read this directory again:
+    /// `RESPONDER_DATA_DIR=.responder/demo ` (nothing for the default).
+    pub fn prefix(&self) -> String {
+        if self.from_env && self.path != Path::new(DEFAULT_DATA_DIR) {
+            format!("RESPONDER_DATA_DIR={} ", self.path.display())
+        } else {
+            String::new()
+        }
+    }
+
+    /// Where else to look when this directory holds nothing: the demo of
+    /// `make run`, if it is there and this is not it.
+    pub fn elsewhere(&self, command: &str) -> Option<String> {
+        let demo = Path::new(DEMO_DATA_DIR);
+        (self.path != demo && demo.join(DATABASE).is_file()).then(|| {
+            format!(
+                "the demo of `make run` is in {DEMO_DATA_DIR}: RESPONDER_DATA_DIR={DEMO_DATA_DIR} responder {command}"
+            )
+        })
+    }
 }
 
 pub struct Workspace {
@@ -39,6 +112,15 @@ impl Workspace {
         Self::open_with(config, handlers, None)
     }
 
+    /// Opens the data directory for a command that reads or decides, if it
+    /// holds a database: never creates one just to find it empty.
+    pub fn open_existing(config: &Config) -> anyhow::Result<Option<Self>> {
+        if !DataDir::current().has_data() {
+            return Ok(None);
+        }
+        Self::open(config, false).map(Some)
+    }
+
     /// Like [`open`](Self::open), telling `observer` of each step.
     pub fn open_with(
         config: &Config,
@@ -46,7 +128,7 @@ impl Workspace {
         observer: Option<responder_sfn::Observer>,
     ) -> anyhow::Result<Self> {
         let dir = data_dir();
-        let db_path = dir.join("responder.db");
+        let db_path = dir.join(DATABASE);
         let db =
             Db::open(&db_path).with_context(|| format!("cannot open {}", db_path.display()))?;
         // Only the workflow reads the history: other commands skip the seed.

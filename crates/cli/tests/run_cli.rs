@@ -89,8 +89,13 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     );
     assert!(text.contains("Execution succeeded"), "{text}");
     assert!(text.contains("Analyze"), "{text}");
-    // The demo logs show the mechanism; the summary names it and where.
-    assert!(text.contains("timeout in checkout-api"), "{text}");
+    // The demo logs show the mechanism; the summary names it and where:
+    // the payment gateway checkout-api cannot reach, not the timeouts it
+    // causes.
+    assert!(
+        text.contains("dependency failure in 10.20.4.17:443"),
+        "{text}"
+    );
     assert_eq!(
         outbox_files(&data),
         [
@@ -106,8 +111,13 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
     assert_eq!(shown["incident"]["status"], "NOTIFIED");
     let analysis = &shown["analysis"];
     let top = &analysis["root_causes"][0];
-    assert_eq!(top["category"], "timeout");
-    assert_eq!(top["component"], "checkout-api");
+    assert_eq!(top["category"], "dependency_failure");
+    assert!(
+        top["component"]
+            .as_str()
+            .is_some_and(|c| c.starts_with("10.20.4.17:443")),
+        "{top}"
+    );
     // The demo logs are quoted, with their log group; the demo history is told.
     assert_eq!(top["evidence"][0]["source"], "/aws/lambda/checkout-api");
     let explanation = top["explanation"].as_str().unwrap_or_default();
@@ -160,9 +170,12 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
 
     // Each run is an execution, shown state by state.
     let executions = stdout(&responder(&data, &["executions", "list"]));
-    assert_eq!(executions.lines().count(), 4, "{executions}");
-    let first = executions
+    let rows: Vec<&str> = executions
         .lines()
+        .filter(|l| l.contains("SUCCEEDED"))
+        .collect();
+    assert_eq!(rows.len(), 4, "{executions}");
+    let first = rows
         .last()
         .unwrap()
         .split_whitespace()
@@ -170,7 +183,8 @@ fn the_demo_alarm_becomes_an_analyzed_notified_incident() {
         .unwrap()
         .to_owned();
     let shown: serde_json::Value =
-        serde_json::from_slice(&responder(&data, &["executions", "show", &first]).stdout).unwrap();
+        serde_json::from_slice(&responder(&data, &["executions", "show", &first, "--json"]).stdout)
+            .unwrap();
     assert_eq!(shown["status"], "SUCCEEDED");
     let states = shown["states"].as_array().unwrap();
     assert_eq!(states[0]["state"], "NormalizeAlert");
@@ -338,7 +352,8 @@ fn an_invalid_alert_fails_cleanly_and_stores_nothing() {
         "{}",
         stdout(&out)
     );
-    assert!(stdout(&responder(&data, &["incidents", "list"])).is_empty());
+    let list = stdout(&responder(&data, &["incidents", "list"]));
+    assert!(list.starts_with("No incidents in "), "{list}");
     let out = responder(&data, &["run", "events/invalid/not-json.txt"]);
     assert_eq!(out.status.code(), Some(2));
     assert!(
@@ -348,9 +363,346 @@ fn an_invalid_alert_fails_cleanly_and_stores_nothing() {
 }
 
 #[test]
-fn serve_refuses_to_start_without_credentials() {
+fn commands_that_read_say_where_they_looked_and_create_nothing() {
+    // GIVEN a data directory nothing ever ran with
+    let data = data_dir("empty");
+    let shown = data.display().to_string();
+
+    // WHEN the commands that read or decide run on it
+    let incidents = responder(&data, &["incidents", "list"]);
+    let executions = responder(&data, &["executions", "list"]);
+    let show = responder(&data, &["incidents", "show", "inc-nope"]);
+    let approve = responder(&data, &["approve", "inc-nope"]);
+    let execution = responder(&data, &["executions", "show", "nope"]);
+
+    // THEN each names the directory, an unknown id is NotFound (exit 2),
+    // and no database was created to find that out
+    assert_eq!(incidents.status.code(), Some(0));
+    assert_eq!(
+        stdout(&incidents).lines().next().unwrap(),
+        format!("No incidents in {shown} (RESPONDER_DATA_DIR).")
+    );
+    assert_eq!(executions.status.code(), Some(0));
+    assert!(
+        stdout(&executions).starts_with(&format!("No executions in {shown}")),
+        "{}",
+        stdout(&executions)
+    );
+    for (out, what) in [
+        (&show, "incident 'inc-nope'"),
+        (&approve, "incident 'inc-nope'"),
+        (&execution, "execution 'nope'"),
+    ] {
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{stderr}");
+        assert!(
+            stderr.starts_with(&format!("NotFound: no {what} in {shown}")),
+            "{stderr}"
+        );
+    }
+    assert!(!data.exists(), "a command that reads created {shown}");
+}
+
+#[test]
+fn after_make_run_the_default_directory_points_at_the_demo() {
+    // GIVEN a folder where `make run` left its demo in .responder/demo
+    let folder = data_dir("after-make-run");
+    let demo = folder.join(".responder/demo");
+    std::fs::create_dir_all(&folder).unwrap();
+    let config = repo().join("responder.toml");
+    let alarm = repo().join(ALARM);
+    let out = command(
+        &demo,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            alarm.to_str().unwrap(),
+            "--auto-approve",
+        ],
+    )
+    .current_dir(&folder)
+    .output()
+    .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // WHEN `responder incidents list` runs there without RESPONDER_DATA_DIR
+    let list = command(&demo, &["incidents", "list"])
+        .env_remove("RESPONDER_DATA_DIR")
+        .current_dir(&folder)
+        .output()
+        .unwrap();
+
+    // THEN it says it read the default directory and where the demo is,
+    // and creates no database in the default directory
+    let text = stdout(&list);
+    assert!(
+        text.starts_with("No incidents in .responder (the default"),
+        "{text}"
+    );
+    assert!(
+        text.contains("RESPONDER_DATA_DIR=.responder/demo responder incidents list"),
+        "{text}"
+    );
+    assert!(!folder.join(".responder/responder.db").exists());
+    let _ = std::fs::remove_dir_all(&folder);
+}
+
+#[test]
+fn an_unknown_incident_is_not_found_where_data_exists() {
+    // GIVEN a data directory with the demo incident
+    let data = data_dir("not-found");
+    let out = responder(&data, &["run", ALARM, "--auto-approve"]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+
+    // WHEN an incident it does not hold is approved
+    let out = responder(&data, &["approve", "inc-nope"]);
+
+    // THEN it is NotFound, not a Conflict
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.starts_with("NotFound: no incident 'inc-nope'"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_bad_flag_value_is_refused_naming_the_flag() {
+    let data = data_dir("bad-flags");
+    for (args, flag) in [
+        (["approve", "inc-1", "--severity", "urgent"], "--severity"),
+        (["approve", "inc-1", "--channel", "pager"], "--channel"),
+    ] {
+        let out = responder(&data, &args);
+        assert_eq!(out.status.code(), Some(2));
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains(flag), "{stderr}");
+        assert!(!stderr.contains("arguments."), "{stderr}");
+    }
+    assert!(!data.exists());
+}
+
+/// `2026-11-20T09:14:07.405Z`: RFC 3339, UTC, milliseconds, `Z`.
+fn is_timestamp(word: &str) -> bool {
+    let b = word.as_bytes();
+    b.len() == 24
+        && b[10] == b'T'
+        && b[19] == b'.'
+        && b[23] == b'Z'
+        && b[20..23].iter().all(u8::is_ascii_digit)
+}
+
+#[test]
+fn lists_have_headers_and_one_timestamp_format() {
+    // GIVEN one run
+    let data = data_dir("lists");
+    let out = responder(&data, &["run", ALARM, "--auto-approve"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+
+    // WHEN both lists are printed
+    let incidents = stdout(&responder(&data, &["incidents", "list"]));
+    let executions = stdout(&responder(&data, &["executions", "list"]));
+
+    // THEN each has a header, and every time in them is in the one format
+    assert!(incidents.contains("INCIDENT "), "{incidents}");
+    assert!(incidents.contains("OPENED (UTC)"), "{incidents}");
+    assert!(executions.contains("STARTED (UTC)"), "{executions}");
+    for list in [&incidents, &executions] {
+        let times: Vec<&str> = list
+            .split_whitespace()
+            .filter(|w| w.starts_with("20") && w.contains('T'))
+            .collect();
+        assert!(!times.is_empty(), "{list}");
+        assert!(times.iter().all(|t| is_timestamp(t)), "{list}");
+        assert!(!list.contains("+00:00"), "{list}");
+    }
+    // And the run ended saying how to look again.
+    assert!(
+        text.contains(&format!(
+            "RESPONDER_DATA_DIR={} responder incidents list",
+            data.display()
+        )),
+        "{text}"
+    );
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_run_and_its_execution_read_as_a_timeline() {
+    // GIVEN one run
+    let data = data_dir("timeline");
+    let out = responder(&data, &["run", ALARM, "--auto-approve"]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(0), "{text}");
+
+    // THEN the run's lines say which branch a Choice took and which channel
+    // each delivery went to
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.trim_start().starts_with(name))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(line("CacheHit").ends_with("→ Analyze"), "{text}");
+    assert!(line("RouteDecision").ends_with("→ GatherContext"), "{text}");
+    for channel in ["slack", "jira", "email"] {
+        assert!(
+            text.contains(&format!("channel={channel} status=SENT")),
+            "{text}"
+        );
+    }
+
+    // WHEN the execution is shown, by default and with --json
+    let name = text
+        .lines()
+        .find_map(|l| l.split("responder executions show ").nth(1))
+        .unwrap()
+        .to_owned();
+    let timeline = stdout(&responder(&data, &["executions", "show", &name]));
+    let json = responder(&data, &["executions", "show", &name, "--json"]);
+
+    // THEN the default is one line per state, the JSON the whole history,
+    // each delivery paired with its own answer
+    assert!(timeline.lines().count() < 40, "{timeline}");
+    assert!(timeline.contains("ENTERED (UTC)"), "{timeline}");
+    assert!(timeline.contains("channel=jira status=SENT"), "{timeline}");
+    let shown: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let deliveries: Vec<&serde_json::Value> = shown["states"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|s| s["state"] == "Deliver")
+        .collect();
+    assert_eq!(deliveries.len(), 3);
+    for d in deliveries {
+        assert_eq!(d["input"]["channel"], d["output"]["channel"], "{d}");
+    }
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_configuration_file_is_read_relative_to_its_folder_from_anywhere() {
+    // GIVEN the repository's responder.toml (relative logs_dir and history
+    // seed) and a command started in another directory
+    let data = data_dir("elsewhere");
+    let elsewhere = data_dir("elsewhere-cwd");
+    std::fs::create_dir_all(&elsewhere).unwrap();
+    let config = repo().join("responder.toml");
+    let alarm = repo().join(ALARM);
+
+    // WHEN the demo alarm runs from there
+    let out = command(
+        &data,
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "run",
+            alarm.to_str().unwrap(),
+            "--auto-approve",
+        ],
+    )
+    .current_dir(&elsewhere)
+    .output()
+    .unwrap();
+
+    // THEN the history seed and the demo logs were found
+    let text = stdout(&out);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{text}\n{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        text.contains("dependency failure in 10.20.4.17:443"),
+        "{text}"
+    );
+    assert!(text.contains("incidents=2"), "{text}");
+    let _ = std::fs::remove_dir_all(&data);
+    let _ = std::fs::remove_dir_all(&elsewhere);
+}
+
+#[test]
+fn serve_on_loopback_without_credentials_makes_a_key_pair_that_works() {
+    use std::io::{BufRead, BufReader, Read, Write};
+
+    // GIVEN no configured credentials
+    let data = data_dir("serve-generated");
+    let mut child = command(&data, &["serve", "--addr", "127.0.0.1:0"])
+        .env_remove("RESPONDER_ACCESS_KEY_ID")
+        .env_remove("RESPONDER_SECRET_ACCESS_KEY")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // WHEN serve starts on a loopback address
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let awscurl = lines
+        .by_ref()
+        .take(20)
+        .map(Result::unwrap)
+        .find(|l| l.trim_start().starts_with("awscurl "))
+        .unwrap_or_default();
+    let word_after = |flag: &str| {
+        awscurl
+            .split_whitespace()
+            .skip_while(|w| *w != flag)
+            .nth(1)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let (id, secret) = (word_after("--access_key"), word_after("--secret_key"));
+    let url = awscurl.split_whitespace().last().unwrap_or_default();
+    let host = url
+        .trim_start_matches("http://")
+        .trim_end_matches("/tools")
+        .to_owned();
+
+    // THEN the printed awscurl line's keys sign a request it accepts
+    assert!(id.starts_with("AKID") && secret.len() == 40, "{awscurl}");
+    let verifier = responder_api::sigv4::Verifier::new(
+        "execute-api",
+        "us-east-1",
+        std::collections::HashMap::new(),
+    );
+    let headers = [("host", host.as_str())];
+    let credential = responder_api::sigv4::Credential {
+        name: "test".to_owned(),
+        secret_access_key: secret.clone(),
+        session_token: None,
+    };
+    let request = responder_api::sigv4::Request {
+        method: "GET",
+        path: "/tools",
+        query: "",
+        headers: &headers,
+        body: b"",
+    };
+    let added =
+        responder_api::sigv4::sign(&verifier, &request, &id, &credential, chrono::Utc::now());
+    let mut stream = std::net::TcpStream::connect(&host).unwrap();
+    let mut text = format!("GET /tools HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
+    for (name, value) in &added {
+        text.push_str(&format!("{name}: {value}\r\n"));
+    }
+    text.push_str("\r\n");
+    stream.write_all(text.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("list_incidents"), "{response}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn serve_refuses_to_start_without_credentials_off_loopback() {
     let data = data_dir("serve-no-keys");
-    let out = command(&data, &["serve", "--addr", "127.0.0.1:0"])
+    let out = command(&data, &["serve", "--addr", "0.0.0.0:0"])
         .env_remove("RESPONDER_ACCESS_KEY_ID")
         .env_remove("RESPONDER_SECRET_ACCESS_KEY")
         .output()

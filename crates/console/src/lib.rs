@@ -6,6 +6,7 @@
 // `Null` for a missing key and never panics.
 #![allow(clippy::indexing_slicing)]
 
+pub mod chart;
 pub mod graph;
 pub mod http;
 pub mod pages;

@@ -126,6 +126,14 @@ pub fn incident(view: &Value, csrf: &str) -> String {
     if view["approval"]["status"] == "PENDING" || incident["status"] == "PENDING_APPROVAL" {
         body.push_str(&decision_forms(id, csrf));
     }
+    // What the alarm evaluated: its datapoints against the threshold.
+    if let Some(svg) = crate::chart::metric_chart(&view["alert"]["metric"]) {
+        let _ = write!(
+            body,
+            "<section class=\"metric\"><h2>The metric the alarm evaluated</h2><p class=\"metric-caption\">{}</p>{svg}</section>",
+            esc(&crate::chart::caption(&view["alert"]["metric"]))
+        );
+    }
     let analysis = &view["analysis"];
     if analysis.is_object() {
         let _ = write!(
@@ -141,12 +149,26 @@ pub fn incident(view: &Value, csrf: &str) -> String {
                 esc(&responder_core::analysis::cause_headline(cause)),
                 confidence * 100.0
             );
-            for evidence in cause["evidence"].as_array().into_iter().flatten() {
+            let (component, category) = (text(cause, "component"), text(cause, "category"));
+            if !component.is_empty() || !category.is_empty() {
                 let _ = write!(
                     body,
-                    "<p class=\"evidence\"><span>{}</span> <span class=\"source\">{}</span><code>{}</code></p>",
+                    "<p class=\"cause-facts\">component <b>{}</b> · category <b>{}</b></p>",
+                    esc(if component.is_empty() { "-" } else { component }),
+                    esc(if category.is_empty() { "-" } else { category })
+                );
+            }
+            for evidence in cause["evidence"].as_array().into_iter().flatten() {
+                let source = text(evidence, "source");
+                let _ = write!(
+                    body,
+                    "<p class=\"evidence\"><span>{}</span> {}<code>{}</code></p>",
                     esc(text(evidence, "kind")),
-                    esc(text(evidence, "source")),
+                    if source.is_empty() {
+                        String::new()
+                    } else {
+                        format!("from <span class=\"source\">{}</span>", esc(source))
+                    },
                     esc(text(evidence, "detail"))
                 );
             }
@@ -199,11 +221,7 @@ pub fn incident(view: &Value, csrf: &str) -> String {
     }
     let history = &view["context"]["history"];
     if history.is_object() {
-        let _ = write!(
-            body,
-            "<section><h2>History</h2><pre>{}</pre></section>",
-            esc(&serde_json::to_string_pretty(history).unwrap_or_default())
-        );
+        body.push_str(&history_table(history));
     }
     body.push_str("<section><h2>Deliveries</h2>");
     body.push_str(&table(
@@ -235,6 +253,45 @@ pub fn incident(view: &Value, csrf: &str) -> String {
         );
     }
     body
+}
+
+/// Past incidents like this one (`query_history`'s answer) as a table:
+/// when, what caused it, what resolved it, how long it took.
+fn history_table(history: &Value) -> String {
+    let days = history["days"].as_u64().unwrap_or(0);
+    let mut out = format!("<section class=\"history\"><h2>History (last {days} days)</h2>");
+    if history["available"] == false {
+        out.push_str("<p class=\"empty\">The history could not be read.</p></section>");
+        return out;
+    }
+    let rows = history["incidents"].as_array().cloned().unwrap_or_default();
+    if rows.is_empty() {
+        out.push_str("<p class=\"empty\">No incident like this one.</p></section>");
+        return out;
+    }
+    out.push_str("<table class=\"history\"><thead><tr><th>Incident</th><th>Opened</th><th>Root cause</th><th>Resolution</th><th>Time to recover</th><th>Alike by</th></tr></thead><tbody>");
+    for row in &rows {
+        let past = &row["incident"];
+        let recover = past["time_to_recover_seconds"]
+            .as_u64()
+            .map_or_else(|| "-".to_owned(), |s| format!("{} min", s.div_ceil(60)));
+        let _ = write!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            esc(text(past, "incident_id")),
+            esc(text(past, "opened_at")),
+            esc(past["root_cause"].as_str().unwrap_or("-")),
+            esc(past["resolution"].as_str().unwrap_or("-")),
+            esc(&recover),
+            esc(text(row, "likeness"))
+        );
+    }
+    out.push_str("</tbody></table>");
+    if let Some(left) = history["left_out"].as_u64().filter(|n| *n > 0) {
+        let _ = write!(out, "<p class=\"empty\">{left} more left out.</p>");
+    }
+    out.push_str("</section>");
+    out
 }
 
 fn decision_forms(id: &str, csrf: &str) -> String {
@@ -397,4 +454,46 @@ pub fn execution(view: &Value, definition: &Value) -> String {
         );
     }
     body
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_incident_page_draws_the_metric_and_tables_the_history() {
+        // GIVEN an incident whose alarm evaluated datapoints, with history
+        let view = json!({
+            "incident": {"id": "inc-1", "title": "errors", "severity": "HIGH", "status": "NOTIFIED"},
+            "alert": {"metric": {"name": "Errors", "statistic": "Sum", "period": 60, "threshold": 5.0, "recent_datapoints": [2.0, 27.0]}},
+            "analysis": {"summary": "s", "root_causes": [{"component": "checkout-api", "category": "timeout",
+                "explanation": "e", "confidence": 0.9,
+                "evidence": [{"kind": "log", "source": "/aws/lambda/checkout-api", "detail": "ERROR <x>"}]}]},
+            "context": {"history": {"days": 90, "available": true, "left_out": 0, "incidents": [
+                {"incident": {"incident_id": "inc-0", "opened_at": "2026-11-12T22:47:05.000Z",
+                  "root_cause": "NAT <change>", "resolution": "reverted", "time_to_recover_seconds": 1087},
+                 "likeness": "signature"}]}}
+        });
+
+        // WHEN the page is rendered
+        let page = incident(&view, "csrf");
+
+        // THEN the chart is inline, the history a table, the evidence says
+        // where it came from, and untrusted text is escaped
+        assert!(page.contains("<svg class=\"metric-chart\""), "{page}");
+        assert_eq!(page.matches("class=\"datapoint breach\"").count(), 1);
+        assert!(page.contains("<table class=\"history\">"), "{page}");
+        assert!(page.contains("<td>NAT &lt;change&gt;</td>"), "{page}");
+        assert!(page.contains("<td>19 min</td>"), "{page}");
+        assert!(
+            page.contains("from <span class=\"source\">/aws/lambda/checkout-api</span>"),
+            "{page}"
+        );
+        assert!(page.contains("component <b>checkout-api</b> · category <b>timeout</b>"));
+        assert!(
+            !page.contains("\"incident_id\""),
+            "no raw JSON for the history"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The one error type of the workflow's steps and ports. Its name is what
 //! the state machine's `Retry` and `Catch` match, so names are stable API:
-//! they are listed in [`names`] and in the README's error table.
+//! they are listed in [`names`] and in the error table of `docs/deployment.md`.
 
 /// A step or port failure: a stable name and a message for people. Messages
 /// never hold secrets (tokens, keys) or whole untrusted payloads.

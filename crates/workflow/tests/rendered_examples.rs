@@ -20,8 +20,16 @@ const DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/messages");
 
 /// The Deliver input of the demo incident (`events/functions/deliver.json`).
 fn demo() -> Message {
-    let input: Value =
+    let mut input: Value =
         serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
+    // Schema v2 names where each quote came from: the log group.
+    for cause in input["analysis"]["root_causes"].as_array_mut().unwrap() {
+        for evidence in cause["evidence"].as_array_mut().unwrap() {
+            if evidence["kind"] == "log" {
+                evidence["source"] = Value::from("/aws/lambda/checkout-api");
+            }
+        }
+    }
     Message {
         kind: "incident".to_owned(),
         incident: input["incident"].clone(),
@@ -95,4 +103,57 @@ fn the_demo_incidents_messages_match_the_docs() {
         ..Message::default()
     };
     check("slack-repeat-reply.json", &json(&render::slack(&repeat)));
+}
+
+/// Every string in a JSON document, joined: what a reader of it sees.
+fn strings(value: &Value, out: &mut String) {
+    match value {
+        Value::String(text) => {
+            out.push_str(text);
+            out.push('\n');
+        }
+        Value::Array(items) => items.iter().for_each(|v| strings(v, out)),
+        Value::Object(map) => map.values().for_each(|v| strings(v, out)),
+        _ => {}
+    }
+}
+
+#[test]
+fn every_channel_says_everything_the_content_holds() {
+    // GIVEN the demo incident, whose analysis quotes logs with their log
+    // group, a metric, the history, and lists remediation steps
+    let message = demo();
+    let content = render::Content::of(&message);
+    assert!(content.history.is_some());
+    assert!(!content.remediation.is_empty());
+    assert!(
+        content
+            .parts()
+            .contains(&"/aws/lambda/checkout-api".to_owned())
+    );
+
+    // WHEN each channel renders it
+    let mut slack = String::new();
+    strings(&render::slack(&message), &mut slack);
+    let mut jira = String::new();
+    strings(&render::jira(&message), &mut jira);
+    let email = render::email(&message);
+
+    // THEN each shows every part, escaped its own way
+    for part in content.parts() {
+        let escaped = render::slack_escape(&part);
+        assert!(slack.contains(&escaped), "Slack lacks {part:?}");
+        assert!(
+            jira.contains(&render::sanitize(&part)),
+            "Jira lacks {part:?}"
+        );
+        assert!(
+            format!("{}\n{}", email.subject, email.text).contains(&part),
+            "the e-mail lacks {part:?}"
+        );
+        assert!(
+            email.html.contains(&render::html_escape(&part)),
+            "the e-mail HTML lacks {part:?}"
+        );
+    }
 }

@@ -5,7 +5,7 @@
 //! |---|---|---|
 //! | `GET /` | none | server information |
 //! | `GET /health`, `GET /ready` | none | liveness; the stores answer |
-//! | `POST /mcp` | SigV4, Origin | MCP, Streamable HTTP, stateless, JSON responses |
+//! | `POST /mcp` | SigV4, Origin | MCP, Streamable HTTP, stateless, JSON responses; batches for 2025-03-26; invalid JSON is 400 `-32700` |
 //! | `GET /tools`, `POST /tools/{name}` | SigV4 | the same tools as plain REST |
 //! | `POST /events` | SigV4 | an alert payload in, a workflow execution started |
 //! | `POST /webhooks/alertmanager`, `/webhooks/grafana` | bearer token | the same, for those senders |
@@ -14,6 +14,7 @@
 
 mod approvals;
 mod auth;
+mod jsonrpc;
 mod routes;
 mod server;
 
@@ -188,7 +189,10 @@ pub fn router<B: Backend>(tools: Tools<B>, config: HttpConfig) -> Router {
         .route("/tools", get(routes::list_tools::<B>))
         .route("/tools/{name}", post(routes::call_tool::<B>))
         .route("/events", post(routes::events::<B>))
-        .nest_service("/mcp", mcp)
+        .route(
+            "/mcp",
+            axum::routing::any(move |request| jsonrpc::entry(mcp.clone(), request)),
+        )
         .layer(middleware::from_fn_with_state(
             Arc::clone(&state),
             auth::authenticate::<B>,

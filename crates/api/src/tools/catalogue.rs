@@ -30,7 +30,29 @@ fn schema<T: JsonSchema>() -> Value {
         object.remove("$schema");
         object.remove("title");
     }
+    plain_types(&mut value);
     value
+}
+
+/// `"type": ["integer", "null"]` (schemars' `Option<u32>`) as `"type":
+/// "integer"`: `required` already says what is optional, and clients that
+/// coerce command-line values by the declared type (the MCP Inspector)
+/// only recognise a plain type. A `null` sent anyway still reads as absent.
+fn plain_types(value: &mut Value) {
+    match value {
+        Value::Object(object) => {
+            if let Some(Value::Array(types)) = object.get_mut("type") {
+                types.retain(|t| t != "null");
+                if let [only] = types.as_slice() {
+                    let only = only.clone();
+                    object.insert("type".to_owned(), only);
+                }
+            }
+            object.values_mut().for_each(plain_types);
+        }
+        Value::Array(items) => items.iter_mut().for_each(plain_types),
+        _ => {}
+    }
 }
 
 fn read(
@@ -163,4 +185,41 @@ pub fn catalogue() -> &'static [ToolSpec] {
             ),
         ]
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every `type` in a schema, wherever it is.
+    fn types(value: &Value, found: &mut Vec<Value>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(t) = object.get("type") {
+                    found.push(t.clone());
+                }
+                object.values().for_each(|v| types(v, found));
+            }
+            Value::Array(items) => items.iter().for_each(|v| types(v, found)),
+            _ => {}
+        }
+    }
+
+    #[test]
+    fn optional_arguments_declare_a_plain_type() {
+        for tool in catalogue() {
+            let mut found = Vec::new();
+            types(&tool.input_schema, &mut found);
+            for t in found {
+                assert!(t.is_string(), "{}: type {t}", tool.name);
+            }
+        }
+        let list = catalogue()
+            .iter()
+            .find(|t| t.name == "list_incidents")
+            .map(|t| t.input_schema.clone())
+            .unwrap_or_default();
+        assert_eq!(list["properties"]["limit"]["type"], "integer");
+        assert_eq!(list["required"], Value::Null);
+    }
 }

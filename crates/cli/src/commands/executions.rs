@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::local::Workspace;
+use crate::local::{DataDir, Workspace};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
@@ -15,9 +15,15 @@ pub enum Command {
         #[arg(long, default_value_t = 20)]
         limit: usize,
     },
-    /// One execution: the path through the states with each state's input
-    /// and output, then its result. ID is the execution ARN or its name.
-    Show { id: String },
+    /// One execution as a timeline: each state with its status, duration
+    /// and the key of its output. ID is the execution ARN or its name.
+    Show {
+        id: String,
+        /// The whole history instead: each state's input and output, the
+        /// execution's result, as JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 pub fn run(command: &Command, config: &Config) -> ExitCode {
@@ -25,22 +31,55 @@ pub fn run(command: &Command, config: &Config) -> ExitCode {
 }
 
 fn execute(command: &Command, config: &Config) -> anyhow::Result<ExitCode> {
-    let workspace = Workspace::open(config, false)?;
+    let dir = DataDir::current();
+    // Reading never creates a database: an empty answer says where it looked.
+    let Some(workspace) = Workspace::open_existing(config)? else {
+        return match command {
+            Command::List { .. } => {
+                none_in(&dir);
+                Ok(ExitCode::SUCCESS)
+            }
+            Command::Show { id, .. } => {
+                eprintln!(
+                    "{}",
+                    responder_workflow::render::sanitize(&super::not_found("execution", id, &dir))
+                );
+                Ok(ExitCode::from(2))
+            }
+        };
+    };
     let store = workspace.engine.store();
     match command {
         Command::List { limit } => {
-            for e in store.list(*limit)? {
+            let executions = store.list(*limit)?;
+            if executions.is_empty() {
+                none_in(&dir);
+                return Ok(ExitCode::SUCCESS);
+            }
+            say!("Executions in {}, most recent first:", dir.describe());
+            say!(
+                "{:<36}  {:<9}  {:<24}  {:<24}  STATE MACHINE",
+                "NAME",
+                "STATUS",
+                "STARTED (UTC)",
+                "STOPPED (UTC)"
+            );
+            for e in executions {
                 say!(
-                    "{}  {:<9}  {}  {}",
+                    "{:<36}  {:<9}  {:<24}  {:<24}  {}",
                     e.name,
                     e.status,
-                    e.started_at,
-                    e.state_machine
+                    super::timestamp(&e.started_at),
+                    e.stopped_at
+                        .as_deref()
+                        .map_or_else(|| "-".to_owned(), super::timestamp),
+                    e.state_machine.rsplit(':').next().unwrap_or_default()
                 );
             }
+            say!("(`responder executions show NAME` for one, state by state)");
             Ok(ExitCode::SUCCESS)
         }
-        Command::Show { id } => {
+        Command::Show { id, json } => {
             let arn = if id.starts_with("arn:") {
                 Some(id.clone())
             } else {
@@ -51,25 +90,29 @@ fn execute(command: &Command, config: &Config) -> anyhow::Result<ExitCode> {
                     .map(|e| e.id)
             };
             let Some(execution) = arn.and_then(|a| workspace.engine.describe(&a).ok()) else {
-                eprintln!("ExecutionDoesNotExist: no execution '{id}'");
+                eprintln!(
+                    "{}",
+                    responder_workflow::render::sanitize(&super::not_found("execution", id, &dir))
+                );
                 return Ok(ExitCode::from(2));
             };
             let history = execution.history();
+            if !json {
+                show_timeline(&execution);
+                return Ok(ExitCode::SUCCESS);
+            }
             let mut steps = Vec::new();
             for (i, event) in history.iter().enumerate() {
                 if !event.kind.ends_with("StateEntered") {
                     continue;
                 }
                 let name = event.details.name.clone().unwrap_or_default();
-                let exit = history.iter().skip(i).find(|e| {
-                    e.kind.ends_with("StateExited")
-                        && e.details.name.as_deref() == Some(name.as_str())
-                });
+                let exit = super::timeline::exit_of(history, i).and_then(|x| history.get(x));
                 steps.push(json!({
                     "state": name,
                     "type": event.kind.trim_end_matches("StateEntered"),
-                    "entered": event.timestamp.to_rfc3339(),
-                    "exited": exit.map(|e| e.timestamp.to_rfc3339()),
+                    "entered": stamp(event.timestamp),
+                    "exited": exit.map(|e| stamp(e.timestamp)),
                     "input": event.details.input,
                     "output": exit.and_then(|e| e.details.output.clone()),
                 }));
@@ -77,8 +120,8 @@ fn execute(command: &Command, config: &Config) -> anyhow::Result<ExitCode> {
             let shown = json!({
                 "id": execution.id,
                 "status": execution.status.as_str(),
-                "started": execution.started_at.to_rfc3339(),
-                "stopped": execution.stopped_at.map(|t| t.to_rfc3339()),
+                "started": stamp(execution.started_at),
+                "stopped": execution.stopped_at.map(stamp),
                 "transitions": execution.transitions(),
                 "error": execution.error.as_ref().map(|e| &e.error),
                 "cause": execution.error.as_ref().map(|e| &e.cause),
@@ -89,4 +132,58 @@ fn execute(command: &Command, config: &Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
     }
+}
+
+fn none_in(dir: &DataDir) {
+    say!("No executions in {}.", dir.describe());
+    if let Some(hint) = dir.elsewhere("executions list") {
+        say!("Note: {hint}");
+    }
+}
+
+/// A time as every command prints one (`2026-11-20T09:14:07.405Z`).
+fn stamp(time: chrono::DateTime<chrono::Utc>) -> String {
+    responder_core::Timestamp::from_epoch_millis(time.timestamp_millis())
+        .map_or_else(|| time.to_rfc3339(), |t| t.to_string())
+}
+
+/// The execution, then one line per state entered: when, which, how it
+/// ended, how long, and what came out.
+fn show_timeline(execution: &responder_sfn::Execution) {
+    say!(
+        "Execution {} {} (started {}{}; {} transitions)",
+        execution.name,
+        execution.status.as_str(),
+        stamp(execution.started_at),
+        execution
+            .stopped_at
+            .map(|t| format!(", stopped {}", stamp(t)))
+            .unwrap_or_default(),
+        execution.transitions()
+    );
+    if let Some(error) = &execution.error {
+        say!("  {}: {}", error.error, error.cause);
+    }
+    say!();
+    say!(
+        "{:<24}  {:<18} {:<8} {:<9} {:>8}  RESULT",
+        "ENTERED (UTC)",
+        "STATE",
+        "TYPE",
+        "STATUS",
+        "DURATION"
+    );
+    for step in super::timeline::all(execution.history()) {
+        say!(
+            "{:<24}  {:<18} {:<8} {:<9} {:>8}  {}",
+            stamp(step.entered),
+            step.state,
+            step.kind,
+            step.status,
+            step.millis
+                .map_or_else(|| "-".to_owned(), |m| format!("{m} ms")),
+            step.result
+        );
+    }
+    say!("(`--json` for the whole history: each state's input and output)");
 }

@@ -12,7 +12,7 @@ use rusqlite::params;
 use serde_json::{Value, json};
 
 use crate::config::Config;
-use crate::local::{STATE_MACHINE, Workspace};
+use crate::local::{DataDir, STATE_MACHINE, Workspace};
 
 /// Run the incident workflow on a payload, on the local engine.
 ///
@@ -114,75 +114,12 @@ async fn answer_on_terminal(
 }
 
 /// Prints each state that completed among the new events (from `from`):
-/// name, duration and a short result (the task's own, when it has one).
+/// name, duration and what came out (see [`super::timeline`]).
 fn print_states(history: &[responder_sfn::Event], from: usize) {
-    for (i, event) in history.iter().enumerate().skip(from) {
-        let exited = event.kind.ends_with("StateExited");
-        let failed = event.kind == "FailStateEntered";
-        if !exited && !failed {
-            continue;
-        }
-        let name = event.details.name.as_deref().unwrap_or_default();
-        let before = history.get(..=i).unwrap_or_default();
-        let entered = before
-            .iter()
-            .rposition(|e| {
-                e.kind.ends_with("StateEntered") && e.details.name.as_deref() == Some(name)
-            })
-            .unwrap_or(i);
-        let task_result = before
-            .get(entered..)
-            .unwrap_or_default()
-            .iter()
-            .rev()
-            .find(|e| {
-                e.kind.ends_with("Succeeded")
-                    && !e.kind.starts_with("Map")
-                    && !e.kind.starts_with("Parallel")
-            })
-            .and_then(|e| e.details.output.as_ref())
-            .map(responder_sfn::Payload::value);
-        let started = history
-            .get(entered)
-            .map_or(event.timestamp, |e| e.timestamp);
-        let duration = (event.timestamp - started).num_milliseconds();
-        say!(
-            "  {name:<20} {duration:>5} ms  {}",
-            short(task_result.as_ref())
-        );
+    for step in super::timeline::finished(history, from) {
+        let millis = step.millis.unwrap_or_default();
+        say!("  {:<20} {millis:>5} ms  {}", step.state, step.result);
     }
-}
-
-fn short(output: Option<&Value>) -> String {
-    let Some(output) = output else {
-        return String::new();
-    };
-    let text = match output {
-        Value::Object(map) => [
-            "decision",
-            "hit",
-            "summary",
-            "status",
-            "count",
-            "approval_id",
-        ]
-        .iter()
-        .filter_map(|k| map.get(*k).map(|v| format!("{k}={v}")))
-        .chain(
-            map.get("alerts")
-                .and_then(Value::as_array)
-                .map(|a| format!("alerts={}", a.len())),
-        )
-        .chain(
-            map.get("lines")
-                .and_then(Value::as_array)
-                .map(|l| format!("lines={}", l.len())),
-        )
-        .collect::<Vec<_>>()
-        .join(" "),
-        other => other.to_string(),
-    };
-    text.chars().take(100).collect()
 }
 
 fn print_summary(workspace: &Workspace, execution: &Execution) -> anyhow::Result<()> {
@@ -256,5 +193,12 @@ fn print_summary(workspace: &Workspace, execution: &Execution) -> anyhow::Result
             say!("  {channel:<6} {kind:<10} {status:<6} {where_}");
         }
     }
+    // How to look again, with the data directory this run used.
+    let dir = DataDir::current();
+    let prefix = dir.prefix();
+    say!();
+    say!("Kept in {}. To look at it again:", dir.describe());
+    say!("  {prefix}responder incidents list");
+    say!("  {prefix}responder executions show {}", execution.name);
     Ok(())
 }

@@ -28,7 +28,9 @@ use crate::local::Workspace;
 /// Every route but `/`, `/health` and `/ready` wants a request signed with
 /// AWS SigV4 for the service `execute-api` (awscurl, the AWS SDKs), with
 /// the credentials from `RESPONDER_ACCESS_KEY_ID` and
-/// `RESPONDER_SECRET_ACCESS_KEY` or `[[api.credentials]]`.
+/// `RESPONDER_SECRET_ACCESS_KEY` or `[[api.credentials]]`. Without any, on
+/// a loopback address, a key pair is made for the run and printed with a
+/// ready `awscurl` line; on any other address credentials are required.
 #[derive(Debug, clap::Args)]
 pub struct ServeArgs {
     /// The address to listen on (default from `[api] addr`: 127.0.0.1:8080).
@@ -56,30 +58,6 @@ pub fn mcp(_args: &McpArgs, config: &Config) -> ExitCode {
 }
 
 fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
-    let secrets = &config.api.secrets;
-    if secrets.credentials.is_empty() {
-        anyhow::bail!(
-            "InvalidConfig: no credentials to check signatures with: set RESPONDER_ACCESS_KEY_ID and RESPONDER_SECRET_ACCESS_KEY, or add [[api.credentials]]"
-        );
-    }
-    let workspace = Workspace::open(config, true)?;
-    let api = workspace.api();
-    let tools = workspace.tools()?;
-    let http = HttpConfig {
-        auth: Auth::SigV4(
-            Verifier::new(
-                "execute-api",
-                &config.api.region,
-                secrets.credentials.clone(),
-            )
-            .with_hosts(config.api.signed_hosts()),
-        ),
-        allowed_origins: config.api.allowed_origins.clone(),
-        webhook_token: secrets.webhook_token.clone(),
-        slack_signing_secret: secrets.slack_signing_secret.clone(),
-        link_secret: secrets.link_secret.clone(),
-        slack: slack_settings(config),
-    };
     let addr = args.addr.clone().unwrap_or_else(|| config.api.addr.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -89,12 +67,53 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
         let local = listener.local_addr()?;
+        let secrets = &config.api.secrets;
+        // Configured credentials win; without any, a loopback server makes a
+        // key pair for this run, so that trying the console or the API needs
+        // no invented AWS keys. Any other address needs configured ones.
+        let (credentials, generated) = if !secrets.credentials.is_empty() {
+            (secrets.credentials.clone(), None)
+        } else if local.ip().is_loopback() {
+            let (id, credential) = generated_key_pair();
+            let secret = credential.secret_access_key.clone();
+            (
+                std::collections::HashMap::from([(id.clone(), credential)]),
+                Some((id, secret)),
+            )
+        } else {
+            anyhow::bail!(
+                "InvalidConfig: no credentials to check signatures with on {local}: set RESPONDER_ACCESS_KEY_ID and RESPONDER_SECRET_ACCESS_KEY, or add [[api.credentials]] (on a loopback address a key pair is generated for the run)"
+            );
+        };
+        let keys = credentials.len();
+        let workspace = Workspace::open(config, true)?;
+        let api = workspace.api();
+        let tools = workspace.tools()?;
+        let http = HttpConfig {
+            auth: Auth::SigV4(
+                Verifier::new("execute-api", &config.api.region, credentials)
+                    .with_hosts(config.api.signed_hosts()),
+            ),
+            allowed_origins: config.api.allowed_origins.clone(),
+            webhook_token: secrets.webhook_token.clone(),
+            slack_signing_secret: secrets.slack_signing_secret.clone(),
+            link_secret: secrets.link_secret.clone(),
+            slack: slack_settings(config),
+        };
         tokio::spawn(run_engine(api));
         eprintln!(
-            "responder serve: listening on http://{local} (SigV4, service execute-api, region {}; {} access key(s))",
+            "responder serve: listening on http://{local} (SigV4, service execute-api, region {}; {keys} access key(s))",
             config.api.region,
-            secrets.credentials.len()
         );
+        if let Some((id, secret)) = &generated {
+            eprintln!(
+                "responder serve: no credentials configured: a key pair for this run only (RESPONDER_ACCESS_KEY_ID and RESPONDER_SECRET_ACCESS_KEY set your own):"
+            );
+            eprintln!(
+                "  awscurl --service execute-api --region {} --access_key {id} --secret_key {secret} http://{local}/tools",
+                config.api.region
+            );
+        }
         let mut app = router(tools.clone(), http);
         // The console: pages for people, on loopback only, behind a token.
         if local.ip().is_loopback() {
@@ -112,6 +131,21 @@ fn run_serve(args: &ServeArgs, config: &Config) -> anyhow::Result<ExitCode> {
         eprintln!("responder serve: stopped");
         Ok(ExitCode::SUCCESS)
     })
+}
+
+/// An access key id (`AKID` and 16 hex digits, 20 characters as AWS's) and
+/// a 40-character secret, from the OS's random source, for one run.
+fn generated_key_pair() -> (String, responder_api::sigv4::Credential) {
+    use responder_sfn::Random as _;
+    let random = responder_sfn::OsRandom;
+    let id = format!("AKID{:016X}", random.next_u64());
+    let secret = format!("{}{:08x}", random_token(), random.next_u64() >> 32);
+    let credential = responder_api::sigv4::Credential {
+        name: "generated".to_owned(),
+        secret_access_key: secret,
+        session_token: None,
+    };
+    (id, credential)
 }
 
 fn run_mcp(config: &Config) -> anyhow::Result<ExitCode> {
@@ -191,5 +225,19 @@ async fn shutdown() {
     #[cfg(not(unix))]
     {
         let _ = interrupt.await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_generated_key_pair_looks_like_aws_keys_and_differs_each_time() {
+        let (id, credential) = generated_key_pair();
+        assert_eq!(id.len(), 20);
+        assert!(id.starts_with("AKID"));
+        assert_eq!(credential.secret_access_key.len(), 40);
+        assert_ne!(generated_key_pair().0, id);
     }
 }

@@ -4,6 +4,10 @@
 //! the renderers are pure, so every adapter (file outbox, S3, SES, HTTP)
 //! sends the same bytes.
 
+mod content;
+
+pub use content::{Cause, Content, Evidence, MAX_EVIDENCE, MAX_STEPS, Step};
+
 use responder_core::Routing;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -248,25 +252,6 @@ fn summary(message: &Message) -> String {
         .map_or_else(|| text(message.analysis.as_ref(), "summary"), str::to_owned)
 }
 
-fn root_causes(message: &Message) -> Vec<(String, f64)> {
-    message
-        .analysis
-        .as_ref()
-        .and_then(|a| a["root_causes"].as_array())
-        .map(|causes| {
-            causes
-                .iter()
-                .map(|c| {
-                    (
-                        responder_core::analysis::cause_headline(c),
-                        c["confidence"].as_f64().unwrap_or(0.0),
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 fn review_note(message: &Message) -> Option<&'static str> {
     match message
         .approval
@@ -279,71 +264,63 @@ fn review_note(message: &Message) -> Option<&'static str> {
 }
 
 /// The incident message in Slack: the header, then an attachment whose bar
-/// has the severity's colour, holding the facts (severity, service,
-/// status), the summary, the top cause with its confidence and evidence, and
-/// the remediation steps with their risk. The incident id travels as message
-/// metadata, so replies and updates can find the message again.
+/// has the severity's colour, holding the [`Content`]: the facts (severity,
+/// service, status, incident), the summary, each cause with its confidence
+/// and evidence (with the log group each quote came from), the history,
+/// the remediation steps with their risk, the notes and links. The
+/// incident id travels as message metadata, so replies and updates can find
+/// the message again.
 pub fn slack(message: &Message) -> Value {
     if matches!(message.kind.as_str(), "repeat" | "suppressed") {
         return slack_reply(message);
     }
-    let severity = edited(message, "severity")
-        .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""))
-        .to_owned();
+    let content = Content::of(message);
     let field = |label: &str, value: &str| json!({"type": "mrkdwn", "verbatim": true, "text": format!("*{label}*\n{}", slack_escape(value))});
     let mut body = vec![json!({"type": "section", "fields": [
-        field("Severity", &severity),
-        field("Service", message.incident["service"].as_str().unwrap_or("-")),
-        field("Status", message.incident["status"].as_str().unwrap_or("-")),
-        field("Incident", message.incident_id()),
+        field("Severity", &content.severity),
+        field("Service", &content.service),
+        field("Status", &content.status),
+        field("Incident", &content.incident_id),
     ]})];
-    let summary = summary(message);
-    if !summary.is_empty() {
-        body.push(slack_section(&slack_escape(&summary)));
+    if !content.summary.is_empty() {
+        body.push(slack_section(&slack_escape(&content.summary)));
     }
-    if let Some(top) = message
-        .analysis
-        .as_ref()
-        .and_then(|a| a["root_causes"].as_array())
-        .and_then(|c| c.first())
-    {
+    for (i, cause) in content.causes.iter().enumerate() {
         let mut text = format!(
-            "*Probable cause* ({:.0}%): {}",
-            top["confidence"].as_f64().unwrap_or(0.0) * 100.0,
-            slack_escape(&responder_core::analysis::cause_headline(top))
+            "*{}* ({}): {}",
+            if i == 0 {
+                "Probable cause"
+            } else {
+                "Also possible"
+            },
+            content::percent(cause.confidence),
+            slack_escape(&cause.headline)
         );
-        for evidence in top["evidence"].as_array().into_iter().flatten().take(3) {
-            let source = evidence["source"]
-                .as_str()
-                .map(|s| format!(" ({})", slack_escape(s)))
-                .unwrap_or_default();
+        for evidence in &cause.evidence {
             text.push_str(&format!(
-                "\n> {}{source}: `{}`",
-                slack_escape(evidence["kind"].as_str().unwrap_or("evidence")),
-                slack_escape(
-                    &evidence["detail"]
-                        .as_str()
-                        .unwrap_or_default()
-                        .replace('`', "'")
-                )
+                "\n> {}: `{}`",
+                slack_escape(&evidence.label()),
+                slack_escape(&evidence.detail.replace('`', "'"))
             ));
         }
         body.push(slack_section(&text));
     }
-    let steps: Vec<String> = message
-        .analysis
-        .as_ref()
-        .and_then(|a| a["remediation"].as_array())
-        .into_iter()
-        .flatten()
-        .take(5)
+    if let Some(history) = &content.history {
+        body.push(slack_section(&format!(
+            "*History*\n{}",
+            slack_escape(history)
+        )));
+    }
+    let steps: Vec<String> = content
+        .remediation
+        .iter()
         .enumerate()
         .map(|(i, r)| {
             format!(
                 "{}. {} _(risk: {})_",
                 i + 1,
-                slack_escape(r["step"].as_str().unwrap_or_default()),
-                slack_escape(r["risk"].as_str().unwrap_or("unknown"))
+                slack_escape(&r.step),
+                slack_escape(&r.risk)
             )
         })
         .collect();
@@ -353,17 +330,15 @@ pub fn slack(message: &Message) -> Value {
             steps.join("\n")
         )));
     }
-    if let Some(note) = review_note(message) {
-        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "verbatim": true, "text": note}]}));
-    }
-    if let Some(note) = decision_note(message) {
-        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "verbatim": true, "text": cut(&slack_escape(&note), SLACK_SECTION_CHARS)}]}));
+    for note in &content.notes {
+        body.push(json!({"type": "context", "elements": [{"type": "mrkdwn", "verbatim": true, "text": cut(&slack_escape(note), SLACK_SECTION_CHARS)}]}));
     }
     if let Some(links) = slack_links(message) {
         body.push(links);
     }
-    let mut rendered = slack_message(&headline(message), vec![slack_header(&headline(message))]);
-    rendered["attachments"] = json!([{"color": severity_colour(&severity), "blocks": body}]);
+    let mut rendered = slack_message(&content.headline, vec![slack_header(&content.headline)]);
+    rendered["attachments"] =
+        json!([{"color": severity_colour(&content.severity), "blocks": body}]);
     with_metadata(rendered, message)
 }
 
@@ -457,63 +432,55 @@ fn severity_colour(severity: &str) -> &'static str {
     }
 }
 
-/// A Jira Cloud create-issue body (REST v3). The description is Atlassian
-/// Document Format, whose text nodes are literal: nothing in them is markup.
-/// Evidence (log lines, metric values) goes in code blocks. The labels carry
+/// A Jira Cloud create-issue body (REST v3), rendering the [`Content`].
+/// The description is Atlassian Document Format, whose text nodes are
+/// literal: nothing in them is markup. Evidence (log lines, metric values)
+/// goes in code blocks, each after where it was found. The labels carry
 /// the incident id, so a retried delivery can find the issue it created.
 pub fn jira(message: &Message) -> Value {
-    let severity = edited(message, "severity")
-        .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""))
-        .to_owned();
-    let mut content = vec![heading("Summary"), paragraph(&summary(message))];
-    let causes = message
-        .analysis
-        .as_ref()
-        .and_then(|a| a["root_causes"].as_array())
-        .cloned()
-        .unwrap_or_default();
-    if !causes.is_empty() {
+    let c = Content::of(message);
+    let mut content = vec![
+        paragraph(&format!(
+            "Incident {} · severity {} · service {} · status {}",
+            c.incident_id, c.severity, c.service, c.status
+        )),
+        heading("Summary"),
+        paragraph(&c.summary),
+    ];
+    if !c.causes.is_empty() {
         content.push(heading("Probable causes"));
     }
-    for cause in &causes {
+    for cause in &c.causes {
         content.push(paragraph(&format!(
-            "{} ({:.0}%)",
-            responder_core::analysis::cause_headline(cause),
-            cause["confidence"].as_f64().unwrap_or(0.0) * 100.0
+            "{} ({})",
+            cause.headline,
+            content::percent(cause.confidence)
         )));
-        for evidence in cause["evidence"].as_array().into_iter().flatten().take(5) {
-            let detail = sanitize(evidence["detail"].as_str().unwrap_or_default());
-            if !detail.trim().is_empty() {
-                content.push(json!({"type": "codeBlock", "attrs": {}, "content": [{"type": "text", "text": detail}]}));
-            }
+        for evidence in &cause.evidence {
+            content.push(paragraph(&format!("{}:", evidence.label())));
+            content.push(json!({"type": "codeBlock", "attrs": {}, "content": [{"type": "text", "text": sanitize(&evidence.detail)}]}));
         }
     }
-    let steps: Vec<Value> = message
-        .analysis
-        .as_ref()
-        .and_then(|a| a["remediation"].as_array())
-        .into_iter()
-        .flatten()
+    if let Some(history) = &c.history {
+        content.push(heading("History"));
+        content.push(paragraph(history));
+    }
+    let steps: Vec<Value> = c
+        .remediation
+        .iter()
         .map(|r| {
-            json!({"type": "listItem", "content": [paragraph(&format!(
-                "{} (risk: {})",
-                r["step"].as_str().unwrap_or_default(),
-                r["risk"].as_str().unwrap_or("unknown")
-            ))]})
+            json!({"type": "listItem", "content": [paragraph(&format!("{} (risk: {})", r.step, r.risk))]})
         })
         .collect();
     if !steps.is_empty() {
         content.push(heading("Remediation"));
         content.push(json!({"type": "orderedList", "content": steps}));
     }
-    if let Some(note) = review_note(message) {
+    for note in &c.notes {
         content.push(paragraph(note));
     }
-    if let Some(note) = decision_note(message) {
-        content.push(paragraph(&note));
-    }
     let mut links: Vec<Value> = Vec::new();
-    for link in message.followable_links() {
+    for link in &c.links {
         let Some(url) = safe_url(&link.url) else {
             continue;
         };
@@ -529,9 +496,9 @@ pub fn jira(message: &Message) -> Value {
         "fields": {
             "project": {"key": jira_project(message).unwrap_or_else(|| "OPS".to_owned())},
             "issuetype": {"name": "Incident"},
-            "summary": sanitize(&headline(message)).replace(['\r', '\n', '\t'], " ").chars().take(255).collect::<String>(),
-            "priority": {"name": jira_priority(&severity)},
-            "labels": jira_labels(message.incident_id(), &severity),
+            "summary": sanitize(&c.headline).replace(['\r', '\n', '\t'], " ").chars().take(255).collect::<String>(),
+            "priority": {"name": jira_priority(&c.severity)},
+            "labels": jira_labels(message.incident_id(), &c.severity),
             "description": {"type": "doc", "version": 1, "content": content}
         }
     })
@@ -612,49 +579,89 @@ fn paragraph(text: &str) -> Value {
     json!({"type": "paragraph", "content": [{"type": "text", "text": text}]})
 }
 
-/// The e-mail: plain text, and HTML with every value escaped. The subject
-/// loses CR and LF (no header injection).
+/// The e-mail, rendering the [`Content`]: plain text, and HTML with every
+/// value escaped. The subject loses CR and LF (no header injection).
 pub fn email(message: &Message) -> Email {
-    let subject: String = sanitize(&headline(message))
+    let c = Content::of(message);
+    let subject: String = sanitize(&c.headline)
         .chars()
         .filter(|c| !c.is_control())
         .collect();
-    let summary = sanitize(&summary(message));
-    let causes: Vec<(String, f64)> = root_causes(message)
-        .into_iter()
-        .map(|(c, p)| (sanitize(&c), p))
-        .collect();
-    let mut text = format!("{summary}\n\n");
-    let mut html = format!(
-        "<h1>{}</h1>\n<p>{}</p>\n",
-        html_escape(&subject),
-        html_escape(&summary)
-    );
-    if !causes.is_empty() {
-        html.push_str("<h2>Probable causes</h2>\n<ul>\n");
-    }
-    for (cause, p) in &causes {
-        text.push_str(&format!("- {cause} ({:.0}%)\n", p * 100.0));
+    let facts = [
+        ("Incident", &c.incident_id),
+        ("Severity", &c.severity),
+        ("Service", &c.service),
+        ("Status", &c.status),
+    ];
+    let summary = sanitize(&c.summary);
+    let mut text = String::new();
+    let mut html = format!("<h1>{}</h1>\n<table>\n", html_escape(&subject));
+    for (label, value) in facts {
+        let value = sanitize(value);
+        text.push_str(&format!("{label}: {value}\n"));
         html.push_str(&format!(
-            "<li>{} ({:.0}%)</li>\n",
-            html_escape(cause),
-            p * 100.0
+            "<tr><th align=\"left\">{label}</th><td>{}</td></tr>\n",
+            html_escape(&value)
         ));
     }
-    if !causes.is_empty() {
+    html.push_str("</table>\n");
+    text.push_str(&format!("\n{summary}\n"));
+    html.push_str(&format!("<p>{}</p>\n", html_escape(&summary)));
+    if !c.causes.is_empty() {
+        text.push_str("\nProbable causes\n");
+        html.push_str("<h2>Probable causes</h2>\n<ul>\n");
+    }
+    for cause in &c.causes {
+        let headline = sanitize(&cause.headline);
+        let p = content::percent(cause.confidence);
+        text.push_str(&format!("- {headline} ({p})\n"));
+        html.push_str(&format!("<li>{} ({p})", html_escape(&headline)));
+        for evidence in &cause.evidence {
+            let label = sanitize(&evidence.label());
+            let detail = sanitize(&evidence.detail);
+            text.push_str(&format!("    {label}: {detail}\n"));
+            html.push_str(&format!(
+                "\n<br>{}:<pre>{}</pre>",
+                html_escape(&label),
+                html_escape(&detail)
+            ));
+        }
+        html.push_str("</li>\n");
+    }
+    if !c.causes.is_empty() {
         html.push_str("</ul>\n");
     }
-    if let Some(note) = review_note(message) {
-        text.push_str(&format!("\n{note}\n"));
-        html.push_str(&format!("<p><em>{}</em></p>\n", html_escape(note)));
+    if let Some(history) = &c.history {
+        let history = sanitize(history);
+        text.push_str(&format!("\nHistory: {history}\n"));
+        html.push_str(&format!(
+            "<h2>History</h2>\n<p>{}</p>\n",
+            html_escape(&history)
+        ));
     }
-    if let Some(note) = decision_note(message) {
-        let note = sanitize(&note);
-        text.push_str(&format!("\n{note}\n"));
-        html.push_str(&format!("<p>{}</p>\n", html_escape(&note)));
+    if !c.remediation.is_empty() {
+        text.push_str("\nRemediation\n");
+        html.push_str("<h2>Remediation</h2>\n<ol>\n");
     }
-    let links: Vec<(String, String)> = message
-        .followable_links()
+    for (i, r) in c.remediation.iter().enumerate() {
+        let (step, risk) = (sanitize(&r.step), sanitize(&r.risk));
+        text.push_str(&format!("{}. {step} (risk: {risk})\n", i + 1));
+        html.push_str(&format!(
+            "<li>{} <em>(risk: {})</em></li>\n",
+            html_escape(&step),
+            html_escape(&risk)
+        ));
+    }
+    if !c.remediation.is_empty() {
+        html.push_str("</ol>\n");
+    }
+    for note in &c.notes {
+        let note = sanitize(note);
+        text.push_str(&format!("\n{note}\n"));
+        html.push_str(&format!("<p><em>{}</em></p>\n", html_escape(&note)));
+    }
+    let links: Vec<(String, String)> = c
+        .links
         .iter()
         .filter_map(|link| Some((sanitize(&link.label), safe_url(&link.url)?)))
         .collect();
