@@ -6,19 +6,21 @@
 //!   `triage` prompt;
 //! - [`backend`]: the port the tools call (SQLite and the local engine in
 //!   `responder-local`; DynamoDB, Athena, Logs Insights, Bedrock, S3 and Step
-//!   Functions in `responder-aws`);
+//!   Functions in `responder-aws`), defined in `responder-workflow` so the
+//!   adapters need not depend on this crate's server;
 //! - [`sql`]: the guard in front of `query_history`;
 //! - [`sigv4`], [`slack`] and [`links`]: request authentication (SigV4 as
 //!   API Gateway checks it, Slack's signatures, signed e-mail links);
 //! - [`http`]: the axum router;
-//! - [`error`]: the stable error names and their HTTP statuses.
+//! - [`error`]: the stable error names and their HTTP statuses (also in
+//!   `responder-workflow`, beside the port).
 
 // Views are `serde_json::Value`s: `value["key"]` reads never panic (a
 // missing key is `Null`), and the only writes index objects built here.
 #![allow(clippy::indexing_slicing)]
 
-pub mod backend;
-pub mod error;
+pub use responder_workflow::backend;
+pub use responder_workflow::backend::error;
 pub mod http;
 pub mod links;
 pub mod mcp;

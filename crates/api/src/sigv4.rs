@@ -20,7 +20,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -631,41 +631,28 @@ pub fn uri_encode(text: &str, encode_slash: bool) -> String {
     uri_encode_bytes(text.as_bytes(), encode_slash)
 }
 
+/// What SigV4 leaves as it is: the unreserved characters of RFC 3986.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+/// The same, and `/` in paths.
+const UNRESERVED_AND_SLASH: &percent_encoding::AsciiSet = &UNRESERVED.remove(b'/');
+
 /// [`uri_encode`] of any bytes: a decoded `%FF` is encoded back as `%FF`.
 fn uri_encode_bytes(bytes: &[u8], encode_slash: bool) -> String {
-    let mut out = String::with_capacity(bytes.len());
-    for &b in bytes {
-        let keep = b.is_ascii_alphanumeric()
-            || matches!(b, b'-' | b'_' | b'.' | b'~')
-            || (b == b'/' && !encode_slash);
-        if keep {
-            out.push(char::from(b));
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    let set = if encode_slash {
+        UNRESERVED
+    } else {
+        UNRESERVED_AND_SLASH
+    };
+    percent_encoding::percent_encode(bytes, set).to_string()
 }
 
 /// Decodes `%XX` escapes; anything else (a lone `%`, `+`) stays as it is.
 fn percent_decode(text: &str) -> Vec<u8> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while let Some(&b) = bytes.get(i) {
-        if b == b'%'
-            && let Some(hex) = bytes.get(i + 1..i + 3)
-            && let Ok(hex) = std::str::from_utf8(hex)
-            && let Ok(decoded) = u8::from_str_radix(hex, 16)
-        {
-            out.push(decoded);
-            i += 3;
-            continue;
-        }
-        out.push(b);
-        i += 1;
-    }
-    out
+    percent_encoding::percent_decode_str(text).collect()
 }
 
 /// The query's parameters decoded, encoded again the SigV4 way, and sorted

@@ -7,17 +7,17 @@
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
-use responder_api::backend::{
-    AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result, TaskAnswer, resolution_result,
-};
-use responder_api::error::ApiError;
 use responder_api::http::SlackSettings;
 use responder_api::slack::{ApproverCheck, SlackApprovers};
 use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::{Incident, IncidentStatus};
 use responder_notify::slack::SlackInteractivity;
 use responder_workflow::Policy;
+use responder_workflow::backend::error::ApiError;
+use responder_workflow::backend::{
+    AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
+    QueryRows, Result, TaskAnswer, resolution_result,
+};
 use responder_workflow::ports::{AnalysisCache, Analyzer, Executions, IncidentStore};
 use responder_workflow::steps::resolve_by_hand;
 use serde_json::{Value, json};
@@ -223,7 +223,7 @@ impl Backend for AwsApi {
         let (columns, rows) = self.athena.query(sql, &[]).await.map_err(|e| {
             if e.name() == responder_workflow::error::names::HISTORY_FAILED {
                 ApiError::new(
-                    responder_api::error::names::QUERY_REJECTED,
+                    responder_workflow::backend::error::names::QUERY_REJECTED,
                     e.message().to_owned(),
                 )
             } else {

@@ -42,10 +42,14 @@ use std::time::Duration;
 use responder_workflow::error::names;
 use responder_workflow::{Error, Policy, Result};
 
+#[cfg(feature = "bedrock")]
 use crate::bedrock::{BedrockSettings, Prices};
+#[cfg(feature = "logs")]
 use crate::discovery::{self, MAX_EC2_PATTERNS, MAX_PREFIXES, VERIFY_ALLOWANCE, VERIFY_CALLS};
+#[cfg(feature = "dynamodb")]
 use crate::dynamodb::Tables;
 use crate::poll::Polling;
+use responder_workflow::ports::AnalyzerId;
 
 /// The environment, read once, with the secrets of `SECRET_ARNS` merged in
 /// (`crate::secrets`).
@@ -150,6 +154,7 @@ impl Env {
         )
     }
 
+    #[cfg(feature = "dynamodb")]
     pub fn tables(&self) -> Result<Tables> {
         Ok(Tables {
             incidents: self.required("INCIDENTS_TABLE")?,
@@ -182,6 +187,7 @@ impl Env {
     /// What discovery may do per incident. Its deadline, the existence
     /// check's allowance, the Insights deadline and the time to start the
     /// queries must fit in QueryLogs' budget.
+    #[cfg(feature = "logs")]
     pub fn discovery(&self) -> Result<discovery::Settings> {
         let defaults = discovery::Settings::default();
         let settings = discovery::Settings {
@@ -231,6 +237,7 @@ impl Env {
     }
 
     /// A comma-separated list of at most `max` entries.
+    #[cfg(feature = "logs")]
     fn bounded_list(&self, name: &str, max: usize, why: &str) -> Result<Vec<String>> {
         let list = self.list(name);
         if list.len() > max {
@@ -245,6 +252,17 @@ impl Env {
         Ok(list)
     }
 
+    /// The model whose analyses the cache keeps (`BEDROCK_MODEL_ID`, and
+    /// the prompt's version): what CheckCache and RecordOutcome key the
+    /// cache by, without a Bedrock client.
+    pub fn analyzer_id(&self) -> Result<AnalyzerId> {
+        Ok(AnalyzerId {
+            name: self.required("BEDROCK_MODEL_ID")?,
+            version: responder_core::analysis::prompt::PROMPT_VERSION.to_owned(),
+        })
+    }
+
+    #[cfg(feature = "bedrock")]
     pub fn bedrock(&self) -> Result<BedrockSettings> {
         Ok(BedrockSettings {
             model_id: self.required("BEDROCK_MODEL_ID")?,
@@ -271,7 +289,7 @@ impl Env {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "logs"))]
 mod tests {
     use super::*;
 

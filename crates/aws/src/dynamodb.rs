@@ -159,8 +159,13 @@ impl DynamoStore {
                 // items: read again and decide again.
                 if failure.is("TransactionCanceledException") && is_condition_conflict(&e) {
                     Ok(Write::Conflict)
-                } else {
+                } else if failure.is("TransactionCanceledException") {
+                    // Cancelled for a throttled or in-progress item: again.
                     Err(failure.named(names::STORE_TRANSIENT, names::STORE_TRANSIENT))
+                } else {
+                    // A denied action or a missing table is a deployment
+                    // mistake that no retry fixes; throttling still retries.
+                    Err(failure.named(names::STORE_TRANSIENT, names::STORE_REJECTED))
                 }
             }
         }
@@ -547,11 +552,11 @@ where
 {
     // Everything a table refuses is worth a retry but a validation error,
     // which names a deployment mistake (a missing table, a wrong key).
-    crate::error::named(operation, e, names::STORE_TRANSIENT, "Store.Rejected")
+    crate::error::named(operation, e, names::STORE_TRANSIENT, names::STORE_REJECTED)
 }
 
 fn build_error(e: aws_sdk_dynamodb::error::BuildError) -> Error {
-    Error::named("Store.Rejected", format!("request: {e}"))
+    Error::new(names::STORE_REJECTED, format!("request: {e}"))
 }
 
 fn incident_item(incident: &Incident) -> Result<Item> {

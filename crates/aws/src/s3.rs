@@ -73,7 +73,7 @@ impl S3Archive {
                     "GetObject",
                     &e,
                     names::STORE_TRANSIENT,
-                    "Store.Rejected",
+                    names::STORE_REJECTED,
                 ));
             }
         };
@@ -105,7 +105,14 @@ impl S3Archive {
             .body(ByteStream::from(body))
             .send()
             .await
-            .map_err(|e| named("PutObject", &e, names::STORE_TRANSIENT, "Store.Rejected"))?;
+            .map_err(|e| {
+                named(
+                    "PutObject",
+                    &e,
+                    names::STORE_TRANSIENT,
+                    names::STORE_REJECTED,
+                )
+            })?;
         Ok(())
     }
 }

@@ -31,6 +31,7 @@ pub fn timeouts(each: Duration) -> TimeoutConfig {
         .build()
 }
 
+#[cfg(feature = "bedrock")]
 /// A Bedrock Runtime client without SDK retries, its calls bounded by
 /// `timeout` (a model answer takes far longer than a store's).
 pub fn bedrock_client(sdk: &SdkConfig, timeout: Duration) -> aws_sdk_bedrockruntime::Client {

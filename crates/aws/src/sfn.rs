@@ -12,9 +12,9 @@ use sha2::{Digest, Sha256};
 use crate::error::{Failure, named};
 
 /// A task token that no longer waits (answered, timed out, or not one).
-pub const APPROVAL_EXPIRED: &str = "Approval.Expired";
-pub const CALLBACK_TRANSIENT: &str = "Callback.Transient";
-pub const CALLBACK_FAILED: &str = "Callback.Failed";
+pub const APPROVAL_EXPIRED: &str = responder_workflow::error::names::APPROVAL_EXPIRED;
+pub const CALLBACK_TRANSIENT: &str = responder_workflow::error::names::CALLBACK_TRANSIENT;
+pub const CALLBACK_FAILED: &str = responder_workflow::error::names::CALLBACK_FAILED;
 
 /// SendTaskFailure's limits on `error` and `cause`.
 const MAX_ERROR_CHARS: usize = 256;
@@ -189,7 +189,7 @@ impl SfnExecutions {
         }
         let status = described.status().as_str().to_owned();
         let current_state = (status == "RUNNING")
-            .then(|| responder_api::backend::current_state(&events))
+            .then(|| responder_workflow::backend::current_state(&events))
             .flatten();
         let parse = |text: Option<&str>| {
             text.map(|t| {

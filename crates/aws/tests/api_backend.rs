@@ -26,7 +26,6 @@ use aws_sdk_cloudwatchlogs::types::QueryStatus;
 use aws_sdk_sfn::operation::send_task_success::{SendTaskSuccessError, SendTaskSuccessOutput};
 use aws_sdk_sfn::types::error::TaskTimedOut;
 use aws_smithy_mocks::{Rule, RuleMode, mock, mock_client};
-use responder_api::backend::{AuditEntry, Backend, Decision, IncidentFilter, LogSearch};
 use responder_aws::api::AwsApi;
 use responder_aws::athena::AthenaHistory;
 use responder_aws::bedrock::BedrockAnalyzer;
@@ -37,6 +36,7 @@ use responder_aws::s3::S3Archive;
 use responder_aws::sfn::SfnExecutions;
 use responder_core::{Incident, IncidentStatus, Severity};
 use responder_workflow::Policy;
+use responder_workflow::backend::{AuditEntry, Backend, Decision, IncidentFilter, LogSearch};
 use responder_workflow::ports::{ApprovalRequest, Approvals, Delivery, IncidentStore, Occurrence};
 use serde_json::{Value, json};
 use support::{sdk, unique};
@@ -374,7 +374,7 @@ async fn audit_entries_stay_out_of_incident_lists() {
         "resolve_incident",
         Some("inc-g".to_owned()),
         json!({"incident_id": "inc-g"}),
-        &Ok::<(), responder_api::error::ApiError>(()),
+        &Ok::<(), responder_workflow::backend::error::ApiError>(()),
     );
     api.audit(&entry).await.unwrap();
     api.audit(&entry).await.unwrap();

@@ -127,6 +127,27 @@ async fn a_failed_condition_is_a_conflict_to_decide_again() {
 }
 
 #[tokio::test]
+async fn a_denied_transaction_is_rejected_not_retried() {
+    // A role without dynamodb:PutItem on the table (make aws-local found
+    // it retried as transient): a deployment mistake, no retry fixes it.
+    let rule = mock!(Client::transact_write_items).then_error(|| {
+        TransactWriteItemsError::generic(
+            aws_smithy_types::error::ErrorMetadata::builder()
+                .code("AccessDeniedException")
+                .message("User is not authorized to perform: dynamodb:PutItem")
+                .build(),
+        )
+    });
+    let client = mock_client!(aws_sdk_dynamodb, RuleMode::MatchAny, [&rule]);
+    let error = store(client)
+        .register(&occurrence(), None)
+        .await
+        .unwrap_err();
+    assert_eq!(error.name(), "Store.Rejected", "{error}");
+    assert!(error.message().contains("AccessDeniedException"), "{error}");
+}
+
+#[tokio::test]
 async fn throttling_is_a_transient_store_error() {
     let rule = mock!(Client::get_item).then_error(|| {
         aws_sdk_dynamodb::operation::get_item::GetItemError::ProvisionedThroughputExceededException(

@@ -6,8 +6,8 @@ use chrono::Utc;
 use responder_aws::metrics::MetricSet;
 use responder_core::NormalizeOptions;
 use responder_workflow::ports::{
-    AnalysisCache, Analyzer, Approvals, Archive, Changes, History, Idempotency, IncidentStore,
-    LogSource, Notifier,
+    AnalysisCache, Analyzer, AnalyzerId, Approvals, Archive, Changes, History, Idempotency,
+    IncidentStore, LogSource, Notifier,
 };
 use responder_workflow::steps::{self, AlertInput};
 use responder_workflow::{Error, Policy, Result};
@@ -112,13 +112,15 @@ pub async fn query_changes<C: Changes>(
     Ok(out)
 }
 
-pub async fn check_cache<C: AnalysisCache, A: Analyzer>(
+/// `analyzer`: the model whose answers the cache keeps (`Env::analyzer_id`):
+/// the cache is keyed by it, and no model is called here.
+pub async fn check_cache<C: AnalysisCache>(
     cache: &C,
-    analyzer: &A,
+    analyzer: &AnalyzerId,
     input: &Value,
 ) -> Result<Value> {
     let input: steps::CacheInput = steps::parse(input)?;
-    let out = steps::check_cache(cache, &analyzer.id(), &input, Utc::now()).await?;
+    let out = steps::check_cache(cache, analyzer, &input, Utc::now()).await?;
     let hit = out["hit"].as_bool() == Some(true);
     MetricSet::new()
         .dimension("Cache", "analysis")
@@ -219,21 +221,20 @@ where
     result
 }
 
-pub async fn record_outcome<S, R, C, A>(
+pub async fn record_outcome<S, R, C>(
     store: &S,
     archive: &R,
     cache: &C,
-    analyzer: &A,
+    analyzer: &AnalyzerId,
     input: &Value,
 ) -> Result<Value>
 where
     S: IncidentStore,
     R: Archive,
     C: AnalysisCache,
-    A: Analyzer,
 {
     let input: steps::OutcomeInput = steps::parse(input)?;
-    let out = steps::record_outcome(store, archive, cache, &analyzer.id(), &input).await?;
+    let out = steps::record_outcome(store, archive, cache, analyzer, &input).await?;
     MetricSet::new()
         .dimension("Outcome", &input.outcome)
         .metric("Outcomes", 1.0, "Count")

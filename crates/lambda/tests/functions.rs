@@ -23,6 +23,7 @@ use std::time::Duration;
 use aws_smithy_mocks::{RuleMode, mock, mock_client};
 use responder_aws::athena::AthenaHistory;
 use responder_aws::bedrock::{BedrockAnalyzer, BedrockSettings, Prices, TOOL_NAME};
+use responder_aws::config::Env;
 use responder_aws::dynamodb::DynamoStore;
 use responder_aws::logs_insights::InsightsLogs;
 use responder_aws::notifier::AwsNotifier;
@@ -413,10 +414,15 @@ async fn query_changes_gives_the_context_the_writes_before_the_alert() {
 async fn check_cache_then_analyze_then_check_cache_hits() {
     let aws = aws().await;
     let (analyzer, converse) = bedrock();
+    // CheckCache reads the model from its environment, with no client: its
+    // key must be the one Analyze writes under.
+    let cached_model = Env::from_pairs([("BEDROCK_MODEL_ID", MODEL)])
+        .analyzer_id()
+        .unwrap();
     handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
         .await
         .unwrap();
-    let miss = handlers::check_cache(&aws.store, &analyzer, &event("check-cache"))
+    let miss = handlers::check_cache(&aws.store, &cached_model, &event("check-cache"))
         .await
         .unwrap();
     assert_eq!(miss["hit"], false);
@@ -441,7 +447,7 @@ async fn check_cache_then_analyze_then_check_cache_hits() {
     );
     assert_eq!(converse.num_calls(), 1);
 
-    let hit = handlers::check_cache(&aws.store, &analyzer, &event("check-cache"))
+    let hit = handlers::check_cache(&aws.store, &cached_model, &event("check-cache"))
         .await
         .unwrap();
     assert_eq!(hit["hit"], true);
@@ -516,7 +522,9 @@ async fn record_outcome_marks_the_incident_notified_and_archives_it() {
     handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
         .await
         .unwrap();
-    let (analyzer, _) = bedrock();
+    let analyzer = Env::from_pairs([("BEDROCK_MODEL_ID", MODEL)])
+        .analyzer_id()
+        .unwrap();
     let out = handlers::record_outcome(
         &aws.store,
         &aws.archive,

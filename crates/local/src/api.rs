@@ -6,14 +6,14 @@
 use std::sync::Arc;
 
 use chrono::{Duration, Utc};
-use responder_api::backend::{
-    AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result, TaskAnswer, resolution_result,
-};
-use responder_api::error::ApiError;
 use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::{Incident, IncidentStatus};
 use responder_sfn::{Definition, Engine, Status};
+use responder_workflow::backend::error::ApiError;
+use responder_workflow::backend::{
+    AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
+    QueryRows, Result, TaskAnswer, resolution_result,
+};
 use responder_workflow::ports::{AnalysisCache, Analyzer};
 use responder_workflow::steps::resolve_by_hand;
 use rusqlite::{OptionalExtension, params};
@@ -285,7 +285,7 @@ impl Backend for LocalApi {
             })
             .collect();
         let current_state = if execution.status == Status::Running {
-            responder_api::backend::current_state(&events)
+            responder_workflow::backend::current_state(&events)
         } else {
             None
         };

@@ -19,8 +19,8 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use responder_api::backend::{QueryRows, Result};
-use responder_api::error::{ApiError, names};
+use responder_workflow::backend::error::{ApiError, names};
+use responder_workflow::backend::{QueryRows, Result};
 use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::limits::Limit;
 use rusqlite::types::ValueRef;

@@ -221,7 +221,7 @@ impl Db {
         {
             let row: serde_json::Value = serde_json::from_str(line).map_err(|e| {
                 LocalError::named(
-                    "Workflow.InvalidHistory",
+                    responder_workflow::error::names::INVALID_HISTORY,
                     format!("{} line {}: {e}", path.display(), n + 1),
                 )
             })?;
@@ -233,7 +233,7 @@ impl Db {
                 text("opened_at"),
             ) else {
                 return Err(LocalError::named(
-                    "Workflow.InvalidHistory",
+                    responder_workflow::error::names::INVALID_HISTORY,
                     format!(
                         "{} line {}: incident_id, signature, resource and opened_at are required",
                         path.display(),
@@ -268,7 +268,7 @@ impl Db {
         use responder_core::context::Subject;
         let past = Subject::from_hint(hint).ok_or_else(|| {
             LocalError::named(
-                "Workflow.InvalidHistory",
+                responder_workflow::error::names::INVALID_HISTORY,
                 format!(
                     "the hint '{hint}' does not start with a namespace, a metric and a resource"
                 ),

@@ -6,9 +6,13 @@ use responder_sfn::StatesError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
-    /// The database could not be read or written: worth a retry.
+    /// The database is busy or locked by another writer: worth a retry.
     #[error("Store.Transient: {0}")]
     Store(String),
+    /// The database refused the statement (a constraint, a malformed
+    /// query, a full disk): a retry would fail the same way.
+    #[error("Store.Rejected: {0}")]
+    Rejected(String),
     #[error("Store.Corrupt: {0}")]
     Corrupt(String),
     #[error("Local.IoError: {0}")]
@@ -40,9 +44,15 @@ impl LocalError {
     }
 }
 
+/// By kind: only a busy or locked database is worth a retry; an SQL or
+/// schema mistake retried would only fail again, later.
 impl From<rusqlite::Error> for LocalError {
     fn from(e: rusqlite::Error) -> Self {
-        Self::Store(e.to_string())
+        use rusqlite::ErrorCode;
+        match e.sqlite_error_code() {
+            Some(ErrorCode::DatabaseBusy | ErrorCode::DatabaseLocked) => Self::Store(e.to_string()),
+            _ => Self::Rejected(e.to_string()),
+        }
     }
 }
 
@@ -51,9 +61,30 @@ impl From<LocalError> for responder_workflow::Error {
         use responder_workflow::error::names;
         match e {
             LocalError::Store(m) => Self::new(names::STORE_TRANSIENT, m),
+            LocalError::Rejected(m) => Self::new(names::STORE_REJECTED, m),
             LocalError::Corrupt(m) => Self::new(names::STORE_CORRUPT, m),
-            LocalError::Io(m) => Self::named("Local.IoError", m),
+            LocalError::Io(m) => Self::new(names::LOCAL_IO, m),
             LocalError::Named { name, message } => Self::new(name, message),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_a_busy_or_locked_database_is_transient() {
+        let conn = rusqlite::Connection::open_in_memory().unwrap();
+        let mistake = conn.execute("SELECT * FROM no_such_table", []).unwrap_err();
+        let error = responder_workflow::Error::from(LocalError::from(mistake));
+        assert_eq!(error.name(), "Store.Rejected", "{error}");
+
+        let busy = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY),
+            Some("database is locked".into()),
+        );
+        let error = responder_workflow::Error::from(LocalError::from(busy));
+        assert_eq!(error.name(), "Store.Transient", "{error}");
     }
 }

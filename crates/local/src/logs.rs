@@ -290,16 +290,16 @@ pub fn search(
     start: DateTime<Utc>,
     end: DateTime<Utc>,
     limit: usize,
-) -> Vec<responder_api::backend::FoundLine> {
+) -> Vec<responder_workflow::backend::FoundLine> {
     let needle = filter.to_lowercase();
     let span = Span { start, end };
-    let mut found: Vec<responder_api::backend::FoundLine> = groups
+    let mut found: Vec<responder_workflow::backend::FoundLine> = groups
         .iter()
         .flat_map(|group| {
             read_group(dir, group, Some(span))
                 .into_iter()
                 .filter(|e| needle.is_empty() || e.message.to_lowercase().contains(&needle))
-                .map(|e| responder_api::backend::FoundLine {
+                .map(|e| responder_workflow::backend::FoundLine {
                     log_group: group.clone(),
                     timestamp: Some(e.at.to_rfc3339()),
                     message: truncate_chars(&e.message, MAX_MESSAGE_CHARS),

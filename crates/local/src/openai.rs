@@ -7,6 +7,7 @@
 //! call within `timeout_seconds` (the state machine retries), answers read
 //! up to 1 MiB.
 
+use responder_workflow::error::names;
 use std::time::Duration;
 
 use responder_notify::https::{Failure, Https};
@@ -97,7 +98,7 @@ pub async fn analyze(
         prompt::PROMPT_VERSION,
         prompt.context_cut,
     )
-    .map_err(|e| LocalError::named("Analyzer.InvalidOutput", e.0))
+    .map_err(|e| LocalError::named(names::ANALYZER_INVALID_OUTPUT, e.0))
 }
 
 /// Asks the model a free question (`analyze_incidents`): the answer's text.
@@ -117,7 +118,7 @@ async fn chat(config: &AnalyzerConfig, body: &Value) -> Result<String, LocalErro
     let url = format!("{}/chat/completions", config.endpoint.trim_end_matches('/'));
     if !(url.starts_with("http://") || url.starts_with("https://")) {
         return Err(LocalError::named(
-            "Analyzer.Config",
+            names::ANALYZER_CONFIG,
             format!(
                 "workflow.analyzer.endpoint '{}' is not an http:// or https:// URL",
                 config.endpoint
@@ -140,33 +141,33 @@ async fn chat(config: &AnalyzerConfig, body: &Value) -> Result<String, LocalErro
         )
         .await
         .map_err(|e| match e {
-            Failure::Setup(m) => LocalError::named("Analyzer.Config", m),
-            Failure::Unreachable(m) => LocalError::named("Analyzer.Unavailable", m),
+            Failure::Setup(m) => LocalError::named(names::ANALYZER_CONFIG, m),
+            Failure::Unreachable(m) => LocalError::named(names::ANALYZER_UNAVAILABLE, m),
         })?;
     match answer.status {
         200..=299 => {}
         429 => {
             return Err(LocalError::named(
-                "Analyzer.Throttled",
+                names::ANALYZER_THROTTLED,
                 format!("{url} answered 429"),
             ));
         }
         500..=599 => {
             return Err(LocalError::named(
-                "Analyzer.Unavailable",
+                names::ANALYZER_UNAVAILABLE,
                 format!("{url} answered {}", answer.status),
             ));
         }
         status => {
             return Err(LocalError::named(
-                "Analyzer.Rejected",
+                names::ANALYZER_REJECTED,
                 format!("{url} answered {status}: {}", answer.excerpt()),
             ));
         }
     }
     let reply: Value = serde_json::from_str(&answer.body).map_err(|e| {
         LocalError::named(
-            "Analyzer.InvalidOutput",
+            names::ANALYZER_INVALID_OUTPUT,
             format!("the response is not JSON: {e}"),
         )
     })?;
@@ -176,7 +177,7 @@ async fn chat(config: &AnalyzerConfig, body: &Value) -> Result<String, LocalErro
         .map(str::to_owned)
         .ok_or_else(|| {
             LocalError::named(
-                "Analyzer.InvalidOutput",
+                names::ANALYZER_INVALID_OUTPUT,
                 "the response has no choices[0].message.content",
             )
         })

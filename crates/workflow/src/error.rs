@@ -2,14 +2,13 @@
 //! the state machine's `Retry` and `Catch` match, so names are stable API:
 //! they are listed in [`names`] and in the error table of `docs/deployment.md`.
 
-use std::borrow::Cow;
-
 /// A step or port failure: a stable name and a message for people. Messages
 /// never hold secrets (tokens, keys) or whole untrusted payloads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{name}: {message}")]
 pub struct Error {
-    name: Cow<'static, str>,
+    /// One of [`names`]: never a name made up at run time.
+    name: &'static str,
     message: String,
 }
 
@@ -21,10 +20,17 @@ pub mod names {
     /// A task input lacks a field its state should pass (a deployment mistake).
     pub const INVALID_INPUT: &str = "Workflow.InvalidInput";
     pub const UNKNOWN_INCIDENT: &str = "Workflow.UnknownIncident";
+    /// A history seed file (`responder`'s `history_seed`) does not parse.
+    pub const INVALID_HISTORY: &str = "Workflow.InvalidHistory";
     /// A store could not be read or written (throttled, unreachable): retry.
     pub const STORE_TRANSIENT: &str = "Store.Transient";
     /// A stored record does not parse: retrying will not help.
     pub const STORE_CORRUPT: &str = "Store.Corrupt";
+    /// The store refused the request (a malformed request, a constraint, a
+    /// validation error): retrying will not help.
+    pub const STORE_REJECTED: &str = "Store.Rejected";
+    /// A local file could not be read or written (`responder` only).
+    pub const LOCAL_IO: &str = "Local.IoError";
     /// Another attempt of the same side effect is under way: retry later.
     pub const IN_PROGRESS: &str = "Idempotency.InProgress";
     pub const HISTORY_TRANSIENT: &str = "History.Transient";
@@ -38,6 +44,8 @@ pub mod names {
     pub const ANALYZER_UNAVAILABLE: &str = "Analyzer.Unavailable";
     pub const ANALYZER_REJECTED: &str = "Analyzer.Rejected";
     pub const ANALYZER_INVALID_OUTPUT: &str = "Analyzer.InvalidOutput";
+    /// The analyzer's configuration is unusable (an endpoint URL, a key).
+    pub const ANALYZER_CONFIG: &str = "Analyzer.Config";
     pub const DELIVERY_TRANSIENT: &str = "Delivery.Transient";
     /// The destination answered 429: retried after a longer wait.
     pub const DELIVERY_THROTTLED: &str = "Delivery.Throttled";
@@ -46,20 +54,56 @@ pub mod names {
     pub const CONFIG: &str = "Config.Invalid";
     /// A task ran past its budget (`crate::budget`): retried.
     pub const TASK_OUT_OF_TIME: &str = "Task.OutOfTime";
+    /// The failure an approval's task token is answered with when a person
+    /// rejects the incident (`SendTaskFailure`).
+    pub const APPROVAL_REJECTED: &str = "Approval.Rejected";
+    /// The same, when the approval timed out and the policy says suppress.
+    pub const APPROVAL_EXPIRED: &str = "Approval.Expired";
+    /// Step Functions did not take a task token's answer: retry.
+    pub const CALLBACK_TRANSIENT: &str = "Callback.Transient";
+    pub const CALLBACK_FAILED: &str = "Callback.Failed";
+
+    /// Every name above: what a step or the approval can fail with, and so
+    /// all the ASL's `Retry` and `Catch` may match besides `States.*`.
+    pub const ALL: &[&str] = &[
+        INVALID_ALERT,
+        UNSUPPORTED_SOURCE,
+        INVALID_INPUT,
+        UNKNOWN_INCIDENT,
+        INVALID_HISTORY,
+        STORE_TRANSIENT,
+        STORE_CORRUPT,
+        STORE_REJECTED,
+        LOCAL_IO,
+        IN_PROGRESS,
+        HISTORY_TRANSIENT,
+        HISTORY_FAILED,
+        LOGS_TRANSIENT,
+        LOGS_FAILED,
+        CHANGES_TRANSIENT,
+        CHANGES_FAILED,
+        ANALYZER_THROTTLED,
+        ANALYZER_UNAVAILABLE,
+        ANALYZER_REJECTED,
+        ANALYZER_INVALID_OUTPUT,
+        ANALYZER_CONFIG,
+        DELIVERY_TRANSIENT,
+        DELIVERY_THROTTLED,
+        DELIVERY_FAILED,
+        UNKNOWN_CHANNEL,
+        CONFIG,
+        TASK_OUT_OF_TIME,
+        APPROVAL_REJECTED,
+        APPROVAL_EXPIRED,
+        CALLBACK_TRANSIENT,
+        CALLBACK_FAILED,
+    ];
 }
 
 impl Error {
     pub fn new(name: &'static str, message: impl Into<String>) -> Self {
         Self {
-            name: Cow::Borrowed(name),
-            message: message.into(),
-        }
-    }
-
-    /// For names decided at run time (an adapter passing a vendor's name on).
-    pub fn named(name: impl Into<String>, message: impl Into<String>) -> Self {
-        Self {
-            name: Cow::Owned(name.into()),
+            name,
             message: message.into(),
         }
     }
@@ -76,8 +120,8 @@ impl Error {
         Self::new(names::STORE_CORRUPT, message.to_string())
     }
 
-    pub fn name(&self) -> &str {
-        &self.name
+    pub fn name(&self) -> &'static str {
+        self.name
     }
 
     pub fn message(&self) -> &str {

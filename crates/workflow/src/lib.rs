@@ -10,6 +10,7 @@
 // slice indexing.
 #![allow(clippy::indexing_slicing)]
 
+pub mod backend;
 pub mod budget;
 pub mod error;
 pub mod history;

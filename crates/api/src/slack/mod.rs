@@ -6,7 +6,7 @@ pub mod approvers;
 
 pub use approvers::{ApproverCheck, ApproverList, GroupMembers, SlackApprovers};
 
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
 
 /// How old (or how far ahead) a signed request may be.

@@ -237,7 +237,141 @@ where
 
 #[cfg(test)]
 mod tests {
-    use super::worth_a_reply;
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    use super::*;
+
+    /// Idempotency records in memory; `begin` answers `scripted` once when
+    /// set (a record left by an attempt that died).
+    #[derive(Default)]
+    struct Records {
+        done: Mutex<HashMap<String, Value>>,
+        held: Mutex<HashMap<String, bool>>,
+        scripted: Mutex<Option<Begin>>,
+    }
+
+    impl Idempotency for Records {
+        async fn begin(&self, key: &str, _: DateTime<Utc>, _: DateTime<Utc>) -> Result<Begin> {
+            if let Some(begin) = self.scripted.lock().unwrap().take() {
+                self.held.lock().unwrap().insert(key.to_owned(), false);
+                return Ok(begin);
+            }
+            if let Some(result) = self.done.lock().unwrap().get(key) {
+                return Ok(Begin::Completed(result.clone()));
+            }
+            let mut held = self.held.lock().unwrap();
+            if held.contains_key(key) {
+                return Ok(Begin::InProgress);
+            }
+            held.insert(key.to_owned(), false);
+            Ok(Begin::Started)
+        }
+
+        async fn complete(&self, key: &str, result: &Value, _: DateTime<Utc>) -> Result<()> {
+            self.held.lock().unwrap().remove(key);
+            self.done
+                .lock()
+                .unwrap()
+                .insert(key.to_owned(), result.clone());
+            Ok(())
+        }
+
+        async fn effect_starts(&self, key: &str) -> Result<()> {
+            self.held.lock().unwrap().insert(key.to_owned(), true);
+            Ok(())
+        }
+
+        async fn release(&self, key: &str) -> Result<()> {
+            self.held.lock().unwrap().remove(key);
+            Ok(())
+        }
+    }
+
+    fn now() -> DateTime<Utc> {
+        DateTime::from_timestamp(1_763_630_047, 0).unwrap()
+    }
+
+    /// Runs `once` for "k", counting the sends; the destination answers `at`.
+    async fn send(records: &Records, sends: &AtomicUsize, at: Found) -> Result<Value> {
+        once(
+            records,
+            "k",
+            now(),
+            || async move { Ok(at) },
+            |location| json!({"status": "SENT", "location": location, "found": true}),
+            || async {
+                sends.fetch_add(1, Ordering::SeqCst);
+                Ok(json!({"status": "SENT", "location": "ts-1"}))
+            },
+        )
+        .await
+    }
+
+    #[tokio::test]
+    async fn a_repeat_gets_the_first_result_and_sends_nothing() {
+        let (records, sends) = (Records::default(), AtomicUsize::new(0));
+        let first = send(&records, &sends, Found::NotThere).await.unwrap();
+        let again = send(&records, &sends, Found::NotThere).await.unwrap();
+        assert_eq!(first, again);
+        assert_eq!(sends.load(Ordering::SeqCst), 1);
+    }
+
+    #[tokio::test]
+    async fn a_failure_releases_the_key_and_a_repeat_while_it_runs_waits() {
+        let records = Records::default();
+        let failed = once(
+            &records,
+            "k",
+            now(),
+            || async { Ok(Found::NotThere) },
+            |_| Value::Null,
+            || async { Err::<Value, _>(Error::new(names::DELIVERY_TRANSIENT, "503")) },
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(failed.name(), names::DELIVERY_TRANSIENT);
+        let sends = AtomicUsize::new(0);
+        send(&records, &sends, Found::NotThere).await.unwrap();
+        assert_eq!(sends.load(Ordering::SeqCst), 1, "released: the retry sends");
+
+        let busy = Records::default();
+        busy.held.lock().unwrap().insert("k".to_owned(), true);
+        let error = send(&busy, &sends, Found::NotThere).await.unwrap_err();
+        assert_eq!(error.name(), names::IN_PROGRESS);
+        assert_eq!(
+            sends.load(Ordering::SeqCst),
+            1,
+            "nothing sent while another attempt runs"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_key_taken_over_from_a_dead_sender_asks_the_destination_first() {
+        let taken_over = || {
+            let records = Records::default();
+            *records.scripted.lock().unwrap() = Some(Begin::TakenOver {
+                effect_may_have_happened: true,
+            });
+            records
+        };
+        let sends = AtomicUsize::new(0);
+        // It arrived: not sent again, and the result says where.
+        let found = send(&taken_over(), &sends, Found::At("ts-0".into()))
+            .await
+            .unwrap();
+        assert_eq!(found["location"], "ts-0");
+        // Nobody can tell: not sent again (at most once), and said so.
+        let unsure = send(&taken_over(), &sends, Found::CannotTell)
+            .await
+            .unwrap();
+        assert_eq!(unsure["status"], UNCERTAIN);
+        assert_eq!(sends.load(Ordering::SeqCst), 0);
+        // It is not there: sent.
+        send(&taken_over(), &sends, Found::NotThere).await.unwrap();
+        assert_eq!(sends.load(Ordering::SeqCst), 1);
+    }
 
     #[test]
     fn repeats_are_told_on_a_1_2_5_series() {

@@ -102,3 +102,118 @@ pub(crate) fn routing_of(alert: Option<&Value>) -> responder_core::Routing {
         .and_then(|alert| serde_json::from_value(alert["routing"].clone()).ok())
         .unwrap_or_default()
 }
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Mutex;
+
+    use super::*;
+    use crate::ports::{Analyzed, Delivery, Occurrence};
+
+    /// One stored incident; the next `interleaved` updates lose to another
+    /// writer, who adds a channel and bumps the version first.
+    struct Contested {
+        stored: Mutex<Incident>,
+        interleaved: Mutex<usize>,
+        writes: Mutex<usize>,
+    }
+
+    impl Contested {
+        fn new(interleaved: usize) -> Self {
+            let incident: Incident = serde_json::from_value(serde_json::json!({
+                "id": "inc-1", "signature": "s", "resource": "r", "title": "t",
+                "severity": "HIGH", "status": "OPEN",
+                "opened_at": "2026-11-20T09:14:07.405Z",
+                "last_seen_at": "2026-11-20T09:14:07.405Z",
+                "occurrences": 1, "version": 1
+            }))
+            .unwrap();
+            Self {
+                stored: Mutex::new(incident),
+                interleaved: Mutex::new(interleaved),
+                writes: Mutex::new(0),
+            }
+        }
+    }
+
+    /// Only what `modify_incident` calls is served.
+    fn unused<T>() -> Result<T> {
+        Err(Error::invalid_input("not served by this test store"))
+    }
+
+    impl IncidentStore for Contested {
+        async fn occurrence(&self, _: &str) -> Result<Option<Occurrence>> {
+            unused()
+        }
+        async fn open_incident(&self, _: &str) -> Result<Option<Incident>> {
+            unused()
+        }
+        async fn incident(&self, _: &str) -> Result<Option<Incident>> {
+            Ok(Some(self.stored.lock().unwrap().clone()))
+        }
+        async fn register(&self, _: &Occurrence, _: Option<&Incident>) -> Result<Write> {
+            unused()
+        }
+        async fn update(&self, incident: &Incident) -> Result<Write> {
+            let mut stored = self.stored.lock().unwrap();
+            let mut interleaved = self.interleaved.lock().unwrap();
+            if *interleaved > 0 {
+                *interleaved -= 1;
+                stored.notified_channels.push("jira".to_owned());
+                stored.version += 1;
+                return Ok(Write::Conflict);
+            }
+            if stored.version + 1 != incident.version {
+                return Ok(Write::Conflict);
+            }
+            *stored = incident.clone();
+            *self.writes.lock().unwrap() += 1;
+            Ok(Write::Done)
+        }
+        async fn record_analysis(&self, _: &str, _: &Analyzed) -> Result<()> {
+            unused()
+        }
+        async fn record_delivery(&self, _: &Delivery) -> Result<()> {
+            unused()
+        }
+        async fn delivery(&self, _: &str, _: &str, _: &str) -> Result<Option<Delivery>> {
+            unused()
+        }
+    }
+
+    fn add_slack(incident: &mut Incident) -> bool {
+        if incident.notified_channels.iter().any(|c| c == "slack") {
+            return false;
+        }
+        incident.notified_channels.push("slack".to_owned());
+        true
+    }
+
+    #[tokio::test]
+    async fn a_lost_write_is_decided_again_over_the_other_writers_change() {
+        let store = Contested::new(2);
+        let written = modify_incident(&store, "inc-1", add_slack).await.unwrap();
+        assert_eq!(written.notified_channels, ["jira", "jira", "slack"]);
+        assert_eq!(written.version, 4);
+        assert_eq!(
+            *store.stored.lock().unwrap(),
+            written,
+            "both writers' changes kept"
+        );
+    }
+
+    #[tokio::test]
+    async fn no_change_writes_nothing_and_endless_conflicts_are_transient() {
+        let store = Contested::new(0);
+        store.stored.lock().unwrap().notified_channels = vec!["slack".to_owned()];
+        modify_incident(&store, "inc-1", add_slack).await.unwrap();
+        assert_eq!(*store.writes.lock().unwrap(), 0);
+
+        let store = Contested::new(usize::MAX);
+        let error = modify_incident(&store, "inc-1", add_slack)
+            .await
+            .unwrap_err();
+        assert_eq!(error.name(), crate::error::names::STORE_TRANSIENT);
+        assert!(error.message().contains("8 attempts"), "{error}");
+    }
+}

@@ -9,7 +9,9 @@ use responder_core::{Incident, IncidentStatus, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::error::ApiError;
+pub mod error;
+
+use error::ApiError;
 
 pub type Result<T> = std::result::Result<T, ApiError>;
 
@@ -93,9 +95,9 @@ pub enum Decision {
 /// A resolution by hand as the API answers it.
 pub fn resolution_result(
     incident_id: &str,
-    outcome: std::result::Result<responder_workflow::steps::Resolution, responder_workflow::Error>,
+    outcome: std::result::Result<crate::steps::Resolution, crate::Error>,
 ) -> Result<Incident> {
-    use responder_workflow::steps::Resolution;
+    use crate::steps::Resolution;
     match outcome {
         Ok(Resolution::Resolved(incident)) => Ok(*incident),
         Ok(Resolution::NotFound) => {
@@ -152,7 +154,7 @@ impl Decision {
             }
             Self::Reject { reason } => (
                 TaskAnswer::Failure {
-                    error: "Approval.Rejected",
+                    error: crate::error::names::APPROVAL_REJECTED,
                     cause: reason.clone(),
                 },
                 "REJECTED",

@@ -79,8 +79,8 @@ impl ApiError {
 
 /// A workflow adapter's failure (a store, the engine, the analyzer) as the
 /// API reports it: `Unavailable`, its own name first in the message.
-impl From<responder_workflow::Error> for ApiError {
-    fn from(e: responder_workflow::Error) -> Self {
+impl From<crate::Error> for ApiError {
+    fn from(e: crate::Error) -> Self {
         Self::unavailable(format!("{}: {}", e.name(), e.message()))
     }
 }
