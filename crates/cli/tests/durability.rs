@@ -231,7 +231,7 @@ fn crash_and_recover(world: &World, failpoints: &str) -> Value {
     // One crash-and-restart at a time. With all of them at once (seven
     // servers on two cores), about one run in ten left a delivery's
     // idempotency key with the crashed process, unclaimed by its successor
-    // for the whole test: an open defect (see the README's status), which
+    // for the whole test: an open defect (the README, Development), which
     // this keeps out of the way of what each test checks.
     static ONE_AT_A_TIME: std::sync::Mutex<()> = std::sync::Mutex::new(());
     let _turn = ONE_AT_A_TIME
