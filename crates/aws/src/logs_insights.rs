@@ -21,7 +21,7 @@ use aws_sdk_cloudwatchlogs::Client;
 use aws_sdk_cloudwatchlogs::types::{QueryStatus, ResultField};
 use chrono::{DateTime, Utc};
 use responder_core::context::events::{LogEvent, rfc3339_millis};
-use responder_core::context::topology::{self, RelatedGroup};
+use responder_core::context::topology;
 use responder_core::context::{Span, Topology, Windows, signals};
 use responder_core::{Alert, limits::truncate_chars};
 use responder_workflow::backend::FoundLine;
@@ -105,24 +105,7 @@ pub fn sample_query() -> String {
 
 impl LogSource for InsightsLogs {
     async fn discover(&self, alert: &Alert) -> Result<Topology> {
-        let mut topology = topology::of_alert(alert);
-        let keys = alert
-            .alarm
-            .as_ref()
-            .map(|a| a.name.as_str())
-            .into_iter()
-            .chain(alert.service.as_deref());
-        for key in keys {
-            for group in self.configured.get(key).into_iter().flatten() {
-                if !topology.log_groups.iter().any(|g| &g.name == group) {
-                    topology.log_groups.push(RelatedGroup {
-                        name: group.clone(),
-                        relation: format!("configured for {key}"),
-                        weight: 1.0,
-                    });
-                }
-            }
-        }
+        let topology = topology::of_alert_with_configured(alert, &self.configured);
         self.discovery.extend(alert, topology).await
     }
 

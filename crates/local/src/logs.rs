@@ -55,24 +55,7 @@ impl LogSource for LogFolder {
 /// The alert's topology with every group of the folder weighed against
 /// it, and the groups configuration names for its alarm or service.
 pub fn discover(folder: &LogFolder, alert: &Alert) -> Topology {
-    let mut topology = topology::of_alert(alert);
-    let keys = alert
-        .alarm
-        .as_ref()
-        .map(|a| a.name.as_str())
-        .into_iter()
-        .chain(alert.service.as_deref());
-    for key in keys {
-        for group in folder.log_groups.get(key).into_iter().flatten() {
-            if !topology.log_groups.iter().any(|g| &g.name == group) {
-                topology.log_groups.push(RelatedGroup {
-                    name: group.clone(),
-                    relation: format!("configured for {key}"),
-                    weight: 1.0,
-                });
-            }
-        }
-    }
+    let mut topology = topology::of_alert_with_configured(alert, &folder.log_groups);
     let namespace = alert
         .metric
         .as_ref()

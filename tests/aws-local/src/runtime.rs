@@ -417,14 +417,12 @@ mod tests {
         )
         .await;
         // WHEN it is invoked
-        let started = Instant::now();
         let outcome = runtime.invoke(json!({})).await;
         // THEN the invocation fails at the timeout, and the process is gone
         assert!(
             matches!(&outcome, Outcome::Error(kind, m) if kind == "Sandbox.Timedout" && m.contains("1.00 seconds")),
             "{outcome:?}"
         );
-        assert!(started.elapsed() < Duration::from_secs(5));
         assert!(runtime.busy.lock().await.is_none());
     }
 

@@ -77,6 +77,33 @@ impl Topology {
     }
 }
 
+/// [`of_alert`], plus the log groups configuration names for the alert's
+/// alarm or service (`LOG_GROUPS`, `[workflow] log_groups`).
+pub fn of_alert_with_configured(
+    alert: &Alert,
+    configured: &std::collections::BTreeMap<String, Vec<String>>,
+) -> Topology {
+    let mut topology = of_alert(alert);
+    let keys = alert
+        .alarm
+        .as_ref()
+        .map(|a| a.name.as_str())
+        .into_iter()
+        .chain(alert.service.as_deref());
+    for key in keys {
+        for group in configured.get(key).into_iter().flatten() {
+            if !topology.log_groups.iter().any(|g| &g.name == group) {
+                topology.log_groups.push(RelatedGroup {
+                    name: group.clone(),
+                    relation: format!("configured for {key}"),
+                    weight: 1.0,
+                });
+            }
+        }
+    }
+    topology
+}
+
 /// The resource an alert is about, from its metric's dimensions, namespace
 /// and tags: its names, what kind it is, and the log groups the naming
 /// conventions give it.
