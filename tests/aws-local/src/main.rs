@@ -372,6 +372,9 @@ fn synthesize(
         .arg("-o")
         .arg(out)
         .current_dir(root.join("cdk"))
+        // The CDK CLI writes its messages to stdout when `CI=true`; stdout
+        // is this tool's answer (`--synth-only` prints the template's path).
+        .stdout(std::io::stderr())
         .status()
         .context("cannot run npx cdk synth (make tools)")?;
     if !status.success() {

@@ -30,6 +30,9 @@ fn assembly() -> &'static Path {
         let out = Command::new(env!("CARGO_BIN_EXE_aws-local"))
             .args(["--env", "dev", "--synth-only", "--work-dir"])
             .arg(work().join("synth"))
+            // As CI runs it: the CDK CLI then writes its messages to stdout,
+            // which must not mix with the path printed there.
+            .env("CI", "true")
             .output()
             .unwrap();
         assert!(
@@ -37,7 +40,12 @@ fn assembly() -> &'static Path {
             "{}",
             String::from_utf8_lossy(&out.stderr)
         );
-        let template = PathBuf::from(String::from_utf8(out.stdout).unwrap().trim());
+        let stdout = String::from_utf8(out.stdout).unwrap();
+        let template = PathBuf::from(stdout.trim());
+        assert!(
+            template.is_file(),
+            "--synth-only printed more than a template's path: {stdout:?}"
+        );
         template.parent().unwrap().to_path_buf()
     })
 }
