@@ -22,8 +22,8 @@ use aws_sdk_dynamodb::types::{
     AttributeValue, Delete, Put, ReturnValuesOnConditionCheckFailure, TransactWriteItem,
 };
 use chrono::{DateTime, Duration, Utc};
-use responder_core::Incident;
 use responder_core::analysis::Analysis;
+use responder_core::{Channel, Incident};
 use responder_workflow::error::names;
 use responder_workflow::ports::{
     AnalysisCache, Analyzed, ApprovalRequest, Approvals, Begin, Delivery, Idempotency,
@@ -297,7 +297,7 @@ impl IncidentStore for DynamoStore {
         let id = format!("delivery#{}#{}#{}", d.incident_id, d.channel, d.kind);
         item.insert("id".into(), s(&id));
         item.insert("incident_id".into(), s(&d.incident_id));
-        item.insert("channel".into(), s(&d.channel));
+        item.insert("channel".into(), s(d.channel.as_str()));
         item.insert("kind".into(), s(&d.kind));
         item.insert("delivery_status".into(), s(&d.status));
         if let Some(location) = &d.location {
@@ -312,7 +312,7 @@ impl IncidentStore for DynamoStore {
     async fn delivery(
         &self,
         incident_id: &str,
-        channel: &str,
+        channel: Channel,
         kind: &str,
     ) -> Result<Option<Delivery>> {
         let id = format!("delivery#{incident_id}#{channel}#{kind}");
@@ -321,7 +321,7 @@ impl IncidentStore for DynamoStore {
         };
         Ok(Some(Delivery {
             incident_id: incident_id.to_owned(),
-            channel: channel.to_owned(),
+            channel,
             kind: kind.to_owned(),
             status: optional_text(&item, "delivery_status").unwrap_or_default(),
             location: optional_text(&item, "location"),

@@ -7,10 +7,11 @@
 
 use std::time::Duration;
 
+use responder_core::Channel;
 use responder_notify::{JiraSender, JiraTarget, SlackSender, SlackTarget};
 use responder_workflow::error::names;
-use responder_workflow::ports::{Found, Notifier};
-use responder_workflow::render::{self, Link, Message};
+use responder_workflow::ports::{BoxFuture, ChannelSender, Found, Notifier, Senders};
+use responder_workflow::render::{self, Link, Message, Rendered};
 use responder_workflow::{Error, Result};
 
 use crate::config::Env;
@@ -19,41 +20,60 @@ use crate::ses::SesMailer;
 
 /// How long Slack or Jira may take to answer (the task times out at 30 s).
 /// One call to Slack or Jira at most; a delivery's calls fit in Deliver's
-/// budget (`responder_workflow::budget::DELIVERY_CALLS`).
+/// budget (`responder_workflow::budget::delivery_calls`).
 const HTTP_TIMEOUT: Duration = Duration::from_secs(8);
 
 #[derive(Debug, Clone)]
 pub struct AwsNotifier {
+    /// Where a channel without a destination is written.
     pub outbox: S3Archive,
-    pub mailer: Option<SesMailer>,
-    pub slack: Option<SlackSender>,
-    pub jira: Option<JiraSender>,
+    /// The real destinations, by channel.
+    pub senders: Senders,
+    /// Slack also carries the approval requests, with their buttons.
+    pub approvals: Option<SlackSender>,
     /// The region, for the link to the execution in the console.
     pub region: Option<String>,
 }
 
 impl AwsNotifier {
+    /// Every message to the bucket's outbox: no destination configured.
+    pub fn outbox_only(outbox: S3Archive) -> Self {
+        Self {
+            outbox,
+            senders: Senders::default(),
+            approvals: None,
+            region: None,
+        }
+    }
+
     /// SES when `EMAIL_FROM` and `EMAIL_TO` are set, Slack and Jira when
     /// their variables are; the outbox always.
     pub fn from_sdk(sdk: &aws_config::SdkConfig, env: &Env) -> Result<Self> {
-        Ok(Self {
-            outbox: S3Archive::from_sdk(sdk, env)?,
-            mailer: env
-                .email()
-                .map(|(from, to)| SesMailer::new(aws_sdk_sesv2::Client::new(sdk), from, to)),
-            slack: slack_target(env)?.map(|target| SlackSender::new(target, HTTP_TIMEOUT)),
-            jira: jira_target(env)?.map(|target| JiraSender::new(target, HTTP_TIMEOUT)),
-            region: sdk.region().map(ToString::to_string),
-        })
+        let mut notifier = Self::outbox_only(S3Archive::from_sdk(sdk, env)?);
+        notifier.region = sdk.region().map(ToString::to_string);
+        if let Some((from, to)) = env.email() {
+            let mailer = SesMailer::new(aws_sdk_sesv2::Client::new(sdk), from, to);
+            notifier.senders = notifier.senders.with(Channel::Email, mailer);
+        }
+        if let Some(target) = slack_target(env)? {
+            let slack = SlackSender::new(target, HTTP_TIMEOUT);
+            notifier.senders = notifier.senders.with(Channel::Slack, slack.clone());
+            notifier.approvals = Some(slack);
+        }
+        if let Some(target) = jira_target(env)? {
+            let jira = JiraSender::new(target, HTTP_TIMEOUT);
+            notifier.senders = notifier.senders.with(Channel::Jira, jira);
+        }
+        Ok(notifier)
     }
 
     async fn to_outbox(
         &self,
-        channel: &str,
+        folder: &str,
         name: &str,
         body: &serde_json::Value,
     ) -> Result<String> {
-        let key = format!("outbox/{channel}/{name}.json");
+        let key = format!("outbox/{folder}/{name}.json");
         self.outbox
             .put(&key, body.to_string().into_bytes(), "application/json")
             .await?;
@@ -73,6 +93,21 @@ impl AwsNotifier {
             });
         }
         message
+    }
+}
+
+/// SES as the e-mail channel's destination. SES cannot be asked what it
+/// sent, so a message whose attempt died while sending is not sent again.
+impl ChannelSender for SesMailer {
+    fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<String>> {
+        Box::pin(async move {
+            let id = SesMailer::send(self, &render::email(message)).await?;
+            Ok(format!("ses:{id}"))
+        })
+    }
+
+    fn find<'a>(&'a self, _: &'a Message) -> BoxFuture<'a, Result<Found>> {
+        Box::pin(std::future::ready(Ok(Found::CannotTell)))
     }
 }
 
@@ -130,42 +165,19 @@ fn file_name(message: &Message) -> String {
 }
 
 impl Notifier for AwsNotifier {
-    async fn send(&self, channel: &str, message: &Message) -> Result<String> {
+    async fn send(&self, channel: Channel, message: &Message) -> Result<String> {
         let message = &self.with_links(message);
-        match channel {
-            "email" => match &self.mailer {
-                Some(mailer) => {
-                    let id = mailer.send(&render::email(message)).await?;
-                    Ok(format!("ses:{id}"))
-                }
-                None => {
-                    let email = render::email(message);
-                    let body = serde_json::json!({"subject": email.subject, "text": email.text, "html": email.html});
-                    self.to_outbox("email", &file_name(message), &body).await
-                }
-            },
-            "slack" => match &self.slack {
-                Some(slack) => slack.deliver(message).await,
-                None => {
-                    self.to_outbox("slack", &file_name(message), &render::slack(message))
-                        .await
-                }
-            },
-            "jira" => match &self.jira {
-                Some(jira) => jira.deliver(message).await,
-                None => {
-                    self.to_outbox("jira", &file_name(message), &render::jira(message))
-                        .await
-                }
-            },
-            other => Err(Error::new(
-                names::UNKNOWN_CHANNEL,
-                format!(
-                    "no channel named '{}'; expected slack, jira or email",
-                    other.escape_debug()
-                ),
-            )),
+        if let Some(sender) = self.senders.get(channel) {
+            return sender.send(message).await;
         }
+        let body = match render::render(channel, message) {
+            Rendered::Json(value) => value,
+            Rendered::Email(email) => {
+                serde_json::json!({"subject": email.subject, "text": email.text, "html": email.html})
+            }
+        };
+        self.to_outbox(channel.as_str(), &file_name(message), &body)
+            .await
     }
 
     /// With Slack configured, the request is posted with its buttons (the
@@ -173,7 +185,7 @@ impl Notifier for AwsNotifier {
     /// outbox for `approve_incident` or `reject_incident`.
     async fn request_approval(&self, approval_id: &str, message: &Message) -> Result<String> {
         let message = &self.with_links(message);
-        match &self.slack {
+        match &self.approvals {
             Some(slack) => slack.request_approval(approval_id, message).await,
             None => {
                 let body = render::approval_request(approval_id, message);
@@ -182,25 +194,17 @@ impl Notifier for AwsNotifier {
         }
     }
 
-    /// Slack and Jira are asked; SES cannot be (at most once); the outbox's
+    /// A destination is asked (SES cannot be: at most once); the outbox's
     /// objects are written again, which changes nothing.
-    async fn find(&self, channel: &str, message: &Message) -> Result<Found> {
-        match channel {
-            "slack" => match &self.slack {
-                Some(slack) => slack.find(message).await,
-                None => Ok(Found::NotThere),
-            },
-            "jira" => match &self.jira {
-                Some(jira) => jira.find(message).await,
-                None => Ok(Found::NotThere),
-            },
-            "email" if self.mailer.is_some() => Ok(Found::CannotTell),
-            _ => Ok(Found::NotThere),
+    async fn find(&self, channel: Channel, message: &Message) -> Result<Found> {
+        match self.senders.get(channel) {
+            Some(sender) => sender.find(message).await,
+            None => Ok(Found::NotThere),
         }
     }
 
     async fn find_approval_request(&self, _approval_id: &str, message: &Message) -> Result<Found> {
-        match &self.slack {
+        match &self.approvals {
             Some(slack) => slack.find_approval_request(message).await,
             None => Ok(Found::NotThere),
         }

@@ -34,7 +34,7 @@ use responder_aws::logs_insights::{InsightsLogs, search_query};
 use responder_aws::poll::Polling;
 use responder_aws::s3::S3Archive;
 use responder_aws::sfn::SfnExecutions;
-use responder_core::{Incident, IncidentStatus, Severity};
+use responder_core::{Channel, Incident, IncidentStatus, Severity};
 use responder_workflow::Policy;
 use responder_workflow::backend::{AuditEntry, Backend, Decision, IncidentFilter, LogSearch};
 use responder_workflow::ports::{ApprovalRequest, Approvals, Delivery, IncidentStore, Occurrence};
@@ -138,7 +138,7 @@ async fn approval(store: &DynamoStore, incident_id: &str, minutes_left: i64) -> 
             id: id.clone(),
             incident_id: incident_id.to_owned(),
             token: format!("token-for-{id}"),
-            channels: vec!["slack".to_owned(), "email".to_owned()],
+            channels: vec![Channel::Slack, Channel::Email],
             requested_at: now.to_rfc3339(),
             expires_at: (now + chrono::Duration::minutes(minutes_left)).to_rfc3339(),
         })
@@ -233,7 +233,7 @@ async fn a_decision_answers_the_task_token_once() {
     let decision = Decision::Approve {
         comment: None,
         severity: None,
-        channels: Some(vec!["slack".to_owned()]),
+        channels: Some(vec![Channel::Slack]),
         summary: None,
     };
     let decided = api
@@ -318,11 +318,11 @@ async fn the_incident_view_gathers_analysis_deliveries_and_the_report() {
         )
         .await
         .unwrap();
-    for channel in ["slack", "email"] {
+    for channel in [Channel::Slack, Channel::Email] {
         store
             .record_delivery(&Delivery {
                 incident_id: "inc-f".to_owned(),
-                channel: channel.to_owned(),
+                channel,
                 kind: "incident".to_owned(),
                 status: "SENT".to_owned(),
                 location: Some(format!("{channel}-location")),

@@ -18,7 +18,7 @@ use responder_aws::dynamodb::DynamoStore;
 use responder_aws::s3::S3Archive;
 use responder_aws::ses::SesMailer;
 use responder_aws::sfn::SfnExecutions;
-use responder_core::{NormalizeOptions, normalize};
+use responder_core::{Channel, NormalizeOptions, normalize};
 use responder_workflow::Policy;
 use responder_workflow::ports::{
     Archive, ArchiveRecord, Begin, Executions, Found, Idempotency, IncidentStore, Notifier,
@@ -192,7 +192,11 @@ async fn idempotency_records_follow_the_powertools_life_cycle() {
 struct CountingNotifier(AtomicUsize);
 
 impl Notifier for CountingNotifier {
-    async fn send(&self, channel: &str, _message: &Message) -> responder_workflow::Result<String> {
+    async fn send(
+        &self,
+        channel: Channel,
+        _message: &Message,
+    ) -> responder_workflow::Result<String> {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
         Ok(format!("{channel}#{n}"))
     }
@@ -205,7 +209,11 @@ impl Notifier for CountingNotifier {
         Ok(id.to_owned())
     }
 
-    async fn find(&self, _channel: &str, _message: &Message) -> responder_workflow::Result<Found> {
+    async fn find(
+        &self,
+        _channel: Channel,
+        _message: &Message,
+    ) -> responder_workflow::Result<Found> {
         Ok(Found::NotThere)
     }
 

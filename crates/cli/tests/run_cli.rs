@@ -295,21 +295,26 @@ fn an_approval_with_edits_from_another_shell_delivers_the_edits() {
 fn an_approval_timeout_delivers_unreviewed_and_a_failing_channel_is_isolated() {
     let data = data_dir("timeout");
     std::fs::create_dir_all(&data).unwrap();
+    // Jira at a port where nothing listens: its delivery fails, Slack's not.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let jira = format!("http://{}", closed.local_addr().unwrap());
+    drop(closed);
     let config = data.join("responder.toml");
     std::fs::write(
         &config,
-        "[workflow]\nlogs_dir = \"events/demo/logs\"\n\n[workflow.approval_timeout_seconds]\nCRITICAL = 1\n\n[workflow.channels]\nCRITICAL = [\"slack\", \"pager\"]\n",
+        format!(
+            "[workflow]\nlogs_dir = \"events/demo/logs\"\n\n[workflow.approval_timeout_seconds]\nCRITICAL = 1\n\n[workflow.channels]\nCRITICAL = [\"slack\", \"jira\"]\n\n[workflow.jira]\nbase_url = \"{jira}\"\nemail = \"oncall@example.com\"\napi_token_env = \"TEST_JIRA_TOKEN\"\n"
+        ),
     )
     .unwrap();
-    let out = responder(&data, &["--config", config.to_str().unwrap(), "run", ALARM]);
+    let out = command(&data, &["--config", config.to_str().unwrap(), "run", ALARM])
+        .env("TEST_JIRA_TOKEN", "jira-token")
+        .output()
+        .unwrap();
     let text = stdout(&out);
     assert_eq!(out.status.code(), Some(0), "{text}");
     assert!(text.contains("DeliverUnreviewed"), "{text}");
     assert!(text.contains("DeliveryFailed"), "{text}");
-    assert_eq!(
-        outbox_files(&data),
-        ["slack/inc-20261120-687557cf-incident.json"]
-    );
     let slack =
         std::fs::read_to_string(data.join("outbox/slack/inc-20261120-687557cf-incident.json"))
             .unwrap();
@@ -318,20 +323,39 @@ fn an_approval_timeout_delivers_unreviewed_and_a_failing_channel_is_isolated() {
         &responder(&data, &["incidents", "show", "inc-20261120-687557cf"]).stdout,
     )
     .unwrap();
-    let pager = shown["deliveries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|d| d["channel"] == "pager")
-        .unwrap();
-    assert_eq!(pager["status"], "FAILED");
-    assert!(
-        pager["error"]
-            .as_str()
+    let status_of = |channel: &str| {
+        shown["deliveries"]
+            .as_array()
             .unwrap()
-            .contains("no channel named 'pager'"),
-        "{pager}"
-    );
+            .iter()
+            .find(|d| d["channel"] == channel && d["kind"] == "incident")
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(status_of("slack")["status"], "SENT");
+    let failed = status_of("jira");
+    assert_eq!(failed["status"], "FAILED");
+    assert!(!failed["error"].as_str().unwrap().is_empty(), "{failed}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
+fn a_configuration_naming_an_unknown_channel_is_refused_at_start() {
+    let data = data_dir("unknown-channel");
+    std::fs::create_dir_all(&data).unwrap();
+    let config = data.join("responder.toml");
+    std::fs::write(
+        &config,
+        "[workflow.channels]\nCRITICAL = [\"slack\", \"pager\"]\n",
+    )
+    .unwrap();
+    let out = responder(&data, &["--config", config.to_str().unwrap(), "run", ALARM]);
+    let error = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{error}");
+    assert!(error.starts_with("InvalidConfig: "), "{error}");
+    assert!(error.contains("unknown variant `pager`"), "{error}");
+    assert!(error.contains("`slack`, `jira`, `email`"), "{error}");
+    assert!(!data.join("responder.db").exists(), "nothing stored");
     let _ = std::fs::remove_dir_all(&data);
 }
 

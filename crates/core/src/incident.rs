@@ -108,7 +108,7 @@ pub struct Incident {
     pub time_to_recover_seconds: Option<i64>,
     /// Channels that received the incident (told again on recovery).
     #[serde(default)]
-    pub notified_channels: Vec<String>,
+    pub notified_channels: Vec<crate::Channel>,
     /// For a composite alarm: the alarms that triggered it.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub triggering_alarms: Vec<String>,

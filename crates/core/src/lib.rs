@@ -6,6 +6,7 @@
 
 pub mod alert;
 pub mod analysis;
+pub mod channel;
 pub mod context;
 pub mod incident;
 pub mod limits;
@@ -21,6 +22,7 @@ pub use alert::{
     MuteDetail, RawPayload, Routing, SourceFamily, SourceKind, TriggeringAlarm,
 };
 pub use analysis::{Analysis, AnalysisInput, RuleAnalyzer};
+pub use channel::{Channel, UnknownChannel};
 pub use incident::{Decision, Incident, IncidentStatus};
 pub use normalize::{NormalizeError, NormalizeOptions, normalize, normalize_bytes};
 pub use severity::{Severity, SeverityRule};

@@ -29,7 +29,7 @@ use responder_aws::logs_insights::InsightsLogs;
 use responder_aws::notifier::AwsNotifier;
 use responder_aws::poll::Polling;
 use responder_aws::s3::S3Archive;
-use responder_core::NormalizeOptions;
+use responder_core::{Channel, NormalizeOptions};
 use responder_lambda::handlers;
 use responder_workflow::Policy;
 use serde_json::{Value, json};
@@ -50,13 +50,7 @@ struct Aws {
 impl Aws {
     /// Messages to the bucket's outbox (no SES sender configured).
     fn notifier(&self) -> AwsNotifier {
-        AwsNotifier {
-            outbox: self.archive.clone(),
-            mailer: None,
-            slack: None,
-            jira: None,
-            region: None,
-        }
+        AwsNotifier::outbox_only(self.archive.clone())
     }
 }
 
@@ -543,6 +537,9 @@ async fn record_outcome_marks_the_incident_notified_and_archives_it() {
             .await
             .unwrap()
             .unwrap();
-    assert_eq!(incident.notified_channels, ["slack", "jira", "email"]);
+    assert_eq!(
+        incident.notified_channels,
+        [Channel::Slack, Channel::Jira, Channel::Email]
+    );
     assert!(incident.root_cause.is_some());
 }

@@ -86,7 +86,7 @@ fn backend(dir: &std::path::Path) -> LocalApi {
                 occurrences: 1,
                 resolved_at: None,
                 time_to_recover_seconds: None,
-                notified_channels: vec!["slack".to_owned()],
+                notified_channels: vec![responder_core::Channel::Slack],
                 triggering_alarms: Vec::new(),
                 root_cause: None,
                 service: Some(format!("service-{}", n % 40)),

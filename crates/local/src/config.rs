@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use serde::{Deserialize, Serialize};
 
-use responder_core::Severity;
+use responder_core::{Channel, Severity};
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -44,7 +44,7 @@ pub struct WorkflowConfig {
     /// On timeout: `deliver` (marked not reviewed) or `suppress`.
     pub timeout_policy: String,
     /// The channels of an incident, by severity.
-    pub channels: BTreeMap<Severity, Vec<String>>,
+    pub channels: BTreeMap<Severity, Vec<responder_core::Channel>>,
     /// Past incidents (JSON lines, the archive's columns) loaded into the
     /// history archive when the database opens; loading twice changes nothing.
     pub history_seed: Option<PathBuf>,
@@ -115,15 +115,7 @@ impl Default for WorkflowConfig {
                 (Severity::Low, 14_400),
             ]),
             timeout_policy: "deliver".to_owned(),
-            channels: BTreeMap::from([
-                (
-                    Severity::Critical,
-                    vec!["slack".into(), "jira".into(), "email".into()],
-                ),
-                (Severity::High, vec!["slack".into(), "jira".into()]),
-                (Severity::Medium, vec!["slack".into()]),
-                (Severity::Low, vec!["slack".into()]),
-            ]),
+            channels: responder_workflow::policy::default_channels(),
             history_seed: None,
             analyzer: crate::openai::AnalyzerConfig::default(),
             email: crate::smtp::EmailConfig::default(),
@@ -138,30 +130,30 @@ impl Default for WorkflowConfig {
 }
 
 impl WorkflowConfig {
+    /// The setting that bounds one call to `channel`, and its value.
+    fn channel_timeout(&self, channel: Channel) -> (&'static str, u64) {
+        match channel {
+            Channel::Slack => ("workflow.slack.timeout_seconds", self.slack.timeout_seconds),
+            Channel::Jira => ("workflow.jira.timeout_seconds", self.jira.timeout_seconds),
+            Channel::Email => ("workflow.email.timeout_seconds", self.email.timeout_seconds),
+        }
+    }
+
     /// Checks that each task's calls, at their configured timeouts, fit in
     /// the task's budget (`responder_workflow::budget`): a delivery to
     /// Slack, Jira or a relay, and a model's answer. Names the setting.
     pub fn check_budgets(&self) -> Result<(), String> {
         use responder_workflow::budget::{delivery_calls, fits};
         let seconds = std::time::Duration::from_secs;
-        fits(
-            "Deliver",
-            "workflow.slack.timeout_seconds",
-            delivery_calls("slack"),
-            seconds(self.slack.timeout_seconds),
-        )?;
-        fits(
-            "Deliver",
-            "workflow.jira.timeout_seconds",
-            delivery_calls("jira"),
-            seconds(self.jira.timeout_seconds),
-        )?;
-        fits(
-            "Deliver",
-            "workflow.email.timeout_seconds",
-            delivery_calls("email"),
-            seconds(self.email.timeout_seconds),
-        )?;
+        for channel in Channel::ALL {
+            let (setting, timeout) = self.channel_timeout(channel);
+            fits(
+                "Deliver",
+                setting,
+                delivery_calls(channel),
+                seconds(timeout),
+            )?;
+        }
         if self.analyzer.uses_model() {
             fits(
                 "Analyze",

@@ -5,51 +5,111 @@
 use std::path::{Path, PathBuf};
 
 use responder_api::links::{ApprovalLink, LinkDecision};
-use responder_workflow::ports::{Found, Notifier};
+use responder_core::Channel;
+use responder_notify::jira::JiraSender;
+use responder_notify::slack::SlackSender;
+use responder_workflow::ports::{BoxFuture, ChannelSender, Found, Notifier, Senders};
 
 use crate::config::ApprovalLinks;
 use crate::smtp::EmailConfig;
-use responder_workflow::render::{self, Message};
+use responder_workflow::render::{self, Message, Rendered};
 use responder_workflow::{Error, error::names};
 use serde_json::Value;
 
-/// The outbox folder as the workflow's notifier.
+/// The outbox folder as the workflow's notifier. Every delivery is written
+/// to the outbox; a channel with a real destination configured (its
+/// [`ChannelSender`] in `senders`) is sent there too.
 #[derive(Debug, Clone)]
 pub struct Outbox {
     pub dir: PathBuf,
     /// When set, approval requests are also e-mailed, with signed links.
     pub links: Option<ApprovalLinks>,
-    /// With a relay set, e-mails are sent over SMTP too.
+    /// How e-mails are addressed (and, with a relay, sent).
     pub email: EmailConfig,
-    /// With a bot token or webhook set, Slack messages are posted too.
-    pub slack: Option<responder_notify::slack::SlackSender>,
-    /// With a Jira site set, issues are created (once) and commented too.
-    pub jira: Option<responder_notify::jira::JiraSender>,
+    /// The real destinations, by channel.
+    senders: Senders,
+    /// Slack also carries the approval requests, with their buttons.
+    approvals: Option<SlackSender>,
+}
+
+impl Outbox {
+    /// An outbox in `dir`; with a relay set in `email`, e-mails are sent
+    /// over SMTP too.
+    pub fn new(dir: PathBuf, email: EmailConfig) -> Self {
+        let mut senders = Senders::default();
+        if let Some(relay) = email.smtp.clone() {
+            senders = senders.with(
+                Channel::Email,
+                SmtpSender {
+                    config: email.clone(),
+                    relay,
+                },
+            );
+        }
+        Self {
+            dir,
+            links: None,
+            email,
+            senders,
+            approvals: None,
+        }
+    }
+
+    /// Approval requests are also e-mailed, with signed links.
+    pub fn with_links(mut self, links: ApprovalLinks) -> Self {
+        self.links = Some(links);
+        self
+    }
+
+    /// Slack messages (and approval requests) are posted too.
+    pub fn with_slack(mut self, slack: SlackSender) -> Self {
+        self.senders = self.senders.with(Channel::Slack, slack.clone());
+        self.approvals = Some(slack);
+        self
+    }
+
+    /// Jira issues are created (once) and commented too.
+    pub fn with_jira(mut self, jira: JiraSender) -> Self {
+        self.senders = self.senders.with(Channel::Jira, jira);
+        self
+    }
+}
+
+/// An SMTP relay as a channel's destination. A relay cannot be asked what
+/// it took, so a message whose attempt died while sending is not sent again.
+#[derive(Debug, Clone)]
+struct SmtpSender {
+    config: EmailConfig,
+    relay: String,
+}
+
+impl ChannelSender for SmtpSender {
+    fn send<'a>(
+        &'a self,
+        message: &'a Message,
+    ) -> BoxFuture<'a, responder_workflow::Result<String>> {
+        Box::pin(async move {
+            crate::smtp::send(&self.config, &self.relay, &render::email(message)).await
+        })
+    }
+
+    fn find<'a>(&'a self, _: &'a Message) -> BoxFuture<'a, responder_workflow::Result<Found>> {
+        Box::pin(std::future::ready(Ok(Found::CannotTell)))
+    }
 }
 
 impl Notifier for Outbox {
-    async fn send(&self, channel: &str, message: &Message) -> responder_workflow::Result<String> {
+    async fn send(
+        &self,
+        channel: Channel,
+        message: &Message,
+    ) -> responder_workflow::Result<String> {
+        // The outbox keeps a copy; a configured destination gets the message.
         let path = deliver(&self.dir, &self.email, channel, message)?;
-        // The outbox keeps a copy; a configured endpoint gets the message.
-        match channel {
-            "email" => {
-                if let Some(relay) = &self.email.smtp {
-                    return crate::smtp::send(&self.email, relay, &render::email(message)).await;
-                }
-            }
-            "slack" => {
-                if let Some(slack) = &self.slack {
-                    return slack.deliver(message).await;
-                }
-            }
-            "jira" => {
-                if let Some(jira) = &self.jira {
-                    return jira.deliver(message).await;
-                }
-            }
-            _ => {}
+        match self.senders.get(channel) {
+            Some(sender) => sender.send(message).await,
+            None => Ok(path.display().to_string()),
         }
-        Ok(path.display().to_string())
     }
 
     async fn request_approval(
@@ -65,7 +125,7 @@ impl Notifier for Outbox {
         // and its location is the thread later messages reply in. It goes
         // before the e-mail: an attempt that dies between the two is found
         // in Slack afterwards, and the e-mail is then not sent twice.
-        let location = match &self.slack {
+        let location = match &self.approvals {
             Some(slack) => slack.request_approval(approval_id, message).await?,
             None => path.display().to_string(),
         };
@@ -80,19 +140,10 @@ impl Notifier for Outbox {
         Ok(location)
     }
 
-    async fn find(&self, channel: &str, message: &Message) -> responder_workflow::Result<Found> {
-        match channel {
-            "slack" if self.slack.is_some() => match &self.slack {
-                Some(slack) => slack.find(message).await,
-                None => Ok(Found::NotThere),
-            },
-            "jira" if self.jira.is_some() => match &self.jira {
-                Some(jira) => jira.find(message).await,
-                None => Ok(Found::NotThere),
-            },
-            // A relay cannot be asked what it took.
-            "email" if self.email.smtp.is_some() => Ok(Found::CannotTell),
-            _ => Ok(in_outbox(&outbox_path(&self.dir, channel, message)?)),
+    async fn find(&self, channel: Channel, message: &Message) -> responder_workflow::Result<Found> {
+        match self.senders.get(channel) {
+            Some(sender) => sender.find(message).await,
+            None => Ok(in_outbox(&outbox_path(&self.dir, channel, message))),
         }
     }
 
@@ -101,7 +152,7 @@ impl Notifier for Outbox {
         approval_id: &str,
         message: &Message,
     ) -> responder_workflow::Result<Found> {
-        match &self.slack {
+        match &self.approvals {
             Some(slack) => slack.find_approval_request(message).await,
             None => Ok(in_outbox(
                 &self
@@ -148,38 +199,35 @@ pub fn approval_email(links: &ApprovalLinks, message: &Message, now: i64) -> ren
 pub fn deliver(
     outbox: &Path,
     email: &EmailConfig,
-    channel: &str,
+    channel: Channel,
     message: &Message,
 ) -> Result<PathBuf, Error> {
-    let path = outbox_path(outbox, channel, message)?;
-    let body = match channel {
-        "slack" => pretty(&render::slack(message)),
-        "jira" => pretty(&render::jira(message)),
-        _ => eml(email, &render::email(message))?,
+    let path = outbox_path(outbox, channel, message);
+    let body = match render::render(channel, message) {
+        Rendered::Json(value) => pretty(&value),
+        Rendered::Email(mail) => eml(email, &mail)?,
     };
     let dir = path.parent().unwrap_or(outbox);
     write_atomically(dir, &path, &body)?;
     Ok(path)
 }
 
-/// Where the outbox keeps the delivery of `message` to `channel`.
-fn outbox_path(outbox: &Path, channel: &str, message: &Message) -> Result<PathBuf, Error> {
+/// Where the outbox keeps the delivery of `message` to `channel`:
+/// `<channel>/<incident>-<kind>.<extension>`.
+fn outbox_path(outbox: &Path, channel: Channel, message: &Message) -> PathBuf {
     let id = safe_name(message.incident_id());
     let kind = safe_name(&message.kind);
-    let name = match channel {
-        "slack" | "jira" => format!("{id}-{kind}.json"),
-        "email" => format!("{id}-{kind}.eml"),
-        other => {
-            return Err(Error::new(
-                names::UNKNOWN_CHANNEL,
-                format!(
-                    "no channel named '{}'; expected slack, jira or email",
-                    safe_name(other)
-                ),
-            ));
-        }
-    };
-    Ok(outbox.join(channel).join(name))
+    outbox
+        .join(channel.as_str())
+        .join(format!("{id}-{kind}.{}", extension(channel)))
+}
+
+/// The file type of a channel's deliveries: what its destination takes.
+fn extension(channel: Channel) -> &'static str {
+    match channel {
+        Channel::Slack | Channel::Jira => "json",
+        Channel::Email => "eml",
+    }
 }
 
 /// Write then rename: a reader never sees half a message.

@@ -3,9 +3,9 @@
 //! and its query. Each conditional write is one transaction.
 
 use chrono::{DateTime, Utc};
-use responder_core::Incident;
 use responder_core::analysis::Analysis;
 use responder_core::context::history::ArchivedIncident;
+use responder_core::{Channel, Incident};
 use responder_workflow::history::{candidate_of, candidate_sql};
 use responder_workflow::ports::{
     AnalysisCache, Analyzed, ApprovalRequest, Approvals, Archive, ArchiveRecord, Begin, Delivery,
@@ -138,7 +138,14 @@ impl IncidentStore for Db {
             .execute(
                 "INSERT INTO deliveries (incident_id, channel, kind, status, location, error) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
                  ON CONFLICT (incident_id, channel, kind) DO UPDATE SET status = ?4, location = ?5, error = ?6",
-                params![d.incident_id, d.channel, d.kind, d.status, d.location, d.error],
+                params![
+                    d.incident_id,
+                    d.channel.as_str(),
+                    d.kind,
+                    d.status,
+                    d.location,
+                    d.error
+                ],
             )
             .map_err(store)?;
         Ok(())
@@ -147,17 +154,17 @@ impl IncidentStore for Db {
     async fn delivery(
         &self,
         incident_id: &str,
-        channel: &str,
+        channel: Channel,
         kind: &str,
     ) -> Result<Option<Delivery>> {
         self.conn()
             .query_row(
                 "SELECT status, location, error FROM deliveries WHERE incident_id = ?1 AND channel = ?2 AND kind = ?3",
-                params![incident_id, channel, kind],
+                params![incident_id, channel.as_str(), kind],
                 |row| {
                     Ok(Delivery {
                         incident_id: incident_id.to_owned(),
-                        channel: channel.to_owned(),
+                        channel,
                         kind: kind.to_owned(),
                         status: row.get(0)?,
                         location: row.get(1)?,

@@ -88,23 +88,7 @@ pub fn registry(local: Arc<Local>) -> Registry {
         analyzer: LocalAnalyzer {
             config: config.analyzer.clone(),
         },
-        outbox: Outbox {
-            dir: local.outbox_dir.clone(),
-            links: config.approval_links.clone(),
-            email: config.email.clone(),
-            slack: config.slack_target.clone().map(|target| {
-                responder_notify::slack::SlackSender::new(
-                    target,
-                    std::time::Duration::from_secs(config.slack.timeout_seconds),
-                )
-            }),
-            jira: config.jira_target.clone().map(|target| {
-                responder_notify::jira::JiraSender::new(
-                    target,
-                    std::time::Duration::from_secs(config.jira.timeout_seconds),
-                )
-            }),
-        },
+        outbox: outbox(&local),
         faults: crate::faults::Injector::new(config.faults.clone()),
         local: Arc::clone(&local),
     });
@@ -167,6 +151,29 @@ pub fn registry(local: Arc<Local>) -> Registry {
         steps::record_outcome(db, db, db, &a.analyzer.id(), &input).await
     });
     r
+}
+
+/// The outbox, with the real destinations the configuration names.
+fn outbox(local: &Local) -> Outbox {
+    let config = &local.config;
+    let seconds = std::time::Duration::from_secs;
+    let mut outbox = Outbox::new(local.outbox_dir.clone(), config.email.clone());
+    if let Some(links) = config.approval_links.clone() {
+        outbox = outbox.with_links(links);
+    }
+    if let Some(target) = config.slack_target.clone() {
+        outbox = outbox.with_slack(responder_notify::slack::SlackSender::new(
+            target,
+            seconds(config.slack.timeout_seconds),
+        ));
+    }
+    if let Some(target) = config.jira_target.clone() {
+        outbox = outbox.with_jira(responder_notify::jira::JiraSender::new(
+            target,
+            seconds(config.jira.timeout_seconds),
+        ));
+    }
+    outbox
 }
 
 /// Registers one step: its errors become task failures with their names.

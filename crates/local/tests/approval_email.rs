@@ -9,6 +9,7 @@
 )]
 
 use responder_api::links::{self, LinkDecision};
+use responder_core::Channel;
 use responder_local::config::ApprovalLinks;
 use responder_local::outbox::{Outbox, approval_email};
 use responder_workflow::ports::Notifier;
@@ -85,17 +86,11 @@ async fn text_that_imitates_a_mime_boundary_adds_no_part() {
     message.approval = Some(json!({ "comment": format!("ok{injection}") }));
     let dir = std::env::temp_dir().join(format!("responder-mime-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let outbox = Outbox {
-        dir: dir.clone(),
-        links: Some(links()),
-        email: Default::default(),
-        slack: None,
-        jira: None,
-    };
+    let outbox = Outbox::new(dir.clone(), Default::default()).with_links(links());
     // WHEN the approval e-mail and the incident e-mail are written
     outbox.request_approval("apr-1", &message).await.unwrap();
     message.kind = "incident".to_owned();
-    outbox.send("email", &message).await.unwrap();
+    outbox.send(Channel::Email, &message).await.unwrap();
     // THEN each has exactly the text and the HTML part, and the attacker's
     // link is nowhere a link
     for file in [
@@ -157,13 +152,7 @@ fn the_alarms_and_the_models_text_stay_inert_in_the_html() {
 async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
     let dir = std::env::temp_dir().join(format!("responder-approval-email-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    let outbox = Outbox {
-        dir: dir.clone(),
-        links: Some(links()),
-        email: Default::default(),
-        slack: None,
-        jira: None,
-    };
+    let outbox = Outbox::new(dir.clone(), Default::default()).with_links(links());
     outbox
         .request_approval("apr-9c070d467dc169b5", &message())
         .await
@@ -173,13 +162,7 @@ async fn the_outbox_writes_the_approval_email_beside_the_slack_request() {
     assert!(subject.starts_with("Approval needed: "), "{subject}");
     let links: usize = parts.iter().map(|(_, body)| tokens(body).len()).sum();
     assert_eq!(links, 4, "two links, in the text part and the HTML part");
-    let without = Outbox {
-        dir: dir.join("plain"),
-        links: None,
-        email: Default::default(),
-        slack: None,
-        jira: None,
-    };
+    let without = Outbox::new(dir.join("plain"), Default::default());
     without.request_approval("apr-1", &message()).await.unwrap();
     assert!(!dir.join("plain/approvals/apr-1.eml").exists());
 }

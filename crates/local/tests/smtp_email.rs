@@ -12,6 +12,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use responder_core::Channel;
 use responder_local::outbox::Outbox;
 use responder_local::smtp::{EmailConfig, Password, SmtpTls};
 use responder_workflow::ports::Notifier;
@@ -130,10 +131,9 @@ fn message() -> Message {
 fn outbox(relay: &str, name: &str) -> Outbox {
     let dir = std::env::temp_dir().join(format!("responder-smtp-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    Outbox {
+    Outbox::new(
         dir,
-        links: None,
-        email: EmailConfig {
+        EmailConfig {
             smtp: Some(relay.to_owned()),
             from: "incident-responder <ir@example.com>".to_owned(),
             to: vec![
@@ -143,16 +143,14 @@ fn outbox(relay: &str, name: &str) -> Outbox {
             timeout_seconds: 5,
             ..EmailConfig::default()
         },
-        slack: None,
-        jira: None,
-    }
+    )
 }
 
 #[tokio::test]
 async fn the_relay_gets_the_envelope_and_both_parts() {
     let (addr, heard) = relay("250 OK\r\n").await;
     let outbox = outbox(&addr, "ok");
-    let location = outbox.send("email", &message()).await.unwrap();
+    let location = outbox.send(Channel::Email, &message()).await.unwrap();
     assert_eq!(location, format!("smtp://{addr}"));
     let heard = heard.lock().unwrap();
     let commands = heard.commands.join("\n");
@@ -194,13 +192,13 @@ async fn the_relay_gets_the_envelope_and_both_parts() {
 async fn a_refused_recipient_fails_the_channel_and_a_busy_relay_is_retried() {
     let (addr, _) = relay("550 no such user\r\n").await;
     let error = outbox(&addr, "refused")
-        .send("email", &message())
+        .send(Channel::Email, &message())
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Failed", "{}", error.message());
     let (addr, _) = relay("451 try again later\r\n").await;
     let error = outbox(&addr, "busy")
-        .send("email", &message())
+        .send(Channel::Email, &message())
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient", "{}", error.message());
@@ -211,7 +209,7 @@ async fn a_refused_recipient_fails_the_channel_and_a_busy_relay_is_retried() {
         .unwrap()
         .to_string();
     let error = outbox(&closed, "closed")
-        .send("email", &message())
+        .send(Channel::Email, &message())
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient", "{}", error.message());
@@ -229,7 +227,7 @@ async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
     tls.email.ca_file = Some(ca_file);
     tls.email.username = Some("ir@example.com".to_owned());
     tls.email.password = Some(Password("relay-password".to_owned()));
-    let location = tls.send("email", &message()).await.unwrap();
+    let location = tls.send(Channel::Email, &message()).await.unwrap();
     assert_eq!(location, format!("smtp://{addr}"));
     {
         let heard = heard.lock().unwrap();
@@ -245,7 +243,10 @@ async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
     // Without the authority, the relay's certificate is refused: no e-mail.
     let mut untrusted = outbox(&addr, "untrusted");
     untrusted.email.tls = Some(SmtpTls::Tls);
-    let error = untrusted.send("email", &message()).await.unwrap_err();
+    let error = untrusted
+        .send(Channel::Email, &message())
+        .await
+        .unwrap_err();
     assert!(error.message().contains(&addr), "{}", error.message());
 
     // A password is never sent in plain text.
@@ -253,7 +254,7 @@ async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
     let mut login = outbox(&plain, "plain-login");
     login.email.username = Some("ir@example.com".to_owned());
     login.email.password = Some(Password("relay-password".to_owned()));
-    let error = login.send("email", &message()).await.unwrap_err();
+    let error = login.send(Channel::Email, &message()).await.unwrap_err();
     assert_eq!(error.name(), "Delivery.Failed");
     assert!(
         error.message().contains("never sent in plain text"),

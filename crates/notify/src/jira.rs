@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use crate::https::{Https, refusal};
-use responder_workflow::ports::Found;
+use responder_workflow::ports::{BoxFuture, ChannelSender, Found};
 
 /// `[workflow.jira]` in `responder.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -72,6 +72,16 @@ impl std::fmt::Debug for JiraTarget {
 pub struct JiraSender {
     target: JiraTarget,
     https: Https,
+}
+
+impl ChannelSender for JiraSender {
+    fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<String>> {
+        Box::pin(self.deliver(message))
+    }
+
+    fn find<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Found>> {
+        Box::pin(JiraSender::find(self, message))
+    }
 }
 
 impl JiraSender {

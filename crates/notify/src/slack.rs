@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::https::{Https, refusal};
-use responder_workflow::ports::Found;
+use responder_workflow::ports::{BoxFuture, ChannelSender, Found};
 
 /// `[workflow.slack]` in `responder.toml`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -294,6 +294,16 @@ impl SlackInteractivity {
                     .collect()
             })
             .unwrap_or_default())
+    }
+}
+
+impl ChannelSender for SlackSender {
+    fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<String>> {
+        Box::pin(self.deliver(message))
+    }
+
+    fn find<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Found>> {
+        Box::pin(SlackSender::find(self, message))
     }
 }
 

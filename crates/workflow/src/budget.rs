@@ -10,6 +10,7 @@
 //! task's calls, one after another, fit in its budget
 //! ([`fits`] and the local configuration's check).
 
+use responder_core::Channel;
 use std::future::Future;
 use std::time::Duration;
 
@@ -48,14 +49,12 @@ pub fn of(function: &str) -> Duration {
 /// worst: Slack looks for an earlier message, then posts; Jira searches for
 /// the incident's issue, reads its comments, then creates or comments; an
 /// e-mail is one conversation with the relay.
-pub const DELIVERY_CALLS: &[(&str, u32)] = &[("slack", 2), ("jira", 3), ("email", 1)];
-
-/// How many calls one delivery to `channel` makes at worst.
-pub fn delivery_calls(channel: &str) -> u32 {
-    DELIVERY_CALLS
-        .iter()
-        .find(|(name, _)| *name == channel)
-        .map_or(1, |(_, calls)| *calls)
+pub fn delivery_calls(channel: Channel) -> u32 {
+    match channel {
+        Channel::Slack => 2,
+        Channel::Jira => 3,
+        Channel::Email => 1,
+    }
 }
 
 /// Runs a task's work within `budget`; past it, `Task.OutOfTime`.

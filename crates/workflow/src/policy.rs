@@ -4,7 +4,7 @@
 
 use std::collections::BTreeMap;
 
-use responder_core::Severity;
+use responder_core::{Channel, Severity};
 use serde::{Deserialize, Serialize};
 
 /// The most log groups one incident's context may read: Logs Insights
@@ -16,7 +16,7 @@ pub const MAX_LOG_GROUPS: usize = 50;
 #[serde(deny_unknown_fields, default)]
 pub struct Policy {
     /// The channels of an incident, by severity.
-    pub channels: BTreeMap<Severity, Vec<String>>,
+    pub channels: BTreeMap<Severity, Vec<Channel>>,
     /// How long an incident waits for a decision, by severity.
     pub approval_timeout_seconds: BTreeMap<Severity, u64>,
     /// On approval timeout: `deliver` (marked not reviewed) or `suppress`.
@@ -35,18 +35,19 @@ pub struct Policy {
     pub max_log_groups: usize,
 }
 
+/// [`Channel::default_for`] of every severity: the routing when
+/// configuration names none.
+pub fn default_channels() -> BTreeMap<Severity, Vec<Channel>> {
+    Severity::ALL
+        .into_iter()
+        .map(|s| (s, Channel::default_for(s)))
+        .collect()
+}
+
 impl Default for Policy {
     fn default() -> Self {
         Self {
-            channels: BTreeMap::from([
-                (
-                    Severity::Critical,
-                    vec!["slack".into(), "jira".into(), "email".into()],
-                ),
-                (Severity::High, vec!["slack".into(), "jira".into()]),
-                (Severity::Medium, vec!["slack".into()]),
-                (Severity::Low, vec!["slack".into()]),
-            ]),
+            channels: default_channels(),
             approval_timeout_seconds: BTreeMap::from([
                 (Severity::Critical, 900),
                 (Severity::High, 1800),
@@ -65,7 +66,7 @@ impl Default for Policy {
 }
 
 impl Policy {
-    pub fn channels_for(&self, severity: Severity) -> Vec<String> {
+    pub fn channels_for(&self, severity: Severity) -> Vec<Channel> {
         self.channels.get(&severity).cloned().unwrap_or_default()
     }
 

@@ -13,7 +13,7 @@ use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::context::changes::ChangeEvent;
 use responder_core::context::history::ArchivedIncident;
 use responder_core::context::{LogEvent, Span, Topology, Windows};
-use responder_core::{Alert, Decision, Incident};
+use responder_core::{Alert, Channel, Decision, Incident};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -84,7 +84,7 @@ pub trait IncidentStore: Send + Sync {
     fn delivery(
         &self,
         incident_id: &str,
-        channel: &str,
+        channel: Channel,
         kind: &str,
     ) -> impl Future<Output = Result<Option<Delivery>>> + Send;
 }
@@ -93,7 +93,7 @@ pub trait IncidentStore: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Delivery {
     pub incident_id: String,
-    pub channel: String,
+    pub channel: Channel,
     pub kind: String,
     /// `SENT` or `FAILED`.
     pub status: String,
@@ -245,7 +245,7 @@ pub struct ApprovalRequest {
     pub id: String,
     pub incident_id: String,
     pub token: String,
-    pub channels: Vec<String>,
+    pub channels: Vec<Channel>,
     pub requested_at: String,
     pub expires_at: String,
 }
@@ -269,13 +269,56 @@ pub enum Found {
     CannotTell,
 }
 
+/// A boxed future, for the object-safe [`ChannelSender`].
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// One channel's real destination (Slack's API, Jira Cloud, an SMTP relay,
+/// SES). A backend keeps one per configured channel in a table keyed by
+/// [`Channel`] ([`Senders`]); a channel without one goes to the backend's
+/// outbox. Adding a channel is: its [`Channel`] variant, its renderer
+/// ([`crate::render::render`]), its sender, and its configuration block.
+pub trait ChannelSender: Send + Sync + std::fmt::Debug {
+    /// Sends the message; returns where it went.
+    fn send<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<String>>;
+
+    /// Looks for the message at the destination after an attempt died
+    /// while sending; [`Found::CannotTell`] where it cannot be asked.
+    fn find<'a>(&'a self, message: &'a Message) -> BoxFuture<'a, Result<Found>>;
+}
+
+/// The senders of a backend, by channel: the one table a new channel's
+/// sender is added to.
+#[derive(Debug, Default, Clone)]
+pub struct Senders(std::collections::BTreeMap<Channel, std::sync::Arc<dyn ChannelSender>>);
+
+impl Senders {
+    /// `sender` delivers `channel` from now on.
+    pub fn with(mut self, channel: Channel, sender: impl ChannelSender + 'static) -> Self {
+        self.0.insert(channel, std::sync::Arc::new(sender));
+        self
+    }
+
+    /// The sender of `channel`, if one is configured.
+    pub fn get(&self, channel: Channel) -> Option<&dyn ChannelSender> {
+        self.0.get(&channel).map(|s| &**s)
+    }
+
+    /// The channels with a sender.
+    pub fn channels(&self) -> impl Iterator<Item = Channel> + '_ {
+        self.0.keys().copied()
+    }
+}
+
 /// Sends messages to people. A message sent twice is sent twice: the
 /// [`Idempotency`] port around it, and [`Notifier::find`] after a crash,
 /// are what make a retry safe.
 pub trait Notifier: Send + Sync {
-    /// Sends to `channel` (`slack`, `jira`, `email`); returns where it went.
-    fn send(&self, channel: &str, message: &Message)
-    -> impl Future<Output = Result<String>> + Send;
+    /// Sends to `channel`; returns where it went.
+    fn send(
+        &self,
+        channel: Channel,
+        message: &Message,
+    ) -> impl Future<Output = Result<String>> + Send;
 
     /// Asks the approvers; the request carries the approval id, never the token.
     fn request_approval(
@@ -286,7 +329,11 @@ pub trait Notifier: Send + Sync {
 
     /// Looks for `message` at `channel`'s destination: Slack's messages by
     /// their metadata, Jira's issue by its label, files in the outbox.
-    fn find(&self, channel: &str, message: &Message) -> impl Future<Output = Result<Found>> + Send;
+    fn find(
+        &self,
+        channel: Channel,
+        message: &Message,
+    ) -> impl Future<Output = Result<Found>> + Send;
 
     /// Looks for the approval request `approval_id` (Slack, or the outbox).
     fn find_approval_request(

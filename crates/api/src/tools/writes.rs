@@ -2,6 +2,7 @@
 //! new investigations. The audit record is written by the caller
 //! ([`super::Tools::call`]).
 
+use responder_core::Channel;
 use serde_json::{Value, json};
 
 use super::Caller;
@@ -10,9 +11,6 @@ use super::args::{self, MAX_TEXT_CHARS};
 use super::incidents::{check_id, parse_severity};
 use crate::backend::{Backend, Decision};
 use crate::error::ApiError;
-
-/// The channels a decision may name.
-pub const CHANNELS: &[&str] = &["slack", "jira", "email"];
 
 pub async fn approve<B: Backend>(
     backend: &B,
@@ -25,29 +23,36 @@ pub async fn approve<B: Backend>(
         .as_deref()
         .map(|s| parse_severity("severity", s))
         .transpose()?;
-    if let Some(channels) = &a.channels {
-        if channels.is_empty() {
-            return Err(ApiError::invalid(
-                "arguments.channels is empty; omit it to keep the routed channels",
-            ));
-        }
-        for channel in channels {
-            if !CHANNELS.contains(&channel.as_str()) {
-                return Err(ApiError::invalid(format!(
-                    "arguments.channels: '{}' is not slack, jira or email",
-                    super::incidents::printable(channel)
-                )));
-            }
-        }
-    }
+    let channels = a.channels.as_deref().map(parse_channels).transpose()?;
     let decision = Decision::Approve {
         comment: a.comment.as_deref().map(bounded_text),
         severity,
-        channels: a.channels,
+        channels,
         summary: a.summary.as_deref().map(bounded_text),
     };
     let decided = backend.decide(&a.incident_id, &decision, &caller.0).await?;
     Ok(json!(decided))
+}
+
+/// The channels an approver chose instead of the routed ones.
+fn parse_channels(names: &[String]) -> Result<Vec<Channel>, ApiError> {
+    if names.is_empty() {
+        return Err(ApiError::invalid(
+            "arguments.channels is empty; omit it to keep the routed channels",
+        ));
+    }
+    names
+        .iter()
+        .map(|name| {
+            name.parse().map_err(|_| {
+                ApiError::invalid(format!(
+                    "arguments.channels: '{}' is not {}",
+                    super::incidents::printable(name),
+                    Channel::names_listed()
+                ))
+            })
+        })
+        .collect()
 }
 
 pub async fn reject<B: Backend>(

@@ -94,7 +94,7 @@ impl Fake {
                 severity: Severity::Critical,
                 requested_at: "2026-11-20T09:15:00Z".to_owned(),
                 expires_at: Some("2026-11-20T09:30:00Z".to_owned()),
-                channels: vec!["slack".to_owned()],
+                channels: vec![responder_core::Channel::Slack],
             }];
             let alert = responder_core::normalize(
                 include_str!("../../../../events/eventbridge/metric-alarm-lambda-errors.json"),

@@ -13,8 +13,6 @@ use super::*;
 
 /// The delivery kinds the workflow sends.
 const DELIVERY_KINDS: [&str; 5] = ["approval", "incident", "repeat", "recovery", "suppressed"];
-/// The channels the workflow delivers to.
-const CHANNELS: [&str; 3] = ["slack", "jira", "email"];
 /// Approvals read by a scan at most (the table holds only live approvals:
 /// items expire a day after their deadline).
 const MAX_APPROVALS_SCANNED: i32 = 1000;
@@ -110,7 +108,7 @@ impl DynamoStore {
     /// The incident's deliveries, every channel and kind, in one batch read.
     pub async fn deliveries(&self, incident_id: &str) -> Result<Vec<Value>> {
         let mut keys = KeysAndAttributes::builder();
-        for channel in CHANNELS {
+        for channel in responder_core::Channel::ALL {
             for kind in DELIVERY_KINDS {
                 let id = format!("delivery#{incident_id}#{channel}#{kind}");
                 keys = keys.keys(Item::from([("id".to_owned(), s(&id))]));

@@ -21,7 +21,7 @@ pub struct ApproveArgs {
     severity: Option<String>,
     /// Deliver to these channels instead of the routed ones (repeatable:
     /// slack, jira, email).
-    #[arg(long = "channel", value_name = "CHANNEL", value_parser = ["slack", "jira", "email"])]
+    #[arg(long = "channel", value_name = "CHANNEL", value_parser = responder_core::Channel::NAMES)]
     channels: Vec<String>,
     /// Replace the analysis summary in the notifications.
     #[arg(long)]

@@ -5,7 +5,7 @@
 use std::future::Future;
 
 use responder_core::analysis::{Analysis, AnalysisInput};
-use responder_core::{Incident, IncidentStatus, Severity};
+use responder_core::{Channel, Incident, IncidentStatus, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -40,7 +40,7 @@ pub struct PendingApproval {
     pub requested_at: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub expires_at: Option<String>,
-    pub channels: Vec<String>,
+    pub channels: Vec<Channel>,
 }
 
 /// The rows of an archive query.
@@ -82,7 +82,7 @@ pub enum Decision {
         severity: Option<Severity>,
         /// Deliver to these channels instead of the routed ones.
         #[serde(default, skip_serializing_if = "Option::is_none")]
-        channels: Option<Vec<String>>,
+        channels: Option<Vec<Channel>>,
         /// Replaces the analysis summary in the notifications.
         #[serde(default, skip_serializing_if = "Option::is_none")]
         summary: Option<String>,

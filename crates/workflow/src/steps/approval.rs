@@ -1,5 +1,5 @@
 use chrono::{DateTime, Duration, Utc};
-use responder_core::{IncidentStatus, Severity};
+use responder_core::{Channel, IncidentStatus, Severity};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
@@ -20,7 +20,7 @@ pub struct ApprovalInput {
     #[serde(default)]
     pub analysis: Option<Value>,
     #[serde(default)]
-    pub channels: Vec<String>,
+    pub channels: Vec<Channel>,
     /// The normalized alert: its routing tags (the runbook link).
     #[serde(default)]
     pub alert: Option<Value>,
@@ -110,7 +110,7 @@ where
         store
             .record_delivery(&Delivery {
                 incident_id: incident_id.to_owned(),
-                channel: "slack".to_owned(),
+                channel: Channel::Slack,
                 kind: "approval".to_owned(),
                 status: "FAILED".to_owned(),
                 location: None,
@@ -141,7 +141,7 @@ where
     store
         .record_delivery(&Delivery {
             incident_id: incident_id.to_owned(),
-            channel: "slack".to_owned(),
+            channel: Channel::Slack,
             kind: "approval".to_owned(),
             status: status.to_owned(),
             location: result["request"].as_str().map(str::to_owned),

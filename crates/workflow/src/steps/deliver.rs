@@ -7,6 +7,7 @@ use serde_json::{Value, json};
 use crate::error::{Error, Result, names};
 use crate::ports::{Begin, Delivery, Found, Idempotency, IncidentStore, Notifier};
 use crate::render::Message;
+use responder_core::{Channel, UnknownChannel};
 
 /// How long an attempt holds a key before another may take over when its
 /// death cannot be seen (in AWS): the task's timeout (30 s: the attempt is
@@ -61,31 +62,26 @@ where
             "the task input's 'incident.id' is missing",
         ));
     };
-    if !matches!(input.channel.as_str(), "slack" | "jira" | "email") {
-        return Err(Error::new(
-            names::UNKNOWN_CHANNEL,
-            format!(
-                "no channel named '{}'; expected slack, jira or email",
-                input.channel.escape_debug()
-            ),
-        ));
-    }
+    let channel: Channel = input
+        .channel
+        .parse()
+        .map_err(|e: UnknownChannel| Error::new(names::UNKNOWN_CHANNEL, e.to_string()))?;
     let reply_only = REPLY_KINDS.contains(&kind.as_str());
-    let thread = if input.channel == "slack" {
+    let thread = if channel == Channel::Slack {
         slack_thread(store, incident_id).await?
     } else {
         None
     };
-    let mut key = format!("deliver:{incident_id}:{}:{kind}", input.channel);
+    let mut key = format!("deliver:{incident_id}:{channel}:{kind}");
     if reply_only {
-        if input.channel != "slack" || thread.is_none() {
-            return Ok(skipped(&input.channel, "no Slack message to reply to"));
+        if channel != Channel::Slack || thread.is_none() {
+            return Ok(skipped(channel, "no Slack message to reply to"));
         }
         if kind == "repeat" {
             let occurrences = input.incident["occurrences"].as_u64().unwrap_or(0);
             if !worth_a_reply(occurrences) {
                 return Ok(skipped(
-                    &input.channel,
+                    channel,
                     "repeats are told at 2, 5, 10, 20, 50, ... occurrences",
                 ));
             }
@@ -102,7 +98,6 @@ where
         thread,
         links: Vec::new(),
     };
-    let channel = input.channel.as_str();
     let result = once(
         idempotency,
         &key,
@@ -120,7 +115,7 @@ where
     store
         .record_delivery(&Delivery {
             incident_id: incident_id.to_owned(),
-            channel: input.channel.clone(),
+            channel,
             kind,
             status: if uncertain { UNCERTAIN } else { "SENT" }.to_owned(),
             location: result["location"].as_str().map(str::to_owned),
@@ -141,7 +136,7 @@ pub(crate) async fn slack_thread<S: IncidentStore>(
     incident_id: &str,
 ) -> Result<Option<String>> {
     for kind in ["approval", "incident"] {
-        if let Some(delivery) = store.delivery(incident_id, "slack", kind).await?
+        if let Some(delivery) = store.delivery(incident_id, Channel::Slack, kind).await?
             && delivery.status == "SENT"
             && let Some(location) = delivery.location
         {
@@ -151,7 +146,7 @@ pub(crate) async fn slack_thread<S: IncidentStore>(
     Ok(None)
 }
 
-fn skipped(channel: &str, why: &str) -> Value {
+fn skipped(channel: Channel, why: &str) -> Value {
     json!({"channel": channel, "status": "SKIPPED", "reason": why})
 }
 

@@ -109,6 +109,7 @@ mod tests {
 
     use super::*;
     use crate::ports::{Analyzed, Delivery, Occurrence};
+    use responder_core::Channel;
 
     /// One stored incident; the next `interleaved` updates lose to another
     /// writer, who adds a channel and bumps the version first.
@@ -159,7 +160,7 @@ mod tests {
             let mut interleaved = self.interleaved.lock().unwrap();
             if *interleaved > 0 {
                 *interleaved -= 1;
-                stored.notified_channels.push("jira".to_owned());
+                stored.notified_channels.push(Channel::Jira);
                 stored.version += 1;
                 return Ok(Write::Conflict);
             }
@@ -176,16 +177,16 @@ mod tests {
         async fn record_delivery(&self, _: &Delivery) -> Result<()> {
             unused()
         }
-        async fn delivery(&self, _: &str, _: &str, _: &str) -> Result<Option<Delivery>> {
+        async fn delivery(&self, _: &str, _: Channel, _: &str) -> Result<Option<Delivery>> {
             unused()
         }
     }
 
     fn add_slack(incident: &mut Incident) -> bool {
-        if incident.notified_channels.iter().any(|c| c == "slack") {
+        if incident.notified_channels.contains(&Channel::Slack) {
             return false;
         }
-        incident.notified_channels.push("slack".to_owned());
+        incident.notified_channels.push(Channel::Slack);
         true
     }
 
@@ -193,7 +194,10 @@ mod tests {
     async fn a_lost_write_is_decided_again_over_the_other_writers_change() {
         let store = Contested::new(2);
         let written = modify_incident(&store, "inc-1", add_slack).await.unwrap();
-        assert_eq!(written.notified_channels, ["jira", "jira", "slack"]);
+        assert_eq!(
+            written.notified_channels,
+            [Channel::Jira, Channel::Jira, Channel::Slack]
+        );
         assert_eq!(written.version, 4);
         assert_eq!(
             *store.stored.lock().unwrap(),
@@ -205,7 +209,7 @@ mod tests {
     #[tokio::test]
     async fn no_change_writes_nothing_and_endless_conflicts_are_transient() {
         let store = Contested::new(0);
-        store.stored.lock().unwrap().notified_channels = vec!["slack".to_owned()];
+        store.stored.lock().unwrap().notified_channels = vec![Channel::Slack];
         modify_incident(&store, "inc-1", add_slack).await.unwrap();
         assert_eq!(*store.writes.lock().unwrap(), 0);
 

@@ -1,4 +1,4 @@
-use responder_core::{Alert, IncidentStatus, Severity};
+use responder_core::{Alert, Channel, IncidentStatus, Severity};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -49,10 +49,15 @@ where
         "incident"
     };
     for failed in input.deliveries.iter().filter(|d| d["status"] == "FAILED") {
+        // Deliver refuses an unknown channel before anything is sent: such
+        // a failure names no delivery to record.
+        let Some(channel) = channel_of(failed) else {
+            continue;
+        };
         store
             .record_delivery(&Delivery {
                 incident_id: incident_id.to_owned(),
-                channel: failed["channel"].as_str().unwrap_or_default().to_owned(),
+                channel,
                 kind: kind.to_owned(),
                 status: "FAILED".to_owned(),
                 location: None,
@@ -62,11 +67,11 @@ where
     }
     let incident = match input.outcome.as_str() {
         "RECORDED" => {
-            let sent: Vec<String> = input
+            let sent: Vec<Channel> = input
                 .deliveries
                 .iter()
                 .filter(|d| d["status"] == "SENT")
-                .filter_map(|d| d["channel"].as_str().map(str::to_owned))
+                .filter_map(channel_of)
                 .collect();
             let edited_severity = input
                 .approval
@@ -92,7 +97,7 @@ where
                 }
                 for channel in &sent {
                     if !incident.notified_channels.contains(channel) {
-                        incident.notified_channels.push(channel.clone());
+                        incident.notified_channels.push(*channel);
                     }
                 }
                 incident.root_cause.clone_from(&root_cause);
@@ -148,4 +153,9 @@ fn report(input: &OutcomeInput, incident: &responder_core::Incident) -> Result<V
         "deliveries": input.deliveries,
         "outcome": input.outcome,
     }))
+}
+
+/// The channel a Map iteration's result names, if it names one.
+fn channel_of(delivery: &Value) -> Option<Channel> {
+    delivery["channel"].as_str()?.parse().ok()
 }
