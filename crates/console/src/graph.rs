@@ -286,6 +286,8 @@ fn draw(out: &mut String, flow: &Flow, ox: f64, oy: f64, status: &HashMap<String
             .get(&node.name)
             .copied()
             .unwrap_or(StateStatus::NotRun);
+        // The page embeds this SVG as it is (pre-escaped): its only text,
+        // the state's name and type, is escaped here.
         let name = html_escape(&node.name);
         let kind = html_escape(&node.kind);
         let _ = write!(

@@ -16,6 +16,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use maud::{Markup, html};
 use responder_api::tools::{Caller, Tools};
 use responder_local::LocalApi;
 use serde::Deserialize;
@@ -23,6 +24,7 @@ use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use crate::clean;
 use crate::pages::{self, ExecutionRow, Filters};
 
 /// The cookie that holds the console token.
@@ -93,17 +95,18 @@ fn secure(mut response: Response) -> Response {
     response
 }
 
-fn page(title: &str, body: &str) -> Response {
-    secure(Html(pages::layout(title, body)).into_response())
+fn page(title: &str, body: Markup) -> Response {
+    secure(Html(pages::layout(title, body).into_string()).into_response())
 }
 
+/// An error page. `message` may quote what a person typed or what a tool
+/// answered: it is cleaned, and maud escapes it.
 fn problem(status: StatusCode, title: &str, message: &str) -> Response {
-    let body = format!(
-        "<h1>{}</h1><p>{}</p>",
-        responder_workflow::render::html_escape(title),
-        responder_workflow::render::html_escape(message)
-    );
-    let mut response = page(title, &body);
+    let body = html! {
+        h1 { (clean(title)) }
+        p { (clean(message)) }
+    };
+    let mut response = page(title, body);
     *response.status_mut() = status;
     response
 }
@@ -211,7 +214,7 @@ async fn incidents(
         }
     }
     match read(&console, "list_incidents", arguments).await {
-        Ok(list) => page("Incidents", &pages::incidents(&list, &filters)),
+        Ok(list) => page("Incidents", pages::incidents(&list, &filters)),
         Err(response) => response,
     }
 }
@@ -229,7 +232,7 @@ async fn incident(State(console): State<Arc<Console>>, Path(id): Path<String>) -
         .as_str()
         .unwrap_or("Incident")
         .to_owned();
-    page(&title, &pages::incident(&view, &console.csrf()))
+    page(&title, pages::incident(&view, &console.csrf()))
 }
 
 /// The decision forms' fields.
@@ -324,7 +327,7 @@ async fn executions(State(console): State<Arc<Console>>) -> Response {
                     stopped_at: e.stopped_at,
                 })
                 .collect();
-            page("Executions", &pages::executions(&rows))
+            page("Executions", pages::executions(&rows))
         }
         Err(e) => problem(StatusCode::INTERNAL_SERVER_ERROR, "Store", &e.to_string()),
     }
@@ -332,7 +335,7 @@ async fn executions(State(console): State<Arc<Console>>) -> Response {
 
 async fn execution(State(console): State<Arc<Console>>, Path(id): Path<String>) -> Response {
     match read(&console, "get_execution", json!({"execution_id": id})).await {
-        Ok(view) => page("Execution", &pages::execution(&view, &console.definition)),
+        Ok(view) => page("Execution", pages::execution(&view, &console.definition)),
         Err(response) => response,
     }
 }
