@@ -31,6 +31,11 @@ export interface FunctionNeeds {
   readonly stepFunctions?: boolean;
   /** Slack's buttons: who may press them (`slackApprovers` of the environment). */
   readonly slackButtons?: boolean;
+  /**
+   * Behind the REST API, whose events put the stage in front of the path:
+   * `lambda_http` takes it off (`crates/aws/src/api/config.rs`).
+   */
+  readonly restApi?: boolean;
 }
 
 export interface FunctionSpec {
@@ -123,6 +128,7 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
       secrets: ['slack', 'api'],
       stepFunctions: true,
       slackButtons: true,
+      restApi: true,
     },
   },
 ];

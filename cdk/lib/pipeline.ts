@@ -231,6 +231,10 @@ export class Pipeline extends Construct {
     if (needs.slackButtons && config.slackApprovers) {
       environment.SLACK_APPROVERS = JSON.stringify(config.slackApprovers);
     }
+    if (needs.restApi) {
+      // The routes are the same at every stage; the function refuses to start without it.
+      environment.AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH = 'true';
+    }
     if (needs.stepFunctions) {
       environment.STATE_MACHINE_ARN = stateMachineArn;
       const executions = Arn.format(

@@ -270,6 +270,18 @@ test('Slack approvers reach the API function only, as the JSON it reads', () => 
   assert.deepEqual(JSON.parse(withApprovers[0].Properties.Environment.Variables.SLACK_APPROVERS), slackApprovers);
 });
 
+test('only the API function, behind the REST API, has lambda_http take the stage off the path', () => {
+  const app = new App({ context: { assets: standInAssets() } });
+  const stack = new IncidentResponderStack(app, 'Stage', { config: ENVIRONMENTS.prod, assetsDir: app.node.tryGetContext('assets') });
+  const ignoring = Object.values(Template.fromStack(stack).findResources('AWS::Lambda::Function')).filter(
+    (fn: any) => fn.Properties.Environment?.Variables?.AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH !== undefined,
+  ) as any[];
+  assert.equal(ignoring.length, 1);
+  assert.ok(String(ignoring[0].Properties.Description).startsWith('incident-responder api '));
+  // `crates/aws/src/api/config.rs` refuses to start without it.
+  assert.equal(ignoring[0].Properties.Environment.Variables.AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH, 'true');
+});
+
 test('synthesis before `make package` says to run it first, naming what is missing', () => {
   // GIVEN an assets folder with no packages, and one missing only the API's
   const empty = fs.mkdtempSync(path.join(os.tmpdir(), 'responder-cdk-empty-'));

@@ -2,16 +2,13 @@
 //! (incidents, approvals, the cache, the audit trail), Athena (the
 //! archive), Logs Insights (log search), Bedrock (analysis) and Step
 //! Functions (executions and their task tokens). `functions/api` serves it
-//! behind API Gateway.
+//! behind API Gateway, configured by [`config`].
 
-use std::sync::Arc;
+pub mod config;
 
 use chrono::{DateTime, Utc};
-use responder_api::http::SlackSettings;
-use responder_api::slack::{ApproverCheck, SlackApprovers};
 use responder_core::analysis::{Analysis, AnalysisInput};
 use responder_core::{Incident, IncidentStatus};
-use responder_notify::slack::SlackInteractivity;
 use responder_workflow::Policy;
 use responder_workflow::backend::error::ApiError;
 use responder_workflow::backend::{
@@ -24,7 +21,6 @@ use serde_json::{Value, json};
 
 use crate::athena::AthenaHistory;
 use crate::bedrock::BedrockAnalyzer;
-use crate::config::Env;
 use crate::dynamodb::DynamoStore;
 use crate::logs_insights::InsightsLogs;
 use crate::s3::S3Archive;
@@ -43,38 +39,6 @@ const STATUSES: [IncidentStatus; 5] = [
 const OVERREAD: usize = 5;
 /// The most items one index query reads.
 const MAX_QUERY_ITEMS: usize = 1000;
-
-/// Slack's buttons in AWS: who may press them (`SLACK_APPROVERS`, JSON as
-/// `[api.slack_approvers]`), and replies and user-group lookups through
-/// Slack's API (`SLACK_BOT_TOKEN`, `SLACK_API_BASE`).
-pub fn slack_settings(env: &Env) -> responder_workflow::Result<SlackSettings> {
-    let approvers: SlackApprovers = match env.optional("SLACK_APPROVERS") {
-        Some(json) => serde_json::from_str(json).map_err(|e| {
-            responder_workflow::Error::new(
-                responder_workflow::error::names::CONFIG,
-                format!("SLACK_APPROVERS is not a list of approvers: {e}"),
-            )
-        })?,
-        None => SlackApprovers::default(),
-    };
-    let slack = Arc::new(SlackInteractivity::new(
-        env.optional("SLACK_API_BASE")
-            .unwrap_or("https://slack.com/api"),
-        env.optional("SLACK_BOT_TOKEN").map(str::to_owned),
-        std::time::Duration::from_secs(5),
-    ));
-    if approvers.uses_groups() && !slack.reads_groups() {
-        return Err(responder_workflow::Error::new(
-            responder_workflow::error::names::CONFIG,
-            "SLACK_APPROVERS names user groups, which are read with SLACK_BOT_TOKEN: it is not set",
-        ));
-    }
-    Ok(SlackSettings {
-        approvers: ApproverCheck::new(approvers, slack.members_fn()),
-        reply: Some(slack.reply_fn()),
-        ..SlackSettings::default()
-    })
-}
 
 /// The adapters the API needs.
 #[derive(Debug, Clone)]

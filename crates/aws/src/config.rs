@@ -27,6 +27,7 @@
 //! | `ALLOWED_ORIGINS` (comma-separated) | the API: browser origins on `/mcp` | none |
 //! | `WEBHOOK_TOKEN`, `SLACK_SIGNING_SECRET`, `LINK_SECRET` | the API's optional routes | route off when unset |
 //! | `SLACK_APPROVERS` (JSON: `users`, `groups`, `severity`) | the API: who may press Slack's Approve and Reject | nobody |
+//! | `AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH` (read by `lambda_http`) | the API: the REST API's stage off the path | required there (`crate::api::config`) |
 //! | `SLACK_BOT_TOKEN` and `SLACK_CHANNEL`, or `SLACK_WEBHOOK_URL` | Deliver, RequestApproval: Slack | the outbox |
 //! | `JIRA_BASE_URL`, `JIRA_EMAIL`, `JIRA_API_TOKEN`, `JIRA_PROJECT` (`OPS`), `JIRA_ISSUE_TYPE` (`Task`) | Deliver: Jira | the outbox |
 //! | `SECRET_ARNS` (comma-separated) | every function: Secrets Manager secrets whose JSON sets the secret variables above | none |
