@@ -128,6 +128,15 @@ bench: ## Run the benchmarks (normalize, engine transitions, time per incident, 
 	cargo bench -p responder-local --bench incident
 	cargo bench -p responder-local --bench api_server
 
+.PHONY: bench-init
+# The functions' release builds, then the bench (tests/aws-local/src/bin/
+# lambda_init.rs): cold starts one at a time against aws-local's Runtime
+# API, moto for the secrets read at init. RUNS=N for fewer or more.
+bench-init: $(TOOLS) ## Each Lambda function's init time: process start to its first Runtime API poll (release builds; median, min, max of RUNS=20, against a floor)
+	cargo build --locked --release $(addprefix -p ,$(sort $(FUNCTIONS)))
+	MOTO_SERVER=$(CURDIR)/.venv-tools/bin/moto_server \
+		cargo run --quiet --locked -p aws-local --bin lambda_init -- $(if $(RUNS),--runs $(RUNS))
+
 .PHONY: fuzz
 fuzz: ## Fuzz normalize for FUZZ_SECONDS (default 300; needs nightly and cargo-fuzz)
 	mkdir -p crates/core/fuzz/corpus/normalize

@@ -14,19 +14,6 @@
 // JSON is read with `value["key"]`, which never panics (Null when absent).
 #![allow(clippy::indexing_slicing)]
 
-mod calls;
-mod endpoint;
-mod gateway;
-mod iam;
-mod moto;
-mod pattern;
-mod report;
-mod runtime;
-mod scenario;
-mod stack;
-mod template;
-mod zip;
-
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -38,8 +25,9 @@ use clap::Parser;
 use responder_sfn::{Definition, Engine, Registry, StatesError, Store};
 use serde_json::json;
 
-use crate::endpoint::{Caller, Endpoint, Machine};
-use crate::runtime::{Outcome, Runtime};
+use aws_local::endpoint::{self, Caller, Endpoint, Machine};
+use aws_local::runtime::{Outcome, Runtime};
+use aws_local::{calls, gateway, moto, report, scenario, stack, template, zip};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -235,7 +223,7 @@ async fn run(args: Args, started: Instant) -> Result<bool> {
             let denied = refused.then(|| {
                 format!(
                     "User: arn:aws:sts::{}:assumed-role/{}/{} is not authorized to perform: lambda:InvokeFunction on resource: {}",
-                    crate::template::ACCOUNT, machine.role, machine.name, need.resource
+                    template::ACCOUNT, machine.role, machine.name, need.resource
                 )
             });
             Box::pin(async move {

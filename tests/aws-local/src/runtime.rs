@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, anyhow};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
@@ -55,12 +55,17 @@ struct Shared {
     next: std::sync::Mutex<Option<Queue>>,
     answers: Mutex<HashMap<String, oneshot::Sender<Outcome>>>,
     init_error: Mutex<Option<(String, String)>>,
+    /// Told when the next poll of `/runtime/invocation/next` arrives
+    /// ([`Runtime::time_init`]).
+    first_poll: std::sync::Mutex<Option<oneshot::Sender<Instant>>>,
 }
 
 /// One function: its Runtime API endpoint and its process.
 pub struct Runtime {
     pub function: Function,
     binary: PathBuf,
+    /// The process's arguments: none, as Lambda starts `bootstrap`.
+    args: Vec<String>,
     environment: BTreeMap<String, String>,
     log: PathBuf,
     shared: Arc<Shared>,
@@ -154,6 +159,7 @@ impl Runtime {
         Ok(Self {
             function,
             binary,
+            args: Vec::new(),
             environment,
             log,
             shared,
@@ -163,6 +169,13 @@ impl Runtime {
             invocations: std::sync::Mutex::new(Vec::new()),
             server,
         })
+    }
+
+    /// Starts the process with these arguments (Lambda gives none).
+    #[must_use]
+    pub fn with_args(mut self, args: Vec<String>) -> Self {
+        self.args = args;
+        self
     }
 
     fn spawn(&self) -> Result<(Child, mpsc::Sender<Pending>)> {
@@ -177,6 +190,7 @@ impl Runtime {
         self.log_start
             .store(log.metadata()?.len(), Ordering::Relaxed);
         Command::new(&self.binary)
+            .args(&self.args)
             .env_clear()
             .envs(&self.environment)
             .stdin(Stdio::null())
@@ -294,6 +308,53 @@ impl Runtime {
         outcome
     }
 
+    /// A cold start without an invocation: starts a new process and times
+    /// its init, from the spawn to its first poll of
+    /// `/runtime/invocation/next`; then kills it. Fails, with what the
+    /// process said, when it exits first or does not poll within `limit`.
+    pub async fn time_init(&self, limit: Duration) -> Result<Duration> {
+        let mut busy = self.busy.lock().await;
+        if let Some((mut c, _)) = busy.take() {
+            let _ = c.kill().await;
+        }
+        *self.shared.init_error.lock().await = None;
+        let (tx, mut polled) = oneshot::channel();
+        if let Ok(mut first) = self.shared.first_poll.lock() {
+            *first = Some(tx);
+        }
+        let started = Instant::now();
+        // The queue stays empty: the poll waits, unanswered, until the
+        // queue is dropped at the end (the endpoint then answers 410).
+        let (mut child, _queue) = self.spawn()?;
+        let outcome = tokio::select! {
+            at = &mut polled => at
+                .map(|at| at.saturating_duration_since(started))
+                .map_err(|_| anyhow!("the endpoint is gone")),
+            status = child.wait() => {
+                let why = match self.shared.init_error.lock().await.clone() {
+                    Some((kind, message)) => format!("{kind}: {message}"),
+                    None => format!("its last output: {}", self.log_tail()),
+                };
+                Err(anyhow!(
+                    "{} exited ({}) before polling for an invocation; {why}",
+                    self.function.name,
+                    status.map_or_else(|e| e.to_string(), |s| s.to_string()),
+                ))
+            }
+            () = tokio::time::sleep(limit) => Err(anyhow!(
+                "{} did not poll for an invocation within {} s; its last output: {}",
+                self.function.name,
+                limit.as_secs(),
+                self.log_tail()
+            )),
+        };
+        if let Ok(mut first) = self.shared.first_poll.lock() {
+            *first = None;
+        }
+        let _ = child.kill().await;
+        outcome
+    }
+
     /// Stops the process (the end of the run).
     pub async fn stop(&self) {
         if let Some((mut c, _)) = self.busy.lock().await.take() {
@@ -303,6 +364,10 @@ impl Runtime {
 }
 
 async fn next(State(shared): State<Arc<Shared>>) -> Response {
+    let arrived = Instant::now();
+    if let Some(tx) = shared.first_poll.lock().ok().and_then(|mut f| f.take()) {
+        let _ = tx.send(arrived);
+    }
     let queue = shared.next.lock().ok().and_then(|q| q.clone());
     let pending = match queue {
         Some(q) => q.lock().await.recv().await,
@@ -442,5 +507,39 @@ mod tests {
             matches!(&outcome, Outcome::Error(kind, m) if kind == "Runtime.ExitError" && m.contains("INCIDENTS_TABLE is not set")),
             "{outcome:?}"
         );
+    }
+
+    #[tokio::test]
+    async fn init_is_timed_to_the_first_poll_and_a_process_that_exits_first_fails_naming_its_output()
+     {
+        // GIVEN a function that polls after 0.3 s, and one that exits at init
+        let (polling, _) = function(
+            "polls-late",
+            "sleep 0.3\nexec /usr/bin/curl -s \"http://$AWS_LAMBDA_RUNTIME_API/2018-06-01/runtime/invocation/next\"",
+            3,
+        )
+        .await;
+        let (exiting, _) = function(
+            "exits-at-init",
+            "echo 'Error: the environment variable INCIDENTS_TABLE is not set' >&2\nexit 1",
+            3,
+        )
+        .await;
+        // WHEN their init is timed, twice (a new process each time)
+        for _ in 0..2 {
+            let took = polling.time_init(Duration::from_secs(5)).await.unwrap();
+            // THEN the time is the time to the poll
+            assert!(
+                took >= Duration::from_millis(300) && took < Duration::from_secs(5),
+                "{took:?}"
+            );
+        }
+        let error = exiting
+            .time_init(Duration::from_secs(5))
+            .await
+            .unwrap_err()
+            .to_string();
+        // AND the one that exits fails with what it said
+        assert!(error.contains("INCIDENTS_TABLE is not set"), "{error}");
     }
 }

@@ -18,6 +18,7 @@ use crate::pattern;
 use crate::runtime::Runtime;
 use crate::stack::Stack;
 
+#[derive(Debug)]
 pub struct World<'a> {
     pub stack: &'a Stack,
     pub gateway: Option<&'a Gateway>,

@@ -1,0 +1,20 @@
+//! The pieces of `aws-local` (`src/main.rs`): the template read, moto, the
+//! Runtime API each function polls, the endpoint that checks every call
+//! against IAM, the scenarios and the report. `src/bin/lambda_init.rs`
+//! (`make bench-init`) reuses the Runtime API and moto.
+
+// JSON is read with `value["key"]`, which never panics (Null when absent).
+#![allow(clippy::indexing_slicing)]
+
+pub mod calls;
+pub mod endpoint;
+pub mod gateway;
+pub mod iam;
+pub mod moto;
+pub mod pattern;
+pub mod report;
+pub mod runtime;
+pub mod scenario;
+pub mod stack;
+pub mod template;
+pub mod zip;
