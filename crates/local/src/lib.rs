@@ -20,6 +20,7 @@ pub mod holder;
 pub mod logs;
 pub mod openai;
 pub mod outbox;
+pub mod records;
 pub mod smtp;
 pub mod store;
 pub mod workflow;

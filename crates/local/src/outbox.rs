@@ -23,9 +23,10 @@ use serde_json::Value;
 pub struct Outbox {
     pub dir: PathBuf,
     /// When set, approval requests are also e-mailed, with signed links.
-    pub links: Option<ApprovalLinks>,
-    /// How e-mails are addressed (and, with a relay, sent).
-    pub email: EmailConfig,
+    links: Option<ApprovalLinks>,
+    /// How e-mails are addressed (and, with a relay, sent). Private: the
+    /// SMTP sender holds the same settings, and the two must not diverge.
+    email: EmailConfig,
     /// The real destinations, by channel.
     senders: Senders,
     /// Slack also carries the approval requests, with their buttons.

@@ -173,7 +173,20 @@ pub async fn send(config: &EmailConfig, relay: &str, email: &Email) -> Result<St
         transport = transport.credentials(Credentials::new(username.clone(), password));
     }
     let transport = transport.build();
-    match transport.send(message).await {
+    // lettre's timeout bounds each read and write once the session is up,
+    // not a relay that takes the connection and never greets (a TLS port
+    // spoken to in plain text waits for ever): the whole exchange is bounded.
+    let limit = Duration::from_secs(config.timeout_seconds);
+    let Ok(sent) = tokio::time::timeout(limit, transport.send(message)).await else {
+        return Err(Error::new(
+            names::DELIVERY_TRANSIENT,
+            format!(
+                "the relay {relay} did not take the e-mail within workflow.email.timeout_seconds ({} s)",
+                config.timeout_seconds
+            ),
+        ));
+    };
+    match sent {
         Ok(_) => Ok(format!("smtp://{relay}")),
         Err(e) if e.is_permanent() => Err(Error::new(
             names::DELIVERY_FAILED,

@@ -128,22 +128,28 @@ fn message() -> Message {
     }
 }
 
+/// The e-mail settings for `relay`: plain SMTP, two recipients.
+fn email(relay: &str) -> EmailConfig {
+    EmailConfig {
+        smtp: Some(relay.to_owned()),
+        from: "incident-responder <ir@example.com>".to_owned(),
+        to: vec![
+            "oncall@example.com".to_owned(),
+            "sre@example.com".to_owned(),
+        ],
+        timeout_seconds: 5,
+        ..EmailConfig::default()
+    }
+}
+
 fn outbox(relay: &str, name: &str) -> Outbox {
+    outbox_with(name, email(relay))
+}
+
+fn outbox_with(name: &str, email: EmailConfig) -> Outbox {
     let dir = std::env::temp_dir().join(format!("responder-smtp-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    Outbox::new(
-        dir,
-        EmailConfig {
-            smtp: Some(relay.to_owned()),
-            from: "incident-responder <ir@example.com>".to_owned(),
-            to: vec![
-                "oncall@example.com".to_owned(),
-                "sre@example.com".to_owned(),
-            ],
-            timeout_seconds: 5,
-            ..EmailConfig::default()
-        },
-    )
+    Outbox::new(dir, email)
 }
 
 #[tokio::test]
@@ -222,11 +228,16 @@ async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
     std::fs::create_dir_all(&dir).unwrap();
     let ca_file = dir.join("relay-ca.pem");
     std::fs::write(&ca_file, ca_pem).unwrap();
-    let mut tls = outbox(&addr, "tls");
-    tls.email.tls = Some(SmtpTls::Tls);
-    tls.email.ca_file = Some(ca_file);
-    tls.email.username = Some("ir@example.com".to_owned());
-    tls.email.password = Some(Password("relay-password".to_owned()));
+    let tls = outbox_with(
+        "tls",
+        EmailConfig {
+            tls: Some(SmtpTls::Tls),
+            ca_file: Some(ca_file),
+            username: Some("ir@example.com".to_owned()),
+            password: Some(Password("relay-password".to_owned())),
+            ..email(&addr)
+        },
+    );
     let location = tls.send(Channel::Email, &message()).await.unwrap();
     assert_eq!(location, format!("smtp://{addr}"));
     {
@@ -241,8 +252,13 @@ async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
     }
 
     // Without the authority, the relay's certificate is refused: no e-mail.
-    let mut untrusted = outbox(&addr, "untrusted");
-    untrusted.email.tls = Some(SmtpTls::Tls);
+    let untrusted = outbox_with(
+        "untrusted",
+        EmailConfig {
+            tls: Some(SmtpTls::Tls),
+            ..email(&addr)
+        },
+    );
     let error = untrusted
         .send(Channel::Email, &message())
         .await
@@ -251,9 +267,14 @@ async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
 
     // A password is never sent in plain text.
     let (plain, heard) = relay("250 OK\r\n").await;
-    let mut login = outbox(&plain, "plain-login");
-    login.email.username = Some("ir@example.com".to_owned());
-    login.email.password = Some(Password("relay-password".to_owned()));
+    let login = outbox_with(
+        "plain-login",
+        EmailConfig {
+            username: Some("ir@example.com".to_owned()),
+            password: Some(Password("relay-password".to_owned())),
+            ..email(&plain)
+        },
+    );
     let error = login.send(Channel::Email, &message()).await.unwrap_err();
     assert_eq!(error.name(), "Delivery.Failed");
     assert!(
@@ -264,4 +285,32 @@ async fn a_tls_relay_gets_the_e_mail_and_the_login_only_over_tls() {
     assert!(!error.message().contains("relay-password"));
     assert!(heard.lock().unwrap().commands.is_empty());
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[tokio::test]
+async fn a_relay_that_never_greets_is_transient_after_the_timeout() {
+    // A relay that takes the connection and says nothing, as a TLS port
+    // does to a client speaking plain SMTP.
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    let held = tokio::spawn(async move {
+        let (socket, _) = listener.accept().await.unwrap();
+        std::future::pending::<()>().await;
+        drop(socket);
+    });
+    let silent = outbox_with(
+        "silent",
+        EmailConfig {
+            timeout_seconds: 1,
+            ..email(&addr)
+        },
+    );
+    let error = silent.send(Channel::Email, &message()).await.unwrap_err();
+    held.abort();
+    assert_eq!(error.name(), "Delivery.Transient", "{}", error.message());
+    assert!(
+        error.message().contains("timeout_seconds (1 s)"),
+        "{}",
+        error.message()
+    );
 }

@@ -2,8 +2,7 @@
 
 use std::process::ExitCode;
 
-use rusqlite::params;
-use serde_json::{Value, json};
+use serde_json::json;
 
 use crate::config::Config;
 use crate::local::{DataDir, Workspace};
@@ -78,30 +77,12 @@ fn execute(command: &Command, config: &Config) -> anyhow::Result<ExitCode> {
                 );
                 return Ok(ExitCode::from(2));
             };
-            let conn = workspace.local.db.conn();
-            let analysis: Option<String> = conn
-                .query_row(
-                    "SELECT analysis FROM analyses WHERE incident_id = ?1",
-                    params![id],
-                    |r| r.get(0),
-                )
-                .ok();
-            let mut stmt = conn.prepare("SELECT channel, kind, status, location, error FROM deliveries WHERE incident_id = ?1 ORDER BY channel")?;
-            let deliveries: Vec<Value> = stmt
-                .query_map(params![id], |r| {
-                    Ok(json!({"channel": r.get::<_, String>(0)?, "kind": r.get::<_, String>(1)?, "status": r.get::<_, String>(2)?,
-                              "location": r.get::<_, Option<String>>(3)?, "error": r.get::<_, Option<String>>(4)?}))
-                })?
-                .collect::<Result<_, _>>()?;
-            let mut stmt = conn.prepare("SELECT id, status, requested_at FROM approvals WHERE incident_id = ?1 ORDER BY requested_at")?;
-            let approvals: Vec<Value> = stmt
-                .query_map(params![id], |r| Ok(json!({"id": r.get::<_, String>(0)?, "status": r.get::<_, String>(1)?, "requested_at": r.get::<_, String>(2)?})))?
-                .collect::<Result<_, _>>()?;
+            let db = &workspace.local.db;
             let shown = json!({
                 "incident": incident,
-                "analysis": analysis.and_then(|a| serde_json::from_str::<Value>(&a).ok()),
-                "approvals": approvals,
-                "deliveries": deliveries,
+                "analysis": db.analysis_of(id)?,
+                "approvals": db.approvals_of(id)?,
+                "deliveries": db.deliveries_of(id)?,
             });
             say!("{}", serde_json::to_string_pretty(&shown)?);
             Ok(ExitCode::SUCCESS)

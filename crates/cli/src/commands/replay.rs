@@ -223,19 +223,10 @@ struct Counts {
 
 impl Counts {
     fn read(workspace: &Workspace) -> anyhow::Result<Self> {
-        let conn = workspace.local.db.conn();
-        let incidents: i64 = conn.query_row("SELECT COUNT(*) FROM incidents", [], |r| r.get(0))?;
-        let mut stmt = conn.prepare(
-            "SELECT channel, COUNT(*) FROM deliveries WHERE status = 'SENT' GROUP BY channel",
-        )?;
-        let deliveries = stmt
-            .query_map([], |r| {
-                Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?.unsigned_abs()))
-            })?
-            .collect::<Result<HashMap<_, _>, _>>()?;
+        let totals = workspace.local.db.totals()?;
         Ok(Self {
-            incidents: incidents.unsigned_abs(),
-            deliveries,
+            incidents: totals.incidents,
+            deliveries: totals.sent,
         })
     }
 }

@@ -8,7 +8,6 @@ use std::time::Duration;
 
 use responder_local::db::PendingApproval;
 use responder_sfn::{Execution, Status};
-use rusqlite::params;
 use serde_json::{Value, json};
 
 use crate::config::Config;
@@ -159,38 +158,18 @@ fn print_summary(workspace: &Workspace, execution: &Execution) -> anyhow::Result
             incident.status.as_str(),
             incident.title
         );
-        let analysis: Option<String> = workspace
-            .local
-            .db
-            .conn()
-            .query_row(
-                "SELECT analysis FROM analyses WHERE incident_id = ?1",
-                params![id],
-                |r| r.get(0),
-            )
-            .ok();
-        if let Some(analysis) = analysis.and_then(|a| serde_json::from_str::<Value>(&a).ok()) {
-            say!(
-                "  {}",
-                analysis
-                    .get("summary")
-                    .and_then(Value::as_str)
-                    .unwrap_or_default()
-            );
+        let db = &workspace.local.db;
+        if let Some(analysis) = db.analysis_of(id)? {
+            say!("  {}", analysis.summary);
         }
-        let conn = workspace.local.db.conn();
-        let mut stmt = conn.prepare("SELECT channel, kind, status, COALESCE(location, error, '') FROM deliveries WHERE incident_id = ?1 ORDER BY channel, kind")?;
-        let rows = stmt.query_map(params![id], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-            ))
-        })?;
-        for row in rows {
-            let (channel, kind, status, where_) = row?;
-            say!("  {channel:<6} {kind:<10} {status:<6} {where_}");
+        for delivery in db.deliveries_of(id)? {
+            let where_ = delivery.location.or(delivery.error).unwrap_or_default();
+            say!(
+                "  {:<6} {:<10} {:<6} {where_}",
+                delivery.channel,
+                delivery.kind,
+                delivery.status
+            );
         }
     }
     // How to look again, with the data directory this run used.

@@ -150,16 +150,10 @@ impl Scenario {
             .and_then(Value::as_str)
             .context("no incident was registered")?
             .to_owned();
-        let stored: String = local
+        let analysis: Analysis = local
             .db
-            .conn()
-            .query_row(
-                "SELECT analysis FROM analyses WHERE incident_id = ?1",
-                [&incident_id],
-                |r| r.get(0),
-            )
+            .analysis_of(&incident_id)?
             .context("no analysis was stored")?;
-        let analysis: Analysis = serde_json::from_str(&stored).context("the stored analysis")?;
         let input: AnalysisInput = responder_workflow::steps::analysis_input(
             &serde_json::from_value(state.clone()).context("the analysis input")?,
         );
