@@ -360,6 +360,51 @@ fn a_configuration_naming_an_unknown_channel_is_refused_at_start() {
 }
 
 #[test]
+fn with_write_tools_off_no_decision_is_taken_from_the_cli() {
+    let data = data_dir("writes-off");
+    std::fs::create_dir_all(&data).unwrap();
+    let config = data.join("responder.toml");
+    std::fs::write(
+        &config,
+        "[workflow]\nlogs_dir = \"events/demo/logs\"\n\n[api]\nwrite_tools = []\n",
+    )
+    .unwrap();
+    let config = config.to_str().unwrap();
+    let refused = |out: &Output, tool: &str| {
+        let error = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{error}");
+        assert!(
+            error.contains(&format!(
+                "ToolDisabled: tool '{tool}' is turned off by api.write_tools"
+            )),
+            "{error}"
+        );
+    };
+    // --auto-approve decides through the same tool, so it is refused too,
+    // and the incident waits for a decision instead.
+    let run = responder(&data, &["--config", config, "run", ALARM, "--auto-approve"]);
+    refused(&run, "approve_incident");
+    let id = "inc-20261120-687557cf";
+    refused(
+        &responder(&data, &["--config", config, "approve", id]),
+        "approve_incident",
+    );
+    refused(
+        &responder(
+            &data,
+            &["--config", config, "reject", id, "--reason", "noise"],
+        ),
+        "reject_incident",
+    );
+    let list = stdout(&responder(
+        &data,
+        &["--config", config, "incidents", "list"],
+    ));
+    assert!(list.contains("PENDING_APPROVAL"), "{list}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+#[test]
 fn an_invalid_alert_fails_cleanly_and_stores_nothing() {
     let data = data_dir("invalid");
     let out = responder(
