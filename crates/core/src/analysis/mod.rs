@@ -380,4 +380,79 @@ mod tests {
         });
         assert!(cause_headline(&bare).starts_with("Disk full in i-0abc: The root volume"));
     }
+
+    /// A model's answer with three quotes: one from its context (with the
+    /// white space changed), one it made up, one too short to prove anything.
+    fn answer_quoting(quotes: &[&str]) -> Analysis {
+        let evidence: Vec<_> = quotes
+            .iter()
+            .map(|q| serde_json::json!({"kind": "log", "detail": q}))
+            .collect();
+        Analysis::from_untrusted_json(
+            &serde_json::json!({
+                "schema_version": 2,
+                "summary": "The payment gateway timed out.",
+                "root_causes": [{
+                    "component": "payments.example.net",
+                    "category": "dependency_failure",
+                    "explanation": "Calls to the payment gateway time out.",
+                    "confidence": 0.8,
+                    "evidence": evidence,
+                }],
+                "impact": "Checkouts fail.",
+                "remediation": [],
+                "next_checks": [],
+                "analyzer": "model",
+                "prompt_version": "v2",
+            })
+            .to_string(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_quote_the_context_does_not_hold_is_dropped_and_counted() {
+        let context = "2026-11-20T09:13:58.120Z ERROR  connect ETIMEDOUT 10.20.4.17:443\n\
+                       2026-11-20T09:13:59.004Z INFO request done";
+        let mut analysis = answer_quoting(&[
+            "ERROR connect   ETIMEDOUT 10.20.4.17:443",
+            "FATAL: remaining connection slots are reserved",
+            "ERROR",
+        ]);
+        analysis.ground(context);
+        let kept: Vec<_> = analysis.root_causes[0]
+            .evidence
+            .iter()
+            .map(|e| e.detail.as_str())
+            .collect();
+        assert_eq!(kept, ["ERROR connect   ETIMEDOUT 10.20.4.17:443"]);
+        assert_eq!(analysis.ungrounded_quotes, 2);
+    }
+
+    #[test]
+    fn an_analysis_stored_as_schema_v1_still_reads() {
+        let v1 = r#"{
+            "summary": "Lambda checkout-api timed out.",
+            "root_causes": [{"cause": "The function timed out calling the gateway.",
+                             "confidence": 0.6,
+                             "evidence": [{"kind": "log", "detail": "Task timed out after 10.01 seconds"}]}],
+            "impact": "Checkouts fail.",
+            "remediation": [{"step": "Raise the timeout", "risk": "low"}],
+            "next_checks": [],
+            "analyzer": "rules",
+            "prompt_version": "v1"
+        }"#;
+        let analysis: Analysis = serde_json::from_str(v1).unwrap();
+        assert_eq!(analysis.schema_version, 1);
+        let cause = &analysis.root_causes[0];
+        assert_eq!(
+            cause.explanation,
+            "The function timed out calling the gateway."
+        );
+        assert_eq!(
+            (cause.component.as_str(), cause.category),
+            ("", Category::Unknown)
+        );
+        assert_eq!(analysis.ungrounded_quotes, 0);
+    }
 }
