@@ -93,3 +93,62 @@ impl Windows {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{NormalizeOptions, normalize};
+
+    /// The demo alarm: Lambda errors, period 60 s, state change at 09:14:07.
+    fn alarm() -> Alert {
+        let payload =
+            include_str!("../../../../events/eventbridge/metric-alarm-lambda-errors.json");
+        normalize(payload, &NormalizeOptions::default())
+            .unwrap()
+            .remove(0)
+    }
+
+    fn minutes(span: Span) -> (i64, i64) {
+        let at = alarm().occurred_at.as_datetime();
+        (
+            (at - span.start).num_minutes(),
+            (span.end - at).num_minutes(),
+        )
+    }
+
+    #[test]
+    fn by_default_an_hour_before_ten_minutes_after_and_a_baseline_as_long_before_it() {
+        let windows = Windows::of(&alarm(), WindowSettings::default());
+        assert_eq!(windows.at, alarm().occurred_at.as_datetime());
+        assert_eq!(minutes(windows.incident), (60, 10));
+        assert_eq!(minutes(windows.baseline), (130, -60));
+        assert_eq!(windows.read_span().start, windows.baseline.start);
+        assert_eq!(windows.read_span().end, windows.incident.end);
+        assert!(windows.incident.contains(windows.at));
+        assert!(
+            !windows.incident.contains(windows.incident.end),
+            "half-open"
+        );
+    }
+
+    #[test]
+    fn an_alarm_evaluating_over_longer_looks_back_three_evaluations_at_most_a_day() {
+        let mut hourly = alarm();
+        let metric = hourly.metric.as_mut().unwrap();
+        metric.period = Some(3600);
+        metric.recent_datapoints = vec![1.0, 2.0, 3.0];
+        let windows = Windows::of(&hourly, WindowSettings::default());
+        assert_eq!(minutes(windows.incident), (9 * 60, 10));
+
+        let mut daily = alarm();
+        daily.metric.as_mut().unwrap().period = Some(86_400);
+        let windows = Windows::of(&daily, WindowSettings::default());
+        assert_eq!(minutes(windows.incident), (24 * 60, 10), "capped at a day");
+
+        let settings = WindowSettings {
+            minutes_before: 90,
+            minutes_after: 5,
+        };
+        assert_eq!(minutes(Windows::of(&alarm(), settings).incident), (90, 5));
+    }
+}
