@@ -140,3 +140,109 @@ pub fn render(past: &PastIncident) -> String {
     }
     line.trim_end_matches(';').to_owned()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{NormalizeOptions, normalize};
+
+    /// The demo alarm: `Errors` of the Lambda function `checkout-api`.
+    fn alarm() -> Alert {
+        let payload =
+            include_str!("../../../../events/eventbridge/metric-alarm-lambda-errors.json");
+        normalize(payload, &NormalizeOptions::default())
+            .unwrap()
+            .remove(0)
+    }
+
+    fn row(id: &str, opened_at: &str) -> ArchivedIncident {
+        ArchivedIncident {
+            incident_id: id.to_owned(),
+            signature: "another-signature".to_owned(),
+            resource: "elsewhere".to_owned(),
+            opened_at: opened_at.to_owned(),
+            ..ArchivedIncident::default()
+        }
+    }
+
+    fn with_subject(mut row: ArchivedIncident, subject: &str) -> ArchivedIncident {
+        row.subject = Some(subject.to_owned());
+        row
+    }
+
+    #[test]
+    fn closer_matches_come_first_then_the_most_recent_and_the_unrelated_are_left_out() {
+        let alert = alarm();
+        let function = Subject::of(&alert).resource.join(" ");
+        let mut same_alarm = row("same-alarm", "2026-09-01T10:00:00Z");
+        same_alarm.signature = alert.signature.as_str().to_owned();
+        let mut same_service = row("same-service", "2026-11-19T10:00:00Z");
+        same_service.service = alert.service.as_deref().map(str::to_uppercase);
+        let rows = vec![
+            same_service,
+            with_subject(
+                row("other-metric", "2026-11-18T10:00:00Z"),
+                &format!("AWS/Lambda Duration {function} > 5000"),
+            ),
+            with_subject(
+                row("same-metric-old", "2026-10-01T10:00:00Z"),
+                &format!("AWS/Lambda Errors {function} > 5; a bad deploy"),
+            ),
+            with_subject(
+                row("same-metric-new", "2026-11-01T10:00:00Z"),
+                &format!("AWS/Lambda Errors {function} >= 10"),
+            ),
+            with_subject(
+                row("unrelated", "2026-11-20T08:00:00Z"),
+                "AWS/RDS DatabaseConnections billing-db > 450",
+            ),
+            same_alarm,
+        ];
+        let found = select(&alert, rows, DEFAULT_DAYS);
+        let order: Vec<(&str, Likeness)> = found
+            .incidents
+            .iter()
+            .map(|p| (p.incident.incident_id.as_str(), p.likeness))
+            .collect();
+        assert_eq!(
+            order,
+            [
+                ("same-alarm", Likeness::Signature),
+                ("same-metric-new", Likeness::SameMetric),
+                ("same-metric-old", Likeness::SameMetric),
+                ("other-metric", Likeness::SameResource),
+                ("same-service", Likeness::SameService),
+            ]
+        );
+        assert_eq!((found.days, found.left_out), (90, 0));
+    }
+
+    #[test]
+    fn past_the_limit_the_oldest_are_counted_not_told() {
+        let alert = alarm();
+        let rows = (0..11)
+            .map(|day| {
+                let mut past = row(
+                    &format!("inc-{day:02}"),
+                    &format!("2026-11-{:02}T10:00:00Z", day + 1),
+                );
+                past.signature = alert.signature.as_str().to_owned();
+                past
+            })
+            .collect();
+        let found = select(&alert, rows, 30);
+        assert_eq!(found.incidents.len(), MAX_PAST_INCIDENTS);
+        assert_eq!(found.left_out, 3);
+        assert_eq!(
+            found.incidents[0].incident.incident_id, "inc-10",
+            "most recent first"
+        );
+        let told = render(&found.incidents[0]);
+        assert!(
+            told.starts_with(
+                "2026-11-11T10:00:00Z (the same alarm and problem): root cause not recorded"
+            ),
+            "{told}"
+        );
+    }
+}
