@@ -251,3 +251,79 @@ pub fn weigh_group(topology: &Topology, namespace: &str, group: &str) -> Related
         weight: 0.4,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::normalize::{NormalizeOptions, normalize};
+
+    fn alert(payload: &str) -> Alert {
+        normalize(payload, &NormalizeOptions::default())
+            .unwrap()
+            .remove(0)
+    }
+
+    fn groups(topology: &Topology) -> Vec<(&str, &str)> {
+        topology
+            .log_groups
+            .iter()
+            .map(|g| (g.name.as_str(), g.relation.as_str()))
+            .collect()
+    }
+
+    #[test]
+    fn a_lambda_alarm_names_its_function_and_the_functions_own_group() {
+        let alert = alert(include_str!(
+            "../../../../events/eventbridge/metric-alarm-lambda-errors.json"
+        ));
+        let topology = of_alert(&alert);
+        assert!(
+            topology.alarmed.iter().any(|n| n == "checkout-api"),
+            "{topology:?}"
+        );
+        let function = &topology.resources[0];
+        assert_eq!(
+            (
+                function.kind.as_str(),
+                function.name.as_str(),
+                function.relation.as_str()
+            ),
+            ("lambda function", "checkout-api", "alarmed")
+        );
+        assert_eq!(
+            groups(&topology),
+            [(
+                "/aws/lambda/checkout-api",
+                "the alarmed resource's own log group"
+            )]
+        );
+        assert_eq!(topology.service.as_deref(), Some("checkout-api"));
+    }
+
+    #[test]
+    fn groups_configured_for_the_service_join_once() {
+        let alert = alert(include_str!(
+            "../../../../events/eventbridge/metric-alarm-lambda-errors.json"
+        ));
+        let configured = [(
+            "checkout-api".to_owned(),
+            vec![
+                "/aws/lambda/checkout-api".to_owned(),
+                "/ecs/payment-gateway-proxy".to_owned(),
+            ],
+        )]
+        .into_iter()
+        .collect();
+        let topology = of_alert_with_configured(&alert, &configured);
+        assert_eq!(
+            groups(&topology),
+            [
+                (
+                    "/aws/lambda/checkout-api",
+                    "the alarmed resource's own log group"
+                ),
+                ("/ecs/payment-gateway-proxy", "configured for checkout-api"),
+            ]
+        );
+    }
+}
