@@ -696,7 +696,7 @@ fn a_configuration_file_is_read_relative_to_its_folder_from_anywhere() {
 
 #[test]
 fn serve_on_loopback_without_credentials_makes_a_key_pair_that_works() {
-    use std::io::{BufRead, BufReader, Read, Write};
+    use std::io::{BufRead, BufReader};
 
     // GIVEN no configured credentials
     let data = data_dir("serve-generated");
@@ -732,15 +732,28 @@ fn serve_on_loopback_without_credentials_makes_a_key_pair_that_works() {
 
     // THEN the printed awscurl line's keys sign a request it accepts
     assert!(id.starts_with("AKID") && secret.len() == 40, "{awscurl}");
+    let response = signed_get_tools(&host, &id, &secret);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(response.starts_with("HTTP/1.1 200"), "{response}");
+    assert!(response.contains("list_incidents"), "{response}");
+    let _ = std::fs::remove_dir_all(&data);
+}
+
+/// `GET /tools` on `host`, signed with the key pair `id`/`secret`; the
+/// whole HTTP response.
+fn signed_get_tools(host: &str, id: &str, secret: &str) -> String {
+    use std::io::{Read, Write};
+
     let verifier = responder_api::sigv4::Verifier::new(
         "execute-api",
         "us-east-1",
         std::collections::HashMap::new(),
     );
-    let headers = [("host", host.as_str())];
+    let headers = [("host", host)];
     let credential = responder_api::sigv4::Credential {
         name: "test".to_owned(),
-        secret_access_key: secret.clone(),
+        secret_access_key: secret.to_owned(),
         session_token: None,
     };
     let request = responder_api::sigv4::Request {
@@ -751,8 +764,8 @@ fn serve_on_loopback_without_credentials_makes_a_key_pair_that_works() {
         body: b"",
     };
     let added =
-        responder_api::sigv4::sign(&verifier, &request, &id, &credential, chrono::Utc::now());
-    let mut stream = std::net::TcpStream::connect(&host).unwrap();
+        responder_api::sigv4::sign(&verifier, &request, id, &credential, chrono::Utc::now());
+    let mut stream = std::net::TcpStream::connect(host).unwrap();
     let mut text = format!("GET /tools HTTP/1.1\r\nhost: {host}\r\nconnection: close\r\n");
     for (name, value) in &added {
         text.push_str(&format!("{name}: {value}\r\n"));
@@ -761,10 +774,50 @@ fn serve_on_loopback_without_credentials_makes_a_key_pair_that_works() {
     stream.write_all(text.as_bytes()).unwrap();
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
+    response
+}
+
+#[test]
+fn configured_credentials_win_over_a_generated_pair() {
+    use std::io::{BufRead, BufReader};
+
+    // GIVEN credentials in the environment
+    let (id, secret) = (
+        "AKIDCONFIGURED000001",
+        "configured-secret-configured-secret-0000",
+    );
+    let data = data_dir("serve-configured");
+    let mut child = command(&data, &["serve", "--addr", "127.0.0.1:0"])
+        .env("RESPONDER_ACCESS_KEY_ID", id)
+        .env("RESPONDER_SECRET_ACCESS_KEY", secret)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+
+    // WHEN serve starts on a loopback address
+    let said: Vec<String> = BufReader::new(child.stderr.take().unwrap())
+        .lines()
+        .map(Result::unwrap)
+        .take_while(|l| !l.contains("console at"))
+        .take(20)
+        .collect();
+    let host = said
+        .iter()
+        .find_map(|l| l.split("listening on http://").nth(1))
+        .and_then(|rest| rest.split_whitespace().next())
+        .unwrap_or_default()
+        .to_owned();
+
+    // THEN no pair is made, and the configured one is the key
+    let text = said.join("\n");
+    assert!(!text.contains("no credentials configured"), "{text}");
+    assert!(!text.contains("awscurl"), "{text}");
+    let response = signed_get_tools(&host, id, secret);
+    let refused = signed_get_tools(&host, "AKIDSOMEONEELSE00001", secret);
     child.kill().unwrap();
     child.wait().unwrap();
     assert!(response.starts_with("HTTP/1.1 200"), "{response}");
-    assert!(response.contains("list_incidents"), "{response}");
+    assert!(refused.starts_with("HTTP/1.1 403"), "{refused}");
     let _ = std::fs::remove_dir_all(&data);
 }
 
