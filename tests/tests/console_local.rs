@@ -30,9 +30,13 @@ struct Console {
 }
 
 fn setup(name: &str) -> Console {
+    setup_with(name, ToolPolicy::default())
+}
+
+fn setup_with(name: &str, policy: ToolPolicy) -> Console {
     let s = local_setup(&format!("console-{name}"), 9);
     let api = LocalApi::new(s.local, Arc::new(s.engine), s.definition);
-    let tools = Tools::new(Arc::new(api.clone()), ToolPolicy::default());
+    let tools = Tools::new(Arc::new(api.clone()), policy);
     let definition: Value = serde_json::from_str(
         &std::fs::read_to_string(statemachine_dir().join("incident-response.asl.json")).unwrap(),
     )
@@ -249,6 +253,37 @@ async fn an_incident_is_approved_through_its_form_and_the_decision_is_audited() 
     assert!(drawn.body.contains("transitions · estimated $"));
     let listed = c.get("/console/executions").await;
     assert!(listed.body.contains("SUCCEEDED"));
+}
+
+#[tokio::test]
+async fn with_the_decision_tools_turned_off_the_form_decides_nothing() {
+    // Only investigations may be started: approve and reject are off.
+    let policy = ToolPolicy::new(vec!["start_investigation".to_owned()]).unwrap();
+    let c = setup_with("writes-off", policy);
+    let (incident, _) = c.incident_waiting().await;
+    let page = c.get(&format!("/console/incidents/{incident}")).await;
+    let csrf = csrf_of(&page.body);
+
+    let refused = c
+        .post_form(
+            &format!("/console/incidents/{incident}/decision"),
+            &format!("csrf={csrf}&decision=approve"),
+            "same-origin",
+        )
+        .await;
+    assert_ne!(refused.status, StatusCode::SEE_OTHER, "{}", refused.body);
+    assert!(
+        refused.body.contains("turned off by api.write_tools"),
+        "{}",
+        refused.body
+    );
+    c.api.advance().await.unwrap();
+    let after = c.get(&format!("/console/incidents/{incident}")).await;
+    assert!(
+        after.body.contains("Waiting for approval"),
+        "{}",
+        after.body
+    );
 }
 
 #[tokio::test]
