@@ -16,6 +16,8 @@ pub mod signature;
 pub mod time;
 
 mod regions;
+#[cfg(test)]
+mod test_alerts;
 
 pub use alert::{
     AlarmDetails, AlarmKind, Alert, AlertState, Contributor, LogEvent, LogEvidence, MetricDetails,

@@ -142,8 +142,9 @@ impl Backend for LocalApi {
             return Ok(None);
         };
         let (analysis, usage) = self.analysis_row(id)?;
+        let deliveries = self.local.db.deliveries_of(id).map_err(store_error)?;
         // The connection is released before the engine is read below.
-        let (approval, deliveries, executions) = {
+        let (approval, executions) = {
             let conn = self.local.db.conn();
             let approval: Option<Value> = conn
                 .query_row(
@@ -165,25 +166,6 @@ impl Backend for LocalApi {
                 .map_err(store_error)?;
             let mut stmt = conn
                 .prepare(
-                    "SELECT channel, kind, status, location, error FROM deliveries
-                     WHERE incident_id = ?1 ORDER BY channel, kind",
-                )
-                .map_err(store_error)?;
-            let deliveries: Vec<Value> = stmt
-                .query_map(params![id], |r| {
-                    Ok(json!({
-                        "channel": r.get::<_, String>(0)?,
-                        "kind": r.get::<_, String>(1)?,
-                        "status": r.get::<_, String>(2)?,
-                        "location": r.get::<_, Option<String>>(3)?,
-                        "error": r.get::<_, Option<String>>(4)?,
-                    }))
-                })
-                .map_err(store_error)?
-                .collect::<std::result::Result<_, _>>()
-                .map_err(store_error)?;
-            let mut stmt = conn
-                .prepare(
                     "SELECT DISTINCT execution_id FROM occurrences WHERE incident_id = ?1
                      ORDER BY received_at",
                 )
@@ -193,7 +175,7 @@ impl Backend for LocalApi {
                 .map_err(store_error)?
                 .collect::<std::result::Result<_, _>>()
                 .map_err(store_error)?;
-            (approval, deliveries, executions)
+            (approval, executions)
         };
         let (alert, context) = executions
             .first()

@@ -18,3 +18,21 @@ pub mod scenario;
 pub mod stack;
 pub mod template;
 pub mod zip;
+
+/// Resolves on Ctrl-C or SIGTERM (`timeout`): a run selected against it is
+/// dropped, which stops moto and the function processes it started.
+pub async fn interrupted() {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
+    let terminated = async {
+        match term.as_mut() {
+            Some(t) => {
+                t.recv().await;
+            }
+            None => std::future::pending().await,
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        () = terminated => {}
+    }
+}

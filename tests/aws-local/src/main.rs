@@ -66,17 +66,9 @@ async fn main() -> std::process::ExitCode {
     let args = Args::parse();
     // Interrupted (Ctrl-C, `timeout`), the run is dropped: moto and the
     // function processes are stopped, not left behind.
-    let interrupted = async {
-        let mut term =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-        tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-        }
-    };
     let outcome = tokio::select! {
         r = run(args, started) => r,
-        () = interrupted => Err(anyhow!("interrupted")),
+        () = aws_local::interrupted() => Err(anyhow!("interrupted")),
     };
     match outcome {
         Ok(true) => std::process::ExitCode::SUCCESS,

@@ -144,16 +144,7 @@ pub fn render(past: &PastIncident) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::{NormalizeOptions, normalize};
-
-    /// The demo alarm: `Errors` of the Lambda function `checkout-api`.
-    fn alarm() -> Alert {
-        let payload =
-            include_str!("../../../../events/eventbridge/metric-alarm-lambda-errors.json");
-        normalize(payload, &NormalizeOptions::default())
-            .unwrap()
-            .remove(0)
-    }
+    use crate::test_alerts::demo_alarm as alarm;
 
     fn row(id: &str, opened_at: &str) -> ArchivedIncident {
         ArchivedIncident {

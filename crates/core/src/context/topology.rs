@@ -255,13 +255,7 @@ pub fn weigh_group(topology: &Topology, namespace: &str, group: &str) -> Related
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::{NormalizeOptions, normalize};
-
-    fn alert(payload: &str) -> Alert {
-        normalize(payload, &NormalizeOptions::default())
-            .unwrap()
-            .remove(0)
-    }
+    use crate::test_alerts::demo_alarm;
 
     fn groups(topology: &Topology) -> Vec<(&str, &str)> {
         topology
@@ -273,9 +267,7 @@ mod tests {
 
     #[test]
     fn a_lambda_alarm_names_its_function_and_the_functions_own_group() {
-        let alert = alert(include_str!(
-            "../../../../events/eventbridge/metric-alarm-lambda-errors.json"
-        ));
+        let alert = demo_alarm();
         let topology = of_alert(&alert);
         assert!(
             topology.alarmed.iter().any(|n| n == "checkout-api"),
@@ -302,9 +294,7 @@ mod tests {
 
     #[test]
     fn groups_configured_for_the_service_join_once() {
-        let alert = alert(include_str!(
-            "../../../../events/eventbridge/metric-alarm-lambda-errors.json"
-        ));
+        let alert = demo_alarm();
         let configured = [(
             "checkout-api".to_owned(),
             vec![

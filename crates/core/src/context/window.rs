@@ -97,16 +97,7 @@ impl Windows {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::normalize::{NormalizeOptions, normalize};
-
-    /// The demo alarm: Lambda errors, period 60 s, state change at 09:14:07.
-    fn alarm() -> Alert {
-        let payload =
-            include_str!("../../../../events/eventbridge/metric-alarm-lambda-errors.json");
-        normalize(payload, &NormalizeOptions::default())
-            .unwrap()
-            .remove(0)
-    }
+    use crate::test_alerts::demo_alarm as alarm;
 
     fn minutes(span: Span) -> (i64, i64) {
         let at = alarm().occurred_at.as_datetime();

@@ -80,17 +80,9 @@ fn main() -> std::process::ExitCode {
     // Interrupted (Ctrl-C, `timeout`), the run is dropped: moto and the
     // function processes are stopped, not left behind.
     let outcome = runtime.block_on(async {
-        let interrupted = async {
-            let mut term =
-                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok();
-            tokio::select! {
-                _ = tokio::signal::ctrl_c() => {}
-                () = async { match term.as_mut() { Some(t) => { t.recv().await; } None => std::future::pending().await } } => {}
-            }
-        };
         tokio::select! {
             r = run(args) => r,
-            () = interrupted => Err(anyhow!("interrupted")),
+            () = aws_local::interrupted() => Err(anyhow!("interrupted")),
         }
     });
     match outcome {
