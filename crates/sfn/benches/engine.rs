@@ -18,6 +18,12 @@
 //! RAM (`/dev/shm`), so the figure is SQLite's and not the disk's.
 //! The baseline `plain_rust_loop` does the loop's data work (read, add one,
 //! compare) with no engine: the ratio is the engine's cost per transition.
+//!
+//! Times on a shared machine vary by 10% or more from run to run; for a
+//! before/after comparison, also count instructions per execution:
+//! `ENGINE_CASE=map_100_noop ENGINE_RUNS=50 valgrind --tool=cachegrind
+//! --cache-sim=no target/release/deps/engine-* --bench` (minus a run with
+//! fewer `ENGINE_RUNS`, for the set-up).
 
 #![allow(
     clippy::panic,
@@ -128,6 +134,16 @@ fn jsonata_map_definition() -> Arc<Definition> {
     }))
 }
 
+/// `ENGINE_CASE=<name> ENGINE_RUNS=<n>`: run one case n times and stop,
+/// for an instruction count under valgrind (`--tool=cachegrind`), which
+/// does not vary with the machine's load as times do.
+#[allow(clippy::disallowed_methods)] // The bench's own switches: it has no configuration module.
+fn counting_run() -> Option<(String, usize)> {
+    let case = std::env::var("ENGINE_CASE").ok()?;
+    let runs = std::env::var("ENGINE_RUNS").map_or(Ok(1), |n| n.parse());
+    Some((case, runs.expect("ENGINE_RUNS: a number of runs")))
+}
+
 fn noop_registry() -> Registry {
     let mut registry = Registry::new();
     registry.register_fn("noop", |request| Ok(request.input));
@@ -181,6 +197,23 @@ fn bench(c: &mut Criterion) {
     } else {
         std::env::temp_dir()
     };
+    if let Some((case, runs)) = counting_run() {
+        let (_, def, registry, input) = cases
+            .iter()
+            .find(|(name, ..)| *name == case)
+            .unwrap_or_else(|| panic!("ENGINE_CASE: no case {case}"));
+        let engine = engine(
+            Store::in_memory().unwrap(),
+            registry(),
+            Persistence::WaitingOnly,
+        );
+        for _ in 0..runs {
+            let execution = runtime.block_on(engine.execute(def, "Bench", None, input.clone()));
+            std::hint::black_box(execution.unwrap());
+        }
+        return;
+    }
+
     let mut group = c.benchmark_group("engine");
     for (name, def, registry, input) in &cases {
         let engine = engine(

@@ -19,8 +19,7 @@ pub struct Event {
     pub previous_event_id: u64,
     pub timestamp: DateTime<Utc>,
     pub kind: Cow<'static, str>,
-    /// Boxed: most events carry few details, and the history stays compact.
-    pub details: Box<Details>,
+    pub details: Details,
 }
 
 /// A JSON value as its compact text, shared by the events that carry it.
@@ -203,7 +202,7 @@ struct Record(
     u64,
     i64,
     Cow<'static, str>,
-    #[serde(default)] Option<Box<Details>>,
+    #[serde(default)] Option<Details>,
 );
 
 impl Serialize for Event {
@@ -224,7 +223,7 @@ impl Serialize for Event {
 
 impl From<Record> for Event {
     fn from(Record(id, previous_event_id, millis, kind, details): Record) -> Self {
-        let mut details: Box<Details> = details.unwrap_or_default();
+        let mut details: Details = details.unwrap_or_default();
         // Read back, absent rarer fields come as an empty `More`.
         if details.more.as_deref() == Some(&More::default()) {
             details.more = None;
@@ -239,9 +238,10 @@ impl From<Record> for Event {
     }
 }
 
-/// An event's details. Most events carry a few of these; what only some
-/// carry (a task's resource, assigned variables, ...) is boxed apart, so
-/// every event stays small.
+/// An event's details, held in the event: no allocation per event. What
+/// only some events carry (a failure's error and cause, assigned variables,
+/// a service's name, ...) is boxed apart, so every event stays small (the
+/// history is a `Vec` that grows by copying).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Details {
     /// The state (for `EvaluationFailed`, the state that failed).
@@ -252,18 +252,10 @@ pub struct Details {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub output: Option<Payload>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub error: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub index: Option<usize>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub length: Option<usize>,
     /// A task's resource (every task event carries it).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub resource: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub resource_type: Option<String>,
     /// The rarer fields, inline in the serialized form.
     #[serde(flatten)]
     pub more: Option<Box<More>>,
@@ -272,6 +264,18 @@ pub struct Details {
 /// The details only some events carry.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct More {
+    /// A failure's error name and cause.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+    /// A Map's item count (`MapStateStarted`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub length: Option<usize>,
+    /// A service integration's service (`sqs`, `lambda`): none for a
+    /// Lambda function's ARN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resource_type: Option<String>,
     /// The variables a state assigned, each as its JSON text.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub assigned: Option<Vec<(String, Payload)>>,
@@ -293,6 +297,10 @@ impl Details {
     /// The rarer fields, if any.
     pub fn more(&self) -> &More {
         static NONE: More = More {
+            error: None,
+            cause: None,
+            length: None,
+            resource_type: None,
             assigned: None,
             timeout_seconds: None,
             heartbeat_seconds: None,
@@ -309,6 +317,15 @@ impl Details {
             more: Some(Box::new(more)),
             ..Self::default()
         }
+    }
+
+    /// These details with a failure's error and cause (AWS leaves out an
+    /// empty cause).
+    pub(crate) fn failed(mut self, error: &str, cause: &str) -> Self {
+        let more = self.more.get_or_insert_with(Box::default);
+        more.error = (!error.is_empty()).then(|| error.to_owned());
+        more.cause = (!cause.is_empty()).then(|| cause.to_owned());
+        self
     }
 }
 
@@ -377,10 +394,10 @@ impl Event {
         if let Some(index) = d.index {
             details.insert("index".into(), json!(index));
         }
-        if let Some(length) = d.length {
+        if let Some(length) = m.length {
             details.insert("length".into(), json!(length));
         }
-        if let Some(kind) = &d.resource_type {
+        if let Some(kind) = &m.resource_type {
             details.insert("resourceType".into(), json!(kind));
         }
         if let Some(resource) = &d.resource {
@@ -407,10 +424,10 @@ impl Event {
         if let Some(seconds) = m.heartbeat_seconds {
             details.insert("heartbeatInSeconds".into(), json!(seconds));
         }
-        if let Some(error) = &d.error {
+        if let Some(error) = &m.error {
             details.insert("error".into(), json!(error));
         }
-        if let Some(cause) = &d.cause {
+        if let Some(cause) = &m.cause {
             details.insert("cause".into(), json!(cause));
         }
         if let Some(location) = &m.location {

@@ -292,7 +292,7 @@ pub async fn print(
         if let Ok(x) = w.endpoint.machine.engine.describe(&e.id) {
             for ev in x.history() {
                 if ev.kind.ends_with("Failed") || ev.kind.ends_with("TimedOut") {
-                    let error = ev.details.error.clone().unwrap_or_default();
+                    let error = ev.details.more().error.clone().unwrap_or_default();
                     *caught.entry(format!("{} {error}", ev.kind)).or_default() += 1;
                 }
             }

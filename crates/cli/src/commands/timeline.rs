@@ -103,7 +103,7 @@ fn step(history: &[Event], entered: usize, exit: Option<usize>) -> Step {
         None => history.get(entered..).unwrap_or_default(),
     };
     let failure = inside.iter().rev().find(|e| {
-        e.details.error.is_some() && (e.kind.ends_with("Failed") || e.kind.ends_with("TimedOut"))
+        e.details.more().error.is_some() && (e.kind.ends_with("Failed") || e.kind.ends_with("TimedOut"))
     });
     let failed = kind == "Fail" || (failure.is_some() && end.is_none());
     let status = match (end, failed) {
@@ -114,11 +114,11 @@ fn step(history: &[Event], entered: usize, exit: Option<usize>) -> Step {
     let result = if let Some(failure) = failure.filter(|_| failed || kind == "Fail") {
         format!(
             "{}: {}",
-            failure.details.error.as_deref().unwrap_or_default(),
-            failure.details.cause.as_deref().unwrap_or_default()
+            failure.details.more().error.as_deref().unwrap_or_default(),
+            failure.details.more().cause.as_deref().unwrap_or_default()
         )
     } else if kind == "Fail" {
-        end.and_then(|e| e.details.error.clone())
+        end.and_then(|e| e.details.more().error.clone())
             .unwrap_or_default()
     } else if kind == "Choice" {
         // The branch taken: the state entered right after this one left.
@@ -137,7 +137,7 @@ fn step(history: &[Event], entered: usize, exit: Option<usize>) -> Step {
         inside
             .iter()
             .find(|e| e.kind == "MapStateStarted")
-            .and_then(|e| e.details.length)
+            .and_then(|e| e.details.more().length)
             .map(|n| format!("iterations={n}"))
             .unwrap_or_default()
     } else if kind == "Parallel" {
@@ -246,7 +246,7 @@ mod tests {
             previous_event_id: previous,
             timestamp: DateTime::from_timestamp_millis(1_000 * i64::try_from(id).unwrap()).unwrap(),
             kind: std::borrow::Cow::Borrowed(kind),
-            details: Box::new(details),
+            details,
         }
     }
 

@@ -172,10 +172,10 @@ pub(super) fn start_map(
         run,
         th,
         "MapStateStarted",
-        Details {
+        Details::with(More {
             length: Some(inputs.len()),
-            ..Details::default()
-        },
+            ..More::default()
+        }),
     );
     th.step = Step::Fanout(Fanout {
         is_map: true,

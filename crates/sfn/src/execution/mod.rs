@@ -144,7 +144,7 @@ impl Tracker {
             previous_event_id: previous,
             timestamp: now,
             kind: Cow::Borrowed(kind),
-            details: Box::new(details),
+            details,
         });
         id
     }
@@ -302,12 +302,8 @@ impl Execution {
                     Status::Aborted => "ExecutionAborted",
                     _ => "ExecutionFailed",
                 },
-                Details {
-                    // AWS leaves out an error or a cause that is empty.
-                    error: (!e.error.is_empty()).then(|| e.error.clone()),
-                    cause: (!e.cause.is_empty()).then(|| e.cause.clone()),
-                    ..Details::default()
-                },
+                // AWS leaves out an error or a cause that is empty.
+                Details::default().failed(&e.error, &e.cause),
             ),
         };
         self.tracker.record(now, kind, last, details);

@@ -110,9 +110,9 @@ pub(super) fn failed(run: &mut Run<'_>, th: &mut Thread, failure: Failure) -> St
         },
         Details {
             name: Some(name),
-            error: Some(names::QUERY_EVALUATION_ERROR.to_owned()),
-            cause: Some(cause.clone()),
             ..Details::with(More {
+                error: Some(names::QUERY_EVALUATION_ERROR.to_owned()),
+                cause: Some(cause.clone()),
                 location: Some(failure.location),
                 ..More::default()
             })

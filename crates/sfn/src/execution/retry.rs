@@ -18,16 +18,7 @@ pub(super) fn fail_with_event(
     details: Details,
     error: StatesError,
 ) {
-    emit(
-        run,
-        th,
-        kind,
-        Details {
-            error: Some(error.error.clone()),
-            cause: (!error.cause.is_empty()).then(|| error.cause.clone()),
-            ..details
-        },
-    );
+    emit(run, th, kind, details.failed(&error.error, &error.cause));
     fail(run, th, error);
 }
 

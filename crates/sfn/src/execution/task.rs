@@ -69,8 +69,10 @@ fn resource_details(task: &Task) -> Details {
         (None, _) => Details::default(),
         (kind, resource) => Details {
             resource: Some(resource),
-            resource_type: kind,
-            ..Details::default()
+            ..Details::with(More {
+                resource_type: kind,
+                ..More::default()
+            })
         },
     }
 }
@@ -122,9 +124,10 @@ pub(super) fn start_task(
         Details {
             input: Some(input_text),
             resource: Some(resource),
-            resource_type: kind,
-            more: (!lambda || timeout.is_some()).then(|| {
+            // A service integration always has a kind (and a region).
+            more: (kind.is_some() || timeout.is_some()).then(|| {
                 Box::new(More {
+                    resource_type: kind,
                     region: (!lambda).then(|| REGION.to_owned()),
                     timeout_seconds: timeout,
                     heartbeat_seconds: if lambda { None } else { heartbeat },
