@@ -23,7 +23,7 @@ use responder_workflow::Policy;
 use responder_workflow::ports::{
     Archive, ArchiveRecord, Begin, Executions, Found, Idempotency, IncidentStore, Notifier,
 };
-use responder_workflow::render::{self, Message};
+use responder_workflow::render::{self, Message, MessageKind};
 use responder_workflow::steps::{self, DeliverInput, RegisterInput};
 use serde_json::{Value, json};
 use support::{sdk, unique};
@@ -52,6 +52,30 @@ async fn register(store: &DynamoStore, alert: &responder_core::Alert, execution:
     steps::register_alert(store, &Policy::default(), &input, Utc::now())
         .await
         .unwrap()
+}
+
+/// The demo incident's message (`events/functions/deliver.json`).
+fn demo() -> Message {
+    let input: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
+    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
+        .unwrap()
+        .message()
+}
+
+/// The demo incident, titled `title`, its analysis only `summary`.
+fn message_of(kind: MessageKind, title: &str, summary: &str) -> Message {
+    let demo = demo();
+    let mut incident = demo.incident;
+    incident.title = title.to_owned();
+    let mut analysis = demo.analysis.unwrap();
+    analysis.summary = summary.to_owned();
+    analysis.root_causes.clear();
+    analysis.remediation.clear();
+    Message {
+        analysis: Some(analysis),
+        ..Message::new(kind, incident)
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -232,8 +256,8 @@ async fn a_retried_delivery_is_sent_once() {
     let notifier = CountingNotifier::default();
     let input = DeliverInput {
         channel: "slack".into(),
-        kind: None,
-        incident: json!({"id": "inc-20261120-687557cf", "title": "checkout-api-errors", "severity": "HIGH"}),
+        kind: MessageKind::Incident,
+        incident: demo().incident,
         analysis: None,
         approval: None,
         alert: None,
@@ -321,13 +345,12 @@ async fn ses_sends_the_rendered_email() {
         "incidents@example.com".into(),
         vec!["oncall@example.com".into()],
     );
-    let message = Message {
-        kind: "incident".into(),
-        incident: json!({"id": "inc-1", "title": "checkout-api-errors <script>", "severity": "HIGH"}),
-        analysis: Some(json!({"summary": "Pool exhausted", "root_causes": []})),
-        approval: None,
-        ..Message::default()
-    };
+    let mut message = message_of(
+        MessageKind::Incident,
+        "checkout-api-errors <script>",
+        "Pool exhausted",
+    );
+    message.incident.severity = responder_core::Severity::High;
     let id = mailer.send(&render::email(&message)).await.unwrap();
     assert!(!id.is_empty());
     let data: Value =

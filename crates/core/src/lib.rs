@@ -9,6 +9,7 @@ pub mod analysis;
 pub mod channel;
 pub mod context;
 pub mod incident;
+pub mod json;
 pub mod limits;
 pub mod normalize;
 pub mod severity;

@@ -541,5 +541,43 @@ async fn record_outcome_marks_the_incident_notified_and_archives_it() {
         incident.notified_channels,
         [Channel::Slack, Channel::Jira, Channel::Email]
     );
-    assert!(incident.root_cause.is_some());
+    assert_eq!(incident.root_cause.as_deref(), Some("Calls time out"));
+}
+
+/// The archive keeps the analysis' most likely cause in one line: what the
+/// history tells of this incident when it comes back. A schema v2 cause has
+/// an `explanation`, a category and a component (no `cause`).
+#[tokio::test(flavor = "multi_thread")]
+async fn record_outcome_archives_a_v2_analysis_cause_as_its_headline() {
+    let aws = aws().await;
+    handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
+        .await
+        .unwrap();
+    let analyzer = Env::from_pairs([("BEDROCK_MODEL_ID", MODEL)])
+        .analyzer_id()
+        .unwrap();
+    let mut input = event("record-outcome");
+    input["analysis"]["schema_version"] = json!(2);
+    input["analysis"]["root_causes"] = json!([{
+        "component": "payment-gateway",
+        "category": "dependency_failure",
+        "explanation": "Calls to the payment gateway time out (connect ETIMEDOUT 10.20.4.17:443).",
+        "confidence": 0.9,
+        "evidence": [{"kind": "log", "detail": "PaymentGatewayError: connect ETIMEDOUT 10.20.4.17:443"}]
+    }]);
+    handlers::record_outcome(&aws.store, &aws.archive, &aws.store, &analyzer, &input)
+        .await
+        .unwrap();
+    let incident =
+        responder_workflow::ports::IncidentStore::incident(&aws.store, "inc-20261120-687557cf")
+            .await
+            .unwrap()
+            .unwrap();
+    assert_eq!(
+        incident.root_cause.as_deref(),
+        Some(
+            "Dependency failure in payment-gateway: Calls to the payment gateway time out \
+             (connect ETIMEDOUT 10.20.4.17:443)."
+        )
+    );
 }

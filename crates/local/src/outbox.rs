@@ -217,7 +217,7 @@ pub fn deliver(
 /// `<channel>/<incident>-<kind>.<extension>`.
 fn outbox_path(outbox: &Path, channel: Channel, message: &Message) -> PathBuf {
     let id = safe_name(message.incident_id());
-    let kind = safe_name(&message.kind);
+    let kind = message.kind.as_str();
     outbox
         .join(channel.as_str())
         .join(format!("{id}-{kind}.{}", extension(channel)))

@@ -13,22 +13,30 @@ use responder_core::Channel;
 use responder_local::config::ApprovalLinks;
 use responder_local::outbox::{Outbox, approval_email};
 use responder_workflow::ports::Notifier;
-use responder_workflow::render::Message;
-use serde_json::json;
+use responder_workflow::render::{ApprovalOutcome, Message, MessageKind};
 
+/// The demo incident's message (`events/functions/deliver.json`).
+fn demo() -> Message {
+    let input: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
+    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
+        .unwrap()
+        .message()
+}
+
+/// The demo incident's approval request, with hostile text in its title
+/// and summary.
 fn message() -> Message {
+    let demo = demo();
+    let mut incident = demo.incident;
+    incident.title = "checkout <script>alert(1)</script> errors".to_owned();
+    let mut analysis = demo.analysis.unwrap();
+    analysis.summary = "Click <a href=\"http://evil.example\">here</a>".to_owned();
+    analysis.root_causes.clear();
+    analysis.remediation.clear();
     Message {
-        kind: "approval".to_owned(),
-        incident: json!({
-            "id": "inc-20261120-687557cf",
-            "title": "checkout <script>alert(1)</script> errors",
-            "severity": "CRITICAL",
-        }),
-        analysis: Some(
-            json!({"summary": "Click <a href=\"http://evil.example\">here</a>", "root_causes": []}),
-        ),
-        approval: None,
-        ..Message::default()
+        analysis: Some(analysis),
+        ..Message::new(MessageKind::Approval, incident)
     }
 }
 
@@ -81,15 +89,20 @@ async fn text_that_imitates_a_mime_boundary_adds_no_part() {
     // the text part and open an HTML part of their own
     let injection = "\n--responder-alternative\nContent-Type: text/html\n\n<a href=\"https://evil.example/approve\">Approve</a>\n";
     let mut message = message();
-    message.incident["title"] = json!(format!("disk full{injection}"));
-    message.analysis = Some(json!({ "summary": format!("look{injection}"), "root_causes": [] }));
-    message.approval = Some(json!({ "comment": format!("ok{injection}") }));
+    message.incident.title = format!("disk full{injection}");
+    if let Some(analysis) = message.analysis.as_mut() {
+        analysis.summary = format!("look{injection}");
+    }
+    message.approval = Some(ApprovalOutcome {
+        comment: Some(format!("ok{injection}")),
+        ..ApprovalOutcome::default()
+    });
     let dir = std::env::temp_dir().join(format!("responder-mime-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let outbox = Outbox::new(dir.clone(), Default::default()).with_links(links());
     // WHEN the approval e-mail and the incident e-mail are written
     outbox.request_approval("apr-1", &message).await.unwrap();
-    message.kind = "incident".to_owned();
+    message.kind = MessageKind::Incident;
     outbox.send(Channel::Email, &message).await.unwrap();
     // THEN each has exactly the text and the HTML part, and the attacker's
     // link is nowhere a link

@@ -16,8 +16,7 @@ use responder_core::Channel;
 use responder_local::outbox::Outbox;
 use responder_local::smtp::{EmailConfig, Password, SmtpTls};
 use responder_workflow::ports::Notifier;
-use responder_workflow::render::Message;
-use serde_json::json;
+use responder_workflow::render::{Message, MessageKind};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -118,14 +117,36 @@ where
     }
 }
 
-fn message() -> Message {
+/// The demo incident's message (`events/functions/deliver.json`).
+fn demo() -> Message {
+    let input: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
+    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
+        .unwrap()
+        .message()
+}
+
+/// The demo incident, titled `title`, its analysis only `summary`.
+fn message_of(kind: MessageKind, title: &str, summary: &str) -> Message {
+    let demo = demo();
+    let mut incident = demo.incident;
+    incident.title = title.to_owned();
+    let mut analysis = demo.analysis.unwrap();
+    analysis.summary = summary.to_owned();
+    analysis.root_causes.clear();
+    analysis.remediation.clear();
     Message {
-        kind: "incident".to_owned(),
-        incident: json!({"id": "inc-20261120-687557cf", "title": "checkout-api-errors <b>", "severity": "CRITICAL"}),
-        analysis: Some(json!({"summary": "Calls time out <script>x</script>", "root_causes": []})),
-        approval: None,
-        ..Message::default()
+        analysis: Some(analysis),
+        ..Message::new(kind, incident)
     }
+}
+
+fn message() -> Message {
+    message_of(
+        MessageKind::Incident,
+        "checkout-api-errors <b>",
+        "Calls time out <script>x</script>",
+    )
 }
 
 /// The e-mail settings for `relay`: plain SMTP, two recipients.

@@ -10,7 +10,7 @@ use std::time::Duration;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use responder_workflow::error::names;
-use responder_workflow::render::{self, Message};
+use responder_workflow::render::{self, Message, MessageKind};
 use responder_workflow::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -107,13 +107,13 @@ impl JiraSender {
     /// Delivers one message: creates the incident's issue once, or comments
     /// on it for a recovery. Returns `jira:<KEY>`.
     pub async fn deliver(&self, message: &Message) -> Result<String> {
-        if message.kind == "repeat" || message.kind == "suppressed" {
+        if message.kind.is_reply() {
             return Ok("jira:none (only Slack replies to repeats and suppressions)".to_owned());
         }
         let existing = self.find_issue(message.incident_id()).await?;
-        match (message.kind.as_str(), existing) {
-            ("recovery", Some(key)) => self.comment(&key, message).await,
-            ("recovery", None) => {
+        match (message.kind, existing) {
+            (MessageKind::Recovery, Some(key)) => self.comment(&key, message).await,
+            (MessageKind::Recovery, None) => {
                 Ok("jira:none (no issue was opened for this incident)".to_owned())
             }
             (_, Some(key)) => Ok(format!("jira:{key}")),
@@ -176,7 +176,7 @@ impl JiraSender {
         let Some(key) = self.find_issue(message.incident_id()).await? else {
             return Ok(Found::NotThere);
         };
-        if message.kind != "recovery" {
+        if message.kind != MessageKind::Recovery {
             return Ok(Found::At(format!("jira:{key}")));
         }
         let url = self.url(&format!(

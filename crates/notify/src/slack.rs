@@ -10,7 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use responder_workflow::error::names;
-use responder_workflow::render::{self, Message};
+use responder_workflow::render::{self, Message, MessageKind};
 use responder_workflow::{Error, Result};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
@@ -95,7 +95,9 @@ impl SlackSender {
     /// incident and recovery messages are also shown in the channel).
     pub async fn deliver(&self, message: &Message) -> Result<String> {
         let mut rendered = render::slack(message);
-        if message.thread.is_some() && matches!(message.kind.as_str(), "incident" | "recovery") {
+        if message.thread.is_some()
+            && matches!(message.kind, MessageKind::Incident | MessageKind::Recovery)
+        {
             rendered["reply_broadcast"] = Value::Bool(true);
         }
         self.post(&rendered, message.thread.as_deref()).await
@@ -320,7 +322,7 @@ impl SlackSender {
     /// Whether the approval request for `message`'s incident was posted.
     pub async fn find_approval_request(&self, message: &Message) -> Result<Found> {
         let request = Message {
-            kind: "approval".to_owned(),
+            kind: MessageKind::Approval,
             ..message.clone()
         };
         self.find_by(&render::metadata_payload(&request), None)

@@ -20,7 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use responder_notify::jira::{JiraSender, JiraTarget};
-use responder_workflow::render::Message;
+use responder_workflow::render::{Message, MessageKind};
 use serde_json::{Value, json};
 
 #[derive(Default)]
@@ -112,14 +112,32 @@ fn sender(base: &str) -> JiraSender {
     )
 }
 
-fn message(kind: &str) -> Message {
+/// The demo incident's message (`events/functions/deliver.json`).
+fn demo() -> Message {
+    let input: serde_json::Value =
+        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
+    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
+        .unwrap()
+        .message()
+}
+
+/// The demo incident, titled `title`, its analysis only `summary`.
+fn message_of(kind: MessageKind, title: &str, summary: &str) -> Message {
+    let demo = demo();
+    let mut incident = demo.incident;
+    incident.title = title.to_owned();
+    let mut analysis = demo.analysis.unwrap();
+    analysis.summary = summary.to_owned();
+    analysis.root_causes.clear();
+    analysis.remediation.clear();
     Message {
-        kind: kind.to_owned(),
-        incident: json!({"id": "inc-20261120-687557cf", "title": "checkout-api-errors", "severity": "CRITICAL"}),
-        analysis: Some(json!({"summary": "Calls time out", "root_causes": [], "remediation": []})),
-        approval: None,
-        ..Message::default()
+        analysis: Some(analysis),
+        ..Message::new(kind, incident)
     }
+}
+
+fn message(kind: MessageKind) -> Message {
+    message_of(kind, "checkout-api-errors", "Calls time out")
 }
 
 #[tokio::test]
@@ -127,11 +145,17 @@ async fn an_incident_opens_one_issue_however_often_it_is_delivered() {
     let (base, jira) = fake_jira().await;
     let jira_sender = sender(&base);
     assert_eq!(
-        jira_sender.deliver(&message("incident")).await.unwrap(),
+        jira_sender
+            .deliver(&message(MessageKind::Incident))
+            .await
+            .unwrap(),
         "jira:OPS-1"
     );
     assert_eq!(
-        jira_sender.deliver(&message("incident")).await.unwrap(),
+        jira_sender
+            .deliver(&message(MessageKind::Incident))
+            .await
+            .unwrap(),
         "jira:OPS-1",
         "found by its label"
     );
@@ -158,11 +182,20 @@ async fn an_incident_opens_one_issue_however_often_it_is_delivered() {
 async fn a_recovery_comments_on_the_incidents_issue() {
     let (base, jira) = fake_jira().await;
     let jira_sender = sender(&base);
-    let none = jira_sender.deliver(&message("recovery")).await.unwrap();
+    let none = jira_sender
+        .deliver(&message(MessageKind::Recovery))
+        .await
+        .unwrap();
     assert!(none.starts_with("jira:none"), "{none}");
-    jira_sender.deliver(&message("incident")).await.unwrap();
+    jira_sender
+        .deliver(&message(MessageKind::Incident))
+        .await
+        .unwrap();
     assert_eq!(
-        jira_sender.deliver(&message("recovery")).await.unwrap(),
+        jira_sender
+            .deliver(&message(MessageKind::Recovery))
+            .await
+            .unwrap(),
         "jira:OPS-1"
     );
     let jira = jira.lock().unwrap();
@@ -182,7 +215,7 @@ async fn a_refused_issue_fails_the_channel_and_names_jiras_reason() {
     let (base, jira) = fake_jira().await;
     jira.lock().unwrap().refuse_create = Some(400);
     let error = sender(&base)
-        .deliver(&message("incident"))
+        .deliver(&message(MessageKind::Incident))
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Failed");
@@ -194,7 +227,7 @@ async fn a_refused_issue_fails_the_channel_and_names_jiras_reason() {
     assert!(!error.message().contains("atlassian-api-token"));
     jira.lock().unwrap().refuse_create = Some(503);
     let error = sender(&base)
-        .deliver(&message("incident"))
+        .deliver(&message(MessageKind::Incident))
         .await
         .unwrap_err();
     assert_eq!(error.name(), "Delivery.Transient");
@@ -204,12 +237,12 @@ async fn a_refused_issue_fails_the_channel_and_names_jiras_reason() {
 async fn the_alarms_jira_project_tag_chooses_the_project_when_it_is_a_project_key() {
     let (base, jira) = fake_jira().await;
     let jira_sender = sender(&base);
-    let mut tagged = message("incident");
+    let mut tagged = message(MessageKind::Incident);
     tagged.routing.jira_project = Some("PAY".to_owned());
     jira_sender.deliver(&tagged).await.unwrap();
 
-    let mut other = message("incident");
-    other.incident["id"] = json!("inc-20261120-00000002");
+    let mut other = message(MessageKind::Incident);
+    other.incident.id = "inc-20261120-00000002".to_owned();
     other.routing.jira_project = Some("PAY\" OR project = SECRET".to_owned());
     jira_sender.deliver(&other).await.unwrap();
 

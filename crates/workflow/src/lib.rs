@@ -5,11 +5,6 @@
 //!
 //! Every step is safe to run twice: deliveries are at least once.
 
-// Task inputs are read as `serde_json::Value`, whose `value["key"]` gives
-// `Null` for a missing key and never panics; the lint cannot tell it from
-// slice indexing.
-#![allow(clippy::indexing_slicing)]
-
 pub mod backend;
 pub mod budget;
 pub mod error;

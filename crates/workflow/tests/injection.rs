@@ -8,7 +8,8 @@
     clippy::indexing_slicing
 )]
 
-use responder_workflow::render::{self, Message};
+use responder_workflow::render::{self, Message, MessageKind};
+use responder_workflow::steps::{DeliverInput, parse};
 use serde_json::{Value, json};
 
 /// The corpus: instructions, mentions, links, HTML, control characters,
@@ -26,16 +27,22 @@ fn corpus() -> Vec<String> {
     ]
 }
 
+/// The demo incident (`events/functions/deliver.json`) with `text` as its
+/// title, summary and only cause.
 fn message(text: &str) -> Message {
+    let input: Value =
+        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
+    let demo = parse::<DeliverInput>(&input).unwrap().message();
+    let mut incident = demo.incident;
+    incident.title = text.to_owned();
+    let mut analysis = demo.analysis.unwrap();
+    analysis.summary = text.to_owned();
+    analysis.root_causes =
+        serde_json::from_value(json!([{"cause": text, "confidence": 0.9, "evidence": []}]))
+            .unwrap();
     Message {
-        kind: "incident".to_owned(),
-        incident: json!({"id": "inc-20261120-687557cf", "title": text, "severity": "CRITICAL"}),
-        analysis: Some(json!({
-            "summary": text,
-            "root_causes": [{"cause": text, "confidence": 0.9, "evidence": []}],
-        })),
-        approval: None,
-        ..Message::default()
+        analysis: Some(analysis),
+        ..Message::new(MessageKind::Incident, incident)
     }
 }
 

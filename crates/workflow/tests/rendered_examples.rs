@@ -13,7 +13,7 @@
 use std::collections::BTreeMap;
 
 use responder_core::Routing;
-use responder_workflow::render::{self, Link, Message};
+use responder_workflow::render::{self, Link, Message, MessageKind};
 use serde_json::Value;
 
 const DOCS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/messages");
@@ -31,10 +31,8 @@ fn demo() -> Message {
         }
     }
     Message {
-        kind: "incident".to_owned(),
-        incident: input["incident"].clone(),
-        analysis: Some(input["analysis"].clone()),
-        approval: Some(input["approval"].clone()),
+        analysis: Some(serde_json::from_value(input["analysis"].clone()).unwrap()),
+        approval: Some(serde_json::from_value(input["approval"].clone()).unwrap()),
         // The alarm's tags (`jira-project`, `runbook`) and the link the AWS
         // deployment adds: the execution in the Step Functions console.
         routing: Routing {
@@ -46,7 +44,10 @@ fn demo() -> Message {
             label: "Execution".to_owned(),
             url: "https://eu-west-1.console.aws.amazon.com/states/home?region=eu-west-1#/v2/executions/details/arn%3Aaws%3Astates%3Aeu-west-1%3A123456789012%3Aexecution%3Aincident-response%3Ainc-20261120-687557cf".to_owned(),
         }],
-        ..Message::default()
+        ..Message::new(
+            MessageKind::Incident,
+            serde_json::from_value(input["incident"].clone()).unwrap(),
+        )
     }
 }
 
@@ -97,11 +98,10 @@ fn the_demo_incidents_messages_match_the_docs() {
         &format!("Subject: {}\n\n{}", email.subject, email.text),
     );
     check("email.html", &email.html);
-    let repeat = Message {
-        kind: "repeat".to_owned(),
-        incident: serde_json::json!({"id": "inc-20261120-687557cf", "occurrences": 5, "last_seen_at": "2026-11-20T09:24:07Z"}),
-        ..Message::default()
-    };
+    let mut incident = demo().incident;
+    incident.occurrences = 5;
+    incident.last_seen_at = "2026-11-20T09:24:07Z".to_owned();
+    let repeat = Message::new(MessageKind::Repeat, incident);
     check("slack-repeat-reply.json", &json(&render::slack(&repeat)));
 }
 

@@ -103,7 +103,8 @@ fn step(history: &[Event], entered: usize, exit: Option<usize>) -> Step {
         None => history.get(entered..).unwrap_or_default(),
     };
     let failure = inside.iter().rev().find(|e| {
-        e.details.more().error.is_some() && (e.kind.ends_with("Failed") || e.kind.ends_with("TimedOut"))
+        e.details.more().error.is_some()
+            && (e.kind.ends_with("Failed") || e.kind.ends_with("TimedOut"))
     });
     let failed = kind == "Fail" || (failure.is_some() && end.is_none());
     let status = match (end, failed) {

@@ -118,6 +118,19 @@ pub enum EvidenceKind {
     Change,
 }
 
+impl EvidenceKind {
+    /// Its name as stored (`log`, `change`, ...).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Log => "log",
+            Self::Metric => "metric",
+            Self::History => "history",
+            Self::Alarm => "alarm",
+            Self::Change => "change",
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Remediation {
@@ -131,6 +144,17 @@ pub enum Risk {
     Low,
     Medium,
     High,
+}
+
+impl Risk {
+    /// Its name as stored (`low`, `medium`, `high`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Low => "low",
+            Self::Medium => "medium",
+            Self::High => "high",
+        }
+    }
 }
 
 /// The shortest quote that counts as evidence.
@@ -327,36 +351,54 @@ impl Analysis {
 /// `Throttling in member-import: <explanation>`; a v1 record's `cause` as
 /// it is. Every destination escapes the result its own way.
 pub fn cause_headline(cause: &serde_json::Value) -> String {
-    let text = |key: &str| cause[key].as_str().unwrap_or_default();
+    let text = |key: &str| {
+        cause
+            .get(key)
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+    };
     let explanation = if text("explanation").is_empty() {
         text("cause")
     } else {
         text("explanation")
     };
-    let category = serde_json::from_value::<Category>(cause["category"].clone())
-        .ok()
-        .filter(|c| *c != Category::Unknown);
-    match (category, text("component")) {
-        (Some(category), component) if !component.is_empty() => {
-            let mut label = category.label();
-            if let Some(first) = label.get_mut(..1) {
-                first.make_ascii_uppercase();
-            }
-            let head = format!("{label} in {component}");
-            // The rules' explanations already begin with it.
-            if explanation
-                .get(..head.len())
-                .is_some_and(|start| start.eq_ignore_ascii_case(&head))
-            {
-                explanation.to_owned()
-            } else {
-                format!("{head}: {explanation}")
-            }
-        }
-        (None, component) if !component.is_empty() && cause["category"] == "unknown" => {
-            format!("Unknown cause ({component}): {explanation}")
-        }
-        _ => explanation.to_owned(),
+    // A v1 record has neither category nor component: its cause as it is.
+    match cause
+        .get("category")
+        .and_then(|c| serde_json::from_value::<Category>(c.clone()).ok())
+    {
+        Some(category) => headline(category, text("component"), explanation),
+        None => explanation.to_owned(),
+    }
+}
+
+impl RootCause {
+    /// The cause told in one line for people (see [`cause_headline`]).
+    pub fn headline(&self) -> String {
+        headline(self.category, &self.component, &self.explanation)
+    }
+}
+
+fn headline(category: Category, component: &str, explanation: &str) -> String {
+    if component.is_empty() {
+        return explanation.to_owned();
+    }
+    if category == Category::Unknown {
+        return format!("Unknown cause ({component}): {explanation}");
+    }
+    let mut label = category.label();
+    if let Some(first) = label.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    let head = format!("{label} in {component}");
+    // The rules' explanations already begin with it.
+    if explanation
+        .get(..head.len())
+        .is_some_and(|start| start.eq_ignore_ascii_case(&head))
+    {
+        explanation.to_owned()
+    } else {
+        format!("{head}: {explanation}")
     }
 }
 

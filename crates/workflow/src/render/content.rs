@@ -2,7 +2,8 @@
 //! Slack, Jira and the e-mail each render all of it, in their own form, so
 //! no channel knows less than another (`docs/messages/` shows the three).
 
-use super::{Link, Message, decision_note, edited, review_note, summary, text};
+use super::{Link, Message, decision_note, review_note, severity, summary};
+use responder_core::analysis::EvidenceKind;
 
 /// The evidence quoted under each cause, in every channel.
 pub const MAX_EVIDENCE: usize = 5;
@@ -69,45 +70,41 @@ impl Content {
         let analysis = message.analysis.as_ref();
         let mut history = None;
         let causes = analysis
-            .and_then(|a| a["root_causes"].as_array())
-            .into_iter()
-            .flatten()
+            .map(|a| a.root_causes.as_slice())
+            .unwrap_or_default()
+            .iter()
             .map(|cause| {
                 let mut evidence = Vec::new();
-                for e in cause["evidence"].as_array().into_iter().flatten() {
-                    let detail = e["detail"].as_str().unwrap_or_default().to_owned();
-                    if detail.trim().is_empty() {
+                for e in &cause.evidence {
+                    if e.detail.trim().is_empty() {
                         continue;
                     }
-                    if e["kind"] == "history" {
-                        history.get_or_insert(detail);
+                    if e.kind == EvidenceKind::History {
+                        history.get_or_insert_with(|| e.detail.clone());
                         continue;
                     }
                     evidence.push(Evidence {
-                        kind: e["kind"].as_str().unwrap_or("evidence").to_owned(),
-                        source: e["source"]
-                            .as_str()
-                            .filter(|s| !s.is_empty())
-                            .map(str::to_owned),
-                        detail,
+                        kind: e.kind.as_str().to_owned(),
+                        source: e.source.clone().filter(|s| !s.is_empty()),
+                        detail: e.detail.clone(),
                     });
                 }
                 evidence.truncate(MAX_EVIDENCE);
                 Cause {
-                    headline: responder_core::analysis::cause_headline(cause),
-                    confidence: cause["confidence"].as_f64().unwrap_or(0.0),
+                    headline: cause.headline(),
+                    confidence: cause.confidence,
                     evidence,
                 }
             })
             .collect();
         let remediation = analysis
-            .and_then(|a| a["remediation"].as_array())
-            .into_iter()
-            .flatten()
+            .map(|a| a.remediation.as_slice())
+            .unwrap_or_default()
+            .iter()
             .take(MAX_STEPS)
             .map(|r| Step {
-                step: r["step"].as_str().unwrap_or_default().to_owned(),
-                risk: r["risk"].as_str().unwrap_or("unknown").to_owned(),
+                step: r.step.clone(),
+                risk: r.risk.as_str().to_owned(),
             })
             .filter(|s| !s.step.trim().is_empty())
             .collect();
@@ -117,14 +114,12 @@ impl Content {
             .chain(decision_note(message))
             .collect();
         let incident = &message.incident;
-        let field = |key: &str| incident[key].as_str().unwrap_or("-").to_owned();
         Self {
             headline: super::headline(message),
             incident_id: message.incident_id().to_owned(),
-            severity: edited(message, "severity")
-                .map_or_else(|| text(Some(incident), "severity"), str::to_owned),
-            service: field("service"),
-            status: field("status"),
+            severity: severity(message).as_str().to_owned(),
+            service: incident.service.clone().unwrap_or_else(|| "-".to_owned()),
+            status: incident.status.as_str().to_owned(),
             summary: summary(message),
             causes,
             history,
@@ -167,18 +162,17 @@ mod tests {
 
     #[test]
     fn history_evidence_is_told_once_and_sources_are_kept() {
-        let message = Message {
-            kind: "incident".to_owned(),
-            incident: json!({"id": "inc-1", "title": "t", "severity": "HIGH"}),
-            analysis: Some(json!({"summary": "s", "root_causes": [
+        let mut message = super::super::demo_message();
+        if let Some(analysis) = message.analysis.as_mut() {
+            analysis.root_causes = serde_json::from_value(json!([
                 {"cause": "a", "confidence": 0.5, "evidence": [
                     {"kind": "log", "source": "/aws/lambda/x", "detail": "ERROR one"},
                     {"kind": "history", "detail": "Seen 2 times"}
                 ]},
                 {"cause": "b", "confidence": 0.2, "evidence": [{"kind": "history", "detail": "Seen 2 times"}]}
-            ]})),
-            ..Message::default()
-        };
+            ]))
+            .unwrap();
+        }
         let content = Content::of(&message);
         assert_eq!(content.history.as_deref(), Some("Seen 2 times"));
         assert_eq!(content.causes.len(), 2);

@@ -17,18 +17,85 @@ pub use slack::{
     slack_escape,
 };
 
-use responder_core::{Channel, Routing};
+use responder_core::analysis::Analysis;
+use responder_core::{Channel, Incident, Routing, Severity};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-/// What is delivered: the incident, its analysis and the decision taken.
+
+/// What a message tells.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum MessageKind {
+    /// The analyzed incident, after the approval.
+    #[default]
+    Incident,
+    /// The alarm went back to OK.
+    Recovery,
+    /// The request to approve (Slack buttons, e-mail links).
+    Approval,
+    /// The alarm fired again: a Slack thread reply.
+    Repeat,
+    /// Rejected or timed out under a suppressing policy: a thread reply.
+    Suppressed,
+}
+
+impl MessageKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Incident => "incident",
+            Self::Recovery => "recovery",
+            Self::Approval => "approval",
+            Self::Repeat => "repeat",
+            Self::Suppressed => "suppressed",
+        }
+    }
+
+    /// Only a reply in the thread of an earlier Slack message.
+    pub fn is_reply(self) -> bool {
+        matches!(self, Self::Repeat | Self::Suppressed)
+    }
+}
+
+impl std::fmt::Display for MessageKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// How the approval ended, as the state machine hands it to Deliver: a
+/// decision (`APPROVED`, `APPROVED_WITH_EDITS` with the approver's edits;
+/// `TIMED_OUT`, unreviewed), or the error the task token was failed
+/// with (`Approval.Rejected`, `States.Timeout`) for a suppressed incident.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct ApprovalOutcome {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision: Option<String>,
+    /// False when nobody decided before the approval timeout.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviewed: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approver: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub comment: Option<String>,
+    /// The approver's edits: they win over the incident's and the analysis'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub summary: Option<String>,
+    /// The task token's failure (Step Functions' `Error` and `Cause`).
+    #[serde(default, rename = "Error", skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    #[serde(default, rename = "Cause", skip_serializing_if = "Option::is_none")]
+    pub cause: Option<String>,
+}
+
+/// What is delivered: the incident, its analysis and the decision taken.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Message {
-    /// `incident`, `recovery`, `approval`, `repeat` (the alarm fired again;
-    /// a Slack thread reply) or `suppressed` (rejected; a thread reply).
-    pub kind: String,
-    pub incident: Value,
-    pub analysis: Option<Value>,
-    pub approval: Option<Value>,
+    pub kind: MessageKind,
+    pub incident: Incident,
+    pub analysis: Option<Analysis>,
+    pub approval: Option<ApprovalOutcome>,
     /// Where the alarm's tags route it: the Jira project, the runbook.
     #[serde(default)]
     pub routing: Routing,
@@ -55,16 +122,21 @@ pub struct Link {
 
 impl Message {
     /// A message of `kind` about `incident`, with nothing else known yet.
-    pub fn new(kind: &str, incident: Value) -> Self {
+    pub fn new(kind: MessageKind, incident: Incident) -> Self {
         Self {
-            kind: kind.to_owned(),
+            kind,
             incident,
-            ..Self::default()
+            analysis: None,
+            approval: None,
+            routing: Routing::default(),
+            execution: None,
+            thread: None,
+            links: Vec::new(),
         }
     }
 
     pub fn incident_id(&self) -> &str {
-        self.incident["id"].as_str().unwrap_or("incident")
+        &self.incident.id
     }
 
     /// The links people may follow: ours, and the runbook from the alarm's
@@ -80,6 +152,18 @@ impl Message {
         }
         links
     }
+}
+
+/// The demo incident's message, from the Deliver input every test level
+/// shares (`events/functions/deliver.json`).
+#[cfg(test)]
+pub(crate) fn demo_message() -> Message {
+    let input: Value =
+        serde_json::from_str(include_str!("../../../../events/functions/deliver.json"))
+            .expect("events/functions/deliver.json is JSON");
+    crate::steps::parse::<crate::steps::DeliverInput>(&input)
+        .expect("events/functions/deliver.json is a Deliver input")
+        .message()
 }
 
 /// An `https` URL without spaces, quotes, angle brackets or `|` (which
@@ -109,14 +193,6 @@ pub fn render(channel: Channel, message: &Message) -> Rendered {
         Channel::Jira => Rendered::Json(jira(message)),
         Channel::Email => Rendered::Email(email(message)),
     }
-}
-
-fn text(value: Option<&Value>, key: &str) -> String {
-    value
-        .and_then(|v| v.get(key))
-        .and_then(Value::as_str)
-        .unwrap_or_default()
-        .to_owned()
 }
 
 /// Untrusted text with what could hide or reorder it removed: control
@@ -159,36 +235,33 @@ pub fn cut(text: &str, max: usize) -> String {
     out
 }
 
-/// A field the approver edited, else the incident's or analysis' own.
-fn edited<'a>(message: &'a Message, key: &str) -> Option<&'a str> {
+/// The severity the approver chose, else the incident's.
+fn severity(message: &Message) -> Severity {
     message
         .approval
         .as_ref()
-        .and_then(|a| a.get(key))
-        .and_then(Value::as_str)
+        .and_then(|a| a.severity)
+        .unwrap_or(message.incident.severity)
 }
 
 fn headline(message: &Message) -> String {
-    let title = message.incident["title"].as_str().unwrap_or("incident");
-    let severity = edited(message, "severity")
-        .unwrap_or_else(|| message.incident["severity"].as_str().unwrap_or(""));
-    match message.kind.as_str() {
-        "recovery" => format!("Recovered: {title}"),
-        _ => format!("[{severity}] {title}"),
+    let title = &message.incident.title;
+    match message.kind {
+        MessageKind::Recovery => format!("Recovered: {title}"),
+        _ => format!("[{}] {title}", severity(message).as_str()),
     }
 }
 
+/// The summary the approver wrote, else the analysis'.
 fn summary(message: &Message) -> String {
-    edited(message, "summary")
-        .map_or_else(|| text(message.analysis.as_ref(), "summary"), str::to_owned)
+    let edited = message.approval.as_ref().and_then(|a| a.summary.clone());
+    edited
+        .or_else(|| message.analysis.as_ref().map(|a| a.summary.clone()))
+        .unwrap_or_default()
 }
 
 fn review_note(message: &Message) -> Option<&'static str> {
-    match message
-        .approval
-        .as_ref()
-        .and_then(|a| a["reviewed"].as_bool())
-    {
+    match message.approval.as_ref().and_then(|a| a.reviewed) {
         Some(false) => Some("Not reviewed: no decision before the approval timeout."),
         _ => None,
     }
@@ -197,23 +270,18 @@ fn review_note(message: &Message) -> Option<&'static str> {
 /// Who decided, and what: "Approved by alice: comment", "Rejected: reason".
 fn decision_note(message: &Message) -> Option<String> {
     let approval = message.approval.as_ref()?;
-    if let Some(approver) = approval["approver"].as_str() {
-        return Some(
-            match approval["comment"]
-                .as_str()
-                .filter(|c| !c.trim().is_empty())
-            {
-                Some(comment) => format!("Approved by {approver}: {comment}"),
-                None => format!("Approved by {approver}."),
-            },
-        );
+    let given = |text: &Option<String>| text.clone().filter(|t| !t.trim().is_empty());
+    if let Some(approver) = &approval.approver {
+        return Some(match given(&approval.comment) {
+            Some(comment) => format!("Approved by {approver}: {comment}"),
+            None => format!("Approved by {approver}."),
+        });
     }
-    match approval["Error"].as_str()? {
-        "Approval.Rejected" => Some(format!(
+    match approval.error.as_deref()? {
+        crate::error::names::APPROVAL_REJECTED => Some(format!(
             "Rejected: {}",
-            approval["Cause"]
-                .as_str()
-                .filter(|c| !c.trim().is_empty())
+            given(&approval.cause)
+                .as_deref()
                 .unwrap_or("no reason given")
         )),
         "States.Timeout" => Some("Suppressed: no decision before the approval timeout.".to_owned()),

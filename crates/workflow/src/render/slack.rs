@@ -2,7 +2,10 @@
 //! expanded), thread replies, the approval request with its buttons, and
 //! the metadata a retry finds a message by.
 
-use super::{Content, Message, cut, decision_note, headline, safe_url, sanitize, summary};
+use super::{
+    Content, Message, MessageKind, cut, decision_note, headline, safe_url, sanitize, summary,
+};
+use responder_core::json::set;
 use serde_json::{Value, json};
 
 /// The approval request for the approvers' channel: a Slack message whose
@@ -26,7 +29,7 @@ pub fn approval_request(approval_id: &str, message: &Message) -> Value {
     with_metadata(
         request,
         &Message {
-            kind: "approval".to_owned(),
+            kind: MessageKind::Approval,
             ..message.clone()
         },
     )
@@ -74,7 +77,7 @@ pub(super) fn slack_section(escaped: &str) -> Value {
 /// incident id travels as message metadata, so replies and updates can find
 /// the message again.
 pub fn slack(message: &Message) -> Value {
-    if matches!(message.kind.as_str(), "repeat" | "suppressed") {
+    if message.kind.is_reply() {
         return slack_reply(message);
     }
     let content = Content::of(message);
@@ -140,18 +143,25 @@ pub fn slack(message: &Message) -> Value {
         body.push(links);
     }
     let mut rendered = slack_message(&content.headline, vec![slack_header(&content.headline)]);
-    rendered["attachments"] =
-        json!([{"color": severity_colour(&content.severity), "blocks": body}]);
+    set(
+        &mut rendered,
+        "attachments",
+        json!([{"color": severity_colour(&content.severity), "blocks": body}]),
+    );
     with_metadata(rendered, message)
 }
 
 /// The incident id as message metadata, so replies and updates can find
 /// the message again.
 pub(super) fn with_metadata(mut rendered: Value, message: &Message) -> Value {
-    rendered["metadata"] = json!({
-        "event_type": "incident_notification",
-        "event_payload": metadata_payload(message),
-    });
+    set(
+        &mut rendered,
+        "metadata",
+        json!({
+            "event_type": "incident_notification",
+            "event_payload": metadata_payload(message),
+        }),
+    );
     rendered
 }
 
@@ -160,8 +170,10 @@ pub(super) fn with_metadata(mut rendered: Value, message: &Message) -> Value {
 /// attempt finds the message again by it.
 pub fn metadata_payload(message: &Message) -> Value {
     let mut payload = json!({"incident_id": message.incident_id(), "kind": message.kind});
-    if message.kind == "repeat" {
-        payload["occurrences"] = message.incident["occurrences"].clone();
+    if message.kind == MessageKind::Repeat
+        && let Some(object) = payload.as_object_mut()
+    {
+        object.insert("occurrences".into(), json!(message.incident.occurrences));
     }
     payload
 }
@@ -169,11 +181,10 @@ pub fn metadata_payload(message: &Message) -> Value {
 /// A short reply in the incident's thread: the alarm fired again, or the
 /// incident was suppressed.
 pub(super) fn slack_reply(message: &Message) -> Value {
-    let text = match message.kind.as_str() {
-        "repeat" => format!(
+    let text = match message.kind {
+        MessageKind::Repeat => format!(
             "Fired again: {} occurrences so far, the last at {}.",
-            message.incident["occurrences"].as_u64().unwrap_or(0),
-            message.incident["last_seen_at"].as_str().unwrap_or("-")
+            message.incident.occurrences, message.incident.last_seen_at
         ),
         _ => decision_note(message).unwrap_or_else(|| "Suppressed: nothing was sent.".to_owned()),
     };

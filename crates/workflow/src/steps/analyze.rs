@@ -95,7 +95,7 @@ where
         let expires = now + Duration::seconds(policy.cache_ttl_seconds);
         cache.put(key, analysis, expires).await?;
     }
-    if let Some(id) = input.incident["id"].as_str() {
+    if let Some(id) = input.incident.get("id").and_then(Value::as_str) {
         store.record_analysis(id, &analyzed).await?;
     }
     Ok(analyzed)

@@ -1,24 +1,26 @@
 use chrono::{DateTime, Duration, Utc};
-use responder_core::{Channel, IncidentStatus, Severity};
+use responder_core::{Channel, IncidentStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 use super::cache::hex;
 use super::deliver::once;
-use super::{modify_incident, rfc3339};
+use super::{modify_incident, rfc3339, text_of};
 use crate::error::{Error, Result};
 use crate::policy::Policy;
 use crate::ports::{ApprovalRequest, Approvals, Delivery, Idempotency, IncidentStore, Notifier};
-use crate::render::Message;
+use crate::render::{Message, MessageKind};
+use responder_core::Incident;
+use responder_core::analysis::Analysis;
 
 #[derive(Debug, Deserialize)]
 pub struct ApprovalInput {
     /// The task token of `.waitForTaskToken`: kept in the store, never shown.
     pub token: String,
-    pub incident: Value,
+    pub incident: Incident,
     #[serde(default)]
-    pub analysis: Option<Value>,
+    pub analysis: Option<Analysis>,
     #[serde(default)]
     pub channels: Vec<Channel>,
     /// The normalized alert: its routing tags (the runbook link).
@@ -64,19 +66,12 @@ where
     I: Idempotency,
     S: IncidentStore,
 {
-    let Some(incident_id) = input.incident["id"].as_str() else {
-        return Err(Error::invalid_input(
-            "the task input's 'incident.id' is missing",
-        ));
-    };
+    let incident_id = input.incident.id.as_str();
     if input.token.is_empty() {
         return Err(Error::invalid_input("the task input's 'token' is empty"));
     }
     let id = approval_id(&input.token);
-    let severity = input.incident["severity"]
-        .as_str()
-        .and_then(Severity::parse_loose)
-        .unwrap_or(Severity::Medium);
+    let severity = input.incident.severity;
     let timeout = i64::try_from(policy.approval_timeout(severity)).unwrap_or(i64::MAX / 2);
     approvals
         .put_request(&ApprovalRequest {
@@ -100,7 +95,7 @@ where
         analysis: input.analysis.clone(),
         routing: super::routing_of(input.alert.as_ref()),
         execution: input.execution.clone(),
-        ..Message::new("approval", input.incident.clone())
+        ..Message::new(MessageKind::Approval, input.incident.clone())
     };
     if !input.notify {
         let error = input
@@ -137,15 +132,18 @@ where
     .await?;
     // The request is the incident's first Slack message: later messages
     // (the decision, repeats, the recovery) reply in its thread.
-    let status = result["status"].as_str().unwrap_or("SENT");
+    let status = result
+        .get("status")
+        .and_then(Value::as_str)
+        .unwrap_or("SENT");
     store
         .record_delivery(&Delivery {
             incident_id: incident_id.to_owned(),
             channel: Channel::Slack,
             kind: "approval".to_owned(),
             status: status.to_owned(),
-            location: result["request"].as_str().map(str::to_owned),
-            error: result["reason"].as_str().map(str::to_owned),
+            location: text_of(&result, "request"),
+            error: text_of(&result, "reason"),
         })
         .await?;
     Ok(result)

@@ -6,6 +6,7 @@
 
 use chrono::Duration;
 use responder_core::context::{self, GroupInput, Subject};
+use responder_core::json::set;
 use serde_json::{Value, json};
 
 use super::{AlertInput, rfc3339, to_value};
@@ -33,7 +34,7 @@ pub async fn query_history<H: History>(
     let rows = history.candidates(&query).await?;
     let found = context::history::select(alert, rows, policy.history_days);
     let mut value = to_value(&found)?;
-    value["available"] = json!(true);
+    set(&mut value, "available", json!(true));
     Ok(value)
 }
 
@@ -74,7 +75,7 @@ pub async fn query_logs<L: LogSource>(
     );
     mined.topology = topology;
     let mut value = to_value(&mined)?;
-    value["available"] = json!(true);
+    set(&mut value, "available", json!(true));
     Ok(value)
 }
 
@@ -91,6 +92,6 @@ pub async fn query_changes<C: Changes>(
     let names = context::topology::of_alert(alert).names();
     let selected = context::changes::select(events, &windows, &names);
     let mut value = to_value(&selected)?;
-    value["available"] = json!(true);
+    set(&mut value, "available", json!(true));
     Ok(value)
 }

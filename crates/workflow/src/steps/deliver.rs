@@ -4,10 +4,12 @@ use chrono::{DateTime, Duration, Utc};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use super::text_of;
 use crate::error::{Error, Result, names};
 use crate::ports::{Begin, Delivery, Found, Idempotency, IncidentStore, Notifier};
-use crate::render::Message;
-use responder_core::{Channel, UnknownChannel};
+use crate::render::{ApprovalOutcome, Message, MessageKind};
+use responder_core::analysis::Analysis;
+use responder_core::{Channel, Incident, UnknownChannel};
 
 /// How long an attempt holds a key before another may take over when its
 /// death cannot be seen (in AWS): the task's timeout (30 s: the attempt is
@@ -24,12 +26,12 @@ pub struct DeliverInput {
     /// `incident` (the default), `recovery`, `repeat` or `suppressed` (the
     /// last two are Slack thread replies).
     #[serde(default)]
-    pub kind: Option<String>,
-    pub incident: Value,
+    pub kind: MessageKind,
+    pub incident: Incident,
     #[serde(default)]
-    pub analysis: Option<Value>,
+    pub analysis: Option<Analysis>,
     #[serde(default)]
-    pub approval: Option<Value>,
+    pub approval: Option<ApprovalOutcome>,
     /// The normalized alert: its routing tags (Jira project, runbook).
     #[serde(default)]
     pub alert: Option<Value>,
@@ -38,9 +40,19 @@ pub struct DeliverInput {
     pub execution: Option<String>,
 }
 
-/// The kinds of message that only make sense as a reply in the thread of
-/// an earlier Slack message.
-const REPLY_KINDS: [&str; 2] = ["repeat", "suppressed"];
+impl DeliverInput {
+    /// The message this input asks to deliver (its thread, if any, is the
+    /// store's to tell).
+    pub fn message(&self) -> Message {
+        Message {
+            analysis: self.analysis.clone(),
+            approval: self.approval.clone(),
+            routing: super::routing_of(self.alert.as_ref()),
+            execution: self.execution.clone(),
+            ..Message::new(self.kind, self.incident.clone())
+        }
+    }
+}
 
 /// Deliver: one message to one channel, at most once per (incident,
 /// channel, kind) however often the task runs.
@@ -56,17 +68,13 @@ where
     I: Idempotency,
     S: IncidentStore,
 {
-    let kind = input.kind.clone().unwrap_or_else(|| "incident".to_owned());
-    let Some(incident_id) = input.incident["id"].as_str() else {
-        return Err(Error::invalid_input(
-            "the task input's 'incident.id' is missing",
-        ));
-    };
+    let kind = input.kind;
+    let incident_id = input.incident.id.as_str();
     let channel: Channel = input
         .channel
         .parse()
         .map_err(|e: UnknownChannel| Error::new(names::UNKNOWN_CHANNEL, e.to_string()))?;
-    let reply_only = REPLY_KINDS.contains(&kind.as_str());
+    let reply_only = kind.is_reply();
     let thread = if channel == Channel::Slack {
         slack_thread(store, incident_id).await?
     } else {
@@ -77,8 +85,8 @@ where
         if channel != Channel::Slack || thread.is_none() {
             return Ok(skipped(channel, "no Slack message to reply to"));
         }
-        if kind == "repeat" {
-            let occurrences = input.incident["occurrences"].as_u64().unwrap_or(0);
+        if kind == MessageKind::Repeat {
+            let occurrences = input.incident.occurrences;
             if !worth_a_reply(occurrences) {
                 return Ok(skipped(
                     channel,
@@ -89,14 +97,8 @@ where
         }
     }
     let message = Message {
-        kind: kind.clone(),
-        incident: input.incident.clone(),
-        analysis: input.analysis.clone(),
-        approval: input.approval.clone(),
-        routing: super::routing_of(input.alert.as_ref()),
-        execution: input.execution.clone(),
         thread,
-        links: Vec::new(),
+        ..input.message()
     };
     let result = once(
         idempotency,
@@ -111,15 +113,15 @@ where
     )
     .await?;
     responder_failpoints::crash_at("deliver.completed");
-    let uncertain = result["status"] == UNCERTAIN;
+    let uncertain = text_of(&result, "status").as_deref() == Some(UNCERTAIN);
     store
         .record_delivery(&Delivery {
             incident_id: incident_id.to_owned(),
             channel,
-            kind,
+            kind: kind.as_str().to_owned(),
             status: if uncertain { UNCERTAIN } else { "SENT" }.to_owned(),
-            location: result["location"].as_str().map(str::to_owned),
-            error: result["reason"].as_str().map(str::to_owned),
+            location: text_of(&result, "location"),
+            error: text_of(&result, "reason"),
         })
         .await?;
     Ok(result)

@@ -55,6 +55,11 @@ pub struct AlertInput {
     pub alert: Alert,
 }
 
+/// A step result's text field, if it has one.
+pub(crate) fn text_of(result: &Value, key: &str) -> Option<String> {
+    result.get(key).and_then(Value::as_str).map(str::to_owned)
+}
+
 pub(crate) fn rfc3339(at: DateTime<Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::Millis, true)
 }

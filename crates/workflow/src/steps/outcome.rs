@@ -1,4 +1,5 @@
-use responder_core::{Alert, Channel, IncidentStatus, Severity};
+use responder_core::analysis::{Analysis, RootCause};
+use responder_core::{Alert, Channel, IncidentStatus};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -6,6 +7,7 @@ use super::cache::cache_key;
 use super::{existing_incident, modify_incident};
 use crate::error::{Error, Result};
 use crate::ports::{AnalysisCache, AnalyzerId, Archive, ArchiveRecord, Delivery, IncidentStore};
+use crate::render::ApprovalOutcome;
 
 #[derive(Debug, Deserialize)]
 pub struct OutcomeInput {
@@ -15,9 +17,9 @@ pub struct OutcomeInput {
     pub alert: Option<Alert>,
     pub registration: Value,
     #[serde(default)]
-    pub analysis: Option<Value>,
+    pub analysis: Option<Analysis>,
     #[serde(default)]
-    pub approval: Option<Value>,
+    pub approval: Option<ApprovalOutcome>,
     /// Each channel's result: `{"channel", "status": "SENT"|"FAILED", ...}`.
     #[serde(default)]
     pub deliveries: Vec<Value>,
@@ -38,7 +40,11 @@ where
     R: Archive,
     C: AnalysisCache,
 {
-    let Some(incident_id) = input.registration["incident"]["id"].as_str() else {
+    let Some(incident_id) = input
+        .registration
+        .pointer("/incident/id")
+        .and_then(Value::as_str)
+    else {
         return Err(Error::invalid_input(
             "the task input's 'registration.incident.id' is missing",
         ));
@@ -70,19 +76,17 @@ where
             let sent: Vec<Channel> = input
                 .deliveries
                 .iter()
-                .filter(|d| d["status"] == "SENT")
+                .filter(|d| d.get("status").and_then(Value::as_str) == Some("SENT"))
                 .filter_map(channel_of)
                 .collect();
-            let edited_severity = input
-                .approval
-                .as_ref()
-                .and_then(|a| a["severity"].as_str())
-                .and_then(Severity::parse_loose);
+            let edited_severity = input.approval.as_ref().and_then(|a| a.severity);
+            // The most likely cause, told in one line (a v1 record's `cause`
+            // as it is): what the history shows of this incident later.
             let root_cause = input
                 .analysis
                 .as_ref()
-                .and_then(|a| a["root_causes"][0]["cause"].as_str())
-                .map(str::to_owned);
+                .and_then(|a| a.root_causes.first())
+                .map(RootCause::headline);
             let incident = modify_incident(store, incident_id, |incident| {
                 // A recovery may have come first: it stays resolved.
                 if matches!(
@@ -157,5 +161,5 @@ fn report(input: &OutcomeInput, incident: &responder_core::Incident) -> Result<V
 
 /// The channel a Map iteration's result names, if it names one.
 fn channel_of(delivery: &Value) -> Option<Channel> {
-    delivery["channel"].as_str()?.parse().ok()
+    delivery.get("channel")?.as_str()?.parse().ok()
 }
