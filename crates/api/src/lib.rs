@@ -15,10 +15,6 @@
 //! - [`error`]: the stable error names and their HTTP statuses (also in
 //!   `responder-workflow`, beside the port).
 
-// Views are `serde_json::Value`s: `value["key"]` reads never panic (a
-// missing key is `Null`), and the only writes index objects built here.
-#![allow(clippy::indexing_slicing)]
-
 pub use responder_workflow::backend;
 pub use responder_workflow::backend::error;
 pub mod http;

@@ -6,12 +6,8 @@
 //! events are EventBridge redeliveries (the same event again, byte for
 //! byte). Seeded: the same arguments write the same file.
 
-// JSON is built and read as `serde_json::Value`, whose `value["key"]` gives
-// `Null` (or inserts) and never panics; the slices are indexed modulo
-// their length.
-#![allow(clippy::indexing_slicing)]
-
 use chrono::{DateTime, Duration, Utc};
+use responder_core::json::set;
 use serde_json::{Value, json};
 
 /// What to generate.
@@ -95,8 +91,8 @@ impl Cause {
     fn tags(&self) -> Value {
         let mut tags = json!({"service": self.service, "team": "platform"});
         match self.rank % 5 {
-            0 => tags["severity"] = json!("critical"),
-            1 => tags["severity"] = json!("high"),
+            0 => set(&mut tags, "severity", json!("critical")),
+            1 => set(&mut tags, "severity", json!("high")),
             _ => {}
         }
         tags
@@ -108,10 +104,14 @@ fn causes(count: usize) -> Vec<Cause> {
         .map(|k| {
             let service = format!(
                 "{}-{}",
-                SERVICES[k % SERVICES.len()],
+                SERVICES
+                    .get(k % SERVICES.len())
+                    .copied()
+                    .unwrap_or_default(),
                 k / SERVICES.len() + 1
             );
-            let (namespace, metric, dimension, threshold) = METRICS[k % METRICS.len()];
+            let (namespace, metric, dimension, threshold) =
+                METRICS.get(k % METRICS.len()).copied().unwrap_or_default();
             Cause {
                 alarm: format!("{service}-{}", metric.to_ascii_lowercase()),
                 dimension: (dimension, service.clone()),
@@ -196,8 +196,11 @@ impl Storm {
             .unwrap_or_default();
         let mut sent: Vec<Value> = Vec::with_capacity(self.events);
         while sent.len() < self.events {
-            if !sent.is_empty() && sent.len() >= causes.len() && rng.unit() < self.redeliveries {
-                let again = sent[rng.below(sent.len())].clone();
+            if !sent.is_empty()
+                && sent.len() >= causes.len()
+                && rng.unit() < self.redeliveries
+                && let Some(again) = sent.get(rng.below(sent.len())).cloned()
+            {
                 sent.push(again);
                 continue;
             }
@@ -207,15 +210,21 @@ impl Storm {
                 sent.len()
             } else {
                 let mut pick = rng.unit() * total;
-                let mut k = 0;
-                while k + 1 < weights.len() && pick >= weights[k] {
-                    pick -= weights[k];
-                    k += 1;
+                let last = weights.len().saturating_sub(1);
+                let mut k = last;
+                for (i, &weight) in weights.iter().enumerate().take(last) {
+                    if pick < weight {
+                        k = i;
+                        break;
+                    }
+                    pick -= weight;
                 }
                 k
             };
             at += Duration::milliseconds(200 + rng.below(4_000) as i64);
-            let cause = &mut causes[k];
+            let Some(cause) = causes.get_mut(k) else {
+                break;
+            };
             // An alarm in ALARM flaps back to OK now and then; else it fires.
             let to_alarm = !(cause.in_alarm && rng.unit() < self.flapping);
             cause.in_alarm = to_alarm;

@@ -129,33 +129,40 @@ fn layout(states: &serde_json::Map<String, Value>, start: &str) -> Flow {
         .collect();
     let mut layer: HashMap<&str, usize> = HashMap::new();
     let mut edges = Vec::new();
-    for name in &order {
+    for (name_rank, name) in order.iter().enumerate() {
         let here = *layer.entry(name.as_str()).or_insert(0);
-        for next in successors(&states[name]) {
-            let Some(&next_rank) = rank.get(next.as_str()) else {
+        for next in successors(states.get(name).unwrap_or(&Value::Null)) {
+            let Some((&next_name, &next_rank)) = rank.get_key_value(next.as_str()) else {
                 continue;
             };
             edges.push((name.clone(), next.clone()));
             // Forward edges push the target down; back edges do not.
-            if next_rank > rank[name.as_str()] {
-                let entry = layer.entry(order[next_rank].as_str()).or_insert(0);
+            if next_rank > name_rank {
+                let entry = layer.entry(next_name).or_insert(0);
                 *entry = (*entry).max(here + 1);
             }
         }
     }
 
     // Each node's size: a box, or the group of what it holds.
-    let mut nodes: Vec<Node> = order.iter().map(|name| node(name, &states[name])).collect();
+    let mut nodes: Vec<Node> = order
+        .iter()
+        .map(|name| node(name, states.get(name).unwrap_or(&Value::Null)))
+        .collect();
 
     // Place layer by layer, each centred on the widest.
     let mut layers: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
     for (i, name) in order.iter().enumerate() {
-        layers.entry(layer[name.as_str()]).or_default().push(i);
+        let at = layer.get(name.as_str()).copied().unwrap_or(0);
+        layers.entry(at).or_default().push(i);
     }
     let widths: Vec<f64> = layers
         .values()
         .map(|ids| {
-            ids.iter().map(|&i| nodes[i].width).sum::<f64>()
+            ids.iter()
+                .filter_map(|&i| nodes.get(i))
+                .map(|n| n.width)
+                .sum::<f64>()
                 + GAP_X * (ids.len().saturating_sub(1)) as f64
         })
         .collect();
@@ -163,9 +170,15 @@ fn layout(states: &serde_json::Map<String, Value>, start: &str) -> Flow {
     let mut y = 0.0;
     for (ids, row_width) in layers.values().zip(&widths) {
         let mut x = (width - row_width) / 2.0;
-        let row_height = ids.iter().map(|&i| nodes[i].height).fold(0.0, f64::max);
+        let row_height = ids
+            .iter()
+            .filter_map(|&i| nodes.get(i))
+            .map(|n| n.height)
+            .fold(0.0, f64::max);
         for &i in ids {
-            let node = &mut nodes[i];
+            let Some(node) = nodes.get_mut(i) else {
+                continue;
+            };
             node.x = x;
             node.y = y + (row_height - node.height) / 2.0;
             x += node.width + GAP_X;

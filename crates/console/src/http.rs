@@ -18,6 +18,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use maud::{Markup, html};
 use responder_api::tools::{Caller, Tools};
+use responder_core::json::{at, field, set};
 use responder_local::LocalApi;
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -210,7 +211,7 @@ async fn incidents(
         ("service", &filters.service),
     ] {
         if let Some(value) = value.as_deref().filter(|v| !v.is_empty()) {
-            arguments[key] = json!(value);
+            set(&mut arguments, key, json!(value));
         }
     }
     match read(&console, "list_incidents", arguments).await {
@@ -225,10 +226,10 @@ async fn incident(State(console): State<Arc<Console>>, Path(id): Path<String>) -
         Err(response) => return response,
     };
     match console.api().local.db.audit_of(&id) {
-        Ok(audit) => view["audit"] = json!(audit),
+        Ok(audit) => set(&mut view, "audit", json!(audit)),
         Err(e) => return problem(StatusCode::INTERNAL_SERVER_ERROR, "Store", &e.to_string()),
     }
-    let title = view["incident"]["title"]
+    let title = at(&view, "/incident/title")
         .as_str()
         .unwrap_or("Incident")
         .to_owned();
@@ -344,9 +345,9 @@ async fn execution(State(console): State<Arc<Console>>, Path(id): Path<String>) 
 async fn execution_state(State(console): State<Arc<Console>>, Path(id): Path<String>) -> Response {
     match read(&console, "get_execution", json!({"execution_id": id})).await {
         Ok(view) => axum::Json(json!({
-            "status": view["status"],
-            "transitions": view["transitions"],
-            "events": view["events"].as_array().map_or(0, Vec::len),
+            "status": field(&view, "status"),
+            "transitions": field(&view, "transitions"),
+            "events": field(&view, "events").as_array().map_or(0, Vec::len),
         }))
         .into_response(),
         Err(response) => response,

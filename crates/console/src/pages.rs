@@ -5,6 +5,7 @@
 //! characters); nothing from them becomes a URL.
 
 use maud::{DOCTYPE, Markup, PreEscaped, html};
+use responder_core::json::{at, field};
 use serde_json::Value;
 
 use crate::clean;
@@ -163,22 +164,22 @@ fn incident_row(incident: &Value) -> Markup {
 /// The incident page (`get_incident`' answer), with the decision forms when
 /// an approval waits. `csrf` goes into every form.
 pub fn incident(view: &Value, csrf: &str) -> Markup {
-    let incident = &view["incident"];
+    let incident = field(view, "incident");
     let id = text(incident, "id");
-    let waiting =
-        view["approval"]["status"] == "PENDING" || incident["status"] == "PENDING_APPROVAL";
+    let waiting = at(view, "/approval/status") == "PENDING"
+        || field(incident, "status") == "PENDING_APPROVAL";
     html! {
         h1 { (badge("severity", &text(incident, "severity"))) " " (text(incident, "title")) }
         p class="facts" {
             (badge("status", &text(incident, "status"))) " " (id)
             " · service " (text_or(incident, "service", "-"))
             " · opened " (text(incident, "opened_at"))
-            " · " (incident["occurrences"].as_u64().unwrap_or(0)) " occurrence(s)"
+            " · " (field(incident, "occurrences").as_u64().unwrap_or(0)) " occurrence(s)"
         }
         @if waiting { (decision_forms(&id, csrf)) }
-        (metric(&view["alert"]["metric"]))
-        @if view["analysis"].is_object() { (analysis(&view["analysis"])) }
-        @if view["context"]["history"].is_object() { (history_table(&view["context"]["history"])) }
+        (metric(at(view, "/alert/metric")))
+        @if field(view, "analysis").is_object() { (analysis(field(view, "analysis"))) }
+        @if at(view, "/context/history").is_object() { (history_table(at(view, "/context/history"))) }
         section {
             h2 { "Deliveries" }
             (table(&view["deliveries"], &["channel", "kind", "status", "location", "error"]))

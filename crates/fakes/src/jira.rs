@@ -113,8 +113,9 @@ async fn search(
         .issues
         .iter()
         .filter(|i| {
-            i.fields["labels"]
-                .as_array()
+            i.fields
+                .get("labels")
+                .and_then(Value::as_array)
                 .is_some_and(|labels| labels.iter().any(|l| l == label.as_str()))
         })
         .map(|i| json!({"key": i.key, "fields": {}}))
@@ -137,7 +138,7 @@ async fn create(State(state): Shared, headers: HeaderMap, body: String) -> Respo
     let key = format!("OPS-{}", jira.issues.len() + 1);
     jira.issues.push(JiraIssue {
         key: key.clone(),
-        fields: body["fields"].clone(),
+        fields: body.get("fields").cloned().unwrap_or(Value::Null),
         comments: Vec::new(),
     });
     let id = 10_000 + jira.issues.len();

@@ -6,10 +6,6 @@
 //! `#[test]` or a `#[tokio::test]` alike; it stops when dropped. The state
 //! lives on: a process that dies and restarts meets the same "Slack".
 
-// What the fakes receive is read as `serde_json::Value`, whose `value["key"]`
-// gives `Null` for a missing key; a test server may also fail loudly.
-#![allow(clippy::indexing_slicing)]
-
 mod jira;
 mod running;
 mod slack;

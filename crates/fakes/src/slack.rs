@@ -82,8 +82,9 @@ impl FakeSlack {
         self.posts()
             .into_iter()
             .filter(|p| {
-                let payload = &p.body["metadata"]["event_payload"];
-                payload["incident_id"] == incident_id && payload["kind"] == kind
+                let payload = p.body.pointer("/metadata/event_payload");
+                let text = |key: &str| payload.and_then(|p| p.get(key)).and_then(Value::as_str);
+                text("incident_id") == Some(incident_id) && text("kind") == Some(kind)
             })
             .collect()
     }
@@ -124,7 +125,7 @@ async fn post_message(State(state): Shared, headers: HeaderMap, body: String) ->
     let mut slack = lock(&state);
     slack.seq += 1;
     let ts = format!("1764680000.{:06}", slack.seq);
-    let channel = body["channel"].clone();
+    let channel = body.get("channel").cloned().unwrap_or(Value::Null);
     slack.posts.push(SlackPost {
         ts: ts.clone(),
         token,
@@ -133,20 +134,23 @@ async fn post_message(State(state): Shared, headers: HeaderMap, body: String) ->
     Json(json!({"ok": true, "channel": channel, "ts": ts}))
 }
 
+/// A text field of a posted body.
+fn text<'a>(body: &'a Value, key: &str) -> Option<&'a str> {
+    body.get(key).and_then(Value::as_str)
+}
+
 /// A stored post as `conversations.*` return it.
 fn as_message(post: &SlackPost) -> Value {
-    let mut message = json!({
-        "type": "message",
-        "ts": post.ts,
-        "text": post.body["text"],
-    });
-    if let Some(thread) = post.body.get("thread_ts") {
-        message["thread_ts"] = thread.clone();
+    let mut message = serde_json::Map::new();
+    message.insert("type".into(), json!("message"));
+    message.insert("ts".into(), json!(post.ts));
+    message.insert("text".into(), text(&post.body, "text").into());
+    for key in ["thread_ts", "metadata"] {
+        if let Some(value) = post.body.get(key) {
+            message.insert(key.into(), value.clone());
+        }
     }
-    if let Some(metadata) = post.body.get("metadata") {
-        message["metadata"] = metadata.clone();
-    }
-    message
+    Value::Object(message)
 }
 
 async fn history(
@@ -164,8 +168,11 @@ async fn history(
         .posts
         .iter()
         .rev()
-        .filter(|p| p.body["channel"] == channel.as_str())
-        .filter(|p| p.body.get("thread_ts").is_none() || p.body["reply_broadcast"] == true)
+        .filter(|p| text(&p.body, "channel") == Some(channel.as_str()))
+        .filter(|p| {
+            p.body.get("thread_ts").is_none()
+                || p.body.get("reply_broadcast").and_then(Value::as_bool) == Some(true)
+        })
         .map(as_message)
         .collect();
     Json(json!({"ok": true, "messages": messages, "has_more": false}))
@@ -186,8 +193,8 @@ async fn replies(
     let messages: Vec<Value> = slack
         .posts
         .iter()
-        .filter(|p| p.body["channel"] == channel.as_str())
-        .filter(|p| p.ts == ts || p.body["thread_ts"] == ts.as_str())
+        .filter(|p| text(&p.body, "channel") == Some(channel.as_str()))
+        .filter(|p| p.ts == ts || text(&p.body, "thread_ts") == Some(ts.as_str()))
         .map(as_message)
         .collect();
     if messages.is_empty() {

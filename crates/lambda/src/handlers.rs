@@ -50,7 +50,12 @@ pub async fn register_alert<S: IncidentStore>(
     let out = steps::register_alert(store, policy, &input, Utc::now()).await?;
     MetricSet::new()
         .dimension("Source", &source_name(&input.alert))
-        .dimension("Disposition", out["decision"].as_str().unwrap_or("unknown"))
+        .dimension(
+            "Disposition",
+            out.get("decision")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown"),
+        )
         .metric("AlertsProcessed", 1.0, "Count")
         .emit();
     Ok(out)
@@ -78,14 +83,10 @@ pub async fn query_logs<L: LogSource>(logs: &L, policy: &Policy, input: &Value) 
     MetricSet::new()
         .dimension("Query", "logs")
         .metric("QueryLatency", millis(started), "Milliseconds")
-        .metric(
-            "LogTemplates",
-            out["templates"].as_array().map_or(0, Vec::len) as f64,
-            "Count",
-        )
+        .metric("LogTemplates", count(&out, "templates"), "Count")
         .metric(
             "LogContextTokens",
-            out["tokens"].as_f64().unwrap_or(0.0),
+            out.get("tokens").and_then(Value::as_f64).unwrap_or(0.0),
             "Count",
         )
         .emit();
@@ -103,11 +104,7 @@ pub async fn query_changes<C: Changes>(
     MetricSet::new()
         .dimension("Query", "changes")
         .metric("QueryLatency", millis(started), "Milliseconds")
-        .metric(
-            "Changes",
-            out["events"].as_array().map_or(0, Vec::len) as f64,
-            "Count",
-        )
+        .metric("Changes", count(&out, "events"), "Count")
         .emit();
     Ok(out)
 }
@@ -121,7 +118,7 @@ pub async fn check_cache<C: AnalysisCache>(
 ) -> Result<Value> {
     let input: steps::CacheInput = steps::parse(input)?;
     let out = steps::check_cache(cache, analyzer, &input, Utc::now()).await?;
-    let hit = out["hit"].as_bool() == Some(true);
+    let hit = out.get("hit").and_then(Value::as_bool) == Some(true);
     MetricSet::new()
         .dimension("Cache", "analysis")
         .metric(if hit { "CacheHits" } else { "CacheMisses" }, 1.0, "Count")
@@ -248,4 +245,9 @@ fn source_name(alert: &responder_core::Alert) -> String {
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
         .unwrap_or_else(|| "unknown".to_owned())
+}
+
+/// How many items a step result's list holds, as a metric value.
+fn count(out: &Value, key: &str) -> f64 {
+    out.get(key).and_then(Value::as_array).map_or(0, Vec::len) as f64
 }

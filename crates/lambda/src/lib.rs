@@ -6,9 +6,6 @@
 //! The handlers are generic over the ports, so the tests feed them the
 //! inputs their states receive (`events/functions/`) on any backend.
 
-// Task inputs are `serde_json::Value`, whose `value["key"]` never panics.
-#![allow(clippy::indexing_slicing)]
-
 pub mod handlers;
 
 /// Every function binary links this crate, so every function allocates with

@@ -181,7 +181,8 @@ impl Backend for LocalApi {
             .first()
             .and_then(|first| self.iteration_state(first, id))
             .map_or((Value::Null, Value::Null), |state| {
-                (state["alert"].clone(), state["context"].clone())
+                let field = |key: &str| state.get(key).cloned().unwrap_or(Value::Null);
+                (field("alert"), field("context"))
             });
         Ok(Some(json!({
             "incident": incident,
@@ -260,7 +261,7 @@ impl Backend for LocalApi {
                 });
                 if let Ok(Value::Object(details)) = serde_json::to_value(&e.details) {
                     for (k, v) in details {
-                        event[k] = v;
+                        responder_core::json::set(&mut event, &k, v);
                     }
                 }
                 event
@@ -604,7 +605,12 @@ impl LocalApi {
             .iter()
             .rev()
             .filter_map(|e| e.details.input.as_ref().map(responder_sfn::Payload::value))
-            .filter(|input| input["registration"]["incident"]["id"].as_str() == Some(incident_id))
+            .filter(|input| {
+                input
+                    .pointer("/registration/incident/id")
+                    .and_then(Value::as_str)
+                    == Some(incident_id)
+            })
             .max_by_key(|input| input.as_object().map_or(0, serde_json::Map::len))
     }
 }

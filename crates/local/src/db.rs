@@ -225,7 +225,7 @@ impl Db {
                     format!("{} line {}: {e}", path.display(), n + 1),
                 )
             })?;
-            let text = |k: &str| row[k].as_str().map(str::to_owned);
+            let text = |k: &str| row.get(k).and_then(|v| v.as_str()).map(str::to_owned);
             let (Some(id), Some(signature), Some(resource), Some(opened_at)) = (
                 text("incident_id"),
                 text("signature"),
@@ -245,7 +245,7 @@ impl Db {
                 "INSERT OR IGNORE INTO incident_history
                  (incident_id, signature, resource, subject, service, opened_at, resolved_at, root_cause, resolution, time_to_recover_seconds)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![id, signature, resource, text("subject"), text("service"), opened_at, text("resolved_at"), text("root_cause"), text("resolution"), row["time_to_recover_seconds"].as_i64()],
+                params![id, signature, resource, text("subject"), text("service"), opened_at, text("resolved_at"), text("root_cause"), text("resolution"), row.get("time_to_recover_seconds").and_then(serde_json::Value::as_i64)],
             )?;
         }
         Ok(added)

@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use responder_core::json::set;
 use responder_workflow::error::names;
 use responder_workflow::render::{self, Message, MessageKind};
 use responder_workflow::{Error, Result};
@@ -142,15 +143,20 @@ impl JiraSender {
                 format!("Jira's search answer is not JSON: {}", answer.excerpt()),
             )
         })?;
-        Ok(found["issues"][0]["key"].as_str().map(str::to_owned))
+        Ok(found
+            .pointer("/issues/0/key")
+            .and_then(Value::as_str)
+            .map(str::to_owned))
     }
 
     async fn create(&self, message: &Message) -> Result<String> {
         let mut body = render::jira(message);
         // The alarm's `jira-project` tag, else the configured project.
         let project = render::jira_project(message).unwrap_or_else(|| self.target.project.clone());
-        body["fields"]["project"] = json!({"key": project});
-        body["fields"]["issuetype"] = json!({"name": self.target.issue_type});
+        if let Some(fields) = body.get_mut("fields") {
+            set(fields, "project", json!({"key": project}));
+            set(fields, "issuetype", json!({"name": self.target.issue_type}));
+        }
         let answer = self
             .https
             .send(
@@ -165,7 +171,7 @@ impl JiraSender {
             return Err(refusal("Jira", &answer));
         }
         let created: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
-        let key = created["key"].as_str().unwrap_or("?");
+        let key = created.get("key").and_then(Value::as_str).unwrap_or("?");
         Ok(format!("jira:{key}"))
     }
 
@@ -192,12 +198,20 @@ impl JiraSender {
         }
         let listed: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
         let ours = comment_property(message);
-        let there = listed["comments"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .flat_map(|c| c["properties"].as_array().into_iter().flatten())
-            .any(|p| p["key"] == COMMENT_PROPERTY && p["value"] == ours["value"]);
+        let list = |value: &Value, key: &str| {
+            value
+                .get(key)
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        };
+        let there = list(&listed, "comments")
+            .iter()
+            .flat_map(|c| list(c, "properties"))
+            .any(|p| {
+                p.get("key").and_then(Value::as_str) == Some(COMMENT_PROPERTY)
+                    && p.get("value") == ours.get("value")
+            });
         Ok(if there {
             Found::At(format!("jira:{key}"))
         } else {

@@ -9,6 +9,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use responder_core::json::{field, set};
 use responder_workflow::error::names;
 use responder_workflow::render::{self, Message, MessageKind};
 use responder_workflow::{Error, Result};
@@ -98,7 +99,7 @@ impl SlackSender {
         if message.thread.is_some()
             && matches!(message.kind, MessageKind::Incident | MessageKind::Recovery)
         {
-            rendered["reply_broadcast"] = Value::Bool(true);
+            set(&mut rendered, "reply_broadcast", Value::Bool(true));
         }
         self.post(&rendered, message.thread.as_deref()).await
     }
@@ -121,9 +122,9 @@ impl SlackSender {
                 channel,
             } => {
                 let mut body = message.clone();
-                body["channel"] = Value::String(channel.clone());
+                set(&mut body, "channel", Value::String(channel.clone()));
                 if let Some(ts) = thread.and_then(|t| thread_ts(t, channel)) {
-                    body["thread_ts"] = Value::String(ts.to_owned());
+                    set(&mut body, "thread_ts", Value::String(ts.to_owned()));
                 }
                 (
                     format!("{}/chat.postMessage", api_base.trim_end_matches('/')),
@@ -150,11 +151,11 @@ impl SlackSender {
                         format!("Slack's answer is not JSON: {}", answer.excerpt()),
                     )
                 })?;
-                if reply["ok"].as_bool() == Some(true) {
-                    let ts = reply["ts"].as_str().unwrap_or_default();
+                if field(&reply, "ok").as_bool() == Some(true) {
+                    let ts = field(&reply, "ts").as_str().unwrap_or_default();
                     return Ok(format!("slack:{channel}/{ts}"));
                 }
-                let code = reply["error"].as_str().unwrap_or("unknown_error");
+                let code = field(&reply, "error").as_str().unwrap_or("unknown_error");
                 let name = if code == "ratelimited" {
                     names::DELIVERY_THROTTLED
                 } else {
@@ -281,13 +282,13 @@ impl SlackInteractivity {
             .map_err(|e| e.to_string())?;
         let reply: Value = serde_json::from_str(&answer.body)
             .map_err(|_| format!("Slack's answer is not JSON: {}", answer.excerpt()))?;
-        if reply["ok"].as_bool() != Some(true) {
+        if field(&reply, "ok").as_bool() != Some(true) {
             return Err(format!(
                 "Slack refused: {}",
-                reply["error"].as_str().unwrap_or("unknown_error")
+                field(&reply, "error").as_str().unwrap_or("unknown_error")
             ));
         }
-        Ok(reply["users"]
+        Ok(field(&reply, "users")
             .as_array()
             .map(|users| {
                 users
@@ -358,19 +359,19 @@ impl SlackSender {
             return Err(refusal("Slack", &answer));
         }
         let reply: Value = serde_json::from_str(&answer.body).unwrap_or(Value::Null);
-        if reply["ok"].as_bool() != Some(true) {
-            let code = reply["error"].as_str().unwrap_or("unknown_error");
+        if field(&reply, "ok").as_bool() != Some(true) {
+            let code = field(&reply, "error").as_str().unwrap_or("unknown_error");
             return Err(Error::new(
                 names::DELIVERY_TRANSIENT,
                 format!("Slack could not be asked for earlier messages: {code}"),
             ));
         }
-        let found = reply["messages"]
+        let found = field(&reply, "messages")
             .as_array()
             .into_iter()
             .flatten()
-            .find(|m| m["metadata"]["event_payload"] == *payload);
-        Ok(match found.and_then(|m| m["ts"].as_str()) {
+            .find(|m| m.pointer("/metadata/event_payload") == Some(payload));
+        Ok(match found.and_then(|m| field(m, "ts").as_str()) {
             Some(ts) => Found::At(format!("slack:{channel}/{ts}")),
             None => Found::NotThere,
         })

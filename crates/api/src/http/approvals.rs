@@ -31,7 +31,7 @@ pub async fn confirm<B: Backend>(
         .ok()
         .flatten()
         .unwrap_or(Value::Null);
-    let incident = &view["incident"];
+    let text = |pointer: &str| view.pointer(pointer).and_then(Value::as_str);
     let verb = match link.decision {
         LinkDecision::Approve => "Approve",
         LinkDecision::Reject => "Reject",
@@ -43,9 +43,9 @@ pub async fn confirm<B: Backend>(
          <form method=\"post\"><button type=\"submit\">{verb}</button></form>\
          <p>Nothing is decided until you press the button.</p>",
         id = escape(&link.incident_id),
-        severity = escape(incident["severity"].as_str().unwrap_or("?")),
-        title = escape(incident["title"].as_str().unwrap_or("(unknown incident)")),
-        summary = escape(view["analysis"]["summary"].as_str().unwrap_or_default()),
+        severity = escape(text("/incident/severity").unwrap_or("?")),
+        title = escape(text("/incident/title").unwrap_or("(unknown incident)")),
+        summary = escape(text("/analysis/summary").unwrap_or_default()),
     );
     page(StatusCode::OK, &format!("{verb} incident"), &body)
 }

@@ -3,6 +3,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
+use responder_core::json::set;
 use responder_core::{IncidentStatus, Severity};
 use serde_json::{Value, json};
 
@@ -60,7 +61,7 @@ pub async fn execution<B: Backend>(backend: &B, a: args::GetExecution) -> Result
     {
         let cut = events.len() - max_events;
         events.drain(..cut);
-        view["events_omitted"] = json!(cut);
+        set(&mut view, "events_omitted", json!(cut));
     }
     Ok(view)
 }

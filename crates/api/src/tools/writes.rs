@@ -3,6 +3,7 @@
 //! ([`super::Tools::call`]).
 
 use responder_core::Channel;
+use responder_core::json::set;
 use serde_json::{Value, json};
 
 use super::Caller;
@@ -86,13 +87,15 @@ pub async fn start<B: Backend>(
         (Some(payload), None, None) => payload,
         (None, Some(title), message) => {
             let mut payload = text_alert(&title)?;
-            payload["title"] = json!(title.chars().take(200).collect::<String>());
-            payload["message"] = json!(message.unwrap_or_else(|| title.clone()));
+            let title_cut: String = title.chars().take(200).collect();
+            set(&mut payload, "title", json!(title_cut));
+            set(&mut payload, "message", json!(message.unwrap_or(title)));
             if let Some(severity) = &a.severity {
-                payload["severity"] = json!(parse_severity("severity", severity)?.as_str());
+                let severity = parse_severity("severity", severity)?;
+                set(&mut payload, "severity", json!(severity.as_str()));
             }
             if let Some(service) = &a.service {
-                payload["service"] = json!(service);
+                set(&mut payload, "service", json!(service));
             }
             payload
         }

@@ -4,11 +4,6 @@
 //! transitions, the estimated AWS cost, wall time. `--generate N` writes a
 //! storm to FILE first (`crate::storm`).
 
-// JSON is built and read as `serde_json::Value`, whose `value["key"]` gives
-// `Null` (or inserts) and never panics; the slices are indexed modulo
-// their length.
-#![allow(clippy::indexing_slicing)]
-
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write as _;
 use std::path::PathBuf;
@@ -17,6 +12,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Context;
+use responder_core::json::{at, field};
 use responder_sfn::{Execution, Payload, Status};
 use serde::Serialize;
 use serde_json::Value;
@@ -276,12 +272,18 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
                     "Deliver" | "SendRecovery" => {
                         if let Some(input) = event.details.input.as_ref().map(Payload::value) {
                             let key = (
-                                input["incident"]["id"]
+                                at(&input, "/incident/id")
                                     .as_str()
                                     .unwrap_or_default()
                                     .to_owned(),
-                                input["channel"].as_str().unwrap_or_default().to_owned(),
-                                input["kind"].as_str().unwrap_or("incident").to_owned(),
+                                field(&input, "channel")
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .to_owned(),
+                                field(&input, "kind")
+                                    .as_str()
+                                    .unwrap_or("incident")
+                                    .to_owned(),
                             );
                             *notifications.entry(key).or_default() += 1;
                         }
@@ -300,9 +302,9 @@ fn summarize(summary: &mut Summary, executions: &[Execution], before: &Counts, a
                     invocations += 1;
                 }
                 if let Some(output) = event.details.output.as_ref().map(Payload::value) {
-                    let usage = &output["usage"];
-                    tokens.0 += usage["input_tokens"].as_u64().unwrap_or(0);
-                    tokens.1 += usage["output_tokens"].as_u64().unwrap_or(0);
+                    let count = |key: &str| at(&output, key).as_u64().unwrap_or(0);
+                    tokens.0 += count("/usage/input_tokens");
+                    tokens.1 += count("/usage/output_tokens");
                 }
             }
         }
