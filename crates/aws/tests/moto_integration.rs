@@ -20,6 +20,7 @@ use responder_aws::ses::SesMailer;
 use responder_aws::sfn::SfnExecutions;
 use responder_core::{Channel, NormalizeOptions, normalize};
 use responder_workflow::Policy;
+use responder_workflow::fixtures::{demo_message, message_of};
 use responder_workflow::ports::{
     Archive, ArchiveRecord, Begin, Executions, Found, Idempotency, IncidentStore, Notifier,
 };
@@ -52,30 +53,6 @@ async fn register(store: &DynamoStore, alert: &responder_core::Alert, execution:
     steps::register_alert(store, &Policy::default(), &input, Utc::now())
         .await
         .unwrap()
-}
-
-/// The demo incident's message (`events/functions/deliver.json`).
-fn demo() -> Message {
-    let input: serde_json::Value =
-        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
-    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
-        .unwrap()
-        .message()
-}
-
-/// The demo incident, titled `title`, its analysis only `summary`.
-fn message_of(kind: MessageKind, title: &str, summary: &str) -> Message {
-    let demo = demo();
-    let mut incident = demo.incident;
-    incident.title = title.to_owned();
-    let mut analysis = demo.analysis.unwrap();
-    analysis.summary = summary.to_owned();
-    analysis.root_causes.clear();
-    analysis.remediation.clear();
-    Message {
-        analysis: Some(analysis),
-        ..Message::new(kind, incident)
-    }
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -257,7 +234,7 @@ async fn a_retried_delivery_is_sent_once() {
     let input = DeliverInput {
         channel: "slack".into(),
         kind: MessageKind::Incident,
-        incident: demo().incident,
+        incident: demo_message().incident,
         analysis: None,
         approval: None,
         alert: None,

@@ -510,8 +510,9 @@ async fn deliver_gives_the_map_one_result_per_channel_once() {
     assert_eq!(again, out);
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn record_outcome_marks_the_incident_notified_and_archives_it() {
+/// The demo incident registered, then RecordOutcome run on `input`: its
+/// answer and the incident as stored after it.
+async fn record_outcome(input: &Value) -> (Value, responder_core::Incident) {
     let aws = aws().await;
     handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
         .await
@@ -519,24 +520,24 @@ async fn record_outcome_marks_the_incident_notified_and_archives_it() {
     let analyzer = Env::from_pairs([("BEDROCK_MODEL_ID", MODEL)])
         .analyzer_id()
         .unwrap();
-    let out = handlers::record_outcome(
-        &aws.store,
-        &aws.archive,
-        &aws.store,
-        &analyzer,
-        &event("record-outcome"),
-    )
-    .await
-    .unwrap();
-    assert_eq!(
-        out,
-        json!({"incident_id": "inc-20261120-687557cf", "status": "NOTIFIED"})
-    );
+    let out = handlers::record_outcome(&aws.store, &aws.archive, &aws.store, &analyzer, input)
+        .await
+        .unwrap();
     let incident =
         responder_workflow::ports::IncidentStore::incident(&aws.store, "inc-20261120-687557cf")
             .await
             .unwrap()
             .unwrap();
+    (out, incident)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn record_outcome_marks_the_incident_notified_and_archives_it() {
+    let (out, incident) = record_outcome(&event("record-outcome")).await;
+    assert_eq!(
+        out,
+        json!({"incident_id": "inc-20261120-687557cf", "status": "NOTIFIED"})
+    );
     assert_eq!(
         incident.notified_channels,
         [Channel::Slack, Channel::Jira, Channel::Email]
@@ -549,13 +550,6 @@ async fn record_outcome_marks_the_incident_notified_and_archives_it() {
 /// an `explanation`, a category and a component (no `cause`).
 #[tokio::test(flavor = "multi_thread")]
 async fn record_outcome_archives_a_v2_analysis_cause_as_its_headline() {
-    let aws = aws().await;
-    handlers::register_alert(&aws.store, &Policy::default(), &event("register-alert"))
-        .await
-        .unwrap();
-    let analyzer = Env::from_pairs([("BEDROCK_MODEL_ID", MODEL)])
-        .analyzer_id()
-        .unwrap();
     let mut input = event("record-outcome");
     input["analysis"]["schema_version"] = json!(2);
     input["analysis"]["root_causes"] = json!([{
@@ -565,14 +559,7 @@ async fn record_outcome_archives_a_v2_analysis_cause_as_its_headline() {
         "confidence": 0.9,
         "evidence": [{"kind": "log", "detail": "PaymentGatewayError: connect ETIMEDOUT 10.20.4.17:443"}]
     }]);
-    handlers::record_outcome(&aws.store, &aws.archive, &aws.store, &analyzer, &input)
-        .await
-        .unwrap();
-    let incident =
-        responder_workflow::ports::IncidentStore::incident(&aws.store, "inc-20261120-687557cf")
-            .await
-            .unwrap()
-            .unwrap();
+    let (_, incident) = record_outcome(&input).await;
     assert_eq!(
         incident.root_cause.as_deref(),
         Some(

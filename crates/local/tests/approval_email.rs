@@ -12,32 +12,18 @@ use responder_api::links::{self, LinkDecision};
 use responder_core::Channel;
 use responder_local::config::ApprovalLinks;
 use responder_local::outbox::{Outbox, approval_email};
+use responder_workflow::fixtures::message_of;
 use responder_workflow::ports::Notifier;
 use responder_workflow::render::{ApprovalOutcome, Message, MessageKind};
-
-/// The demo incident's message (`events/functions/deliver.json`).
-fn demo() -> Message {
-    let input: serde_json::Value =
-        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
-    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
-        .unwrap()
-        .message()
-}
 
 /// The demo incident's approval request, with hostile text in its title
 /// and summary.
 fn message() -> Message {
-    let demo = demo();
-    let mut incident = demo.incident;
-    incident.title = "checkout <script>alert(1)</script> errors".to_owned();
-    let mut analysis = demo.analysis.unwrap();
-    analysis.summary = "Click <a href=\"http://evil.example\">here</a>".to_owned();
-    analysis.root_causes.clear();
-    analysis.remediation.clear();
-    Message {
-        analysis: Some(analysis),
-        ..Message::new(MessageKind::Approval, incident)
-    }
+    message_of(
+        MessageKind::Approval,
+        "checkout <script>alert(1)</script> errors",
+        "Click <a href=\"http://evil.example\">here</a>",
+    )
 }
 
 fn links() -> ApprovalLinks {

@@ -15,6 +15,7 @@ use std::sync::{Arc, Mutex};
 use responder_core::Channel;
 use responder_local::outbox::Outbox;
 use responder_local::smtp::{EmailConfig, Password, SmtpTls};
+use responder_workflow::fixtures::message_of;
 use responder_workflow::ports::Notifier;
 use responder_workflow::render::{Message, MessageKind};
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -114,30 +115,6 @@ where
         };
         write.write_all(reply).await.unwrap();
         write.flush().await.unwrap();
-    }
-}
-
-/// The demo incident's message (`events/functions/deliver.json`).
-fn demo() -> Message {
-    let input: serde_json::Value =
-        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
-    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
-        .unwrap()
-        .message()
-}
-
-/// The demo incident, titled `title`, its analysis only `summary`.
-fn message_of(kind: MessageKind, title: &str, summary: &str) -> Message {
-    let demo = demo();
-    let mut incident = demo.incident;
-    incident.title = title.to_owned();
-    let mut analysis = demo.analysis.unwrap();
-    analysis.summary = summary.to_owned();
-    analysis.root_causes.clear();
-    analysis.remediation.clear();
-    Message {
-        analysis: Some(analysis),
-        ..Message::new(kind, incident)
     }
 }
 

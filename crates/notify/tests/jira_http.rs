@@ -20,6 +20,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use responder_notify::jira::{JiraSender, JiraTarget};
+use responder_workflow::fixtures::message_of;
 use responder_workflow::render::{Message, MessageKind};
 use serde_json::{Value, json};
 
@@ -110,30 +111,6 @@ fn sender(base: &str) -> JiraSender {
         },
         Duration::from_secs(5),
     )
-}
-
-/// The demo incident's message (`events/functions/deliver.json`).
-fn demo() -> Message {
-    let input: serde_json::Value =
-        serde_json::from_str(include_str!("../../../events/functions/deliver.json")).unwrap();
-    responder_workflow::steps::parse::<responder_workflow::steps::DeliverInput>(&input)
-        .unwrap()
-        .message()
-}
-
-/// The demo incident, titled `title`, its analysis only `summary`.
-fn message_of(kind: MessageKind, title: &str, summary: &str) -> Message {
-    let demo = demo();
-    let mut incident = demo.incident;
-    incident.title = title.to_owned();
-    let mut analysis = demo.analysis.unwrap();
-    analysis.summary = summary.to_owned();
-    analysis.root_causes.clear();
-    analysis.remediation.clear();
-    Message {
-        analysis: Some(analysis),
-        ..Message::new(kind, incident)
-    }
 }
 
 fn message(kind: MessageKind) -> Message {

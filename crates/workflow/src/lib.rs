@@ -8,6 +8,8 @@
 pub mod backend;
 pub mod budget;
 pub mod error;
+#[cfg(any(test, feature = "test-support"))]
+pub mod fixtures;
 pub mod history;
 pub mod policy;
 pub mod ports;

@@ -162,7 +162,7 @@ mod tests {
 
     #[test]
     fn history_evidence_is_told_once_and_sources_are_kept() {
-        let mut message = super::super::demo_message();
+        let mut message = crate::fixtures::demo_message();
         if let Some(analysis) = message.analysis.as_mut() {
             analysis.root_causes = serde_json::from_value(json!([
                 {"cause": "a", "confidence": 0.5, "evidence": [

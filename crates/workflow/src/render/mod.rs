@@ -154,18 +154,6 @@ impl Message {
     }
 }
 
-/// The demo incident's message, from the Deliver input every test level
-/// shares (`events/functions/deliver.json`).
-#[cfg(test)]
-pub(crate) fn demo_message() -> Message {
-    let input: Value =
-        serde_json::from_str(include_str!("../../../../events/functions/deliver.json"))
-            .expect("events/functions/deliver.json is JSON");
-    crate::steps::parse::<crate::steps::DeliverInput>(&input)
-        .expect("events/functions/deliver.json is a Deliver input")
-        .message()
-}
-
 /// An `https` URL without spaces, quotes, angle brackets or `|` (which
 /// would end a Slack link or an HTML attribute), at most 2000 characters.
 pub fn safe_url(url: &str) -> Option<String> {
