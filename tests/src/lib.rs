@@ -17,6 +17,19 @@ pub struct LocalSetup {
     pub engine: Engine,
     pub definition: Arc<Definition>,
     pub dir: PathBuf,
+    /// The directory goes when the setup does (or whatever keeps this):
+    /// tests leave nothing behind.
+    pub removed_on_drop: RemoveOnDrop,
+}
+
+/// Removes a directory when dropped.
+#[derive(Debug)]
+pub struct RemoveOnDrop(pub PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
 }
 
 /// A [`LocalSetup`] in a temporary directory named after the test.
@@ -73,6 +86,7 @@ pub fn local_setup_with(
         local,
         engine,
         definition,
+        removed_on_drop: RemoveOnDrop(dir.clone()),
         dir,
     }
 }

@@ -11,13 +11,14 @@
 use std::sync::Arc;
 
 use responder_api::tools::{Caller, ToolPolicy, Tools};
-use responder_e2e::{events_dir, local_setup};
+use responder_e2e::{RemoveOnDrop, events_dir, local_setup};
 use responder_local::LocalApi;
 use serde_json::{Value, json};
 
 struct Api {
     tools: Tools<LocalApi>,
     api: LocalApi,
+    _dir: Option<RemoveOnDrop>,
 }
 
 fn setup(name: &str) -> Api {
@@ -26,6 +27,7 @@ fn setup(name: &str) -> Api {
     Api {
         tools: Tools::new(Arc::new(api.clone()), ToolPolicy::default()),
         api,
+        _dir: Some(s.removed_on_drop),
     }
 }
 
@@ -296,6 +298,7 @@ async fn a_query_that_never_ends_stops_and_blocks_no_other_call() {
             ToolPolicy::default(),
         ),
         api: api.api,
+        _dir: api._dir,
     });
     let forever = {
         let api = Arc::clone(&api);
@@ -441,6 +444,7 @@ async fn a_waiting_execution_resumes_in_a_new_process() {
     let again = Api {
         tools: Tools::new(Arc::new(api.clone()), ToolPolicy::default()),
         api,
+        _dir: None,
     };
     let pending = again.call("list_pending_approvals", json!({})).await;
     let incident_id = pending["approvals"][0]["incident_id"]

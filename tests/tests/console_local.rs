@@ -16,7 +16,7 @@ use axum::body::Body;
 use axum::http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
 use responder_api::tools::{Caller, ToolPolicy, Tools};
-use responder_e2e::{events_dir, local_setup, statemachine_dir};
+use responder_e2e::{RemoveOnDrop, events_dir, local_setup, statemachine_dir};
 use responder_local::LocalApi;
 use serde_json::{Value, json};
 use tower::ServiceExt;
@@ -27,6 +27,7 @@ struct Console {
     app: Router,
     api: LocalApi,
     tools: Tools<LocalApi>,
+    _dir: RemoveOnDrop,
 }
 
 fn setup(name: &str) -> Console {
@@ -45,6 +46,7 @@ fn setup_with(name: &str, policy: ToolPolicy) -> Console {
         app: responder_console::router(tools.clone(), TOKEN.to_owned(), definition),
         api,
         tools,
+        _dir: s.removed_on_drop,
     }
 }
 
