@@ -290,6 +290,30 @@ mod tests {
         DateTime::from_timestamp(1_763_630_047, 0).unwrap()
     }
 
+    /// A Deliver input is read whole before anything is sent: an incident
+    /// that lacks a field, or a kind nobody renders, is refused naming it.
+    #[test]
+    fn a_deliver_input_missing_a_field_is_refused_naming_it() {
+        let mut input: Value =
+            serde_json::from_str(include_str!("../../../../events/functions/deliver.json"))
+                .unwrap();
+        assert!(super::super::parse::<DeliverInput>(&input).is_ok());
+        if let Some(incident) = input.get_mut("incident").and_then(Value::as_object_mut) {
+            incident.remove("signature");
+        }
+        let error = super::super::parse::<DeliverInput>(&input).unwrap_err();
+        assert_eq!(error.name(), names::INVALID_INPUT);
+        assert!(error.message().contains("'incident'"), "{error}");
+        assert!(error.message().contains("signature"), "{error}");
+        let mut wrong_kind: Value =
+            serde_json::from_str(include_str!("../../../../events/functions/deliver.json"))
+                .unwrap();
+        responder_core::json::set(&mut wrong_kind, "kind", Value::from("page"));
+        let error = super::super::parse::<DeliverInput>(&wrong_kind).unwrap_err();
+        assert!(error.message().contains("'kind'"), "{error}");
+        assert!(error.message().contains("page"), "{error}");
+    }
+
     /// Runs `once` for "k", counting the sends; the destination answers `at`.
     async fn send(records: &Records, sends: &AtomicUsize, at: Found) -> Result<Value> {
         once(
