@@ -13,10 +13,10 @@ use responder_workflow::Policy;
 use responder_workflow::backend::error::ApiError;
 use responder_workflow::backend::{
     AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result, TaskAnswer, resolution_result,
+    QueryRows, Result, resolution_result,
 };
-use responder_workflow::ports::{AnalysisCache, Analyzer, Executions, IncidentStore};
-use responder_workflow::steps::resolve_by_hand;
+use responder_workflow::ports::{AnalysisCache, Analyzer, IncidentStore};
+use responder_workflow::steps::{decide, resolve_by_hand};
 use serde_json::{Value, json};
 
 use crate::athena::AthenaHistory;
@@ -24,7 +24,7 @@ use crate::bedrock::BedrockAnalyzer;
 use crate::dynamodb::DynamoStore;
 use crate::logs_insights::InsightsLogs;
 use crate::s3::S3Archive;
-use crate::sfn::{APPROVAL_EXPIRED, SfnExecutions};
+use crate::sfn::SfnExecutions;
 
 /// Every status, for lists without one.
 const STATUSES: [IncidentStatus; 5] = [
@@ -250,71 +250,24 @@ impl Backend for AwsApi {
             .map_err(ApiError::from)
     }
 
+    /// Through the one decide step ([`decide`]): a Lambda that dies between
+    /// recording the decision and answering the token leaves it for the
+    /// next decision on the incident (a client's retry) to give.
     async fn decide(
         &self,
         incident_id: &str,
         decision: &Decision,
         caller: &str,
     ) -> Result<Decided> {
-        let Some(approval) = self
-            .store
-            .approvals_where(Some(incident_id), true)
-            .await
-            .map_err(ApiError::from)?
-            .pop()
-        else {
-            // An id nobody knows is NotFound, as locally; a known incident
-            // with nothing to decide is a Conflict.
-            let known = self
-                .store
-                .incident(incident_id)
-                .await
-                .map_err(ApiError::from)?
-                .is_some();
-            return Err(if known {
-                ApiError::conflict(format!("incident '{incident_id}' has no approval waiting"))
-            } else {
-                ApiError::not_found(format!("no incident '{incident_id}'"))
-            });
-        };
-        let (answer, name) = decision.task_answer(&approval.channels, caller);
-        let sent = match answer {
-            TaskAnswer::Success(output) => {
-                self.executions
-                    .send_task_success(&approval.token, &output)
-                    .await
-            }
-            TaskAnswer::Failure { error, cause } => {
-                self.executions
-                    .send_task_failure(&approval.token, error, &cause)
-                    .await
-            }
-        };
-        let recorded = if name == "REJECTED" {
-            "REJECTED"
-        } else {
-            "APPROVED"
-        };
-        match sent {
-            Ok(()) => {}
-            Err(e) if e.name() == APPROVAL_EXPIRED => {
-                let _ = self.store.mark_approval(&approval.id, "EXPIRED").await;
-                return Err(ApiError::conflict(format!(
-                    "incident '{incident_id}': the approval is no longer waiting ({})",
-                    e.message()
-                )));
-            }
-            Err(e) => return Err(e.into()),
-        }
-        self.store
-            .mark_approval(&approval.id, recorded)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(Decided {
-            incident_id: incident_id.to_owned(),
-            approval_id: approval.id,
-            decision: name.to_owned(),
-        })
+        decide(
+            &self.store,
+            &self.executions,
+            &self.store,
+            incident_id,
+            decision,
+            caller,
+        )
+        .await
     }
 
     async fn resolve(&self, incident_id: &str, resolution: &str) -> Result<Incident> {

@@ -26,8 +26,8 @@ use responder_core::analysis::Analysis;
 use responder_core::{Channel, Incident};
 use responder_workflow::error::names;
 use responder_workflow::ports::{
-    AnalysisCache, Analyzed, ApprovalRequest, Approvals, Begin, Delivery, Idempotency,
-    IncidentStore, Occurrence, Write,
+    AnalysisCache, Analyzed, Answered, ApprovalRequest, Approvals, Begin, Delivery, Idempotency,
+    IncidentStore, Occurrence, RecordedDecision, TaskAnswer, WaitingApproval, Write,
 };
 use responder_workflow::{Error, Result};
 use serde_json::Value;
@@ -390,6 +390,106 @@ impl Approvals for DynamoStore {
             Err(e) if is_conditional_failure(&e) => Ok(()),
             Err(e) => Err(store_error("PutItem", &e)),
         }
+    }
+
+    async fn waiting(&self, incident_id: &str) -> Result<Option<WaitingApproval>> {
+        Ok(self
+            .approvals_where(Some(incident_id), true)
+            .await?
+            .pop()
+            .map(|a| WaitingApproval {
+                id: a.id,
+                token: a.token,
+                channels: a.channels,
+            }))
+    }
+
+    async fn record_decision(&self, d: &RecordedDecision, caller: &str) -> Result<bool> {
+        let status = match d.answer {
+            TaskAnswer::Success(_) => "APPROVED",
+            TaskAnswer::Failure { .. } => "REJECTED",
+        };
+        let result = self
+            .client
+            .update_item()
+            .table_name(&self.tables.approvals)
+            .key("id", s(&d.approval_id))
+            .update_expression(
+                "SET approval_status = :status, decision = :decision, answer = :answer, \
+                 answered = :no, decided_by = :caller",
+            )
+            .condition_expression("approval_status = :pending")
+            .expression_attribute_values(":status", s(status))
+            .expression_attribute_values(":decision", s(&d.decision))
+            .expression_attribute_values(":answer", s(&json_text(&d.answer)?))
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .expression_attribute_values(":caller", s(caller))
+            .expression_attribute_values(":pending", s("PENDING"))
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(true),
+            Err(e) if is_conditional_failure(&e) => Ok(false),
+            Err(e) => Err(store_error("UpdateItem", &e)),
+        }
+    }
+
+    /// Items decided before `answered` existed have none: taken as given.
+    async fn unanswered(&self, incident_id: Option<&str>) -> Result<Vec<RecordedDecision>> {
+        let mut scan = self
+            .client
+            .scan()
+            .table_name(&self.tables.approvals)
+            .filter_expression(if incident_id.is_some() {
+                "answered = :no AND incident_id = :incident"
+            } else {
+                "answered = :no"
+            })
+            .expression_attribute_values(":no", AttributeValue::Bool(false))
+            .limit(views::MAX_APPROVALS_SCANNED);
+        if let Some(id) = incident_id {
+            scan = scan.expression_attribute_values(":incident", s(id));
+        }
+        let out = scan.send().await.map_err(|e| store_error("Scan", &e))?;
+        let mut decisions: Vec<(String, RecordedDecision)> = out
+            .items()
+            .iter()
+            .map(|item| {
+                let answer =
+                    serde_json::from_str(&text(item, "answer")?).map_err(Error::corrupt)?;
+                Ok((
+                    text(item, "requested_at")?,
+                    RecordedDecision {
+                        approval_id: text(item, "id")?,
+                        token: text(item, "token")?,
+                        decision: text(item, "decision")?,
+                        answer,
+                    },
+                ))
+            })
+            .collect::<Result<_>>()?;
+        decisions.sort_by(|a, b| a.0.cmp(&b.0));
+        Ok(decisions.into_iter().map(|(_, d)| d).collect())
+    }
+
+    async fn mark_answered(&self, approval_id: &str, answered: Answered) -> Result<()> {
+        let mut update = self
+            .client
+            .update_item()
+            .table_name(&self.tables.approvals)
+            .key("id", s(approval_id))
+            .expression_attribute_values(":yes", AttributeValue::Bool(true));
+        update = match answered {
+            Answered::TooLate => update
+                .update_expression("SET answered = :yes, approval_status = :expired")
+                .expression_attribute_values(":expired", s("EXPIRED")),
+            Answered::Given | Answered::Unknown => update.update_expression("SET answered = :yes"),
+        };
+        update
+            .send()
+            .await
+            .map_err(|e| store_error("UpdateItem", &e))?;
+        Ok(())
     }
 }
 

@@ -285,6 +285,55 @@ async fn a_token_that_timed_out_is_a_conflict() {
     );
 }
 
+/// Step Functions throttles the answer past the SDK's three attempts: the
+/// decision stays recorded, and the client's retry gives it (once), where a
+/// second decision is refused.
+#[tokio::test]
+async fn a_decision_step_functions_did_not_take_is_given_by_the_retry() {
+    let store = support::dynamo_store().await;
+    seed(
+        &store,
+        &incident(
+            "inc-t",
+            IncidentStatus::PendingApproval,
+            "2026-11-20T10:00:00Z",
+            "checkout-api",
+        ),
+    )
+    .await;
+    let approval_id = approval(&store, "inc-t", 15).await;
+    let throttled_then_taken = mock!(aws_sdk_sfn::Client::send_task_success)
+        .sequence()
+        .error(|| SendTaskSuccessError::generic(meta("ThrottlingException")))
+        .times(3)
+        .output(|| SendTaskSuccessOutput::builder().build())
+        .build();
+    let api = api(store.clone(), &[&throttled_then_taken], &[], &[]).await;
+    let decision = Decision::Approve {
+        comment: Some("seen it, go".into()),
+        severity: None,
+        channels: None,
+        summary: None,
+    };
+    let error = api.decide("inc-t", &decision, "alice").await.unwrap_err();
+    assert_eq!(error.name, "Unavailable", "{error}");
+    let kept = store.unanswered(Some("inc-t")).await.unwrap();
+    assert_eq!(kept.len(), 1, "the decision is recorded, not lost");
+    assert_eq!(kept[0].approval_id, approval_id);
+    assert_eq!(kept[0].decision, "APPROVED");
+
+    let reject = Decision::Reject {
+        reason: "too late".into(),
+    };
+    let decided = api.decide("inc-t", &decision, "alice").await.unwrap();
+    assert_eq!(decided.decision, "APPROVED");
+    assert_eq!(decided.approval_id, approval_id);
+    assert!(store.unanswered(None).await.unwrap().is_empty());
+    let refused = api.decide("inc-t", &reject, "bob").await.unwrap_err();
+    assert_eq!(refused.name, "Conflict", "{refused}");
+    assert_eq!(throttled_then_taken.num_calls(), 4);
+}
+
 #[tokio::test]
 async fn the_incident_view_gathers_analysis_deliveries_and_the_report() {
     let store = support::dynamo_store().await;

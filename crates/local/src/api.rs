@@ -12,10 +12,10 @@ use responder_sfn::{Definition, Engine, Status};
 use responder_workflow::backend::error::ApiError;
 use responder_workflow::backend::{
     AuditEntry, Backend, Decided, Decision, FoundLine, IncidentFilter, LogSearch, PendingApproval,
-    QueryRows, Result, TaskAnswer, resolution_result,
+    QueryRows, Result, resolution_result,
 };
 use responder_workflow::ports::{AnalysisCache, Analyzer};
-use responder_workflow::steps::resolve_by_hand;
+use responder_workflow::steps::{decide, give_unanswered, resolve_by_hand};
 use rusqlite::{OptionalExtension, params};
 use serde_json::{Value, json};
 use tokio::sync::Notify;
@@ -23,10 +23,9 @@ use tokio::sync::Notify;
 use crate::analyzer::LocalAnalyzer;
 use crate::archive::{ArchiveQueries, QueryLimits};
 use crate::error::LocalError;
+use crate::executions::LocalExecutions;
+pub use crate::executions::STATE_MACHINE;
 use crate::workflow::Local;
-
-/// The state machine's name in execution ARNs.
-pub const STATE_MACHINE: &str = "IncidentResponse";
 
 /// The local backend. Cheap to share: everything is behind `Arc`s.
 #[derive(Debug, Clone)]
@@ -59,6 +58,30 @@ impl LocalApi {
         self
     }
 
+    fn executions(&self) -> LocalExecutions {
+        LocalExecutions {
+            local: Arc::clone(&self.local),
+            engine: Arc::clone(&self.engine),
+            definition: Arc::clone(&self.definition),
+        }
+    }
+
+    /// Gives the tokens of decisions recorded but never given (their
+    /// process died in between); returns how many there were. Run before
+    /// the engine moves executions on, at start and on every tick.
+    pub async fn replay_decisions(&self) -> std::result::Result<usize, LocalError> {
+        let db = &self.local.db;
+        let outcomes = give_unanswered(db, &self.executions())
+            .await
+            .map_err(|e| LocalError::named(e.name(), e.message()))?;
+        for (approval_id, outcome) in &outcomes {
+            if let Err(e) = outcome {
+                tracing::warn!(%approval_id, error = %e, "A recorded decision could not be given to its task.");
+            }
+        }
+        Ok(outcomes.len())
+    }
+
     fn analyzer(&self) -> LocalAnalyzer {
         LocalAnalyzer {
             config: self.local.config.analyzer.clone(),
@@ -69,7 +92,7 @@ impl LocalApi {
     /// callback (an approval); timeouts of waiting tasks fire here. Returns
     /// how many executions are still running.
     pub async fn advance(&self) -> std::result::Result<usize, LocalError> {
-        self.replay_decisions()?;
+        self.replay_decisions().await?;
         let running = self
             .engine
             .store()
@@ -338,25 +361,21 @@ impl Backend for LocalApi {
             .map_err(|e| ApiError::from(responder_workflow::Error::from(e)))
     }
 
-    /// Records the decision with the task token's answer first (the
-    /// approval can be decided once), then answers the token, then marks
-    /// the answer given. A process that dies in between loses nothing:
-    /// [`LocalApi::replay_decisions`] answers the token from the record.
+    /// Through the one decide step ([`decide`]), over the database and the
+    /// engine: a process that dies between recording the decision and
+    /// answering the token leaves it to [`LocalApi::replay_decisions`].
     async fn decide(
         &self,
         incident_id: &str,
         decision: &Decision,
         caller: &str,
     ) -> Result<Decided> {
-        let recorded = self.record_decision(incident_id, decision, caller)?;
-        responder_failpoints::crash_at("approval.decided");
-        self.give_answer(&recorded.approval_id, &recorded.token, &recorded.answer)?;
-        self.wake.notify_one();
-        Ok(Decided {
-            incident_id: incident_id.to_owned(),
-            approval_id: recorded.approval_id,
-            decision: recorded.name.to_owned(),
-        })
+        let db = &self.local.db;
+        let decided = decide(db, &self.executions(), db, incident_id, decision, caller).await;
+        if decided.is_ok() {
+            self.wake.notify_one();
+        }
+        decided
     }
 
     async fn resolve(&self, incident_id: &str, resolution: &str) -> Result<Incident> {
@@ -398,182 +417,7 @@ impl Backend for LocalApi {
     }
 }
 
-/// A decision as recorded, before its token is answered.
-struct RecordedDecision {
-    approval_id: String,
-    token: String,
-    answer: StoredAnswer,
-    name: &'static str,
-}
-
-/// A task token's answer as the approvals table keeps it.
-#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
-#[serde(rename_all = "snake_case")]
-enum StoredAnswer {
-    Success(Value),
-    Failure { error: String, cause: String },
-}
-
 impl LocalApi {
-    /// In one transaction: the incident's pending approval, if its token
-    /// still waits, becomes decided, with the answer its token will get.
-    fn record_decision(
-        &self,
-        incident_id: &str,
-        decision: &Decision,
-        caller: &str,
-    ) -> Result<RecordedDecision> {
-        let mut conn = self.local.db.conn();
-        let tx = conn
-            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
-            .map_err(store_error)?;
-        let pending: Option<(String, String, String)> = tx
-            .query_row(
-                "SELECT a.id, a.token, a.channels FROM approvals a
-                 JOIN sfn_task_tokens t ON t.token = a.token
-                 WHERE a.incident_id = ?1 AND a.status = 'PENDING' AND t.state = 'waiting'
-                 ORDER BY a.requested_at DESC LIMIT 1",
-                params![incident_id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-            )
-            .optional()
-            .map_err(store_error)?;
-        let Some((approval_id, token, routed)) = pending else {
-            let known: bool = tx
-                .query_row(
-                    "SELECT count(*) > 0 FROM incidents WHERE id = ?1",
-                    params![incident_id],
-                    |r| r.get(0),
-                )
-                .map_err(store_error)?;
-            return Err(if known {
-                ApiError::conflict(format!("incident '{incident_id}' has no approval waiting"))
-            } else {
-                ApiError::not_found(format!("no incident '{incident_id}'"))
-            });
-        };
-        let routed: Value = serde_json::from_str(&routed).unwrap_or(Value::Null);
-        let (answer, name) = decision.task_answer(&routed, caller);
-        let answer = match answer {
-            TaskAnswer::Success(output) => StoredAnswer::Success(output),
-            TaskAnswer::Failure { error, cause } => StoredAnswer::Failure {
-                error: error.to_owned(),
-                cause,
-            },
-        };
-        let status = if name == "REJECTED" {
-            "REJECTED"
-        } else {
-            "APPROVED"
-        };
-        let stored = serde_json::to_string(&answer).map_err(store_error)?;
-        tx.execute(
-            "UPDATE approvals SET status = ?2, decision = ?2, answer = ?3, answered = 0 WHERE id = ?1",
-            params![approval_id, status, stored],
-        )
-        .map_err(store_error)?;
-        tx.commit().map_err(store_error)?;
-        Ok(RecordedDecision {
-            approval_id,
-            token,
-            answer,
-            name,
-        })
-    }
-
-    /// Answers the token of a recorded decision and marks it answered. A
-    /// token that timed out meanwhile makes the approval `EXPIRED` (the
-    /// decision came too late) and the caller gets a conflict.
-    fn give_answer(&self, approval_id: &str, token: &str, answer: &StoredAnswer) -> Result<()> {
-        let sent = match answer {
-            StoredAnswer::Success(output) => self.engine.send_task_success(token, output.clone()),
-            StoredAnswer::Failure { error, cause } => {
-                self.engine.send_task_failure(token, error, cause)
-            }
-        };
-        let outcome = match sent {
-            Ok(_) => Ok(()),
-            // Answered already: by this decision, in a process that died
-            // before it could mark it.
-            Err(responder_sfn::EngineError::TaskDoesNotExist(_))
-                if self.token_answered(token)? =>
-            {
-                Ok(())
-            }
-            // The task of this token ended without an answer meanwhile (it
-            // failed and was retried, which asks again under a new
-            // approval): the decision reached nobody, so say so rather
-            // than lose it.
-            Err(e @ responder_sfn::EngineError::TaskDoesNotExist(_)) => Err(e),
-            Err(
-                e @ (responder_sfn::EngineError::TaskTimedOut
-                | responder_sfn::EngineError::InvalidToken(_)),
-            ) => Err(e),
-            Err(other) => return Err(store_error(other)),
-        };
-        responder_failpoints::crash_at("approval.answered");
-        let conn = self.local.db.conn();
-        match outcome {
-            Ok(()) => {
-                conn.execute(
-                    "UPDATE approvals SET answered = 1 WHERE id = ?1",
-                    params![approval_id],
-                )
-                .map_err(store_error)?;
-                Ok(())
-            }
-            Err(e) => {
-                conn.execute(
-                    "UPDATE approvals SET status = 'EXPIRED', answered = 1 WHERE id = ?1",
-                    params![approval_id],
-                )
-                .map_err(store_error)?;
-                Err(ApiError::conflict(format!(
-                    "approval '{approval_id}' is no longer waiting ({e})"
-                )))
-            }
-        }
-    }
-
-    /// Whether `token` was answered (its answer given, taken or applied),
-    /// as opposed to closed with its task unanswered (retried, or ended).
-    fn token_answered(&self, token: &str) -> Result<bool> {
-        let answered: Option<bool> = self
-            .local
-            .db
-            .conn()
-            .query_row(
-                "SELECT answer IS NOT NULL FROM sfn_task_tokens WHERE token = ?1",
-                params![token],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(store_error)?;
-        Ok(answered == Some(true))
-    }
-
-    /// Answers the tokens of decisions recorded but never answered (their
-    /// process died in between); returns how many. Run before the engine
-    /// moves executions on, at start and on every tick.
-    pub fn replay_decisions(&self) -> std::result::Result<usize, LocalError> {
-        let unanswered: Vec<(String, String, String)> = {
-            let conn = self.local.db.conn();
-            let mut stmt = conn.prepare(
-                "SELECT id, token, answer FROM approvals
-                 WHERE answered = 0 AND answer IS NOT NULL AND status IN ('APPROVED', 'REJECTED')",
-            )?;
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
-                .collect::<std::result::Result<_, _>>()?
-        };
-        for (approval_id, token, answer) in &unanswered {
-            let answer: StoredAnswer = serde_json::from_str(answer).map_err(LocalError::corrupt)?;
-            if let Err(e) = self.give_answer(approval_id, token, &answer) {
-                tracing::warn!(%approval_id, error = %e, "A recorded decision could not be given to its task.");
-            }
-        }
-        Ok(unanswered.len())
-    }
-
     fn analysis_row(&self, id: &str) -> Result<(Option<Value>, Option<Value>)> {
         let row: Option<(String, Option<String>)> = self
             .local

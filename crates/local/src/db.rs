@@ -108,7 +108,7 @@ CREATE TABLE IF NOT EXISTS archive.incident_history (
 pub const ARCHIVE_FILE: &str = "history.sqlite";
 
 /// Columns added after the first release, for databases created before.
-const ADDED_COLUMNS: [&str; 8] = [
+const ADDED_COLUMNS: [&str; 9] = [
     "ALTER TABLE approvals ADD COLUMN expires_at TEXT",
     "ALTER TABLE analyses ADD COLUMN usage TEXT",
     // The process holding an INPROGRESS key, and whether it began its effect.
@@ -118,6 +118,8 @@ const ADDED_COLUMNS: [&str; 8] = [
     // a decision whose process died before answering is answered again.
     "ALTER TABLE approvals ADD COLUMN answer TEXT",
     "ALTER TABLE approvals ADD COLUMN answered INTEGER NOT NULL DEFAULT 0",
+    // Who decided (the audit trail has it too, with every other write).
+    "ALTER TABLE approvals ADD COLUMN decided_by TEXT",
     // What a past incident's alert measured, and its service: the history
     // query finds incidents of the same metric, resource or service.
     "ALTER TABLE archive.incident_history ADD COLUMN subject TEXT",

@@ -10,6 +10,7 @@ pub mod changes;
 pub mod config;
 pub mod db;
 pub mod error;
+pub mod executions;
 pub mod faults;
 pub mod holder;
 pub mod logs;

@@ -8,8 +8,9 @@ use responder_core::context::history::ArchivedIncident;
 use responder_core::{Channel, Incident};
 use responder_workflow::history::{candidate_of, candidate_sql};
 use responder_workflow::ports::{
-    AnalysisCache, Analyzed, ApprovalRequest, Approvals, Archive, ArchiveRecord, Begin, Delivery,
-    History, HistoryQuery, Idempotency, IncidentStore, Occurrence, Write,
+    AnalysisCache, Analyzed, Answered, ApprovalRequest, Approvals, Archive, ArchiveRecord, Begin,
+    Delivery, History, HistoryQuery, Idempotency, IncidentStore, Occurrence, RecordedDecision,
+    TaskAnswer, WaitingApproval, Write,
 };
 use responder_workflow::{Error, Result};
 use rusqlite::{OptionalExtension, params};
@@ -232,6 +233,93 @@ impl Approvals for Db {
             )
             .map_err(store)?;
         Ok(())
+    }
+
+    /// Waiting means its token waits too: the engine closes a token whose
+    /// task timed out or was retried.
+    async fn waiting(&self, incident_id: &str) -> Result<Option<WaitingApproval>> {
+        let row: Option<(String, String, String)> = self
+            .conn()
+            .query_row(
+                "SELECT a.id, a.token, a.channels FROM approvals a
+                 JOIN sfn_task_tokens t ON t.token = a.token
+                 WHERE a.incident_id = ?1 AND a.status = 'PENDING' AND t.state = 'waiting'
+                 ORDER BY a.requested_at DESC LIMIT 1",
+                params![incident_id],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .optional()
+            .map_err(store)?;
+        Ok(row.map(|(id, token, channels)| WaitingApproval {
+            id,
+            token,
+            channels: serde_json::from_str(&channels).unwrap_or(Value::Null),
+        }))
+    }
+
+    async fn record_decision(&self, d: &RecordedDecision, caller: &str) -> Result<bool> {
+        let status = approval_status(&d.answer);
+        let answer = serde_json::to_string(&d.answer).map_err(Error::corrupt)?;
+        let changed = self
+            .conn()
+            .execute(
+                "UPDATE approvals SET status = ?2, decision = ?3, answer = ?4, answered = 0,
+                   decided_by = ?5
+                 WHERE id = ?1 AND status = 'PENDING'",
+                params![d.approval_id, status, d.decision, answer, caller],
+            )
+            .map_err(store)?;
+        Ok(changed == 1)
+    }
+
+    async fn unanswered(&self, incident_id: Option<&str>) -> Result<Vec<RecordedDecision>> {
+        let conn = self.conn();
+        let mut stmt = conn
+            .prepare(
+                "SELECT id, token, coalesce(decision, status), answer FROM approvals
+                 WHERE answered = 0 AND answer IS NOT NULL AND status IN ('APPROVED', 'REJECTED')
+                   AND (?1 IS NULL OR incident_id = ?1)
+                 ORDER BY requested_at",
+            )
+            .map_err(store)?;
+        let rows = stmt
+            .query_map(params![incident_id], |r| {
+                Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, String>(3)?))
+            })
+            .map_err(store)?;
+        rows.map(|row| {
+            let (approval_id, token, decision, answer) = row.map_err(store)?;
+            Ok(RecordedDecision {
+                approval_id,
+                token,
+                decision,
+                answer: serde_json::from_str(&answer).map_err(Error::corrupt)?,
+            })
+        })
+        .collect()
+    }
+
+    async fn mark_answered(&self, approval_id: &str, answered: Answered) -> Result<()> {
+        let sql = match answered {
+            Answered::TooLate => {
+                "UPDATE approvals SET status = 'EXPIRED', answered = 1 WHERE id = ?1"
+            }
+            Answered::Given | Answered::Unknown => {
+                "UPDATE approvals SET answered = 1 WHERE id = ?1"
+            }
+        };
+        self.conn()
+            .execute(sql, params![approval_id])
+            .map_err(store)?;
+        Ok(())
+    }
+}
+
+/// The approval's status once decided (`decision` says whether with edits).
+fn approval_status(answer: &TaskAnswer) -> &'static str {
+    match answer {
+        TaskAnswer::Success(_) => "APPROVED",
+        TaskAnswer::Failure { .. } => "REJECTED",
     }
 }
 

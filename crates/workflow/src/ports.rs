@@ -250,9 +250,88 @@ pub struct ApprovalRequest {
     pub expires_at: String,
 }
 
+/// How a waiting approval's task token is answered: the workflow reads the
+/// success output (`decision`, `channels`, edits) or fails with
+/// `Approval.Rejected`. Kept with the decision until the token has it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TaskAnswer {
+    Success(Value),
+    Failure { error: String, cause: String },
+}
+
+/// An approval whose task token still waits for a decision.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WaitingApproval {
+    pub id: String,
+    pub token: String,
+    /// The channels the request proposed (what an approval without edits
+    /// delivers to).
+    pub channels: Value,
+}
+
+/// A decision as recorded, with the answer its token gets.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordedDecision {
+    pub approval_id: String,
+    pub token: String,
+    /// `APPROVED`, `APPROVED_WITH_EDITS` or `REJECTED`.
+    pub decision: String,
+    pub answer: TaskAnswer,
+}
+
+/// Where a recorded decision's answer went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answered {
+    /// The task took it.
+    Given,
+    /// The task had ended without it (timed out, or retried under a new
+    /// approval): the approval is `EXPIRED`.
+    TooLate,
+    /// The task is closed and the engine cannot tell whether by this
+    /// answer (Step Functions says `TaskTimedOut` for both): the decision
+    /// stays as recorded.
+    Unknown,
+}
+
+/// The approvals and the decisions on them. A decision is recorded first,
+/// with its token's answer, and the answer given after
+/// ([`crate::steps::decide`]), so a process that dies in between leaves a
+/// record that the next attempt gives ([`Approvals::unanswered`]).
 pub trait Approvals: Send + Sync {
     /// Stores the request; storing the same id again changes nothing.
     fn put_request(&self, request: &ApprovalRequest) -> impl Future<Output = Result<()>> + Send;
+
+    /// The incident's latest approval that still waits (`PENDING`, and its
+    /// token not closed where the store can tell).
+    fn waiting(
+        &self,
+        incident_id: &str,
+    ) -> impl Future<Output = Result<Option<WaitingApproval>>> + Send;
+
+    /// Records `decision` on a pending approval, with `caller` and the
+    /// answer to give, unanswered; `false` if the approval no longer
+    /// pends (someone decided first).
+    fn record_decision(
+        &self,
+        decision: &RecordedDecision,
+        caller: &str,
+    ) -> impl Future<Output = Result<bool>> + Send;
+
+    /// Decisions recorded and not yet given to their token: the
+    /// incident's, or every one.
+    fn unanswered(
+        &self,
+        incident_id: Option<&str>,
+    ) -> impl Future<Output = Result<Vec<RecordedDecision>>> + Send;
+
+    /// Marks the decision's answer given; [`Answered::TooLate`] makes the
+    /// approval `EXPIRED`.
+    fn mark_answered(
+        &self,
+        approval_id: &str,
+        answered: Answered,
+    ) -> impl Future<Output = Result<()>> + Send;
 }
 
 /// Whether a message is already at its destination, as a destination can
@@ -387,7 +466,8 @@ pub trait Idempotency: Send + Sync {
     fn release(&self, key: &str) -> impl Future<Output = Result<()>> + Send;
 }
 
-/// Step Functions' callback and start calls: used by the approval API.
+/// Step Functions' callback and start calls: used by the approval API. A
+/// token whose task no longer waits is refused as `Approval.Expired`.
 pub trait Executions: Send + Sync {
     fn send_task_success(
         &self,
@@ -401,6 +481,12 @@ pub trait Executions: Send + Sync {
         error: &str,
         cause: &str,
     ) -> impl Future<Output = Result<()>> + Send;
+
+    /// After an answer was refused as `Approval.Expired` (the task no
+    /// longer waits): whether the task had taken an answer for `token`
+    /// (`Some(true)`), had ended without one (`Some(false)`), or the engine
+    /// cannot tell (`None`: Step Functions).
+    fn answered_before(&self, token: &str) -> impl Future<Output = Result<Option<bool>>> + Send;
 
     /// Starts the workflow under a name derived from the dedup key; a name
     /// already used means the alert is already handled: `Ok(None)`.

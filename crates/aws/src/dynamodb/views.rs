@@ -15,7 +15,7 @@ use super::*;
 const DELIVERY_KINDS: [&str; 5] = ["approval", "incident", "repeat", "recovery", "suppressed"];
 /// Approvals read by a scan at most (the table holds only live approvals:
 /// items expire a day after their deadline).
-const MAX_APPROVALS_SCANNED: i32 = 1000;
+pub(super) const MAX_APPROVALS_SCANNED: i32 = 1000;
 
 /// An approval as stored: the token stays behind the id.
 #[derive(Debug, Clone, PartialEq)]
@@ -195,27 +195,6 @@ impl DynamoStore {
             .collect::<Result<_>>()?;
         records.sort_by(|a, b| a.requested_at.cmp(&b.requested_at));
         Ok(records)
-    }
-
-    /// Records a decision on a pending approval; `false` if it was no
-    /// longer pending (someone decided first).
-    pub async fn mark_approval(&self, id: &str, decision: &str) -> Result<bool> {
-        let result = self
-            .client
-            .update_item()
-            .table_name(&self.tables.approvals)
-            .key("id", s(id))
-            .update_expression("SET approval_status = :decision")
-            .condition_expression("approval_status = :pending")
-            .expression_attribute_values(":decision", s(decision))
-            .expression_attribute_values(":pending", s("PENDING"))
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(true),
-            Err(e) if is_conditional_failure(&e) => Ok(false),
-            Err(e) => Err(store_error("UpdateItem", &e)),
-        }
     }
 
     /// Keeps one audit entry (`audit#<at>#<nonce>`).

@@ -115,13 +115,7 @@ pub fn resolution_result(
     }
 }
 
-/// How a waiting approval task is answered: the workflow reads the success
-/// output (`decision`, `channels`, edits) or fails with `Approval.Rejected`.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TaskAnswer {
-    Success(Value),
-    Failure { error: &'static str, cause: String },
-}
+pub use crate::ports::TaskAnswer;
 
 impl Decision {
     /// The task's answer and the decision's name (`APPROVED`,
@@ -154,7 +148,7 @@ impl Decision {
             }
             Self::Reject { reason } => (
                 TaskAnswer::Failure {
-                    error: crate::error::names::APPROVAL_REJECTED,
+                    error: crate::error::names::APPROVAL_REJECTED.to_owned(),
                     cause: reason.clone(),
                 },
                 "REJECTED",
