@@ -7,6 +7,7 @@
 use aws_smithy_runtime_api::client::result::SdkError;
 use aws_smithy_types::error::metadata::ProvideErrorMetadata;
 use responder_workflow::Error;
+use responder_workflow::error::ErrorName;
 
 /// Codes AWS services use for "slow down".
 const THROTTLING_CODES: [&str; 8] = [
@@ -91,7 +92,7 @@ impl Failure {
     }
 
     /// As a named error: `transient` for throttling and transient failures.
-    pub fn named(self, transient: &'static str, failed: &'static str) -> Error {
+    pub fn named(self, transient: ErrorName, failed: ErrorName) -> Error {
         match self.kind {
             Kind::Throttled | Kind::Transient => Error::new(transient, self.message),
             Kind::Rejected => Error::new(failed, self.message),
@@ -108,8 +109,8 @@ impl Failure {
 pub fn named<E, R>(
     operation: &str,
     error: &SdkError<E, R>,
-    transient: &'static str,
-    failed: &'static str,
+    transient: ErrorName,
+    failed: ErrorName,
 ) -> Error
 where
     E: ProvideErrorMetadata + std::error::Error + 'static,

@@ -12,9 +12,12 @@ use sha2::{Digest, Sha256};
 use crate::error::{Failure, named};
 
 /// A task token that no longer waits (answered, timed out, or not one).
-pub const APPROVAL_EXPIRED: &str = responder_workflow::error::names::APPROVAL_EXPIRED;
-pub const CALLBACK_TRANSIENT: &str = responder_workflow::error::names::CALLBACK_TRANSIENT;
-pub const CALLBACK_FAILED: &str = responder_workflow::error::names::CALLBACK_FAILED;
+pub const APPROVAL_EXPIRED: responder_workflow::error::ErrorName =
+    responder_workflow::error::names::APPROVAL_EXPIRED;
+pub const CALLBACK_TRANSIENT: responder_workflow::error::ErrorName =
+    responder_workflow::error::names::CALLBACK_TRANSIENT;
+pub const CALLBACK_FAILED: responder_workflow::error::ErrorName =
+    responder_workflow::error::names::CALLBACK_FAILED;
 
 /// SendTaskFailure's limits on `error` and `cause`.
 const MAX_ERROR_CHARS: usize = 256;

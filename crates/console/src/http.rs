@@ -196,7 +196,7 @@ async fn read(console: &Console, tool: &str, arguments: Value) -> Result<Value, 
             } else {
                 StatusCode::BAD_REQUEST
             };
-            problem(status, e.name, &e.message)
+            problem(status, e.name.as_str(), &e.message)
         })
 }
 
@@ -297,7 +297,7 @@ async fn decide(
             console.api().wake.notify_one();
             Redirect::to(&format!("/console/incidents/{}", encode(&id))).into_response()
         }
-        Err(e) => problem(StatusCode::CONFLICT, e.name, &e.message),
+        Err(e) => problem(StatusCode::CONFLICT, e.name.as_str(), &e.message),
     }
 }
 

@@ -34,7 +34,7 @@ pub fn normalize_alert(options: &NormalizeOptions, input: &Value) -> Result<Valu
             }
         }
         Err(e) => MetricSet::new()
-            .dimension("Error", e.name())
+            .dimension("Error", e.name().as_str())
             .metric("PayloadsRejected", 1.0, "Count")
             .emit(),
     }
@@ -208,7 +208,7 @@ where
     let result = steps::deliver(notifier, idempotency, store, &parsed, Utc::now()).await;
     let outcome = match &result {
         Ok(_) => "SENT",
-        Err(e) => e.name(),
+        Err(e) => e.name().as_str(),
     };
     MetricSet::new()
         .dimension("Channel", &parsed.channel)

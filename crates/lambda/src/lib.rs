@@ -29,7 +29,7 @@ pub struct TaskError(pub responder_workflow::Error);
 impl From<TaskError> for Diagnostic {
     fn from(e: TaskError) -> Self {
         Diagnostic {
-            error_type: e.0.name().to_owned(),
+            error_type: e.0.name().into(),
             error_message: e.0.message().to_owned(),
         }
     }

@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use responder_sfn::StatesError;
+use responder_workflow::error::ErrorName;
 
 #[derive(Debug, thiserror::Error)]
 pub enum LocalError {
@@ -18,7 +19,7 @@ pub enum LocalError {
     #[error("Local.IoError: {0}")]
     Io(String),
     #[error("{name}: {message}")]
-    Named { name: &'static str, message: String },
+    Named { name: ErrorName, message: String },
 }
 
 impl LocalError {
@@ -30,7 +31,7 @@ impl LocalError {
         Self::Corrupt(e.to_string())
     }
 
-    pub fn named(name: &'static str, message: impl Into<String>) -> Self {
+    pub fn named(name: ErrorName, message: impl Into<String>) -> Self {
         Self::Named {
             name,
             message: message.into(),

@@ -9,7 +9,7 @@
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
-use responder_workflow::error::names;
+use responder_workflow::error::{ErrorName, names};
 use responder_workflow::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -94,12 +94,7 @@ impl Injector {
             .await
     }
 
-    async fn query(
-        &self,
-        fault: Option<QueryFault>,
-        failed: &'static str,
-        what: &str,
-    ) -> Result<()> {
+    async fn query(&self, fault: Option<QueryFault>, failed: ErrorName, what: &str) -> Result<()> {
         match fault {
             None => Ok(()),
             Some(QueryFault::Fail) => Err(Error::new(
@@ -124,10 +119,9 @@ mod tests {
             analyzer_throttled: 2,
             ..Faults::default()
         });
-        let names: Vec<Option<String>> = (0..4)
-            .map(|_| injector.analyzer().err().map(|e| e.name().to_owned()))
+        let names: Vec<Option<&str>> = (0..4)
+            .map(|_| injector.analyzer().err().map(|e| e.name().as_str()))
             .collect();
-        let names: Vec<Option<&str>> = names.iter().map(Option::as_deref).collect();
         assert_eq!(
             names,
             [
@@ -142,11 +136,7 @@ mod tests {
             ..Faults::default()
         });
         assert!((0..5).all(|_| {
-            down.analyzer()
-                .err()
-                .map(|e| e.name().to_owned())
-                .as_deref()
-                == Some("Analyzer.Unavailable")
+            down.analyzer().err().map(|e| e.name().as_str()) == Some("Analyzer.Unavailable")
         }));
     }
 }

@@ -1,107 +1,84 @@
 //! The one error type of the workflow's steps and ports. Its name is what
 //! the state machine's `Retry` and `Catch` match, so names are stable API:
-//! they are listed in [`names`] and in the error table of `docs/deployment.md`.
+//! they are the variants of [`ErrorName`] (the one table, also in the error
+//! table of `docs/deployment.md`), so a name outside it does not compile.
+//!
+//! Each adapter keeps its own error enum, with the detail it knows
+//! (`responder_local::error::LocalError`, the engine's `EngineError`, the
+//! normalizer's `NormalizeError`, the AWS adapters' `Failure` of an SDK
+//! call), and maps it into this one by kind: a busy database or a throttled
+//! API is `*.Transient` (retried), a refused request is not. This type stays
+//! a name and a message because that is all a task failure carries to Step
+//! Functions (`errorType`, `errorMessage`).
 
 /// A step or port failure: a stable name and a message for people. Messages
 /// never hold secrets (tokens, keys) or whole untrusted payloads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{name}: {message}")]
 pub struct Error {
-    /// One of [`names`]: never a name made up at run time.
-    name: &'static str,
+    /// One of [`ErrorName`]: a name outside the table does not compile.
+    name: ErrorName,
     message: String,
 }
 
-/// The error names, as the ASL matches them.
-pub mod names {
+crate::error_names::error_names! {
+    /// The error names of the workflow's steps and ports, as the ASL's
+    /// `Retry` and `Catch` match them: what a step or the approval can fail
+    /// with besides `States.*`. `crates/workflow/tests/asl_error_names.rs`
+    /// checks the ASL against [`ErrorName::ALL`].
+    ErrorName, names;
     /// The payload is not an alert of any supported source.
-    pub const INVALID_ALERT: &str = "InvalidAlert";
-    pub const UNSUPPORTED_SOURCE: &str = "UnsupportedSource";
+    InvalidAlert => INVALID_ALERT = "InvalidAlert",
+    UnsupportedSource => UNSUPPORTED_SOURCE = "UnsupportedSource",
     /// A task input lacks a field its state should pass (a deployment mistake).
-    pub const INVALID_INPUT: &str = "Workflow.InvalidInput";
-    pub const UNKNOWN_INCIDENT: &str = "Workflow.UnknownIncident";
+    InvalidInput => INVALID_INPUT = "Workflow.InvalidInput",
+    UnknownIncident => UNKNOWN_INCIDENT = "Workflow.UnknownIncident",
     /// A history seed file (`responder`'s `history_seed`) does not parse.
-    pub const INVALID_HISTORY: &str = "Workflow.InvalidHistory";
+    InvalidHistory => INVALID_HISTORY = "Workflow.InvalidHistory",
     /// A store could not be read or written (throttled, unreachable): retry.
-    pub const STORE_TRANSIENT: &str = "Store.Transient";
+    StoreTransient => STORE_TRANSIENT = "Store.Transient",
     /// A stored record does not parse: retrying will not help.
-    pub const STORE_CORRUPT: &str = "Store.Corrupt";
+    StoreCorrupt => STORE_CORRUPT = "Store.Corrupt",
     /// The store refused the request (a malformed request, a constraint, a
     /// validation error): retrying will not help.
-    pub const STORE_REJECTED: &str = "Store.Rejected";
+    StoreRejected => STORE_REJECTED = "Store.Rejected",
     /// A local file could not be read or written (`responder` only).
-    pub const LOCAL_IO: &str = "Local.IoError";
+    LocalIo => LOCAL_IO = "Local.IoError",
     /// Another attempt of the same side effect is under way: retry later.
-    pub const IN_PROGRESS: &str = "Idempotency.InProgress";
-    pub const HISTORY_TRANSIENT: &str = "History.Transient";
-    pub const HISTORY_FAILED: &str = "History.Failed";
-    pub const LOGS_TRANSIENT: &str = "Logs.Transient";
-    pub const LOGS_FAILED: &str = "Logs.Failed";
+    InProgress => IN_PROGRESS = "Idempotency.InProgress",
+    HistoryTransient => HISTORY_TRANSIENT = "History.Transient",
+    HistoryFailed => HISTORY_FAILED = "History.Failed",
+    LogsTransient => LOGS_TRANSIENT = "Logs.Transient",
+    LogsFailed => LOGS_FAILED = "Logs.Failed",
     /// The change source (CloudTrail) throttled or could not be reached.
-    pub const CHANGES_TRANSIENT: &str = "Changes.Transient";
-    pub const CHANGES_FAILED: &str = "Changes.Failed";
-    pub const ANALYZER_THROTTLED: &str = "Analyzer.Throttled";
-    pub const ANALYZER_UNAVAILABLE: &str = "Analyzer.Unavailable";
-    pub const ANALYZER_REJECTED: &str = "Analyzer.Rejected";
-    pub const ANALYZER_INVALID_OUTPUT: &str = "Analyzer.InvalidOutput";
+    ChangesTransient => CHANGES_TRANSIENT = "Changes.Transient",
+    ChangesFailed => CHANGES_FAILED = "Changes.Failed",
+    AnalyzerThrottled => ANALYZER_THROTTLED = "Analyzer.Throttled",
+    AnalyzerUnavailable => ANALYZER_UNAVAILABLE = "Analyzer.Unavailable",
+    AnalyzerRejected => ANALYZER_REJECTED = "Analyzer.Rejected",
+    AnalyzerInvalidOutput => ANALYZER_INVALID_OUTPUT = "Analyzer.InvalidOutput",
     /// The analyzer's configuration is unusable (an endpoint URL, a key).
-    pub const ANALYZER_CONFIG: &str = "Analyzer.Config";
-    pub const DELIVERY_TRANSIENT: &str = "Delivery.Transient";
+    AnalyzerConfig => ANALYZER_CONFIG = "Analyzer.Config",
+    DeliveryTransient => DELIVERY_TRANSIENT = "Delivery.Transient",
     /// The destination answered 429: retried after a longer wait.
-    pub const DELIVERY_THROTTLED: &str = "Delivery.Throttled";
-    pub const DELIVERY_FAILED: &str = "Delivery.Failed";
-    pub const UNKNOWN_CHANNEL: &str = "Delivery.UnknownChannel";
-    pub const CONFIG: &str = "Config.Invalid";
+    DeliveryThrottled => DELIVERY_THROTTLED = "Delivery.Throttled",
+    DeliveryFailed => DELIVERY_FAILED = "Delivery.Failed",
+    UnknownChannel => UNKNOWN_CHANNEL = "Delivery.UnknownChannel",
+    Config => CONFIG = "Config.Invalid",
     /// A task ran past its budget (`crate::budget`): retried.
-    pub const TASK_OUT_OF_TIME: &str = "Task.OutOfTime";
+    TaskOutOfTime => TASK_OUT_OF_TIME = "Task.OutOfTime",
     /// The failure an approval's task token is answered with when a person
     /// rejects the incident (`SendTaskFailure`).
-    pub const APPROVAL_REJECTED: &str = "Approval.Rejected";
+    ApprovalRejected => APPROVAL_REJECTED = "Approval.Rejected",
     /// The same, when the approval timed out and the policy says suppress.
-    pub const APPROVAL_EXPIRED: &str = "Approval.Expired";
+    ApprovalExpired => APPROVAL_EXPIRED = "Approval.Expired",
     /// Step Functions did not take a task token's answer: retry.
-    pub const CALLBACK_TRANSIENT: &str = "Callback.Transient";
-    pub const CALLBACK_FAILED: &str = "Callback.Failed";
-
-    /// Every name above: what a step or the approval can fail with, and so
-    /// all the ASL's `Retry` and `Catch` may match besides `States.*`.
-    pub const ALL: &[&str] = &[
-        INVALID_ALERT,
-        UNSUPPORTED_SOURCE,
-        INVALID_INPUT,
-        UNKNOWN_INCIDENT,
-        INVALID_HISTORY,
-        STORE_TRANSIENT,
-        STORE_CORRUPT,
-        STORE_REJECTED,
-        LOCAL_IO,
-        IN_PROGRESS,
-        HISTORY_TRANSIENT,
-        HISTORY_FAILED,
-        LOGS_TRANSIENT,
-        LOGS_FAILED,
-        CHANGES_TRANSIENT,
-        CHANGES_FAILED,
-        ANALYZER_THROTTLED,
-        ANALYZER_UNAVAILABLE,
-        ANALYZER_REJECTED,
-        ANALYZER_INVALID_OUTPUT,
-        ANALYZER_CONFIG,
-        DELIVERY_TRANSIENT,
-        DELIVERY_THROTTLED,
-        DELIVERY_FAILED,
-        UNKNOWN_CHANNEL,
-        CONFIG,
-        TASK_OUT_OF_TIME,
-        APPROVAL_REJECTED,
-        APPROVAL_EXPIRED,
-        CALLBACK_TRANSIENT,
-        CALLBACK_FAILED,
-    ];
+    CallbackTransient => CALLBACK_TRANSIENT = "Callback.Transient",
+    CallbackFailed => CALLBACK_FAILED = "Callback.Failed",
 }
 
 impl Error {
-    pub fn new(name: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(name: ErrorName, message: impl Into<String>) -> Self {
         Self {
             name,
             message: message.into(),
@@ -120,7 +97,7 @@ impl Error {
         Self::new(names::STORE_CORRUPT, message.to_string())
     }
 
-    pub fn name(&self) -> &'static str {
+    pub fn name(&self) -> ErrorName {
         self.name
     }
 

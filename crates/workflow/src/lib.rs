@@ -8,6 +8,7 @@
 pub mod backend;
 pub mod budget;
 pub mod error;
+mod error_names;
 #[cfg(any(test, feature = "test-support"))]
 pub mod fixtures;
 pub mod history;

@@ -13,7 +13,7 @@
 
 use std::collections::BTreeSet;
 
-use responder_workflow::error::names;
+use responder_workflow::error::{ErrorName, names};
 use serde_json::Value;
 
 const ASL: &str = include_str!("../../../statemachine/incident-response.asl.json");
@@ -68,7 +68,7 @@ fn tasks() -> Vec<Task> {
 }
 
 /// The names each function's step can fail with that a retry can fix.
-fn transient_names(function: &str) -> &'static [&'static str] {
+fn transient_names(function: &str) -> &'static [ErrorName] {
     match function {
         "NormalizeAlert" => &[],
         "QueryHistory" => &[names::HISTORY_TRANSIENT],
@@ -88,7 +88,7 @@ fn transient_names(function: &str) -> &'static [&'static str] {
 
 #[test]
 fn every_name_the_asl_matches_is_one_an_error_carries() {
-    let known: BTreeSet<&str> = names::ALL.iter().copied().collect();
+    let known: BTreeSet<&str> = ErrorName::ALL.iter().map(|n| n.as_str()).collect();
     for task in tasks() {
         for name in task.retried.iter().chain(&task.caught) {
             // AWS's own: the engine's and the Lambda service's.
@@ -111,10 +111,12 @@ fn every_task_retries_what_a_retry_can_fix() {
     for task in &tasks {
         let expected = transient_names(&task.function)
             .iter()
-            .chain(&[names::TASK_OUT_OF_TIME, "Lambda.ServiceException"]);
+            .chain(&[names::TASK_OUT_OF_TIME])
+            .map(|n| n.as_str())
+            .chain(["Lambda.ServiceException"]);
         for name in expected {
             assert!(
-                task.retried.contains(*name),
+                task.retried.contains(name),
                 "state {} ({}) can fail with {name} and does not retry it",
                 task.state,
                 task.function
@@ -125,7 +127,7 @@ fn every_task_retries_what_a_retry_can_fix() {
     let analyze = tasks.iter().find(|t| t.state == "Analyze").unwrap();
     for name in [names::ANALYZER_THROTTLED, names::ANALYZER_UNAVAILABLE] {
         assert!(
-            analyze.retried.contains(name),
+            analyze.retried.contains(name.as_str()),
             "Analyze does not retry {name}"
         );
     }
@@ -137,13 +139,13 @@ fn refusals_and_rejections_are_caught_where_they_end_the_run() {
     let normalize = tasks.iter().find(|t| t.state == "NormalizeAlert").unwrap();
     for name in [names::INVALID_ALERT, names::UNSUPPORTED_SOURCE] {
         assert!(
-            normalize.caught.contains(name),
+            normalize.caught.contains(name.as_str()),
             "NormalizeAlert does not catch {name}"
         );
     }
     for task in tasks.iter().filter(|t| t.function == "RequestApproval") {
         assert!(
-            task.caught.contains(names::APPROVAL_REJECTED),
+            task.caught.contains(names::APPROVAL_REJECTED.as_str()),
             "{} does not catch a rejection",
             task.state
         );

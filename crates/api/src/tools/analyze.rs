@@ -135,7 +135,7 @@ pub fn text_alert(text: &str) -> Result<Value, ApiError> {
 pub fn normalize_value(payload: &Value) -> Result<Vec<responder_core::Alert>, ApiError> {
     let bytes = serde_json::to_vec(payload).map_err(|e| ApiError::invalid(e.to_string()))?;
     let alerts = normalize_bytes(&bytes, &NormalizeOptions::default())
-        .map_err(|e| ApiError::new(e.error_type(), e.to_string()))?;
+        .map_err(|e| ApiError::refused_alert(&e))?;
     if alerts.is_empty() {
         return Err(ApiError::new(
             names::INVALID_ALERT,

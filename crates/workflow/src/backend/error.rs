@@ -3,41 +3,42 @@
 
 use serde::Serialize;
 
-/// The stable error names.
-pub mod names {
+crate::error_names::error_names! {
+    /// The API's stable error names: what clients match on.
+    ApiErrorName, names;
     /// An argument is missing, of the wrong type or out of its limits.
-    pub const INVALID_INPUT: &str = "InvalidInput";
+    InvalidInput => INVALID_INPUT = "InvalidInput",
     /// No tool, incident or execution of that name or id.
-    pub const NOT_FOUND: &str = "NotFound";
+    NotFound => NOT_FOUND = "NotFound",
     /// The incident has no approval waiting, or is not open.
-    pub const CONFLICT: &str = "Conflict";
+    Conflict => CONFLICT = "Conflict",
     /// A Slack user pressed a decision button without being an approver.
-    pub const NOT_AN_APPROVER: &str = "NotAnApprover";
+    NotAnApprover => NOT_AN_APPROVER = "NotAnApprover",
     /// The tool is a write tool that the configuration turned off.
-    pub const TOOL_DISABLED: &str = "ToolDisabled";
+    ToolDisabled => TOOL_DISABLED = "ToolDisabled",
     /// `query_history` refused the SQL (not one SELECT, a table not allowed).
-    pub const QUERY_REJECTED: &str = "QueryRejected";
+    QueryRejected => QUERY_REJECTED = "QueryRejected",
     /// `query_history` ran longer than its time limit.
-    pub const QUERY_TIMEOUT: &str = "QueryTimeout";
+    QueryTimeout => QUERY_TIMEOUT = "QueryTimeout",
     /// `query_history` made a value or a result larger than its limit.
-    pub const QUERY_TOO_LARGE: &str = "QueryTooLarge";
+    QueryTooLarge => QUERY_TOO_LARGE = "QueryTooLarge",
     /// The alert payload was refused by normalization.
-    pub const INVALID_ALERT: &str = "InvalidAlert";
+    InvalidAlert => INVALID_ALERT = "InvalidAlert",
     /// A payload of a kind no normalizer takes (an EC2 event, say).
-    pub const UNSUPPORTED_SOURCE: &str = "UnsupportedSource";
+    UnsupportedSource => UNSUPPORTED_SOURCE = "UnsupportedSource",
     /// A store, the engine or the analyzer failed; retrying may help.
-    pub const UNAVAILABLE: &str = "Unavailable";
+    Unavailable => UNAVAILABLE = "Unavailable",
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, thiserror::Error)]
 #[error("{name}: {message}")]
 pub struct ApiError {
-    pub name: &'static str,
+    pub name: ApiErrorName,
     pub message: String,
 }
 
 impl ApiError {
-    pub fn new(name: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(name: ApiErrorName, message: impl Into<String>) -> Self {
         Self {
             name,
             message: message.into(),
@@ -58,6 +59,15 @@ impl ApiError {
 
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(names::UNAVAILABLE, message)
+    }
+
+    /// A payload normalization refused, under the normalizer's own name.
+    pub fn refused_alert(e: &responder_core::NormalizeError) -> Self {
+        let name = match e {
+            responder_core::NormalizeError::InvalidAlert(_) => names::INVALID_ALERT,
+            responder_core::NormalizeError::UnsupportedSource(_) => names::UNSUPPORTED_SOURCE,
+        };
+        Self::new(name, e.to_string())
     }
 
     /// The status the REST routes answer with.

@@ -148,7 +148,7 @@ impl Decision {
             }
             Self::Reject { reason } => (
                 TaskAnswer::Failure {
-                    error: crate::error::names::APPROVAL_REJECTED.to_owned(),
+                    error: crate::error::names::APPROVAL_REJECTED.into(),
                     cause: reason.clone(),
                 },
                 "REJECTED",
@@ -222,7 +222,7 @@ impl AuditEntry {
             details,
             outcome: match outcome {
                 Ok(_) => "ok".to_owned(),
-                Err(e) => e.name.to_owned(),
+                Err(e) => e.name.into(),
             },
         }
     }

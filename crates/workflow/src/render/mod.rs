@@ -266,7 +266,7 @@ fn decision_note(message: &Message) -> Option<String> {
         });
     }
     match approval.error.as_deref()? {
-        crate::error::names::APPROVAL_REJECTED => Some(format!(
+        rejected if rejected == crate::error::names::APPROVAL_REJECTED => Some(format!(
             "Rejected: {}",
             given(&approval.cause)
                 .as_deref()

@@ -426,7 +426,10 @@ mod tests {
         *desk.engine_down.lock().unwrap() = 1;
         let error = decide_on(&desk, "inc-1", &reject()).await.unwrap_err();
         assert_eq!(error.name, "Unavailable", "{error}");
-        assert!(error.message.contains(names::CALLBACK_TRANSIENT), "{error}");
+        assert!(
+            error.message.contains(names::CALLBACK_TRANSIENT.as_str()),
+            "{error}"
+        );
         let row = desk.row("appr-1");
         assert_eq!(
             (row.status, row.answered),

@@ -1,4 +1,4 @@
-use responder_core::{NormalizeOptions, normalize};
+use responder_core::{NormalizeError, NormalizeOptions, normalize};
 use serde_json::{Value, json};
 
 use super::to_value;
@@ -7,9 +7,11 @@ use crate::error::{Error, Result, names};
 /// NormalizeAlert: any supported payload in, its alerts out. Nothing is
 /// stored, so there is nothing to make idempotent.
 pub fn normalize_alert(options: &NormalizeOptions, payload: &str) -> Result<Value> {
-    let alerts = normalize(payload, options).map_err(|e| match e.error_type() {
-        "UnsupportedSource" => Error::new(names::UNSUPPORTED_SOURCE, e.to_string()),
-        _ => Error::new(names::INVALID_ALERT, e.to_string()),
+    let alerts = normalize(payload, options).map_err(|e| match e {
+        NormalizeError::UnsupportedSource(_) => {
+            Error::new(names::UNSUPPORTED_SOURCE, e.to_string())
+        }
+        NormalizeError::InvalidAlert(_) => Error::new(names::INVALID_ALERT, e.to_string()),
     })?;
     Ok(json!({ "alerts": to_value(&alerts)? }))
 }
