@@ -27,7 +27,7 @@ use responder_core::{Channel, Incident};
 use responder_workflow::error::names;
 use responder_workflow::ports::{
     AnalysisCache, Analyzed, Answered, ApprovalRequest, Approvals, Begin, Delivery, Idempotency,
-    IncidentStore, Occurrence, RecordedDecision, TaskAnswer, WaitingApproval, Write,
+    IncidentStore, Occurrence, RecordedDecision, WaitingApproval, Write,
 };
 use responder_workflow::{Error, Result};
 use serde_json::Value;
@@ -405,10 +405,7 @@ impl Approvals for DynamoStore {
     }
 
     async fn record_decision(&self, d: &RecordedDecision, caller: &str) -> Result<bool> {
-        let status = match d.answer {
-            TaskAnswer::Success(_) => "APPROVED",
-            TaskAnswer::Failure { .. } => "REJECTED",
-        };
+        let status = d.answer.approval_status();
         let result = self
             .client
             .update_item()

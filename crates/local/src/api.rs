@@ -60,7 +60,6 @@ impl LocalApi {
 
     fn executions(&self) -> LocalExecutions {
         LocalExecutions {
-            local: Arc::clone(&self.local),
             engine: Arc::clone(&self.engine),
             definition: Arc::clone(&self.definition),
         }

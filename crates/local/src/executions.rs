@@ -11,18 +11,13 @@ use responder_sfn::{Definition, Engine, EngineError};
 use responder_workflow::error::names;
 use responder_workflow::ports::Executions;
 use responder_workflow::{Error, Result};
-use rusqlite::{OptionalExtension, params};
 use serde_json::Value;
-
-use crate::error::LocalError;
-use crate::workflow::Local;
 
 /// The state machine's name in execution ARNs.
 pub const STATE_MACHINE: &str = "IncidentResponse";
 
 #[derive(Debug, Clone)]
 pub struct LocalExecutions {
-    pub local: Arc<Local>,
     pub engine: Arc<Engine>,
     pub definition: Arc<Definition>,
 }
@@ -60,18 +55,10 @@ impl Executions for LocalExecutions {
     /// The engine keeps each token's answer: one there was taken, whether
     /// or not its execution has moved on since.
     async fn answered_before(&self, token: &str) -> Result<Option<bool>> {
-        let answered: Option<bool> = self
-            .local
-            .db
-            .conn()
-            .query_row(
-                "SELECT answer IS NOT NULL FROM sfn_task_tokens WHERE token = ?1",
-                params![token],
-                |r| r.get(0),
-            )
-            .optional()
-            .map_err(LocalError::from)?;
-        Ok(Some(answered == Some(true)))
+        self.engine
+            .task_answered(token)
+            .map(Some)
+            .map_err(|e| Error::new(names::CALLBACK_TRANSIENT, e.to_string()))
     }
 
     /// The engine gives a running execution of the same name and input

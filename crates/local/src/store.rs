@@ -10,7 +10,7 @@ use responder_workflow::history::{candidate_of, candidate_sql};
 use responder_workflow::ports::{
     AnalysisCache, Analyzed, Answered, ApprovalRequest, Approvals, Archive, ArchiveRecord, Begin,
     Delivery, History, HistoryQuery, Idempotency, IncidentStore, Occurrence, RecordedDecision,
-    TaskAnswer, WaitingApproval, Write,
+    WaitingApproval, Write,
 };
 use responder_workflow::{Error, Result};
 use rusqlite::{OptionalExtension, params};
@@ -258,7 +258,7 @@ impl Approvals for Db {
     }
 
     async fn record_decision(&self, d: &RecordedDecision, caller: &str) -> Result<bool> {
-        let status = approval_status(&d.answer);
+        let status = d.answer.approval_status();
         let answer = serde_json::to_string(&d.answer).map_err(Error::corrupt)?;
         let changed = self
             .conn()
@@ -312,14 +312,6 @@ impl Approvals for Db {
             .execute(sql, params![approval_id])
             .map_err(store)?;
         Ok(())
-    }
-}
-
-/// The approval's status once decided (`decision` says whether with edits).
-fn approval_status(answer: &TaskAnswer) -> &'static str {
-    match answer {
-        TaskAnswer::Success(_) => "APPROVED",
-        TaskAnswer::Failure { .. } => "REJECTED",
     }
 }
 

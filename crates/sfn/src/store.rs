@@ -248,6 +248,20 @@ impl Store {
         Ok(execution_id)
     }
 
+    /// Whether the task of `token` took an answer (given, taken or applied),
+    /// as opposed to waiting still or closed without one.
+    pub(crate) fn answered(&self, token: &str) -> Result<bool, EngineError> {
+        let answered: Option<bool> = self
+            .conn()
+            .query_row(
+                "SELECT answer IS NOT NULL FROM sfn_task_tokens WHERE token = ?1",
+                params![token],
+                |r| r.get(0),
+            )
+            .optional()?;
+        Ok(answered == Some(true))
+    }
+
     /// Answers and heartbeats that arrived for an execution's tasks, once
     /// each per run. An answer is marked taken, not closed: it is closed
     /// when the snapshot holding its effect is saved ([`save`](Self::save)).

@@ -71,8 +71,6 @@ macro_rules! error_names {
         pub mod $module {
             use super::$name;
             $( pub const $constant: $name = $name::$variant; )+
-            /// Every name (see [`$name::ALL`]).
-            pub const ALL: &[$name] = $name::ALL;
         }
     };
 }

@@ -260,6 +260,17 @@ pub enum TaskAnswer {
     Failure { error: String, cause: String },
 }
 
+impl TaskAnswer {
+    /// The approval's status once decided with this answer (the decision's
+    /// name says whether with edits).
+    pub fn approval_status(&self) -> &'static str {
+        match self {
+            Self::Success(_) => "APPROVED",
+            Self::Failure { .. } => "REJECTED",
+        }
+    }
+}
+
 /// An approval whose task token still waits for a decision.
 #[derive(Debug, Clone, PartialEq)]
 pub struct WaitingApproval {

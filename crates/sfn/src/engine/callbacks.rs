@@ -38,6 +38,13 @@ impl Engine {
             .answer(token, &Delivery::Failure(StatesError::new(error, cause)))
     }
 
+    /// Whether the task of `token` took an answer, kept after its execution
+    /// moved on: after `TaskDoesNotExist`, it tells an answer already given
+    /// from a task that ended without one (Step Functions cannot).
+    pub fn task_answered(&self, token: &str) -> Result<bool, EngineError> {
+        self.store.answered(token)
+    }
+
     /// `SendTaskHeartbeat`: restarts the task's `HeartbeatSeconds` count.
     pub fn send_task_heartbeat(&self, token: &str) -> Result<String, EngineError> {
         check_token(token)?;

@@ -118,10 +118,26 @@ pub fn resolution_result(
 pub use crate::ports::TaskAnswer;
 
 impl Decision {
-    /// The task's answer and the decision's name (`APPROVED`,
-    /// `APPROVED_WITH_EDITS`, `REJECTED`). `routed` is the channels the
-    /// approval request proposed; edits replace them.
+    /// `APPROVED`, `APPROVED_WITH_EDITS` or `REJECTED`.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Self::Approve {
+                severity,
+                channels,
+                summary,
+                ..
+            } if severity.is_some() || channels.is_some() || summary.is_some() => {
+                "APPROVED_WITH_EDITS"
+            }
+            Self::Approve { .. } => "APPROVED",
+            Self::Reject { .. } => "REJECTED",
+        }
+    }
+
+    /// The task's answer and the decision's [name](Self::name). `routed` is
+    /// the channels the approval request proposed; edits replace them.
     pub fn task_answer(&self, routed: &Value, approver: &str) -> (TaskAnswer, &'static str) {
+        let name = self.name();
         match self {
             Self::Approve {
                 comment,
@@ -129,12 +145,6 @@ impl Decision {
                 channels,
                 summary,
             } => {
-                let edited = severity.is_some() || channels.is_some() || summary.is_some();
-                let name = if edited {
-                    "APPROVED_WITH_EDITS"
-                } else {
-                    "APPROVED"
-                };
                 let output = serde_json::json!({
                     "decision": name,
                     "reviewed": true,
@@ -151,7 +161,7 @@ impl Decision {
                     error: crate::error::names::APPROVAL_REJECTED.into(),
                     cause: reason.clone(),
                 },
-                "REJECTED",
+                name,
             ),
         }
     }

@@ -11,8 +11,6 @@
 //! never lost, and never given twice: the record changes from `PENDING`
 //! once.
 
-use serde_json::Value;
-
 use crate::backend::error::ApiError;
 use crate::backend::{Decided, Decision};
 use crate::error::names;
@@ -40,8 +38,7 @@ where
 {
     if let Some(earlier) = approvals.unanswered(Some(incident_id)).await?.pop() {
         give(approvals, executions, &earlier, Attempt::Again).await?;
-        let (_, name) = decision.task_answer(&Value::Null, caller);
-        return if earlier.decision == name {
+        return if earlier.decision == decision.name() {
             Ok(decided(incident_id, earlier))
         } else {
             Err(ApiError::conflict(format!(
@@ -160,7 +157,7 @@ mod tests {
     use std::sync::Mutex;
 
     use responder_core::{Channel, Incident};
-    use serde_json::json;
+    use serde_json::{Value, json};
 
     use super::*;
     use crate::error::{Error, Result};
@@ -283,10 +280,7 @@ mod tests {
             if row.status != "PENDING" {
                 return Ok(false);
             }
-            row.status = match d.answer {
-                TaskAnswer::Success(_) => "APPROVED",
-                TaskAnswer::Failure { .. } => "REJECTED",
-            };
+            row.status = d.answer.approval_status();
             row.recorded = Some(d.clone());
             row.answered = false;
             Ok(true)
